@@ -1,0 +1,160 @@
+package scan
+
+// Capability is a stable capability id such as "network.listen".
+type Capability string
+
+// The capabilities candor reports. Their ids are part of the attestation format.
+const (
+	NetworkListen    Capability = "network.listen"
+	NetworkConnect   Capability = "network.connect"
+	NetworkEndpoint  Capability = "network.endpoint"
+	RemoteAdmin      Capability = "remote.admin"
+	RemoteTunnel     Capability = "remote.tunnel"
+	ProcessExec      Capability = "process.exec"
+	CodeDynamic      Capability = "code.dynamic"
+	TelemetrySDK     Capability = "telemetry.sdk"
+	UpdateSelf       Capability = "update.self"
+	UpdateCheck      Capability = "update.check"
+	UpdateFetchExec  Capability = "update.fetch-exec"
+	AnalysisObscured Capability = "analysis.obfuscated"
+)
+
+// Commitment is one of the three promises an attestation makes.
+type Commitment string
+
+// The commitments. [CommitmentAll] marks findings that defeat every commitment
+// (an obfuscated or packed binary cannot be attested clean).
+const (
+	CommitmentRemoteControl Commitment = "remote-control"
+	CommitmentExfiltration  Commitment = "exfiltration"
+	CommitmentForcedUpgrade Commitment = "forced-upgrade"
+	CommitmentAll           Commitment = "all"
+)
+
+// Capabilities lists every capability with the commitment it belongs to, in report order.
+var Capabilities = []struct {
+	ID         Capability
+	Commitment Commitment
+}{
+	{NetworkListen, CommitmentRemoteControl},
+	{RemoteAdmin, CommitmentRemoteControl},
+	{RemoteTunnel, CommitmentRemoteControl},
+	{ProcessExec, CommitmentRemoteControl},
+	{CodeDynamic, CommitmentRemoteControl},
+	{NetworkConnect, CommitmentExfiltration},
+	{NetworkEndpoint, CommitmentExfiltration},
+	{TelemetrySDK, CommitmentExfiltration},
+	{UpdateSelf, CommitmentForcedUpgrade},
+	{UpdateCheck, CommitmentForcedUpgrade},
+	{UpdateFetchExec, CommitmentForcedUpgrade},
+	{AnalysisObscured, CommitmentAll},
+}
+
+// CommitmentOf returns the commitment a capability belongs to, and false for an unknown id.
+func CommitmentOf(c Capability) (Commitment, bool) {
+	for _, e := range Capabilities {
+		if e.ID == c {
+			return e.Commitment, true
+		}
+	}
+	return "", false
+}
+
+// Confidence says how sure a finding is.
+type Confidence string
+
+const (
+	// Linked: the code that has the capability is in the binary.
+	Linked Confidence = "linked"
+	// Referenced: only a string refers to it.
+	Referenced Confidence = "referenced"
+)
+
+// EvidenceKind says what kind of fact an [Evidence] is.
+type EvidenceKind string
+
+// Evidence kinds.
+const (
+	EvidenceFunction EvidenceKind = "function" // a function name from the pclntab (inlined ones included)
+	EvidenceModule   EvidenceKind = "module"   // a module path@version from the build info
+	EvidencePackage  EvidenceKind = "package"  // a package path derived from function names
+	EvidenceString   EvidenceKind = "string"   // a string literal in a data section
+	EvidenceImport   EvidenceKind = "import"   // a dynamically imported symbol or needed library
+	EvidenceFormat   EvidenceKind = "format"   // a property of the file format (packer sections, missing tables)
+)
+
+// Evidence is one fact a person can check: what was found and where.
+type Evidence struct {
+	Kind  EvidenceKind `json:"kind"`
+	Value string       `json:"value"`
+	// Where locates the fact: a section and file offset, "buildinfo", or "dynamic imports".
+	Where string `json:"where"`
+}
+
+// Finding is one capability found in an artifact, with its evidence.
+type Finding struct {
+	Rule       string     `json:"rule"`
+	Capability Capability `json:"capability"`
+	Commitment Commitment `json:"commitment"`
+	Confidence Confidence `json:"confidence"`
+	// Host is set for network.endpoint findings: one finding per remote host.
+	Host     string     `json:"host,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+	// EvidenceTotal counts all evidence items; Evidence holds at most a few of them.
+	EvidenceTotal int    `json:"evidenceTotal"`
+	Summary       string `json:"summary"`
+}
+
+// Module is a Go module recorded in the build info.
+type Module struct {
+	Path    string  `json:"path"`
+	Version string  `json:"version,omitempty"`
+	Sum     string  `json:"sum,omitempty"`
+	Replace *Module `json:"replace,omitempty"`
+}
+
+// Setting is one Go build setting (-ldflags, GOOS, vcs.revision...).
+type Setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Artifact is everything the analyser learned about one file.
+type Artifact struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	SHA512 string `json:"sha512,omitempty"`
+	// Format is elf, pe, macho or macho-universal.
+	Format string `json:"format"`
+	OS     string `json:"os,omitempty"`
+	// Arch uses GOARCH names; a universal Mach-O lists its slices joined with "+".
+	Arch string `json:"arch"`
+	// GoVersion is empty for a binary that is not a Go program.
+	GoVersion     string    `json:"goVersion,omitempty"`
+	MainModule    *Module   `json:"mainModule,omitempty"`
+	Modules       []Module  `json:"modules"`
+	BuildSettings []Setting `json:"buildSettings,omitempty"`
+	// Functions counts the names in the function table, inlined ones included.
+	Functions int `json:"functions"`
+	// Packages counts the distinct packages those names belong to.
+	Packages int `json:"packages"`
+	// Libraries lists needed shared libraries of a dynamically linked binary.
+	Libraries []string  `json:"libraries,omitempty"`
+	Findings  []Finding `json:"findings"`
+}
+
+// Analyzer names the analyser and the rules that produced a report.
+type Analyzer struct {
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	RulesVersion string `json:"rulesVersion"`
+	// RulesDigest is "sha256:<hex>" over the embedded rule files, in a fixed order.
+	RulesDigest string `json:"rulesDigest"`
+}
+
+// Report is the result of scanning one or more artifacts.
+type Report struct {
+	Analyzer  Analyzer   `json:"analyzer"`
+	Artifacts []Artifact `json:"artifacts"`
+}
