@@ -1,0 +1,106 @@
+package scan
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// endpointsSpec is the inert-reference filter as written in the rules data: host
+// names and URLs that a binary mentions without ever contacting them.
+type endpointsSpec struct {
+	// InertHosts are exact names or "*.suffix" wildcards (subdomains only).
+	InertHosts []string `yaml:"inertHosts"`
+	// InertURLs are regular expressions over "host/path" of URLs (scheme removed):
+	// documentation and issue-tracker links. The filter works by URL, not host:
+	// the same host can appear as a docs link and as a download endpoint.
+	InertURLs []string `yaml:"inertURLs"`
+	// InertIPs are prefixes whose addresses are never remote endpoints.
+	InertIPs []string `yaml:"inertIPs"`
+	// ReportIPs are addresses reported even inside an inert prefix (cloud metadata services).
+	ReportIPs []string `yaml:"reportIPs"`
+}
+
+type endpointFilter struct {
+	exact    map[string]bool
+	suffixes []string // ".example.com"
+	urls     *regexp.Regexp
+	ips      []netip.Prefix
+	report   map[netip.Addr]bool
+}
+
+func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
+	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}}
+	for _, h := range s.InertHosts {
+		h = strings.ToLower(h)
+		switch {
+		case strings.HasPrefix(h, "*."):
+			f.suffixes = append(f.suffixes, h[1:])
+		case strings.Contains(h, "*"):
+			return nil, fmt.Errorf("endpoints: inertHosts %q: a wildcard must be the whole first label", h)
+		default:
+			f.exact[h] = true
+		}
+	}
+	if len(s.InertURLs) > 0 {
+		re, err := regexp.Compile(`^(?:` + strings.Join(s.InertURLs, `|`) + `)`)
+		if err != nil {
+			return nil, fmt.Errorf("endpoints: inertURLs: %v", err)
+		}
+		f.urls = re
+	}
+	for _, p := range s.InertIPs {
+		pr, err := netip.ParsePrefix(p)
+		if err != nil {
+			return nil, fmt.Errorf("endpoints: inertIPs: %v", err)
+		}
+		f.ips = append(f.ips, pr)
+	}
+	for _, a := range s.ReportIPs {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return nil, fmt.Errorf("endpoints: reportIPs: %v", err)
+		}
+		f.report[ip] = true
+	}
+	return f, nil
+}
+
+// inert reports whether a reference is one that is never contacted.
+func (f *endpointFilter) inert(h hostRef) bool {
+	if ip, err := netip.ParseAddr(h.host); err == nil {
+		if f.report[ip] {
+			return false
+		}
+		for _, p := range f.ips {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	if f.inertHost(h.host) {
+		return true
+	}
+	if h.isURL && f.urls != nil {
+		_, rest, _ := strings.Cut(h.context, "://")
+		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexByte(rest+"/", '/') {
+			rest = rest[at+1:]
+		}
+		return f.urls.MatchString(strings.ToLower(rest[:min(len(rest), len(h.host))]) + rest[min(len(rest), len(h.host)):])
+	}
+	return false
+}
+
+func (f *endpointFilter) inertHost(host string) bool {
+	if f.exact[host] {
+		return true
+	}
+	for _, s := range f.suffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,435 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"path"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// facts is everything extracted from one binary (all slices of a universal one),
+// already matched against the rules' atoms.
+type facts struct {
+	format    string
+	os        string
+	arches    []string
+	isGo      bool
+	goVersion string
+	goRange   string // toolchain range implied by the pclntab, when there is no build info
+	info      *debug.BuildInfo
+	nfuncs    int
+	npkgs     int
+	libraries []string
+	hits      *hits
+	hosts     map[string]*hostAgg
+	urlHosts  map[string]bool // every host seen in a URL, inert or not
+	bare      []hostRef       // host names found without a scheme, judged at the end
+	obscured  []Evidence
+	noPclntab bool
+}
+
+type hostAgg struct {
+	host     string
+	refs     []hostRef // kept, non-inert references (a few)
+	n        int       // non-inert references
+	inertN   int
+	firstOff int64
+}
+
+// maxHostRefs bounds the strings kept as evidence per host.
+const maxHostRefs = 3
+
+// maxHosts bounds the distinct hosts tracked per artifact, so a crafted file
+// full of host names cannot grow memory without limit.
+const maxHosts = 4096
+
+func extractFacts(ctx context.Context, bf *binFile, r *Rules) *facts {
+	f := &facts{format: bf.format, hits: newHits(len(r.atoms.atoms)), hosts: map[string]*hostAgg{}, urlHosts: map[string]bool{}}
+	for _, im := range bf.images {
+		if ctx.Err() != nil {
+			return f
+		}
+		f.os = im.os
+		f.arches = append(f.arches, im.arch)
+		f.image(im, r)
+	}
+	return f
+}
+
+func (f *facts) image(im *image, r *Rules) {
+	x := &r.atoms
+	if bi, err := buildinfo.Read(bytes.NewReader(im.data)); err == nil {
+		f.isGo = true
+		if f.info == nil {
+			f.info = bi
+			f.goVersion = bi.GoVersion
+		}
+		for _, m := range bi.Deps {
+			f.module(x, m.Path, m.Version)
+		}
+		if bi.Main.Path != "" {
+			f.module(x, bi.Main.Path, bi.Main.Version)
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "GOOS" && s.Value != "" {
+				f.os = s.Value
+				im.os = s.Value
+			}
+		}
+	}
+	pkgWhere := map[string]bool{}
+	tab := findPclntab(im)
+	if tab != nil {
+		f.isGo = true
+		f.goRange = tab.goVersionRange()
+		var pkgs []string
+		tab.eachName(func(name []byte, off int64) {
+			f.nfuncs++
+			pk := pkgOf(name)
+			if ids, ok := x.funcs[string(name)]; ok {
+				e := Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)}
+				for _, id := range ids {
+					f.hits.add(id, e)
+				}
+			}
+			if len(pk) == 0 {
+				return
+			}
+			if !pkgWhere[string(pk)] {
+				p := string(pk)
+				pkgWhere[p] = true
+				pkgs = append(pkgs, p)
+				norm := normPackage(p)
+				for q := norm; q != ""; q = parentPath(q) {
+					if ids, ok := x.pkgs[q]; ok {
+						e := Evidence{Kind: EvidencePackage, Value: norm, Where: im.where(tab.sec, off) + " function " + string(name)}
+						for _, id := range ids {
+							f.hits.add(id, e)
+						}
+					}
+				}
+			}
+			if len(x.contains) > 0 && !isStdPackage(pk) {
+				for _, id := range x.contains {
+					if containsFold(name, x.atoms[id].value) {
+						f.hits.add(id, Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)})
+					}
+				}
+			}
+		})
+		f.npkgs += len(pkgs)
+		f.checkHashedNames(pkgs)
+	} else if f.isGo || hasGoNote(im) {
+		f.isGo = true
+		f.noPclntab = true
+	}
+	if !f.isGo {
+		for _, s := range im.imports {
+			for _, id := range x.imports[s] {
+				f.hits.add(id, Evidence{Kind: EvidenceImport, Value: s, Where: "dynamic imports"})
+			}
+		}
+		for _, l := range im.libraries {
+			for _, id := range x.libs {
+				if ok, _ := path.Match(x.atoms[id].value, path.Base(l)); ok {
+					f.hits.add(id, Evidence{Kind: EvidenceImport, Value: l, Where: "needed libraries"})
+				}
+			}
+		}
+	}
+	f.libraries = append(f.libraries, im.libraries...)
+	if im.packer != "" {
+		f.obscured = append(f.obscured, Evidence{Kind: EvidenceFormat, Value: im.packer + " packer marks", Where: labelled(im, "section headers")})
+	}
+	for i := range im.sections {
+		sec := &im.sections[i]
+		if !sec.strong {
+			continue
+		}
+		data := sec.data
+		// Skip the function table when it lies inside a data section (PIE, PE).
+		if tab != nil && tab.sec == sec {
+			f.dataSection(im, r, &section{name: sec.name, off: sec.off, data: data[:tab.start]}, 0)
+			f.dataSection(im, r, &section{name: sec.name, off: sec.off + tab.end, data: data[tab.end:]}, tab.end)
+			continue
+		}
+		f.dataSection(im, r, sec, 0)
+	}
+}
+
+// dataSection searches one data section (or the part of one) for literals and hosts.
+// shift is the offset of sub.data within the original section, for locations.
+func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
+	x := &r.atoms
+	name := sub.name
+	loc := func(off int64) string {
+		return im.where(&section{name: name, off: sub.off - shift}, off+shift)
+	}
+	for _, id := range x.literals {
+		lit := []byte(x.atoms[id].value)
+		if i := bytes.Index(sub.data, lit); i >= 0 {
+			f.hits.add(id, Evidence{Kind: EvidenceString, Value: x.atoms[id].value, Where: loc(int64(i))})
+		}
+	}
+	findHosts(sub, func(h hostRef) {
+		h.sec = &section{name: loc(h.off)}
+		if !h.isURL {
+			if len(f.bare) < 4*maxHosts {
+				f.bare = append(f.bare, h)
+			}
+			return
+		}
+		for _, id := range x.urls {
+			if x.atoms[id].re.MatchString(h.context) {
+				f.hits.add(id, Evidence{Kind: EvidenceString, Value: h.context, Where: h.sec.name})
+			}
+		}
+		if len(f.urlHosts) < maxHosts {
+			f.urlHosts[h.host] = true
+		}
+		f.addHost(r, h)
+	})
+}
+
+func (f *facts) addHost(r *Rules, h hostRef) {
+	agg := f.hosts[h.host]
+	if agg == nil {
+		if len(f.hosts) >= maxHosts {
+			return
+		}
+		agg = &hostAgg{host: h.host}
+		f.hosts[h.host] = agg
+	}
+	if r.filter.inert(h) {
+		agg.inertN++
+		return
+	}
+	agg.n++
+	if len(agg.refs) < maxHostRefs {
+		for _, x := range agg.refs {
+			if x.context == h.context {
+				return
+			}
+		}
+		agg.refs = append(agg.refs, h)
+	}
+}
+
+// commonTLD are the top-level domains accepted for host names found without a
+// scheme whose domain no URL in the binary confirms. Flag names and identifiers
+// ("collector.cpu.info", "go.shape.int") end in rarer TLDs by accident.
+var commonTLD = map[string]bool{
+	"com": true, "net": true, "org": true, "io": true, "dev": true, "app": true, "cloud": true,
+	"co": true, "ai": true, "sh": true, "me": true, "cn": true, "ru": true, "de": true, "uk": true,
+	"jp": true, "eu": true, "us": true, "gov": true, "edu": true, "fr": true, "nl": true,
+}
+
+// judgeBare decides, once all URLs are known, which bare host names to report.
+// A bare name that ends in a host seen in a URL but has extra bytes glued in
+// front ("bitssum.golang.org" after "bits") is cut back to that host.
+func (f *facts) judgeBare(r *Rules) {
+	domains := map[string]bool{}
+	for h := range f.urlHosts {
+		if d, err := publicsuffix.EffectiveTLDPlusOne(h); err == nil {
+			domains[d] = true
+		}
+	}
+	for _, b := range f.bare {
+		h := b.host
+		if !looksIPv4(h) {
+			best := ""
+			for u := range f.urlHosts {
+				if len(u) > len(best) && len(h) > len(u) && strings.HasSuffix(h, u) && h[len(h)-len(u)-1] != '.' {
+					best = u
+				}
+			}
+			if best != "" {
+				b.context = b.context[len(h)-len(best):]
+				h = best
+			}
+			d, err := publicsuffix.EffectiveTLDPlusOne(h)
+			if err != nil {
+				continue
+			}
+			if !domains[d] && !commonTLD[h[strings.LastIndexByte(h, '.')+1:]] {
+				continue
+			}
+		}
+		b.host = h
+		f.addHost(r, b)
+	}
+	f.bare = nil
+}
+
+func labelled(im *image, s string) string {
+	if im.label != "" {
+		return im.label + " slice " + s
+	}
+	return s
+}
+
+func (f *facts) module(x *atomIndex, p, version string) {
+	for q := p; q != ""; q = parentPath(q) {
+		if ids, ok := x.pkgs[q]; ok {
+			v := p
+			if version != "" {
+				v += "@" + version
+			}
+			for _, id := range ids {
+				f.hits.add(id, Evidence{Kind: EvidenceModule, Value: v, Where: "build info"})
+			}
+		}
+	}
+}
+
+// hasGoNote reports sections only the Go linker writes.
+func hasGoNote(im *image) bool {
+	for _, s := range im.sections {
+		switch s.name {
+		case ".note.go.buildid", ".go.buildinfo", "__DATA,__go_buildinfo", ".gopclntab", ".gosymtab":
+			return true
+		}
+	}
+	return false
+}
+
+// pkgOf returns the package path of a function name in linker form, or nil for
+// compiler-generated names. "gopkg.in/yaml.v3.Unmarshal" is package
+// "gopkg.in/yaml.v3": a ".vN" element after the last slash belongs to the path.
+func pkgOf(name []byte) []byte {
+	if len(name) == 0 || bytes.HasPrefix(name, []byte("type:")) || bytes.HasPrefix(name, []byte("go:")) || bytes.HasPrefix(name, []byte("go.")) {
+		return nil
+	}
+	head := name
+	if i := bytes.IndexAny(head, "[("); i >= 0 {
+		head = head[:i]
+	}
+	start := bytes.LastIndexByte(head, '/') + 1
+	for i := start; i < len(head); i++ {
+		if head[i] != '.' {
+			continue
+		}
+		// ".v3." continues a gopkg.in-style path.
+		j := i + 1
+		if j < len(head) && head[j] == 'v' {
+			k := j + 1
+			for k < len(head) && head[k] >= '0' && head[k] <= '9' {
+				k++
+			}
+			if k > j+1 && k < len(head) && head[k] == '.' {
+				i = k - 1
+				continue
+			}
+		}
+		return name[:i]
+	}
+	return nil
+}
+
+// normPackage removes vendoring prefixes: std's "vendor/", cmd's "cmd/vendor/",
+// and GOPATH-mode ".../vendor/".
+func normPackage(p string) string {
+	if i := strings.LastIndex(p, "/vendor/"); i >= 0 {
+		return p[i+len("/vendor/"):]
+	}
+	return strings.TrimPrefix(p, "vendor/")
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// isStdPackage reports a standard-library (or cmd) package: its first path element has no dot.
+func isStdPackage(p []byte) bool {
+	first := p
+	if i := bytes.IndexByte(p, '/'); i >= 0 {
+		first = p[:i]
+	}
+	if bytes.Equal(first, []byte("vendor")) || bytes.Equal(first, []byte("cmd")) {
+		return true
+	}
+	return bytes.IndexByte(first, '.') < 0 && stdTop[string(first)]
+}
+
+// containsFold reports whether s contains the lower-case needle, ignoring ASCII case.
+func containsFold(s []byte, needle string) bool {
+	n := len(needle)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for j < n {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+// stdTop lists the top-level elements of standard-library import paths.
+var stdTop = map[string]bool{
+	"archive": true, "bufio": true, "bytes": true, "cmp": true, "compress": true, "container": true,
+	"context": true, "crypto": true, "database": true, "debug": true, "embed": true, "encoding": true,
+	"errors": true, "expvar": true, "flag": true, "fmt": true, "go": true, "hash": true, "html": true,
+	"image": true, "index": true, "internal": true, "io": true, "iter": true, "log": true, "maps": true,
+	"math": true, "mime": true, "net": true, "os": true, "path": true, "plugin": true, "reflect": true,
+	"regexp": true, "runtime": true, "slices": true, "sort": true, "strconv": true, "strings": true,
+	"structs": true, "sync": true, "syscall": true, "testing": true, "text": true, "time": true,
+	"unicode": true, "unique": true, "unsafe": true, "weak": true, "vendor": true, "cmd": true,
+	"simd": true, "encoding/json/v2": true,
+}
+
+// checkHashedNames flags garble-style obfuscation: many packages whose paths are
+// single random-looking identifiers, neither standard library nor dotted module
+// paths. A plain build has at most "main" and a few local packages like that.
+func (f *facts) checkHashedNames(pkgs []string) {
+	var odd []string
+	for _, p := range pkgs {
+		if strings.ContainsAny(p, "/.") || stdTop[p] || p == "main" {
+			continue
+		}
+		if hashedLooking(p) {
+			odd = append(odd, p)
+		}
+	}
+	if len(odd) >= 5 && f.info == nil {
+		sort.Strings(odd)
+		f.obscured = append(f.obscured, Evidence{Kind: EvidencePackage, Value: strings.Join(odd[:min(5, len(odd))], ", ") + ", …", Where: "function table: hashed package names"})
+	}
+}
+
+// hashedLooking reports an identifier mixing upper and lower case or digits the
+// way base64 hashes do ("Lb2xFq"), which hand-written package names do not.
+func hashedLooking(p string) bool {
+	var up, low, dig int
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= 'A' && c <= 'Z':
+			up++
+		case c >= 'a' && c <= 'z':
+			low++
+		case c >= '0' && c <= '9':
+			dig++
+		case c == '_':
+		default:
+			return false
+		}
+	}
+	return up > 0 && low > 0 && (up+dig) >= 2
+}

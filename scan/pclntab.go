@@ -1,0 +1,315 @@
+package scan
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// The Go function table (pclntab) survives stripping and names every function
+// in the binary. Its header starts with a version magic (REFERENCE.md):
+//
+//	0xfffffffb Go 1.2–1.15, 0xfffffffa 1.16–1.17, 0xfffffff0 1.18–1.19, 0xfffffff1 1.20+
+//
+// followed by two zero bytes, the instruction quantum and the pointer size.
+// From 1.16 on the header gives offsets to a name blob (funcnametab) holding
+// every function name, inlined ones included, as NUL-terminated strings. We read
+// that blob directly: debug/gosym only lists functions with their own entry, and
+// inlined calls such as net/http.ListenAndServe have none.
+const (
+	pclnGo12  = 0xfffffffb
+	pclnGo116 = 0xfffffffa
+	pclnGo118 = 0xfffffff0
+	pclnGo120 = 0xfffffff1
+)
+
+// pclntab is a located, validated function table.
+type pclntab struct {
+	sec      *section
+	start    int64 // offset of the header in sec.data
+	end      int64 // offset just past the function table records in sec.data (approximate upper bound)
+	magic    uint32
+	nfunc    int
+	nameBlob []byte // funcnametab (1.16+)
+	blobOff  int64  // offset of nameBlob in sec.data
+	names12  []string
+}
+
+// maxFuncs bounds the function count accepted from a header (the largest real
+// binaries have a few hundred thousand).
+const maxFuncs = 1 << 23
+
+// findPclntab locates the table: the named section first, then a search for
+// the header magic in the sections where linkers put it (PIE and external
+// linking leave no .gopclntab; PE never has one), then everywhere else. Every
+// hit is validated before it is trusted, since the magic can occur by chance.
+func findPclntab(im *image) *pclntab {
+	if s := im.pclntabSection; s != nil {
+		if t := parsePclntab(s, 0, im.order); t != nil {
+			return t
+		}
+	}
+	tried := map[string]bool{}
+	for _, name := range im.searchFirst {
+		for i := range im.sections {
+			s := &im.sections[i]
+			if s.name == name && !tried[s.name] {
+				tried[s.name] = true
+				if t := searchPclntab(s, im.order); t != nil {
+					return t
+				}
+			}
+		}
+	}
+	for i := range im.sections {
+		s := &im.sections[i]
+		if tried[s.name] || s.exec {
+			continue
+		}
+		tried[s.name] = true
+		if t := searchPclntab(s, im.order); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+func searchPclntab(s *section, order binary.ByteOrder) *pclntab {
+	// The three 0xff bytes and two zero pad bytes are common to every version;
+	// in little-endian the version byte precedes them, in big-endian it follows.
+	pat := []byte{0xff, 0xff, 0xff}
+	d := s.data
+	for i := 0; i+8 <= len(d); {
+		j := bytes.Index(d[i:], pat)
+		if j < 0 {
+			return nil
+		}
+		k := i + j // position of the pattern
+		var start int
+		if order == binary.LittleEndian {
+			start = k - 1
+		} else {
+			start = k
+		}
+		if start >= 0 && start+8 <= len(d) && d[start+4] == 0 && d[start+5] == 0 {
+			if t := parsePclntab(s, int64(start), order); t != nil {
+				return t
+			}
+		}
+		i = k + 1
+	}
+	return nil
+}
+
+// parsePclntab validates a candidate header at off in s and returns the table, or nil.
+func parsePclntab(s *section, off int64, order binary.ByteOrder) *pclntab {
+	d := s.data[off:]
+	if len(d) < 16 {
+		return nil
+	}
+	magic := order.Uint32(d)
+	quantum, ptr := d[6], int(d[7])
+	if d[4] != 0 || d[5] != 0 || (quantum != 1 && quantum != 2 && quantum != 4) || (ptr != 4 && ptr != 8) {
+		return nil
+	}
+	word := func(i int) (uint64, bool) {
+		o := 8 + i*ptr
+		if o+ptr > len(d) {
+			return 0, false
+		}
+		if ptr == 4 {
+			return uint64(order.Uint32(d[o:])), true
+		}
+		return order.Uint64(d[o:]), true
+	}
+	t := &pclntab{sec: s, start: off, magic: magic}
+	switch magic {
+	case pclnGo12:
+		return parsePcln12(t, d, ptr, order, word)
+	case pclnGo116, pclnGo118, pclnGo120:
+	default:
+		return nil
+	}
+	nfunc, ok := word(0)
+	if !ok || nfunc == 0 || nfunc > maxFuncs {
+		return nil
+	}
+	first := 2 // funcnameOffset is the third word in 1.16/1.17
+	if magic != pclnGo116 {
+		first = 3 // 1.18 added textStart before it
+	}
+	var offs [5]uint64 // funcname, cu, filetab, pctab, functab
+	for i := range offs {
+		v, ok := word(first + i)
+		if !ok {
+			return nil
+		}
+		offs[i] = v
+	}
+	hdr := uint64(8 + (first+5)*ptr)
+	if offs[0] < hdr {
+		return nil
+	}
+	for i := 1; i < len(offs); i++ {
+		if offs[i] < offs[i-1] {
+			return nil
+		}
+	}
+	// Function table: nfunc+1 records of (entry, funcoff): uint32s since 1.18, words before.
+	rec := uint64(8)
+	if magic == pclnGo116 {
+		rec = uint64(2 * ptr)
+	}
+	ftab := offs[4]
+	if ftab > uint64(len(d)) || (nfunc+1)*rec > uint64(len(d))-ftab {
+		return nil
+	}
+	blob := d[offs[0]:offs[1]]
+	if len(blob) == 0 || blob[len(blob)-1] != 0 {
+		return nil
+	}
+	readRec := func(i uint64) (entry, funcoff uint64) {
+		p := ftab + i*rec
+		if magic == pclnGo116 {
+			if ptr == 4 {
+				return uint64(order.Uint32(d[p:])), uint64(order.Uint32(d[p+4:]))
+			}
+			return order.Uint64(d[p:]), order.Uint64(d[p+8:])
+		}
+		return uint64(order.Uint32(d[p:])), uint64(order.Uint32(d[p+4:]))
+	}
+	// Validate: entries increase, each record points at a _func inside the
+	// table whose entry matches and whose name offset lands on a name start.
+	// Check every record; it is cheap next to reading the names.
+	var prev, maxOff uint64
+	for i := uint64(0); i < nfunc; i++ {
+		entry, fo := readRec(i)
+		if entry < prev {
+			return nil
+		}
+		prev = entry
+		p := ftab + fo
+		if fo == 0 || p+8 > uint64(len(d)) {
+			return nil
+		}
+		if fo > maxOff {
+			maxOff = fo
+		}
+		if i%64 != 0 && i != nfunc-1 {
+			continue
+		}
+		var fentry uint64
+		var nameOff uint32
+		if magic == pclnGo116 {
+			if p+uint64(ptr)+4 > uint64(len(d)) {
+				return nil
+			}
+			if ptr == 4 {
+				fentry = uint64(order.Uint32(d[p:]))
+			} else {
+				fentry = order.Uint64(d[p:])
+			}
+			nameOff = order.Uint32(d[p+uint64(ptr):])
+			// 1.16 records hold absolute PCs; the _func repeats the same PC.
+		} else {
+			fentry = uint64(order.Uint32(d[p:]))
+			nameOff = order.Uint32(d[p+4:])
+		}
+		if fentry != entry || uint64(nameOff) >= uint64(len(blob)) || (nameOff > 0 && blob[nameOff-1] != 0) || blob[nameOff] == 0 {
+			return nil
+		}
+	}
+	t.nfunc = int(nfunc)
+	t.nameBlob = blob
+	t.blobOff = off + int64(offs[0])
+	t.end = off + int64(ftab+(nfunc+1)*rec+maxOff) + 64
+	if t.end > int64(len(s.data)) {
+		t.end = int64(len(s.data))
+	}
+	return t
+}
+
+// parsePcln12 reads the Go 1.2–1.15 layout, where names live next to each _func
+// and inlined functions cannot be enumerated without decoding funcdata.
+func parsePcln12(t *pclntab, d []byte, ptr int, order binary.ByteOrder, word func(int) (uint64, bool)) *pclntab {
+	nfunc, ok := word(0)
+	if !ok || nfunc == 0 || nfunc > maxFuncs {
+		return nil
+	}
+	ftab := uint64(8 + ptr)
+	rec := uint64(2 * ptr)
+	if (nfunc+1)*rec > uint64(len(d))-ftab {
+		return nil
+	}
+	rd := func(p uint64) uint64 {
+		if ptr == 4 {
+			return uint64(order.Uint32(d[p:]))
+		}
+		return order.Uint64(d[p:])
+	}
+	var prev, maxOff uint64
+	names := make([]string, 0, nfunc)
+	for i := uint64(0); i < nfunc; i++ {
+		entry, fo := rd(ftab+i*rec), rd(ftab+i*rec+uint64(ptr))
+		if entry < prev || fo+uint64(ptr)+4 > uint64(len(d)) {
+			return nil
+		}
+		prev = entry
+		if rd(fo) != entry {
+			return nil
+		}
+		no := uint64(order.Uint32(d[fo+uint64(ptr):]))
+		if no >= uint64(len(d)) {
+			return nil
+		}
+		end := bytes.IndexByte(d[no:], 0)
+		if end <= 0 || end > 4096 {
+			return nil
+		}
+		names = append(names, string(d[no:no+uint64(end)]))
+		if fo > maxOff {
+			maxOff = fo
+		}
+	}
+	t.nfunc = int(nfunc)
+	t.names12 = names
+	t.end = min(t.start+int64(maxOff)+64, int64(len(t.sec.data)))
+	return t
+}
+
+// eachName calls fn with every function name and its offset in the section.
+// The byte slices alias the input; fn must copy what it keeps.
+func (t *pclntab) eachName(fn func(name []byte, off int64)) {
+	if t.names12 != nil {
+		for _, n := range t.names12 {
+			fn([]byte(n), t.start)
+		}
+		return
+	}
+	b := t.nameBlob
+	pos := 0
+	for pos < len(b) {
+		e := bytes.IndexByte(b[pos:], 0)
+		if e < 0 {
+			e = len(b) - pos
+		}
+		if e > 0 {
+			fn(b[pos:pos+e], t.blobOff+int64(pos))
+		}
+		pos += e + 1
+	}
+}
+
+// goVersionRange describes the toolchain range implied by the table's magic.
+func (t *pclntab) goVersionRange() string {
+	switch t.magic {
+	case pclnGo12:
+		return "go1.2-go1.15"
+	case pclnGo116:
+		return "go1.16-go1.17"
+	case pclnGo118:
+		return "go1.18-go1.19"
+	case pclnGo120:
+		return "go1.20+"
+	}
+	return ""
+}

@@ -1,0 +1,247 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The rules are data (scan/rules/*.yaml), embedded and versioned; their digest
+// goes into every report so a verifier can tell which rules produced a finding.
+
+//go:embed rules/*.yaml
+var builtinRules embed.FS
+
+// maxRulesFile bounds one rules file.
+const maxRulesFile = 1 << 20
+
+// Rules is a loaded, compiled, versioned rule set. Build one with [Builtin] or [LoadRules].
+type Rules struct {
+	// Version is the rule set's declared version.
+	Version string
+	// Digest is "sha256:<hex>" over the rule files (name, length and content, in name order).
+	Digest string
+	rules  []*rule
+	filter *endpointFilter
+	atoms  atomIndex
+}
+
+// Matcher lists facts that make a rule fire. Within one matcher any fact suffices.
+type Matcher struct {
+	// Functions are exact function names in linker form: net.(*Dialer).DialContext.
+	Functions []string `yaml:"functions"`
+	// Packages are import paths, matched as whole path elements against the
+	// packages of the binary's function names and the modules of its build info.
+	Packages []string `yaml:"packages"`
+	// NameContains are lower-case fragments of function names outside the standard library.
+	NameContains []string `yaml:"nameContains"`
+	// Imports are dynamically imported symbols of native binaries (connect, CreateProcessW).
+	Imports []string `yaml:"imports"`
+	// Libraries are needed shared libraries, as path.Match globs (libcurl.so*).
+	Libraries []string `yaml:"libraries"`
+	// Literals are byte strings searched for in the data sections.
+	Literals []string `yaml:"literals"`
+	// URLs are regular expressions matched against URLs found in the data sections.
+	URLs []string `yaml:"urls"`
+}
+
+func (m *Matcher) empty() bool {
+	return len(m.Functions)+len(m.Packages)+len(m.NameContains)+len(m.Imports)+len(m.Libraries)+len(m.Literals)+len(m.URLs) == 0
+}
+
+// RuleSpec is one rule as written in a rules file.
+type RuleSpec struct {
+	ID         string     `yaml:"id"`
+	Capability Capability `yaml:"capability"`
+	Summary    string     `yaml:"summary"`
+	// Source says where the rule's knowledge comes from.
+	Source string `yaml:"source"`
+	// Target limits the rule to Go binaries ("go"), other binaries ("native") or both ("any", the default).
+	Target string `yaml:"target"`
+	// Any fires the rule when any of its facts is present.
+	Any Matcher `yaml:"any"`
+	// All adds conditions that must each hold as well.
+	All []Matcher `yaml:"all"`
+	// WithCapabilities requires other rules to have found these capabilities in the same artifact.
+	WithCapabilities []Capability `yaml:"withCapabilities"`
+	// Unless suppresses the rule when any of these facts is present.
+	Unless *Matcher `yaml:"unless"`
+}
+
+type rulesFile struct {
+	Version   string         `yaml:"version"`
+	Rules     []RuleSpec     `yaml:"rules"`
+	Endpoints *endpointsSpec `yaml:"endpoints"`
+}
+
+type rule struct {
+	spec       RuleSpec
+	commitment Commitment
+	any        []int   // atom ids
+	all        [][]int // atom ids per condition
+	unless     []int
+}
+
+var builtinOnce = sync.OnceValues(func() (*Rules, error) {
+	sub, err := fs.Sub(builtinRules, "rules")
+	if err != nil {
+		return nil, err
+	}
+	return LoadRules(sub)
+})
+
+// Builtin returns the embedded rules, loaded once.
+func Builtin() (*Rules, error) { return builtinOnce() }
+
+// LoadRules loads every *.yaml file at the top of fsys as one rule set. Exactly one
+// file must declare the version; unknown fields, duplicate ids and unknown
+// capabilities are errors.
+func LoadRules(fsys fs.FS) (*Rules, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("rules: no *.yaml files")
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	r := &Rules{}
+	ids := map[string]string{}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("rules: %w", err)
+		}
+		if len(b) > maxRulesFile {
+			return nil, fmt.Errorf("rules: %s: %d bytes is over the %d byte limit", name, len(b), maxRulesFile)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+		var rf rulesFile
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&rf); err != nil {
+			return nil, fmt.Errorf("rules: %s: %v", name, err)
+		}
+		if rf.Version != "" {
+			if r.Version != "" {
+				return nil, fmt.Errorf("rules: %s: version declared twice", name)
+			}
+			r.Version = rf.Version
+		}
+		if rf.Endpoints != nil {
+			if r.filter != nil {
+				return nil, fmt.Errorf("rules: %s: endpoints section declared twice", name)
+			}
+			f, err := compileEndpointFilter(rf.Endpoints)
+			if err != nil {
+				return nil, fmt.Errorf("rules: %s: %v", name, err)
+			}
+			r.filter = f
+		}
+		for i := range rf.Rules {
+			spec := rf.Rules[i]
+			if err := checkSpec(&spec); err != nil {
+				return nil, fmt.Errorf("rules: %s: rule %d (%s): %v", name, i+1, spec.ID, err)
+			}
+			if prev, dup := ids[spec.ID]; dup {
+				return nil, fmt.Errorf("rules: %s: rule id %s already defined in %s", name, spec.ID, prev)
+			}
+			ids[spec.ID] = name
+			c, _ := CommitmentOf(spec.Capability)
+			ru := &rule{spec: spec, commitment: c}
+			ru.any = r.atoms.add(&spec.Any)
+			for j := range spec.All {
+				ru.all = append(ru.all, r.atoms.add(&spec.All[j]))
+			}
+			if spec.Unless != nil {
+				ru.unless = r.atoms.add(spec.Unless)
+			}
+			r.rules = append(r.rules, ru)
+		}
+	}
+	if r.Version == "" {
+		return nil, fmt.Errorf("rules: no file declares a version")
+	}
+	if r.filter == nil {
+		r.filter = &endpointFilter{}
+	}
+	if err := r.atoms.compile(); err != nil {
+		return nil, fmt.Errorf("rules: %v", err)
+	}
+	r.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return r, nil
+}
+
+var ruleID = regexp.MustCompile(`^[a-z0-9]+(?:[.-][a-z0-9]+)*$`)
+
+func checkSpec(s *RuleSpec) error {
+	if !ruleID.MatchString(s.ID) {
+		return fmt.Errorf("id must be lower-case words joined by '.' or '-'")
+	}
+	if _, ok := CommitmentOf(s.Capability); !ok || s.Capability == NetworkEndpoint || s.Capability == AnalysisObscured {
+		return fmt.Errorf("capability %q is not one a rule can report", s.Capability)
+	}
+	if strings.TrimSpace(s.Summary) == "" {
+		return fmt.Errorf("summary is required")
+	}
+	switch s.Target {
+	case "":
+		s.Target = "any"
+	case "any", "go", "native":
+	default:
+		return fmt.Errorf("target %q: want go, native or any", s.Target)
+	}
+	if s.Any.empty() {
+		return fmt.Errorf("any: at least one fact is required")
+	}
+	for i := range s.All {
+		if s.All[i].empty() {
+			return fmt.Errorf("all[%d]: empty condition", i)
+		}
+	}
+	for _, c := range s.WithCapabilities {
+		if _, ok := CommitmentOf(c); !ok {
+			return fmt.Errorf("withCapabilities: unknown capability %q", c)
+		}
+	}
+	for _, l := range append(append([]string{}, s.Any.Libraries...), libs(s.All)...) {
+		if _, err := path.Match(l, ""); err != nil {
+			return fmt.Errorf("library pattern %q: %v", l, err)
+		}
+	}
+	for _, n := range s.Any.NameContains {
+		if n != strings.ToLower(n) {
+			return fmt.Errorf("nameContains %q must be lower case", n)
+		}
+	}
+	return nil
+}
+
+func libs(ms []Matcher) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Libraries...)
+	}
+	return out
+}
+
+// Specs returns the rule specifications, in file order.
+func (r *Rules) Specs() []RuleSpec {
+	out := make([]RuleSpec, len(r.rules))
+	for i, ru := range r.rules {
+		out[i] = ru.spec
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package scan
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime/debug"
+)
+
+// MaxFileSize bounds the size of one artifact (4 GiB); larger inputs are refused with [ErrMalformed].
+const MaxFileSize = 4 << 30
+
+func readWhole(f *os.File, size int64) ([]byte, func() error, error) {
+	b := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), b); err != nil {
+		return nil, nil, err
+	}
+	return b, func() error { return nil }, nil
+}
+
+// ScanFile scans the file at path. The returned artifact's Path is path as given.
+func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s: no such file", ErrInput, path)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s: not a regular file", ErrInput, path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	defer f.Close()
+	size := fi.Size()
+	if size > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s: %d bytes is over the %d byte limit", ErrMalformed, path, size, int64(MaxFileSize))
+	}
+	data, unmap, err := mapFile(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
+	}
+	defer unmap()
+	return s.ScanBytes(ctx, path, data)
+}
+
+// ScanReaderAt scans size bytes of r, reported under name. The bytes are read
+// into memory once; use [Scanner.ScanFile] for files, which maps them instead.
+func (s *Scanner) ScanReaderAt(ctx context.Context, name string, r io.ReaderAt, size int64) (*Artifact, error) {
+	if size < 0 || size > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s: size %d outside 0..%d", ErrMalformed, name, size, int64(MaxFileSize))
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(r, 0, size), b); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInput, name, err)
+	}
+	return s.ScanBytes(ctx, name, b)
+}
+
+// ScanBytes scans an artifact held in memory. data is not modified or retained.
+//
+// Hashing and analysis run concurrently: the digest needs every byte, the
+// analysis only the headers, tables and data sections, so on two cores the
+// scan costs about as much as the hash alone.
+func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (art *Artifact, err error) {
+	type digests struct {
+		sha256, sha512 string
+		err            error
+	}
+	done := make(chan digests, 1)
+	go func() {
+		var d digests
+		defer func() {
+			if r := recover(); r != nil {
+				d.err = fmt.Errorf("%w: %s: reading failed: %v", ErrInput, name, r)
+			}
+			done <- d
+		}()
+		debug.SetPanicOnFault(true) // a file truncated under the mapping faults; report it instead of crashing
+		h := sha256.Sum256(data)
+		d.sha256 = hex.EncodeToString(h[:])
+		if s.sha512 {
+			h5 := sha512.Sum512(data)
+			d.sha512 = hex.EncodeToString(h5[:])
+		}
+	}()
+	art, err = s.analyse(ctx, name, data)
+	d := <-done
+	if err != nil {
+		return nil, err
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	art.Size = int64(len(data))
+	art.SHA256 = d.sha256
+	art.SHA512 = d.sha512
+	return art, nil
+}
+
+// analyse runs the parsers and rules, turning any panic from a parser on hostile
+// input into ErrMalformed: the standard library's debug/* packages are not
+// guaranteed panic-free on crafted files.
+func (s *Scanner) analyse(ctx context.Context, name string, data []byte) (art *Artifact, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			art, err = nil, fmt.Errorf("%w: %s: parser failed on malformed input: %v", ErrMalformed, name, r)
+		}
+	}()
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	bin, err := openBinary(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	facts := extractFacts(ctx, bin, s.rules)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	art = &Artifact{Path: name}
+	facts.fill(art)
+	art.Findings = s.rules.evaluate(facts)
+	return art, nil
+}
