@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"io"
+
+	"github.com/candor-dev/candor/internal/output"
+	"github.com/candor-dev/candor/scan"
+	"github.com/spf13/cobra"
+)
+
+const scanLong = `Scan executables for capabilities that threaten the three commitments candor
+attests: no undisclosed remote control, no undisclosed data exfiltration, no
+forced upgrade.
+
+candor reads ELF, PE and Mach-O executables, with the most detail for Go
+programs (build info, linked functions, modules). Each finding names a
+capability (network.listen, network.endpoint, update.self, ...), the rule that
+found it, how sure it is (linked: the code is in the binary; referenced: only a
+string points at it) and the evidence a person can check.
+
+Findings are facts to disclose, not errors: scan exits 0 whenever the scan ran,
+and 2 when a file is missing, unreadable, not an executable, or malformed.
+
+Output formats:
+  text   a readable report per file, findings grouped by commitment (default)
+  json   the full report, for programs; byte-identical for the same input and rules
+  sarif  SARIF 2.1.0, for code-scanning dashboards`
+
+const scanExample = `  # Scan candor itself (any executable will do)
+  candor scan "$(command -v candor)"
+
+  # Scan a release build, keep the JSON report next to it
+  go build -o ./app . && candor scan --format json --output app.candor.json ./app
+
+  # Feed a code-scanning dashboard
+  candor scan --format sarif -o candor.sarif ./dist/*
+
+  # Record SHA-512 digests as well as SHA-256
+  candor scan --sha512 ./app`
+
+func newScanCommand() *cobra.Command {
+	o := &ScanOptions{}
+	cmd := &cobra.Command{
+		Use:     "scan [flags] PATH...",
+		Short:   "Find remote-control, exfiltration and forced-update capabilities in executables",
+		Long:    scanLong,
+		Example: scanExample,
+		Args:    needPaths("PATH to an executable"),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		}),
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// runScan scans paths and writes the report. The renderer is chosen before scanning so
+// a bad format fails fast.
+func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr io.Writer) error {
+	r, err := output.New(output.Format(o.Output.Format))
+	if err != nil {
+		return err
+	}
+	s, err := scan.New(o.scanOptions()...)
+	if err != nil {
+		return err
+	}
+	rep, err := s.Run(ctx, paths)
+	if err != nil {
+		return err
+	}
+	return o.Output.write(stdout, stderr, func(w io.Writer) error { return r.Render(w, rep) })
+}
