@@ -46,7 +46,7 @@ type config struct {
 
 // loadConfig binds the CANDOR_* environment variables and reads the config file named by
 // --config, else by CANDOR_CONFIG, else .candor.yaml in the current directory if present.
-// A file named explicitly must exist; --config ” reads no file.
+// A file named explicitly must exist; an empty --config value reads no file.
 func loadConfig(cmd *cobra.Command) (*config, error) {
 	env := viper.New()
 	env.SetEnvPrefix(envPrefix)
