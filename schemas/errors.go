@@ -1,0 +1,181 @@
+package schemas
+
+import (
+	"errors"
+
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// ErrInvalid is wrapped by every error that says a document does not match its schema.
+var ErrInvalid = errors.New("document does not match its schema")
+
+// Error lists why a document does not match its schema. It wraps [ErrInvalid].
+type Error struct {
+	// Schema is the id of the schema, such as [DisclosureV1].
+	Schema string
+	// Violations are sorted by field and never empty.
+	Violations []Violation
+}
+
+// Error returns the violations, one per line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, v := range e.Violations {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(v.String())
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrInvalid].
+func (e *Error) Unwrap() error { return ErrInvalid }
+
+// Violation is one reason a value does not match the schema.
+type Violation struct {
+	// At is the instance location where the violation was detected, as JSON pointer tokens
+	// (an array index is a decimal token). For a missing field it is the enclosing object.
+	At []string
+	// Field is the field the message is about: At, plus the missing or unknown field's name.
+	Field []string
+	// Keyword is the schema keyword that failed: type, required, additionalProperties,
+	// pattern, enum...
+	Keyword string
+	// Message says what is wrong, in lower case, without the location.
+	Message string
+}
+
+// String returns "field: message", the field written as a path such as endpoints[2].host.
+func (v Violation) String() string {
+	return FieldPath(v.Field) + ": " + v.Message
+}
+
+// FieldPath writes JSON pointer tokens as a path a person reads: a.b[2].c, or "(document)"
+// for the root.
+func FieldPath(tokens []string) string {
+	if len(tokens) == 0 {
+		return "(document)"
+	}
+	var b strings.Builder
+	for _, t := range tokens {
+		if _, err := strconv.Atoi(t); err == nil {
+			b.WriteString("[" + t + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+var printer = message.NewPrinter(language.English)
+
+// violations flattens a validation error tree to its leaves.
+func violations(root *jsonschema.ValidationError) []Violation {
+	var out []Violation
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		switch k := e.ErrorKind.(type) {
+		case *kind.AnyOf:
+			// "rule or capability": report one message naming the alternatives.
+			if names := requiredAlternatives(e); names != nil {
+				out = append(out, Violation{
+					At: e.InstanceLocation, Field: e.InstanceLocation, Keyword: "anyOf",
+					Message: "needs one of the fields " + quoteJoin(names),
+				})
+				return
+			}
+		case *kind.Required:
+			for _, m := range k.Missing {
+				out = append(out, Violation{
+					At: e.InstanceLocation, Field: appendTok(e.InstanceLocation, m), Keyword: "required",
+					Message: "missing required field",
+				})
+			}
+			return
+		case *kind.AdditionalProperties:
+			for _, p := range k.Properties {
+				f := appendTok(e.InstanceLocation, p)
+				out = append(out, Violation{
+					At: f, Field: f, Keyword: "additionalProperties",
+					Message: "unknown field (check its spelling: unknown fields are not allowed)",
+				})
+			}
+			return
+		}
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		kw := ""
+		if p := e.ErrorKind.KeywordPath(); len(p) > 0 {
+			kw = p[0]
+		}
+		out = append(out, Violation{
+			At: e.InstanceLocation, Field: e.InstanceLocation, Keyword: kw,
+			Message: e.ErrorKind.LocalizedString(printer),
+		})
+	}
+	walk(root)
+	slices.SortStableFunc(out, func(a, b Violation) int { return comparePath(a.Field, b.Field) })
+	return slices.CompactFunc(out, func(a, b Violation) bool {
+		return slices.Equal(a.Field, b.Field) && a.Message == b.Message
+	})
+}
+
+// requiredAlternatives returns the field names when every cause of an anyOf is a single
+// missing field, as in anyOf: [{required: [rule]}, {required: [capability]}].
+func requiredAlternatives(e *jsonschema.ValidationError) []string {
+	var names []string
+	for _, c := range e.Causes {
+		for len(c.Causes) == 1 {
+			c = c.Causes[0]
+		}
+		r, ok := c.ErrorKind.(*kind.Required)
+		if !ok || len(c.Causes) > 0 {
+			return nil
+		}
+		names = append(names, r.Missing...)
+	}
+	return names
+}
+
+func appendTok(p []string, t string) []string {
+	return append(slices.Clip(p), t)
+}
+
+func quoteJoin(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, " or ")
+}
+
+// comparePath orders paths token by token, numerically where both tokens are numbers.
+func comparePath(a, b []string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		x, errx := strconv.Atoi(a[i])
+		y, erry := strconv.Atoi(b[i])
+		if errx == nil && erry == nil {
+			return x - y
+		}
+		return strings.Compare(a[i], b[i])
+	}
+	return len(a) - len(b)
+}

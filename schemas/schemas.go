@@ -1,0 +1,114 @@
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Schema ids ($id of each file). A document names its schema by these URLs.
+const (
+	// DisclosureV1 is the id of disclosure.v1.json.
+	DisclosureV1 = "https://candor.dev/schemas/disclosure/v1.json"
+	// PredicateV1 is the id of predicate.v1.json.
+	PredicateV1 = "https://candor.dev/schemas/predicate/v1.json"
+	// PolicyV1 is reserved for policy.v1.json, the buyer's verification policy. No file is
+	// embedded yet: [Validate] reports it as unknown.
+	PolicyV1 = "https://candor.dev/schemas/policy/v1.json"
+)
+
+//go:embed disclosure.v1.json predicate.v1.json
+var files embed.FS
+
+// fileOf maps each embedded schema id to its file name.
+var fileOf = map[string]string{
+	DisclosureV1: "disclosure.v1.json",
+	PredicateV1:  "predicate.v1.json",
+}
+
+// File returns the raw bytes of the schema with the given id, for publishing it.
+func File(id string) ([]byte, error) {
+	name, ok := fileOf[id]
+	if !ok {
+		return nil, fmt.Errorf("schemas: unknown schema %q", id)
+	}
+	return files.ReadFile(name)
+}
+
+// compiled holds every embedded schema, compiled once.
+var compiled = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	// Only the embedded files can be referenced: no network, no file system.
+	c.UseLoader(refuseLoader{})
+	for id, name := range fileOf {
+		b, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			return nil, fmt.Errorf("schemas: %s: %w", name, err)
+		}
+		if err := c.AddResource(id, doc); err != nil {
+			return nil, fmt.Errorf("schemas: %s: %w", name, err)
+		}
+	}
+	out := make(map[string]*jsonschema.Schema, len(fileOf))
+	for id := range fileOf {
+		s, err := c.Compile(id)
+		if err != nil {
+			return nil, fmt.Errorf("schemas: compile %s: %w", id, err)
+		}
+		out[id] = s
+	}
+	return out, nil
+})
+
+type refuseLoader struct{}
+
+func (refuseLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schemas: reference to %s outside the embedded schemas", url)
+}
+
+// ValidateDisclosure validates a decoded disclosure manifest against [DisclosureV1].
+func ValidateDisclosure(v any) error { return Validate(DisclosureV1, v) }
+
+// ValidatePredicate validates a decoded predicate against [PredicateV1].
+func ValidatePredicate(v any) error { return Validate(PredicateV1, v) }
+
+// ValidatePredicateJSON decodes JSON (numbers kept exact) and validates it against [PredicateV1].
+func ValidatePredicateJSON(b []byte) error {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("%w: predicate is not JSON: %w", ErrInvalid, err)
+	}
+	return ValidatePredicate(v)
+}
+
+// Validate validates a decoded JSON value against the embedded schema with the given id.
+// A value that does not conform gives an [*Error] wrapping [ErrInvalid].
+func Validate(id string, v any) error {
+	all, err := compiled()
+	if err != nil {
+		return err
+	}
+	s, ok := all[id]
+	if !ok {
+		return fmt.Errorf("schemas: unknown schema %q", id)
+	}
+	err = s.Validate(v)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return &Error{Schema: id, Violations: violations(ve)}
+}

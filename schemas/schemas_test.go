@@ -1,0 +1,102 @@
+package schemas
+
+import (
+	"errors"
+	"slices"
+	"testing"
+)
+
+func TestSchemasCompile(t *testing.T) {
+	all, err := compiled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range fileOf {
+		if all[id] == nil {
+			t.Errorf("%s not compiled", id)
+		}
+		if _, err := File(id); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := Validate(PolicyV1, map[string]any{}); err == nil {
+		t.Error("the reserved policy schema validated something")
+	}
+}
+
+func minimalDisclosure() map[string]any {
+	return map[string]any{
+		"apiVersion": "candor.dev/disclosure/v1",
+		"product":    map[string]any{"name": "agent", "version": "1.0.0", "vendor": "ACME"},
+		"security": map[string]any{
+			"contact": "security@acme.example", "policy": "https://acme.example/security",
+			"notificationDays": int64(30),
+		},
+	}
+}
+
+func TestValidateDisclosure(t *testing.T) {
+	if err := ValidateDisclosure(minimalDisclosure()); err != nil {
+		t.Fatalf("minimal disclosure: %v", err)
+	}
+	tests := []struct {
+		name    string
+		edit    func(m map[string]any)
+		field   []string
+		keyword string
+	}{
+		{"unknown top-level field", func(m map[string]any) { m["endpoint"] = []any{} }, []string{"endpoint"}, "additionalProperties"},
+		{"missing product", func(m map[string]any) { delete(m, "product") }, []string{"product"}, "required"},
+		{"wrong type", func(m map[string]any) { m["security"].(map[string]any)["notificationDays"] = "30" }, []string{"security", "notificationDays"}, "type"},
+		{"bad consent", func(m map[string]any) {
+			m["endpoints"] = []any{map[string]any{"host": "api.acme.example", "purpose": "p", "data": []any{}, "consent": "sometimes"}}
+		}, []string{"endpoints", "0", "consent"}, "enum"},
+		{"accepted without rule or capability", func(m map[string]any) {
+			m["accepted"] = []any{map[string]any{"value": "x", "reason": "never contacted"}}
+		}, []string{"accepted", "0"}, "anyOf"},
+		{"wildcard inside", func(m map[string]any) {
+			m["endpoints"] = []any{map[string]any{"host": "a.*.b", "purpose": "p", "data": []any{}, "consent": "always"}}
+		}, []string{"endpoints", "0", "host"}, "pattern"},
+		{"automatic update without userCanDisable", func(m map[string]any) {
+			m["updates"] = map[string]any{"mechanism": "automatic", "endpoints": []any{"u.acme.example"}, "signed": true}
+		}, []string{"updates", "userCanDisable"}, "required"},
+		{"listener without port", func(m map[string]any) {
+			m["listeners"] = []any{map[string]any{"bind": "loopback", "purpose": "p", "authentication": "none"}}
+		}, []string{"listeners", "0", "port"}, "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := minimalDisclosure()
+			tt.edit(m)
+			err := ValidateDisclosure(m)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got %v, want ErrInvalid", err)
+			}
+			var se *Error
+			if !errors.As(err, &se) {
+				t.Fatalf("got %T, want *Error", err)
+			}
+			for _, v := range se.Violations {
+				if slices.Equal(v.Field, tt.field) && v.Keyword == tt.keyword {
+					return
+				}
+			}
+			t.Errorf("no %s violation at %v in:\n%v", tt.keyword, tt.field, err)
+		})
+	}
+}
+
+func TestFieldPath(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, "(document)"},
+		{[]string{"endpoints", "2", "host"}, "endpoints[2].host"},
+		{[]string{"0"}, "[0]"},
+	} {
+		if got := FieldPath(tt.in); got != tt.want {
+			t.Errorf("FieldPath(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
