@@ -1,0 +1,160 @@
+package scan_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/candor-dev/candor/scan"
+)
+
+// The development corpus: real third-party binaries with documented behaviour,
+// unpacked by ../shared/corpus/fetch.sh into $CANDOR_CORPUS, and their ground
+// truth in labels.tsv.
+
+// corpusLabel is one row of labels.tsv.
+type corpusLabel struct {
+	line   int
+	binary string // path under the corpus root, slash-separated
+	label  string // a capability id, or "endpoint:HOST"
+	want   bool
+}
+
+// labelsPath locates labels.tsv: $CANDOR_CORPUS_LABELS, or else shared/ beside
+// the repository (CI clones the repository with shared/ next to it).
+func labelsPath() string {
+	if p := os.Getenv("CANDOR_CORPUS_LABELS"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "..", "shared", "corpus", "labels.tsv")
+}
+
+// readLabels parses labels.tsv: tab-separated binary, label, yes/no; lines
+// starting with # and blank lines are comments.
+func readLabels(path string) ([]corpusLabel, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var labels []corpusLabel
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Split(line, "\t")
+		if len(fields) != 3 {
+			return nil, fmt.Errorf("%s:%d: want 3 tab-separated fields, got %d: %q", path, n, len(fields), line)
+		}
+		l := corpusLabel{line: n, binary: fields[0], label: fields[1]}
+		switch fields[2] {
+		case "yes":
+			l.want = true
+		case "no":
+		default:
+			return nil, fmt.Errorf("%s:%d: expected must be yes or no, got %q", path, n, fields[2])
+		}
+		if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
+			if host == "" {
+				return nil, fmt.Errorf("%s:%d: empty endpoint host", path, n)
+			}
+		} else if _, ok := scan.CommitmentOf(scan.Capability(l.label)); !ok {
+			return nil, fmt.Errorf("%s:%d: unknown capability %q", path, n, l.label)
+		}
+		if l.binary == "" || filepath.IsAbs(l.binary) || strings.Contains(l.binary, "..") {
+			return nil, fmt.Errorf("%s:%d: binary must be a relative path under the corpus root: %q", path, n, l.binary)
+		}
+		labels = append(labels, l)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(labels) == 0 {
+		return nil, fmt.Errorf("%s: no labels", path)
+	}
+	return labels, nil
+}
+
+// TestCorpusLabels checks that labels.tsv parses, whether or not the corpus is there.
+func TestCorpusLabels(t *testing.T) {
+	path := labelsPath()
+	if _, err := os.Stat(path); err != nil && os.Getenv("CANDOR_CORPUS_LABELS") == "" && os.Getenv("CANDOR_CORPUS") == "" {
+		t.Skipf("no %s (set CANDOR_CORPUS_LABELS to the corpus labels.tsv)", path)
+	}
+	labels, err := readLabels(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, l := range labels {
+		k := l.binary + "\t" + l.label
+		if prev, ok := seen[k]; ok {
+			t.Errorf("%s:%d: %s %s already labelled on line %d", path, l.line, l.binary, l.label, prev)
+		}
+		seen[k] = l.line
+	}
+}
+
+// TestCorpus scans every labelled binary of the corpus and checks every label:
+// a "yes" must be reported and a "no" must not.
+func TestCorpus(t *testing.T) {
+	root := os.Getenv("CANDOR_CORPUS")
+	if root == "" {
+		t.Skip("set CANDOR_CORPUS to a directory filled by ../shared/corpus/fetch.sh to run the corpus tests")
+	}
+	if _, err := os.Stat(filepath.Join(root, ".done")); err != nil {
+		t.Fatalf("CANDOR_CORPUS=%s is not a finished corpus (no .done): run ../shared/corpus/fetch.sh %s", root, root)
+	}
+	labels, err := readLabels(labelsPath())
+	if err != nil {
+		t.Fatalf("corpus labels: %v (set CANDOR_CORPUS_LABELS to labels.tsv)", err)
+	}
+	var order []string
+	byBinary := map[string][]corpusLabel{}
+	for _, l := range labels {
+		if _, ok := byBinary[l.binary]; !ok {
+			order = append(order, l.binary)
+		}
+		byBinary[l.binary] = append(byBinary[l.binary], l)
+	}
+	s, err := scan.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bin := range order {
+		t.Run(bin, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(root, filepath.FromSlash(bin))
+			a, err := s.ScanFile(t.Context(), path)
+			if err != nil {
+				t.Fatalf("ScanFile(%s): %v", path, err)
+			}
+			t.Logf("%s: %s %s %s, %d functions, %d modules, %d libraries; reported %s",
+				bin, a.Format, a.Arch, a.GoVersion, a.Functions, len(a.Modules), len(a.Libraries), capabilityKey(a))
+			for _, l := range byBinary[bin] {
+				match := func(f scan.Finding) bool { return f.Capability == scan.Capability(l.label) }
+				if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
+					match = func(f scan.Finding) bool { return f.Capability == scan.NetworkEndpoint && f.Host == host }
+				}
+				found := false
+				for _, f := range a.Findings {
+					if match(f) {
+						found = true
+						break
+					}
+				}
+				switch {
+				case l.want && !found:
+					t.Errorf("labels.tsv:%d: %s not reported (want yes)", l.line, l.label)
+				case !l.want && found:
+					t.Errorf("labels.tsv:%d: %s reported (want no):\n%s", l.line, l.label, describe(a, match))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,384 @@
+package scan_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/candor-dev/candor/internal/testbuild"
+	"github.com/candor-dev/candor/scan"
+)
+
+// fixtureWant is the exact capability set candor must report for a fixture
+// program under testdata/fixtures/cmd, on every platform and with any build
+// flags: the capabilities other than network.endpoint, and the hosts of the
+// network.endpoint findings (one finding per host).
+type fixtureWant struct {
+	caps  []scan.Capability
+	hosts []string
+	// modules must be in the build info (path@version); the main module
+	// candor.test/fixtures is checked for every program.
+	modules []string
+}
+
+// fixtureWants is the contract between the fixture programs and the analyser.
+// Each row is derived from what the program really does; its doc comment in
+// testdata/fixtures/cmd/NAME/main.go says the same. Anything not listed must not
+// be reported. Every listed capability other than network.endpoint must have at
+// least one finding with confidence "linked": the code is in each binary.
+var fixtureWants = map[string]fixtureWant{
+	// Word counting over stdin with flag, bufio, strings, sort, crypto/sha256 and
+	// encoding/json. The runtime's own strings ("https://go.dev/doc/godebug…") are
+	// documentation links, not endpoints.
+	"quiet": {},
+	// http.ListenAndServe("127.0.0.1:6060", nil) with net/http/pprof's handlers on
+	// the default mux. package net/http's init builds DefaultTransport, which links
+	// net.(*Dialer).DialContext even here, but nothing makes a request: no
+	// net/http.(*Client).do, no (*Transport).roundTrip, so no network.connect.
+	// A loopback address is not an endpoint.
+	"pprofserver": {caps: []scan.Capability{scan.NetworkListen, scan.RemoteAdmin}},
+	// http.Client.Post to https://collect.phonehome-fixture.net/v1/report.
+	"phonehome": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"collect.phonehome-fixture.net"},
+	},
+	// http.Client.Get of https://releases.selfupdater-fixture.io/latest, then
+	// minio/selfupdate.Apply replaces the executable (osext.Executable, rename).
+	// The library runs no program, and the download is never executed
+	// (no update.fetch-exec); there is no version check or notice (no
+	// update.check).
+	"selfupdater": {
+		caps:    []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
+		hosts:   []string{"releases.selfupdater-fixture.io"},
+		modules: []string{"github.com/minio/selfupdate@v0.6.0", "aead.dev/minisign@v0.2.0"},
+	},
+	// net.Dial("tcp", os.Args[1]) and exec.Command("/bin/sh") wired to the
+	// connection. The address comes from the command line: no endpoint.
+	"revshell": {caps: []scan.Capability{scan.NetworkConnect, scan.ProcessExec}},
+	// sentry-go v0.46.2: Init with DSN https://public@o0.ingest.sentry.io/0,
+	// CaptureMessage, Flush; its HTTP transport posts to the DSN host. The SDK
+	// links os/exec and, with no release configured, runs
+	// `git describe --long --always --dirty` (util.go defaultRelease): a genuine
+	// process.exec. Its log text "See https://docs.sentry.io/product/releases/."
+	// is a documentation link, not an endpoint.
+	"telemetry": {
+		caps:    []scan.Capability{scan.TelemetrySDK, scan.NetworkConnect, scan.ProcessExec},
+		hosts:   []string{"o0.ingest.sentry.io"},
+		modules: []string{"github.com/getsentry/sentry-go@v0.46.2"},
+	},
+}
+
+var wantFormat = map[string]string{"linux": "elf", "windows": "pe", "darwin": "macho"}
+
+// TestFixtures scans every fixture binary of internal/testbuild's matrix and
+// checks the exact capability set, the artifact facts, the shape of each finding,
+// determinism, and that stripping changes nothing.
+func TestFixtures(t *testing.T) {
+	bins := testbuild.Fixtures(t)
+	for _, b := range bins {
+		if _, ok := fixtureWants[b.Program]; !ok {
+			t.Fatalf("fixture program %s has no row in fixtureWants", b.Program)
+		}
+	}
+	s, err := scan.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		scanned = map[string]*scan.Artifact{}
+	)
+	t.Run("scan", func(t *testing.T) {
+		for _, b := range bins {
+			t.Run(b.Name(), func(t *testing.T) {
+				t.Parallel()
+				a := checkFixture(t, s, b)
+				if a != nil {
+					mu.Lock()
+					scanned[b.Name()] = a
+					mu.Unlock()
+				}
+			})
+		}
+	})
+	// The parallel subtests above have all finished here.
+	t.Run("stripped", func(t *testing.T) {
+		for _, b := range bins {
+			if !b.Stripped {
+				continue
+			}
+			plain := b
+			plain.Stripped = false
+			t.Run(b.Name(), func(t *testing.T) {
+				sa, pa := scanned[b.Name()], scanned[plain.Name()]
+				if sa == nil || pa == nil {
+					t.Skip("scan failed; see the scan subtests")
+				}
+				if got, want := capabilityKey(sa), capabilityKey(pa); got != want {
+					t.Errorf("stripped binary: capabilities %s\nnot stripped (%s): %s", got, plain.Name(), want)
+				}
+				if sa.Functions != pa.Functions || sa.Packages != pa.Packages {
+					t.Errorf("stripped: %d functions in %d packages; not stripped: %d in %d (-s -w leaves the pclntab alone)",
+						sa.Functions, sa.Packages, pa.Functions, pa.Packages)
+				}
+				if got, want := modulesKey(sa), modulesKey(pa); got != want {
+					t.Errorf("stripped: modules %s; not stripped: %s", got, want)
+				}
+			})
+		}
+	})
+}
+
+// checkFixture scans one binary and checks everything about it that does not
+// need another binary. It returns the artifact, or nil when the scan failed.
+func checkFixture(t *testing.T, s *scan.Scanner, b testbuild.Binary) *scan.Artifact {
+	ctx := t.Context()
+	a, err := s.ScanFile(ctx, b.Path)
+	if err != nil {
+		t.Errorf("ScanFile(%s): %v", b.Path, err)
+		return nil
+	}
+
+	// Facts about the file.
+	data, err := os.ReadFile(b.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if want := hex.EncodeToString(sum[:]); a.SHA256 != want {
+		t.Errorf("SHA256 = %q, want %s", a.SHA256, want)
+	}
+	if a.Size != int64(len(data)) {
+		t.Errorf("Size = %d, want %d", a.Size, len(data))
+	}
+	if want := wantFormat[b.GOOS]; a.Format != want {
+		t.Errorf("Format = %q, want %q", a.Format, want)
+	}
+	if a.Arch != b.GOARCH {
+		t.Errorf("Arch = %q, want %q", a.Arch, b.GOARCH)
+	}
+	if a.OS != "" && a.OS != b.GOOS {
+		t.Errorf("OS = %q, want %q", a.OS, b.GOOS)
+	}
+	if !strings.HasPrefix(a.GoVersion, "go1.") || !strings.HasPrefix(a.GoVersion, b.GoVersion) {
+		t.Errorf("GoVersion = %q, want %s", a.GoVersion, b.GoVersion)
+	}
+	if a.MainModule == nil || a.MainModule.Path != "candor.test/fixtures" {
+		t.Errorf("MainModule = %+v, want candor.test/fixtures", a.MainModule)
+	}
+	if a.Functions <= 0 || a.Packages <= 0 || a.Packages > a.Functions {
+		t.Errorf("Functions = %d, Packages = %d; want 0 < packages <= functions", a.Functions, a.Packages)
+	}
+	want := fixtureWants[b.Program]
+	mods := map[string]bool{}
+	for _, m := range a.Modules {
+		mods[m.Path+"@"+m.Version] = true
+	}
+	for _, m := range want.modules {
+		if !mods[m] {
+			t.Errorf("module %s missing from Modules %v", m, a.Modules)
+		}
+	}
+
+	// Every finding is complete and consistent.
+	for i, f := range a.Findings {
+		checkFinding(t, i, f)
+	}
+
+	// The exact capability set.
+	gotCaps, gotHosts := capabilitySets(a)
+	wantCaps := map[scan.Capability]bool{}
+	for _, c := range want.caps {
+		wantCaps[c] = true
+	}
+	for _, c := range sortedKeys(wantCaps) {
+		if !gotCaps[c] {
+			t.Errorf("missing %s", c)
+		} else if !hasLinked(a, c) {
+			t.Errorf("%s reported only as %q; the code is in the binary, want a %q finding", c, scan.Referenced, scan.Linked)
+		}
+	}
+	for _, c := range sortedKeys(gotCaps) {
+		if !wantCaps[c] {
+			t.Errorf("unexpected %s:\n%s", c, describe(a, func(f scan.Finding) bool { return f.Capability == c }))
+		}
+	}
+	wantHosts := map[string]bool{}
+	for _, h := range want.hosts {
+		wantHosts[h] = true
+	}
+	for _, h := range sortedKeys(wantHosts) {
+		if gotHosts[h] == 0 {
+			t.Errorf("missing %s %s", scan.NetworkEndpoint, h)
+		}
+	}
+	for _, h := range sortedKeys(gotHosts) {
+		if !wantHosts[h] {
+			t.Errorf("unexpected %s %s:\n%s", scan.NetworkEndpoint, h, describe(a, func(f scan.Finding) bool { return f.Host == h }))
+		}
+		if gotHosts[h] > 1 {
+			t.Errorf("%d %s findings for host %s, want one per host", gotHosts[h], scan.NetworkEndpoint, h)
+		}
+	}
+
+	// Determinism: the same bytes give the same report, from the same scanner,
+	// from a new one, and through ScanReaderAt.
+	first := mustJSON(t, a)
+	again, err := s.ScanFile(ctx, b.Path)
+	if err != nil {
+		t.Fatalf("second ScanFile: %v", err)
+	}
+	if second := mustJSON(t, again); !bytes.Equal(first, second) {
+		t.Errorf("second scan differs:\n%s", firstDiff(first, second))
+	}
+	s2, err := scan.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s2.ScanFile(ctx, b.Path)
+	if err != nil {
+		t.Fatalf("ScanFile with a new scanner: %v", err)
+	}
+	if third := mustJSON(t, other); !bytes.Equal(first, third) {
+		t.Errorf("scan with a new scanner differs:\n%s", firstDiff(first, third))
+	}
+	viaReader, err := s.ScanReaderAt(ctx, b.Path, bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("ScanReaderAt: %v", err)
+	}
+	if fourth := mustJSON(t, viaReader); !bytes.Equal(first, fourth) {
+		t.Errorf("ScanReaderAt differs from ScanFile:\n%s", firstDiff(first, fourth))
+	}
+	return a
+}
+
+func checkFinding(t *testing.T, i int, f scan.Finding) {
+	t.Helper()
+	where := fmt.Sprintf("finding %d (rule %q, %s)", i, f.Rule, f.Capability)
+	if f.Rule == "" || f.Summary == "" {
+		t.Errorf("%s: empty rule or summary: %+v", where, f)
+	}
+	c, ok := scan.CommitmentOf(f.Capability)
+	if !ok {
+		t.Errorf("%s: unknown capability", where)
+	} else if f.Commitment != c {
+		t.Errorf("%s: commitment %q, want %q", where, f.Commitment, c)
+	}
+	if f.Confidence != scan.Linked && f.Confidence != scan.Referenced {
+		t.Errorf("%s: confidence %q", where, f.Confidence)
+	}
+	if (f.Capability == scan.NetworkEndpoint) != (f.Host != "") {
+		t.Errorf("%s: host %q: want a host exactly on %s findings", where, f.Host, scan.NetworkEndpoint)
+	}
+	if len(f.Evidence) == 0 {
+		t.Errorf("%s: no evidence", where)
+	}
+	if f.EvidenceTotal < len(f.Evidence) {
+		t.Errorf("%s: EvidenceTotal %d < %d evidence items", where, f.EvidenceTotal, len(f.Evidence))
+	}
+	for j, e := range f.Evidence {
+		if e.Kind == "" || e.Value == "" || e.Where == "" {
+			t.Errorf("%s: evidence %d incomplete: %+v", where, j, e)
+		}
+	}
+}
+
+// capabilitySets returns the capabilities reported other than network.endpoint,
+// and the number of network.endpoint findings per host.
+func capabilitySets(a *scan.Artifact) (map[scan.Capability]bool, map[string]int) {
+	caps, hosts := map[scan.Capability]bool{}, map[string]int{}
+	for _, f := range a.Findings {
+		if f.Capability == scan.NetworkEndpoint {
+			hosts[f.Host]++
+		} else {
+			caps[f.Capability] = true
+		}
+	}
+	return caps, hosts
+}
+
+// capabilityKey renders an artifact's capability set in one comparable line.
+func capabilityKey(a *scan.Artifact) string {
+	caps, hosts := capabilitySets(a)
+	var parts []string
+	for _, c := range sortedKeys(caps) {
+		parts = append(parts, string(c))
+	}
+	for _, h := range sortedKeys(hosts) {
+		parts = append(parts, "endpoint:"+h)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func modulesKey(a *scan.Artifact) string {
+	var parts []string
+	for _, m := range a.Modules {
+		parts = append(parts, m.Path+"@"+m.Version)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
+}
+
+func hasLinked(a *scan.Artifact, c scan.Capability) bool {
+	for _, f := range a.Findings {
+		if f.Capability == c && f.Confidence == scan.Linked {
+			return true
+		}
+	}
+	return false
+}
+
+// describe lists the findings that match, with their evidence, for failure messages.
+func describe(a *scan.Artifact, match func(scan.Finding) bool) string {
+	var sb strings.Builder
+	for _, f := range a.Findings {
+		if !match(f) {
+			continue
+		}
+		fmt.Fprintf(&sb, "\trule %s (%s): %s\n", f.Rule, f.Confidence, f.Summary)
+		for _, e := range f.Evidence {
+			fmt.Fprintf(&sb, "\t\t%s %q at %s\n", e.Kind, e.Value, e.Where)
+		}
+		if f.EvidenceTotal > len(f.Evidence) {
+			fmt.Fprintf(&sb, "\t\t… %d evidence items in all\n", f.EvidenceTotal)
+		}
+	}
+	return sb.String()
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// firstDiff shows where two JSON documents start to differ.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	clip := func(x []byte) string { return string(x[from:min(len(x), i+80)]) }
+	return fmt.Sprintf("at byte %d:\n\t%s\n\t%s", i, clip(a), clip(b))
+}
