@@ -40,15 +40,41 @@ type Renderer interface {
 	Render(w io.Writer, r *scan.Report) error
 }
 
+// Option configures a renderer made by [New].
+type Option func(*settings)
+
+type settings struct {
+	// summaries maps rule ids to their rule-level summaries.
+	summaries map[string]string
+}
+
+// WithRuleSpecs describes the rules that produced the report. Formats that list rules
+// (SARIF) take each rule's description from its spec; without one they fall back to
+// the findings' summaries, which may name a particular host.
+func WithRuleSpecs(specs []scan.RuleSpec) Option {
+	return func(s *settings) {
+		if s.summaries == nil {
+			s.summaries = map[string]string{}
+		}
+		for _, sp := range specs {
+			s.summaries[sp.ID] = sp.Summary
+		}
+	}
+}
+
 // New returns the renderer for format f.
-func New(f Format) (Renderer, error) {
+func New(f Format, opts ...Option) (Renderer, error) {
+	var s settings
+	for _, o := range opts {
+		o(&s)
+	}
 	switch f {
 	case FormatText:
 		return textRenderer{}, nil
 	case FormatJSON:
 		return jsonRenderer{}, nil
 	case FormatSARIF:
-		return sarifRenderer{}, nil
+		return sarifRenderer{summaries: s.summaries}, nil
 	}
 	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, string(f), strings.Join(FormatNames(), ", "))
 }

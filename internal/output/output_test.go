@@ -93,10 +93,16 @@ func sampleReport() *scan.Report {
 	}
 }
 
+// sampleSpecs describe some of the sample report's rules, as the scanner's rule set would.
+var sampleSpecs = []scan.RuleSpec{
+	{ID: "str.endpoint", Capability: scan.NetworkEndpoint, Summary: "hard-coded remote host"},
+	{ID: "go.net.listen", Capability: scan.NetworkListen, Summary: "accepts inbound connections (listeners, servers)"},
+}
+
 func TestGolden(t *testing.T) {
 	for _, f := range Formats() {
 		t.Run(string(f), func(t *testing.T) {
-			got := render(t, f, sampleReport())
+			got := render(t, f, sampleReport(), WithRuleSpecs(sampleSpecs))
 			golden := filepath.Join("testdata", "report."+string(f)+".golden")
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -203,9 +209,9 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func render(t *testing.T, f Format, r *scan.Report) []byte {
+func render(t *testing.T, f Format, r *scan.Report, opts ...Option) []byte {
 	t.Helper()
-	ren, err := New(f)
+	ren, err := New(f, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

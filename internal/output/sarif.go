@@ -93,28 +93,38 @@ type (
 // sarifRenderer writes a SARIF 2.1.0 log with one run. Output is deterministic:
 // rules are sorted by id, results follow the report's order, and maps are encoded with
 // sorted keys.
-type sarifRenderer struct{}
+type sarifRenderer struct {
+	// summaries are rule-level descriptions by rule id, from [WithRuleSpecs].
+	summaries map[string]string
+}
 
-func (sarifRenderer) Render(w io.Writer, r *scan.Report) error {
+func (s sarifRenderer) Render(w io.Writer, r *scan.Report) error {
 	if r == nil {
 		return errNilReport
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(buildSARIF(r))
+	return enc.Encode(s.build(r))
 }
 
-func buildSARIF(r *scan.Report) *sarifLog {
-	// Rules: one per rule id present, described by its first finding.
+func (s sarifRenderer) build(r *scan.Report) *sarifLog {
+	// Rules: one per rule id present, described by its spec when known, else by its
+	// findings' summary when they all agree, else by its capability.
 	first := map[string]*scan.Finding{}
+	summary := map[string]string{}
 	var ids []string
 	for i := range r.Artifacts {
 		for j := range r.Artifacts[i].Findings {
 			f := &r.Artifacts[i].Findings[j]
-			if _, ok := first[f.Rule]; !ok {
+			prev, seen := first[f.Rule]
+			switch {
+			case !seen:
 				first[f.Rule] = f
 				ids = append(ids, f.Rule)
+				summary[f.Rule] = f.Summary
+			case prev.Summary != f.Summary:
+				summary[f.Rule] = ""
 			}
 		}
 	}
@@ -126,7 +136,7 @@ func buildSARIF(r *scan.Report) *sarifLog {
 		index[id] = i
 		rules[i] = sarifRule{
 			ID:                   id,
-			ShortDescription:     sarifMessage{Text: orDefault(f.Summary, string(f.Capability))},
+			ShortDescription:     sarifMessage{Text: orDefault(s.summaries[id], orDefault(summary[id], string(f.Capability)))},
 			DefaultConfiguration: sarifConfig{Level: "warning"},
 			Properties: map[string]any{
 				"capability": string(f.Capability),

@@ -84,6 +84,36 @@ func TestSARIFStructure(t *testing.T) {
 	}
 }
 
+func TestSARIFRuleDescriptions(t *testing.T) {
+	rep := sampleReport()
+	// Two findings of one rule with different summaries, and no spec: the rule falls
+	// back to its capability rather than one finding's host-specific summary.
+	fs := rep.Artifacts[0].Findings
+	fs[2].Summary = "hard-coded remote host telemetry.example.com"
+	fs[3].Summary = "hard-coded remote host evil.example"
+	tests := []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"from the spec", []Option{WithRuleSpecs(sampleSpecs)}, "hard-coded remote host"},
+		{"summaries disagree, no spec", nil, "network.endpoint"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log sarifLog
+			if err := json.Unmarshal(render(t, FormatSARIF, rep, tt.opts...), &log); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range log.Runs[0].Tool.Driver.Rules {
+				if r.ID == "str.endpoint" && r.ShortDescription.Text != tt.want {
+					t.Errorf("shortDescription = %q, want %q", r.ShortDescription.Text, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestArtifactURI(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"dist/app", "dist/app"},
