@@ -1,0 +1,87 @@
+package attest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/schemas"
+)
+
+// Errors returned by this package, to be tested with [errors.Is]. Each returned error wraps
+// exactly one of them, with detail.
+var (
+	// ErrUndisclosed: a finding is not covered by the disclosure, so nothing was signed
+	// (exit code 1). The [Result] lists the uncovered findings and the YAML that covers them.
+	ErrUndisclosed = errors.New("undisclosed findings")
+	// ErrDisclosure: the disclosure manifest cannot be read or is invalid (exit code 2).
+	// Its detail is a [*DisclosureError] when the file was read.
+	ErrDisclosure = errors.New("invalid disclosure")
+	// ErrKey: a signing key cannot be loaded or used (exit code 2). It is the same value as
+	// the key loader's sentinel, so errors from either package match it.
+	ErrKey = keys.ErrKey
+	// ErrArtifact: an artifact cannot be read or scanned (exit code 2).
+	ErrArtifact = errors.New("cannot scan artifact")
+	// ErrOptions: the options are inconsistent (exit code 2).
+	ErrOptions = errors.New("invalid options")
+	// ErrOutput: the attestation cannot be written (exit code 2). Nothing partial is left.
+	ErrOutput = errors.New("cannot write attestation")
+)
+
+// Problem is one thing wrong with a disclosure manifest, located in its source.
+type Problem struct {
+	// Line and Col are 1-based; zero when the problem concerns the whole file.
+	Line, Col int
+	// Field is the path of the field concerned, such as endpoints[2].host; empty for the file.
+	Field string
+	// Message says what is wrong and, where it can, how to fix it.
+	Message string
+}
+
+// DisclosureError lists every problem found in a disclosure manifest. It wraps
+// [ErrDisclosure], and [schemas.ErrInvalid] when the schema rejected the document.
+type DisclosureError struct {
+	// File is the name the manifest was read under.
+	File     string
+	Problems []Problem
+	schema   bool
+}
+
+// Error returns one "file:line:col: field: message" line per problem.
+func (e *DisclosureError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.File)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, ":%d", p.Line)
+			if p.Col > 0 {
+				fmt.Fprintf(&b, ":%d", p.Col)
+			}
+		}
+		b.WriteString(": ")
+		if p.Field != "" {
+			b.WriteString(p.Field + ": ")
+		}
+		b.WriteString(p.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrDisclosure], and [schemas.ErrInvalid] for schema violations.
+func (e *DisclosureError) Unwrap() []error {
+	if e.schema {
+		return []error{ErrDisclosure, schemas.ErrInvalid}
+	}
+	return []error{ErrDisclosure}
+}
+
+func fieldPath(tokens []string) string {
+	if len(tokens) == 0 {
+		return ""
+	}
+	return schemas.FieldPath(tokens)
+}

@@ -1,0 +1,192 @@
+package attest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits on a disclosure manifest. The input is untrusted in the sense that it is parsed
+// before anything is checked: it must never exhaust memory or time.
+const (
+	// MaxDisclosureSize is the largest disclosure manifest accepted, in bytes.
+	MaxDisclosureSize = 1 << 20
+	// maxDepth bounds nesting; the schema needs five levels.
+	maxDepth = 32
+)
+
+// yamlPos is where a value, and the key that names it, stand in the source.
+type yamlPos struct {
+	line, col       int
+	keyLine, keyCol int // zero for array items and the root
+	quoted          bool
+	scalar          string // the scalar's source text, for hints
+}
+
+// yamlDoc is a YAML document converted to JSON values, with the position of every value
+// indexed by its JSON pointer tokens joined with "/" (the root is "").
+type yamlDoc struct {
+	value any
+	pos   map[string]yamlPos
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// parseYAML decodes exactly one YAML document into JSON-compatible values: map[string]any,
+// []any, string, int64, float64, bool and nil. It refuses what a disclosure never needs and
+// an attacker could abuse: anchors and aliases, merge keys, duplicate keys, non-string keys,
+// custom tags, binary scalars, several documents, deep nesting and large inputs.
+func parseYAML(data []byte) (doc *yamlDoc, probs []Problem) {
+	if len(data) > MaxDisclosureSize {
+		return nil, []Problem{{Message: fmt.Sprintf("file is %d bytes; a disclosure may have at most %d", len(data), MaxDisclosureSize)}}
+	}
+	defer func() {
+		// The YAML parser is not ours: a panic in it must become an error, not a crash.
+		if r := recover(); r != nil {
+			doc, probs = nil, []Problem{{Message: fmt.Sprintf("cannot parse YAML: %v", r)}}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, []Problem{{Message: "empty document: a disclosure needs at least apiVersion, product and security"}}
+		}
+		return nil, []Problem{yamlProblem(err)}
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		p := Problem{Line: next.Line, Col: next.Column, Message: "more than one YAML document: a disclosure is a single document (remove the '---' separator)"}
+		if err != nil {
+			p = yamlProblem(err)
+		}
+		return nil, []Problem{p}
+	}
+	c := converter{pos: map[string]yamlPos{}}
+	v := c.convert(&root, nil, 0, yamlPos{})
+	if len(c.probs) > 0 {
+		return nil, c.probs
+	}
+	return &yamlDoc{value: v, pos: c.pos}, nil
+}
+
+func yamlProblem(err error) Problem {
+	m := yamlLineRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return Problem{Message: "invalid YAML: " + err.Error()}
+	}
+	line, _ := strconv.Atoi(m[1])
+	return Problem{Line: line, Message: "invalid YAML: " + m[2]}
+}
+
+type converter struct {
+	pos   map[string]yamlPos
+	probs []Problem
+}
+
+func (c *converter) fail(n *yaml.Node, path []string, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Line: n.Line, Col: n.Column, Field: fieldPath(path), Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) any {
+	if depth > maxDepth {
+		c.fail(n, path, "nested more than %d levels deep", maxDepth)
+		return nil
+	}
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		c.fail(n, path, "YAML anchors and aliases are not allowed in a disclosure: write each value out")
+		return nil
+	}
+	at.line, at.col = n.Line, n.Column
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			c.fail(n, path, "empty document")
+			return nil
+		}
+		return c.convert(n.Content[0], path, depth, at)
+	case yaml.MappingNode:
+		c.pos[strings.Join(path, "/")] = at
+		if n.ShortTag() != "!!map" {
+			c.fail(n, path, "unsupported tag %s", n.Tag)
+			return nil
+		}
+		m := make(map[string]any, len(n.Content)/2)
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" || k.Anchor != "" {
+				if k.ShortTag() == "!!merge" {
+					c.fail(k, path, "YAML merge keys (<<) are not allowed in a disclosure: write each field out")
+				} else {
+					c.fail(k, path, "keys must be strings (got %s %q): quote the key", strings.TrimPrefix(k.ShortTag(), "!!"), k.Value)
+				}
+				continue
+			}
+			p := append(path[:len(path):len(path)], k.Value)
+			if line, dup := seen[k.Value]; dup {
+				c.fail(k, p, "duplicate key (first set on line %d)", line)
+				continue
+			}
+			seen[k.Value] = k.Line
+			m[k.Value] = c.convert(v, p, depth+1, yamlPos{keyLine: k.Line, keyCol: k.Column})
+		}
+		return m
+	case yaml.SequenceNode:
+		c.pos[strings.Join(path, "/")] = at
+		if n.ShortTag() != "!!seq" {
+			c.fail(n, path, "unsupported tag %s", n.Tag)
+			return nil
+		}
+		s := make([]any, 0, len(n.Content))
+		for i, item := range n.Content {
+			s = append(s, c.convert(item, append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1, yamlPos{}))
+		}
+		return s
+	case yaml.ScalarNode:
+		at.quoted = n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
+		at.scalar = n.Value
+		c.pos[strings.Join(path, "/")] = at
+		return c.scalar(n, path)
+	}
+	c.fail(n, path, "unsupported YAML node")
+	return nil
+}
+
+func (c *converter) scalar(n *yaml.Node, path []string) any {
+	switch tag := n.ShortTag(); tag {
+	case "!!str", "!!timestamp":
+		// A timestamp is kept as the text that was written: no field holds a time.
+		return n.Value
+	case "!!null":
+		return nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			c.fail(n, path, "invalid boolean %q", n.Value)
+		}
+		return b
+	case "!!int":
+		var i int64
+		if err := n.Decode(&i); err != nil {
+			c.fail(n, path, "integer %s out of range", n.Value)
+		}
+		return i
+	case "!!float":
+		var f float64
+		if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			c.fail(n, path, "invalid number %s", n.Value)
+		}
+		return f
+	default:
+		c.fail(n, path, "unsupported YAML tag %s", n.Tag)
+		return nil
+	}
+}
