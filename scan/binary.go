@@ -75,8 +75,8 @@ func openBinary(data []byte) (*binFile, error) {
 			return nil, fmt.Errorf("%w: PE: %v", ErrMalformed, err)
 		}
 		return &binFile{format: "pe", images: []*image{im}}, nil
-	case bytes.HasPrefix(data, magicFat) && len(data) >= 8 && binary.BigEndian.Uint32(data[4:]) < 64:
-		// 0xcafebabe is also the Java class magic; a fat header has a small arch count there
+	case bytes.HasPrefix(data, magicFat) && len(data) >= 8 && binary.BigEndian.Uint32(data[4:]) < 40:
+		// 0xcafebabe is also the Java class magic; a fat header has a small arch count there (under 40)
 		// where a class file has its version (45 and up).
 		return openFat(data)
 	case len(data) >= 4 && isMachO(data):

@@ -243,9 +243,10 @@ func (f *facts) judgeBare(r *Rules) {
 		h := b.host
 		if !looksIPv4(h) {
 			best := ""
-			for u := range f.urlHosts {
-				if len(u) > len(best) && len(h) > len(u) && strings.HasSuffix(h, u) && h[len(h)-len(u)-1] != '.' {
-					best = u
+			for i := 1; i < len(h); i++ {
+				if h[i-1] != '.' && f.urlHosts[h[i:]] {
+					best = h[i:] // the first hit is the longest
+					break
 				}
 			}
 			if best != "" {

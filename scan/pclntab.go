@@ -73,7 +73,12 @@ func findPclntab(im *image) *pclntab {
 	return nil
 }
 
+// maxCandidates bounds the plausible headers validated per section: a crafted
+// section full of header look-alikes must not make the search quadratic.
+const maxCandidates = 256
+
 func searchPclntab(s *section, order binary.ByteOrder) *pclntab {
+	tries := 0
 	// The three 0xff bytes and two zero pad bytes are common to every version;
 	// in little-endian the version byte precedes them, in big-endian it follows.
 	pat := []byte{0xff, 0xff, 0xff}
@@ -90,9 +95,12 @@ func searchPclntab(s *section, order binary.ByteOrder) *pclntab {
 		} else {
 			start = k
 		}
-		if start >= 0 && start+8 <= len(d) && d[start+4] == 0 && d[start+5] == 0 {
+		if start >= 0 && start+8 <= len(d) && d[start+4] == 0 && d[start+5] == 0 && plausibleMagic(order.Uint32(d[start:])) {
 			if t := parsePclntab(s, int64(start), order); t != nil {
 				return t
+			}
+			if tries++; tries >= maxCandidates {
+				return nil
 			}
 		}
 		i = k + 1
@@ -312,4 +320,8 @@ func (t *pclntab) goVersionRange() string {
 		return "go1.20+"
 	}
 	return ""
+}
+
+func plausibleMagic(m uint32) bool {
+	return m == pclnGo12 || m == pclnGo116 || m == pclnGo118 || m == pclnGo120
 }
