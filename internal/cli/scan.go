@@ -55,14 +55,18 @@ func newScanCommand() *cobra.Command {
 	return cmd
 }
 
-// runScan scans paths and writes the report. The renderer is chosen before scanning so
-// a bad format fails fast.
+// runScan scans paths with the built-in rules and writes the report. The renderer is
+// chosen before scanning so a bad format fails fast.
 func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr io.Writer) error {
-	r, err := output.New(output.Format(o.Output.Format))
+	rules, err := scan.Builtin()
 	if err != nil {
 		return err
 	}
-	s, err := scan.New(o.scanOptions()...)
+	r, err := output.New(output.Format(o.Output.Format), output.WithRuleSpecs(rules.Specs()))
+	if err != nil {
+		return err
+	}
+	s, err := scan.New(append(o.scanOptions(), scan.WithRules(rules))...)
 	if err != nil {
 		return err
 	}

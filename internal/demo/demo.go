@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/candor-dev/candor/internal/output"
@@ -75,8 +76,16 @@ func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
 		}
 		defer os.RemoveAll(dir)
 		s.dir = dir
-	} else if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return fmt.Errorf("demo: %w", err)
+	} else {
+		// Absolute, because the build runs inside the sample's directory.
+		dir, err := filepath.Abs(s.dir)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		s.dir = dir
 	}
 	fmt.Fprintln(stderr, "candor demo: candor finds what a program can do that a buyer would want disclosed:")
 	fmt.Fprintln(stderr, "accept remote control, send data out, or force upgrades. Let's try it on a sample.")
@@ -164,7 +173,7 @@ func useFallback(s *session) error {
 	}
 	s.binary, s.sample = self, false
 	s.say("The demo scans candor's own executable instead: %s", self)
-	s.say("(Install Go from https://go.dev/dl/ to see the sample's findings.)")
+	s.say("(With Go installed, the demo builds and scans the sample.)")
 	return nil
 }
 
@@ -175,7 +184,8 @@ func scanBinary(ctx context.Context, s *session) error {
 	}
 	a := sc.Analyzer()
 	s.say("candor %s hashes the file and reads its build info, function table and", a.Version)
-	s.say("strings, then applies rules version %s (%s). Nothing is executed.", a.RulesVersion, a.RulesDigest)
+	s.say("strings, then applies its rules (version %s, %s).", a.RulesVersion, shortDigest(a.RulesDigest))
+	s.say("Nothing is executed.")
 	rep, err := sc.Run(ctx, []string{s.binary})
 	if err != nil {
 		return err
@@ -202,7 +212,9 @@ func explain(_ context.Context, s *session) error {
 			if f.Host != "" {
 				c += " " + f.Host
 			}
-			byCommitment[f.Commitment] = append(byCommitment[f.Commitment], c)
+			if !slices.Contains(byCommitment[f.Commitment], c) {
+				byCommitment[f.Commitment] = append(byCommitment[f.Commitment], c)
+			}
 			found = append(found, c)
 		}
 	}
@@ -226,6 +238,10 @@ func explain(_ context.Context, s *session) error {
 	if s.sample {
 		s.say("The sample serves HTTP (a network.listen finding: a way in) and phones home")
 		s.say("to %s (network.connect and network.endpoint: a way out).", SampleHost)
+	} else {
+		s.say("candor carries the sample's source to build it, so the sample's host shows")
+		s.say("up as a string. 'referenced' means only a string was found; 'linked' means")
+		s.say("the code that does it is in the binary.")
 	}
 	s.say("Findings are not verdicts: they are what the vendor must disclose and what a")
 	s.say("buyer decides to accept. Each one names its rule and the evidence to check.")
@@ -239,6 +255,14 @@ func explain(_ context.Context, s *session) error {
 	s.say("candor scan --format sarif -o candor.sarif %s", shellQuote(target))
 	s.say("candor help scan")
 	return nil
+}
+
+// shortDigest abbreviates "sha256:<hex>" for narration; reports carry the full digest.
+func shortDigest(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13] + "…"
+	}
+	return d
 }
 
 // lastLines returns the last n non-empty lines of s.

@@ -1,0 +1,102 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/candor-dev/candor/internal/cli"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain lets testscript run this test binary as the candor command: the CLI runs
+// through cli.Main exactly as cmd/candor runs it, without building anything.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"candor": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScript runs the end-to-end scripts in testdata/script. Each runs in its own
+// directory with HOME isolated. Extra commands and conditions:
+//
+//	exitcode N CMD ARGS...  run CMD and check that it exits with status N;
+//	                        stdout and stderr are kept for the next commands
+//	[scanner]               the scanner is implemented (not the early stub)
+//	[go]                    a go command is on PATH
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: false,
+		Setup:               setupGoEnv,
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "scanner":
+				return scannerReady(), nil
+			case "go":
+				_, err := exec.LookPath("go")
+				return err == nil, nil
+			}
+			return false, errors.New("unknown condition " + strconv.Quote(cond))
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+		},
+	})
+}
+
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exitcode N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exitcode: %v", err)
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("exitcode: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
+	}
+}
+
+// goEnv are the go command's locations, passed into scripts so that the demo and
+// 'exec go build' work with HOME isolated and without the network.
+var goEnv = sync.OnceValue(func() map[string]string {
+	vars := map[string]string{}
+	for _, k := range []string{"GOTOOLCHAIN", "GOPROXY", "GOFLAGS", "GONOSUMDB", "GOSUMDB"} {
+		if v, ok := os.LookupEnv(k); ok {
+			vars[k] = v
+		}
+	}
+	out, err := exec.Command("go", "env", "-json", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+	if err == nil {
+		var m map[string]string
+		if json.Unmarshal(out, &m) == nil {
+			for k, v := range m {
+				vars[k] = v
+			}
+		}
+	}
+	return vars
+})
+
+func setupGoEnv(env *testscript.Env) error {
+	for k, v := range goEnv() {
+		env.Setenv(k, v)
+	}
+	return nil
+}
