@@ -22,14 +22,20 @@ const (
 )
 
 type atom struct {
+	kind   atomKind
+	value  string
+	re     *regexp.Regexp
+	needle []byte // value as bytes, for nameContains
+}
+
+type atomKey struct {
 	kind  atomKind
 	value string
-	re    *regexp.Regexp
 }
 
 type atomIndex struct {
 	atoms    []atom
-	byKey    map[atom]int
+	byKey    map[atomKey]int
 	funcs    map[string][]int
 	pkgs     map[string][]int
 	imports  map[string][]int
@@ -40,15 +46,15 @@ type atomIndex struct {
 }
 
 func (x *atomIndex) id(k atomKind, v string) int {
-	key := atom{kind: k, value: v}
+	key := atomKey{kind: k, value: v}
 	if id, ok := x.byKey[key]; ok {
 		return id
 	}
 	if x.byKey == nil {
-		x.byKey = map[atom]int{}
+		x.byKey = map[atomKey]int{}
 	}
 	id := len(x.atoms)
-	x.atoms = append(x.atoms, key)
+	x.atoms = append(x.atoms, atom{kind: k, value: v, needle: []byte(v)})
 	x.byKey[key] = id
 	return id
 }

@@ -26,8 +26,11 @@ type image struct {
 	data      []byte // the whole image (a slice of a universal binary, or the file)
 	base      int64  // file offset of data[0]
 	sections  []section
-	imports   []string // normalised dynamically imported symbol names
+	imports   []string // normalised dynamically imported symbol names (after loadImports)
 	libraries []string // needed shared libraries
+	// loadImports fills imports. Reading a large dynamic symbol table costs as much
+	// as the rest of the analysis, and Go binaries never need it, so it is lazy.
+	loadImports func()
 	packer    string   // name of a packer whose marks were found, if any
 	// pclntabSection, when the format names the table, is where it is.
 	pclntabSection *section
@@ -132,9 +135,11 @@ func openELF(data []byte) (*image, error) {
 		}
 	}
 	im.searchFirst = []string{".data.rel.ro", ".rodata", ".noptrdata", ".data"}
-	if syms, err := f.ImportedSymbols(); err == nil {
-		for _, s := range syms {
-			im.imports = append(im.imports, normImport(s.Name))
+	im.loadImports = func() {
+		if syms, err := f.ImportedSymbols(); err == nil {
+			for _, s := range syms {
+				im.imports = append(im.imports, normImport(s.Name))
+			}
 		}
 	}
 	if libs, err := f.ImportedLibraries(); err == nil {
@@ -347,9 +352,11 @@ func openMachO(data []byte, base int64) (*image, error) {
 		}
 	}
 	im.searchFirst = []string{"__DATA_CONST,__gopclntab", "__TEXT,__gopclntab", "__DATA_CONST,__rodata", "__TEXT,__rodata"}
-	if syms, err := f.ImportedSymbols(); err == nil {
-		for _, s := range syms {
-			im.imports = append(im.imports, strings.TrimPrefix(normImport(s), "_"))
+	im.loadImports = func() {
+		if syms, err := f.ImportedSymbols(); err == nil {
+			for _, s := range syms {
+				im.imports = append(im.imports, strings.TrimPrefix(normImport(s), "_"))
+			}
 		}
 	}
 	if libs, err := f.ImportedLibraries(); err == nil {

@@ -88,6 +88,7 @@ func (f *facts) image(im *image, r *Rules) {
 		f.isGo = true
 		f.goRange = tab.goVersionRange()
 		var pkgs []string
+		var lower []byte
 		tab.eachName(func(name []byte, off int64) {
 			f.nfuncs++
 			pk := pkgOf(name)
@@ -115,8 +116,9 @@ func (f *facts) image(im *image, r *Rules) {
 				}
 			}
 			if len(x.contains) > 0 && !isStdPackage(pk) {
+				lower = appendLower(lower[:0], name)
 				for _, id := range x.contains {
-					if containsFold(name, x.atoms[id].value) {
+					if bytes.Contains(lower, x.atoms[id].needle) {
 						f.hits.add(id, Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)})
 					}
 				}
@@ -129,6 +131,9 @@ func (f *facts) image(im *image, r *Rules) {
 		f.noPclntab = true
 	}
 	if !f.isGo {
+		if im.loadImports != nil {
+			im.loadImports()
+		}
 		for _, s := range im.imports {
 			for _, id := range x.imports[s] {
 				f.hits.add(id, Evidence{Kind: EvidenceImport, Value: s, Where: "dynamic imports"})
@@ -359,6 +364,17 @@ func isStdPackage(p []byte) bool {
 		return true
 	}
 	return bytes.IndexByte(first, '.') < 0 && stdTop[string(first)]
+}
+
+// appendLower appends s with ASCII letters lower-cased.
+func appendLower(dst, s []byte) []byte {
+	for _, c := range s {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // containsFold reports whether s contains the lower-case needle, ignoring ASCII case.
