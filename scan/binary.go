@@ -31,7 +31,7 @@ type image struct {
 	// loadImports fills imports. Reading a large dynamic symbol table costs as much
 	// as the rest of the analysis, and Go binaries never need it, so it is lazy.
 	loadImports func()
-	packer    string   // name of a packer whose marks were found, if any
+	packer      string // name of a packer whose marks were found, if any
 	// pclntabSection, when the format names the table, is where it is.
 	pclntabSection *section
 	// searchFirst names sections where an unnamed pclntab usually sits.
