@@ -1,8 +1,3 @@
-// Command candor finds remote-control, data-exfiltration and forced-update
-// capabilities in binaries. See 'candor --help', or start with 'candor demo'.
-//
-// This file only wires the process to [cli.Main]; everything else lives in the
-// candor libraries.
 package main
 
 import (

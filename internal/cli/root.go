@@ -81,6 +81,8 @@ Config file
   The file is YAML (JSON or TOML with a .json or .toml extension). Keys are flag
   names: at the top level a key applies to every command with that flag; under a
   command's name it applies to that command only and wins over the top level.
+  A top-level value must suit every command with that flag (format: sarif
+  does not suit 'candor version'); put such values under the command's name.
   Unknown keys are errors. List flags take a YAML list or a comma-separated
   string. Paths are relative to the current directory.
 

@@ -1,0 +1,18 @@
+// Command candor finds remote-control, data-exfiltration and forced-update
+// capabilities in binaries, so a vendor can disclose them and a buyer can check the
+// disclosure.
+//
+// Start with:
+//
+//	candor demo                       # build a sample that phones home, scan it, explain
+//	candor scan ./app                 # scan your own executables
+//	candor scan --format sarif -o candor.sarif ./dist/*
+//	candor version --format json
+//
+// Exit codes: 0 the command did what was asked (a scan with findings included);
+// 1 a negative verdict; 2 a usage or input error. Every flag can also be set with a
+// CANDOR_* environment variable or in .candor.yaml; see 'candor help config'.
+//
+// This command is a thin shell over [github.com/candor-dev/candor/internal/cli.Main];
+// the work is done by the candor libraries.
+package main
