@@ -90,7 +90,17 @@ type hintError struct {
 }
 
 func (e *hintError) Error() string {
-	return strings.TrimRight(e.err.Error(), "\n\t ") + " (" + e.hint + ")"
+	return oneLine(e.err.Error()) + " (" + e.hint + ")"
+}
+
+// oneLine folds cobra's multi-line "Did you mean this?" suggestions into one line, so
+// every error is one "candor: ..." line.
+func oneLine(msg string) string {
+	head, sugg, found := strings.Cut(strings.TrimSpace(msg), "\n\nDid you mean this?\n")
+	if !found {
+		return strings.TrimSpace(msg)
+	}
+	return head + "; did you mean " + strings.Join(strings.Fields(sugg), " or ") + "?"
 }
 
 func (e *hintError) Unwrap() error { return e.err }
