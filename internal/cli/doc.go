@@ -7,9 +7,10 @@
 // Each command has one options struct composed from shared pieces that register their
 // own flags ([OutputOptions.AddFlags], [ScanOptions.AddFlags], ...). Flags are the single
 // source of truth: before a command runs, the root command's persistent pre-run hook
-// reads the config file and CANDOR_* environment variables into a fresh viper instance
-// and copies each value into the matching flag the user did not set on the command
-// line (see [config]). Commands then read only their options struct.
+// reads the config file and the CANDOR_* environment variables, each into a fresh
+// viper instance, and copies each value into the matching flag the user did not set on
+// the command line; precedence is flag > environment > config file > default, and
+// 'candor help config' documents the keys. Commands then read only their options struct.
 //
 // Errors that end a command carry their exit code as an [*ExitError]: [ExitOK],
 // [ExitNegative] for a negative verdict, [ExitUsage] for a usage or input error.
