@@ -108,6 +108,10 @@ func (doc *yamlDoc) problem(v schemas.Violation) Problem {
 				p.Message = strings.TrimPrefix(err.Error(), errHost.Error()+": ")
 			}
 		}
+	case v.Keyword == "pattern" && strings.HasSuffix(v.Message, "'^https://'"):
+		p.Message = fmt.Sprintf("%q is not an https:// URL", at.scalar)
+	case v.Keyword == "pattern" && fieldPath(v.Field) == "security.contact":
+		p.Message = fmt.Sprintf("%q is not an email address, mailto: URI or https:// URL", at.scalar)
 	case v.Keyword == "type" && strings.HasSuffix(v.Message, "want string") && !at.quoted && at.scalar != "":
 		p.Message += fmt.Sprintf(" (write it in quotes: %q)", at.scalar)
 	}

@@ -24,8 +24,9 @@ import (
 //     buyer's policy judges each declared listener.
 //   - remote.admin, remote.tunnel, process.exec, code.dynamic: a remoteControl entry with the
 //     same capability (remoteControl[i]).
-//   - telemetry.sdk: a telemetry entry whose sdk is the module the evidence names, else one
-//     whose name appears as a word of the rule id or an evidence value (telemetry[i]).
+//   - telemetry.sdk: a telemetry entry whose sdk is the module the evidence names, else an
+//     entry without sdk whose name, spaces removed, is a word of the rule id or of an evidence
+//     value: "New Relic" matches github.com/newrelic/go-agent (telemetry[i]).
 //   - update.self, update.check, update.fetch-exec: an updates section whose mechanism is not
 //     "none" (updates).
 //   - analysis.obfuscated: only an accepted entry, and the verdict fails whatever covers it.
@@ -130,7 +131,7 @@ func (d *Disclosure) coverTelemetry(f scan.Finding) string {
 	}
 	for i, t := range d.Telemetry {
 		name := squash(t.Name)
-		if name == "" {
+		if t.SDK != "" || name == "" {
 			continue
 		}
 		for _, s := range append([]string{f.Rule}, evidenceValues(f)...) {

@@ -18,7 +18,8 @@ type Uncovered struct {
 	// the finding can only be accepted.
 	Disclose string
 	// Accept is the YAML to add instead when the finding is harmless (a reference that is
-	// never contacted, code that is never reached), with the reason to write.
+	// never contacted, code that is never reached), with the reason to write. Empty when the
+	// finding has neither a host nor evidence to name.
 	Accept string
 	// Note explains a conflict with what the disclosure says, such as "updates: none".
 	Note string
@@ -71,6 +72,9 @@ func acceptSnippet(f scan.Finding) string {
 	v := f.Host
 	if v == "" && len(f.Evidence) > 0 {
 		v = f.Evidence[0].Value
+	}
+	if v == "" {
+		return "" // nothing an accepted entry could match
 	}
 	return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: <why this is harmless, e.g. the host is never contacted>\n",
 		yamlString(f.Rule), yamlString(v))
