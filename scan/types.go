@@ -142,6 +142,12 @@ type Artifact struct {
 	// Libraries lists needed shared libraries of a dynamically linked binary.
 	Libraries []string  `json:"libraries,omitempty"`
 	Findings  []Finding `json:"findings"`
+	// Members holds the executables inside an archive, package or image, each with
+	// its path inside the container (nested containers joined with "!/"); the
+	// archive itself stays the artifact (and an attestation's subject).
+	Members []Artifact `json:"members,omitempty"`
+	// Layer names the image layer (its digest) that added this member.
+	Layer string `json:"layer,omitempty"`
 }
 
 // Analyzer names the analyser and the rules that produced a report.
