@@ -73,3 +73,6 @@ func (s *Scanner) Run(ctx context.Context, paths []string) (*Report, error) {
 func (s *Scanner) Analyzer() Analyzer {
 	return Analyzer{Name: "candor", Version: Version(), RulesVersion: s.rules.Version, RulesDigest: s.rules.Digest}
 }
+
+// Rules returns the rule set the scanner applies.
+func (s *Scanner) Rules() *Rules { return s.rules }

@@ -91,6 +91,15 @@ func findHosts(sec *section, emit func(hostRef)) {
 		for p < len(d) && p-s < maxURLContext && urlByte(d[p]) {
 			p++
 		}
+		// Strings sit back to back: a second URL starting inside this one's
+		// path is the next string, not part of this one.
+		if n := bytes.Index(d[e:p], []byte("://")); n >= 0 {
+			q := e + n
+			for q > e && (d[q-1] >= 'a' && d[q-1] <= 'z' || d[q-1] >= 'A' && d[q-1] <= 'Z') {
+				q--
+			}
+			p = q
+		}
 		covered = append(covered, [2]int{s, e})
 		emit(hostRef{host: host, context: string(d[s:p]), isURL: true, sec: sec, off: int64(s)})
 	}
