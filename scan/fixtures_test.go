@@ -284,10 +284,15 @@ func checkFinding(t *testing.T, i int, f scan.Finding) {
 	if f.EvidenceTotal < len(f.Evidence) {
 		t.Errorf("%s: EvidenceTotal %d < %d evidence items", where, f.EvidenceTotal, len(f.Evidence))
 	}
+	names := false
 	for j, e := range f.Evidence {
 		if e.Kind == "" || e.Value == "" || e.Where == "" {
 			t.Errorf("%s: evidence %d incomplete: %+v", where, j, e)
 		}
+		names = names || strings.Contains(e.Value, f.Host)
+	}
+	if f.Host != "" && !names {
+		t.Errorf("%s: no evidence names host %s: %+v", where, f.Host, f.Evidence)
 	}
 }
 
