@@ -20,8 +20,10 @@
 // os.UserCacheDir()/candor-testbuild, one directory per target, named by a hash
 // of the fixture sources (every file under testdata/fixtures), the Go version
 // and the build flags, so a rerun with nothing changed builds nothing. A build
-// goes to a temporary directory that is renamed into place, so two test
-// processes may build at once: one rename wins and the other build is dropped.
+// goes to a temporary directory that is renamed into place, under a lock file
+// beside the entry, so test processes started together (go test ./... runs
+// packages in parallel) build each entry once while the others wait; a lock
+// left by a killed process goes stale within seconds.
 // Delete the cache directory to reclaim its space; stale entries are never
 // reused because their key no longer matches.
 //

@@ -309,12 +309,30 @@ func (e *entry) dir() string {
 
 func (e *entry) build(ctx context.Context, tb testing.TB) ([]Binary, error) {
 	dir := e.dir()
-	if _, err := os.Stat(dir); err != nil {
+	exists := func() bool { _, err := os.Stat(dir); return err == nil }
+	if !exists() {
 		buildMu.Lock()
-		err := e.buildInto(ctx, tb, dir)
-		buildMu.Unlock()
+		defer buildMu.Unlock()
+		if err := os.MkdirAll(e.tc.cacheRoot, 0o755); err != nil {
+			return nil, err
+		}
+		release, err := lockEntry(ctx, dir+".lock", exists)
 		if err != nil {
 			return nil, err
+		}
+		if release != nil {
+			defer release()
+			// Temporary directories left by killed builds of this entry.
+			if stale, _ := filepath.Glob(filepath.Join(e.tc.cacheRoot, "tmp-"+filepath.Base(dir)+"-*")); len(stale) > 0 {
+				for _, d := range stale {
+					os.RemoveAll(d)
+				}
+			}
+			if !exists() {
+				if err := e.buildInto(ctx, tb, dir); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	return e.collect(dir)
@@ -322,9 +340,6 @@ func (e *entry) build(ctx context.Context, tb testing.TB) ([]Binary, error) {
 
 // buildInto runs go build into a temporary directory and renames it to dir.
 func (e *entry) buildInto(ctx context.Context, tb testing.TB, dir string) error {
-	if err := os.MkdirAll(e.tc.cacheRoot, 0o755); err != nil {
-		return err
-	}
 	tmp, err := os.MkdirTemp(e.tc.cacheRoot, "tmp-"+filepath.Base(dir)+"-")
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFixtures checks that every target builds and that the binaries are what
@@ -178,4 +179,34 @@ func TestLegacyModfile(t *testing.T) {
 	if _, err := os.Stat(strings.TrimSuffix(mod, ".mod") + ".sum"); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestLockEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "entry.lock")
+	never := func() bool { return false }
+	release, err := lockEntry(t.Context(), path, never)
+	if err != nil || release == nil {
+		t.Fatalf("first lock: %v", err)
+	}
+	// While held, a waiter returns as soon as the work is done.
+	if r, err := lockEntry(t.Context(), path, func() bool { return true }); r != nil || err != nil {
+		t.Fatalf("waiter with the work done: release %v, err %v", r != nil, err)
+	}
+	release()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("lock file left after release: %v", err)
+	}
+	// A lock left by a killed process is taken over.
+	if err := os.WriteFile(path, []byte("pid 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * lockStale)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	release, err = lockEntry(t.Context(), path, never)
+	if err != nil || release == nil {
+		t.Fatalf("stale lock not taken over: %v", err)
+	}
+	release()
 }
