@@ -175,6 +175,24 @@ func hostOfAuthority(a []byte) string {
 	for e < len(a) && isHostByte(a[e]) {
 		e++
 	}
+	// A label starting with an upper-case letter after lower-case labels is the
+	// next string glued on ("example.com." followed by "Use…"): cut before it.
+	lowerLabel := false // a complete earlier label was all lower case
+	hasLower, hasUpper := false, false
+	for i := 0; i < e; i++ {
+		c := a[i]
+		if c == '.' {
+			lowerLabel = lowerLabel || hasLower && !hasUpper
+			hasLower, hasUpper = false, false
+			continue
+		}
+		if i > 0 && a[i-1] == '.' && c >= 'A' && c <= 'Z' && lowerLabel {
+			e = i - 1
+			break
+		}
+		hasLower = hasLower || c >= 'a' && c <= 'z'
+		hasUpper = hasUpper || c >= 'A' && c <= 'Z'
+	}
 	h := strings.ToLower(string(a[:e]))
 	if h == "" || strings.Contains(h, "..") {
 		return ""
@@ -267,6 +285,7 @@ func validHost(h string, minLabels int, trim bool) string {
 var specialUseTLD = map[string]bool{
 	"internal": true, "local": true, "localhost": true, "lan": true, "home": true, "corp": true,
 	"intranet": true, "onion": true, "test": true, "invalid": true, "example": true, "arpa": true,
+	"tld": true, // placeholder in documentation ("mydomain.tld")
 }
 
 // longestTLDPrefix returns the longest prefix of label that is an ICANN top-level domain.

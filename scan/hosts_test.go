@@ -140,3 +140,20 @@ func TestContainsFold(t *testing.T) {
 		t.Error("prefix reported as match")
 	}
 }
+
+func TestEndpointNoise(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		"https://example.com.Use the flag",
+		"https://mysubdomain.mydomain.tld",
+		"http://www.collada.org/2005/11/COLLADASchema",
+		"http://www.upnp.org/schemas/av/avs.xsd",
+		"http://purl.org/dc/elements/1.1/",
+		"https://contoso.sharepoint.com/sites/mysite",
+		"http://www.opengis.net/kml/2.2",
+	} {
+		if got := endpointHosts(t, data); len(got) != 0 {
+			t.Errorf("%q: reported %q", data, got)
+		}
+	}
+}
