@@ -1,0 +1,70 @@
+package attest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteUncovered writes, for people, each uncovered finding with its evidence and the YAML
+// that would cover it. disclosure names the manifest in the instructions.
+func WriteUncovered(w io.Writer, disclosure string, us []Uncovered) error {
+	ew := &errWriter{w: w}
+	for i, u := range us {
+		if i > 0 {
+			ew.printf("\n")
+		}
+		f := u.Finding
+		what := string(f.Capability)
+		if f.Host != "" {
+			what += " " + f.Host
+		}
+		ew.printf("%s: undisclosed %s [%s] (rule %s)\n", u.Artifact, what, f.Confidence, f.Rule)
+		if f.Summary != "" {
+			ew.printf("  %s\n", f.Summary)
+		}
+		for _, e := range f.Evidence {
+			ew.printf("  evidence: %s %q at %s\n", e.Kind, e.Value, e.Where)
+		}
+		if more := f.EvidenceTotal - len(f.Evidence); more > 0 {
+			ew.printf("  and %d more evidence item(s)\n", more)
+		}
+		if u.Note != "" {
+			ew.printf("  note: %s\n", u.Note)
+		}
+		if u.Disclose != "" {
+			ew.printf("  to disclose it, add to %s (replace each <...>):\n%s", disclosure, indent(u.Disclose, "    "))
+		}
+		if u.Accept != "" {
+			lead := "or, if it is harmless, accept it"
+			if u.Disclose == "" {
+				lead = "to accept it"
+			}
+			ew.printf("  %s with a reason:\n%s", lead, indent(u.Accept, "    "))
+		}
+	}
+	return ew.err
+}
+
+func indent(s, prefix string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(prefix + l)
+		}
+	}
+	return b.String()
+}
+
+// errWriter keeps the first write error so that a sequence of prints checks it once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/spf13/cobra"
+)
+
+const attestLong = `Scan release artifacts, check every finding against the vendor's disclosure
+manifest, and sign an in-toto attestation that a buyer can verify.
+
+Each finding must be covered by an entry of the disclosure (an endpoint host or
+wildcard, a listener, a remote-control feature, telemetry, the update mechanism,
+or an accepted finding with a reason). When one is not, attest writes nothing,
+prints each uncovered finding with its evidence and the YAML that would cover
+it, and exits 1. --allow-undisclosed signs anyway; the verdict in the
+attestation then says false for the commitments concerned.
+
+The attestation is an in-toto Statement v1 (predicate type
+` + attest.PredicateType + `) with one subject per
+artifact, in a DSSE envelope with one signature per --key. A file named
+*.jsonl gets the envelope on one line (JSON lines); any other name, or standard
+output, gets indented JSON. The file is written whole or not at all.
+
+Keys: a PEM private key file (PKCS#8 ECDSA P-256/P-384, Ed25519, RSA 2048+),
+a key from 'candor keygen' or 'cosign generate-key-pair' (the password comes
+from CANDOR_PASSWORD, else COSIGN_PASSWORD, else a prompt on a terminal), or a
+KMS key: awskms://, gcpkms://, azurekms://, hashivault://. Other schemes would
+run a sigstore-kms-<scheme> program from PATH; candor refuses them unless
+--allow-kms-plugin-unsafe is given on the command line (never from a config
+file or the environment).
+
+Exit codes: 0 signed and written; 1 undisclosed findings, nothing written;
+2 a usage or input error (bad disclosure, key, password or artifact), nothing
+written.`
+
+const attestExample = `  # Make a key once, then attest a release build
+  candor keygen
+  candor attest --disclosure disclosure.yaml --key candor.key -o app.intoto.json ./app
+
+  # Several artifacts and two signatures in one envelope, JSON lines output
+  candor attest --disclosure disclosure.yaml --key release.key --key awskms:///alias/release \
+    -o release.intoto.jsonl ./dist/app-linux-amd64 ./dist/app-windows-amd64.exe
+
+  # Check the result with cosign
+  cosign verify-blob-attestation --key candor.pub --insecure-ignore-tlog \
+    --type ` + attest.PredicateType + ` \
+    --signature app.intoto.json ./app`
+
+// allowPluginFlag is the loudly named opt-in for sigstore's KMS plugin programs.
+const allowPluginFlag = "allow-kms-plugin-unsafe"
+
+// SigningKeyOptions name the keys a command signs with.
+type SigningKeyOptions struct {
+	// Keys are key files or KMS URIs; each adds a signature.
+	Keys []string
+	// AllowKMSPluginsUnsafe lets other key URI schemes run sigstore-kms-<scheme> from PATH.
+	AllowKMSPluginsUnsafe bool
+}
+
+// AddFlags registers --key and --allow-kms-plugin-unsafe.
+func (o *SigningKeyOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&o.Keys, "key", nil,
+		"sign with `KEY`: a private key file or a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://); repeat for several signatures")
+	cmd.Flags().BoolVar(&o.AllowKMSPluginsUnsafe, allowPluginFlag, false,
+		"let a key URI with another scheme run the program sigstore-kms-<scheme> from PATH (command line only)")
+}
+
+// keyOptions checks the opt-in came from the command line and returns the loader options.
+// A config file in the current directory is read automatically, so it must never be able
+// to make candor run a program.
+func (o *SigningKeyOptions) keyOptions(cmd *cobra.Command) (keys.Options, error) {
+	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
+		return keys.Options{}, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag)
+	}
+	stdin, _ := cmd.InOrStdin().(*os.File)
+	return keys.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe}, nil
+}
+
+// AttestOptions are the flags of candor attest.
+type AttestOptions struct {
+	Keys SigningKeyOptions
+	// Disclosure is the disclosure manifest.
+	Disclosure string
+	// Output is the envelope file; "" or "-" means standard output.
+	Output string
+	// SHA512 adds SHA-512 digests to the subjects.
+	SHA512 bool
+	// AllowUndisclosed signs even with uncovered findings.
+	AllowUndisclosed bool
+}
+
+// AddFlags registers the attest flags.
+func (o *AttestOptions) AddFlags(cmd *cobra.Command) {
+	o.Keys.AddFlags(cmd)
+	cmd.Flags().StringVar(&o.Disclosure, "disclosure", "", "the disclosure manifest `FILE` (YAML)")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write the envelope to `FILE` (.intoto.json, or .intoto.jsonl for JSON lines) instead of standard output")
+	cmd.Flags().BoolVar(&o.SHA512, "sha512", false, "also record each artifact's SHA-512 in its subject")
+	cmd.Flags().BoolVar(&o.AllowUndisclosed, "allow-undisclosed", false, "sign even when findings are not covered; the verdict then says false for their commitments")
+}
+
+func newAttestCommand() *cobra.Command {
+	o := &AttestOptions{}
+	cmd := &cobra.Command{
+		Use:     "attest --disclosure FILE --key KEY [flags] ARTIFACT...",
+		Short:   "Check findings against a disclosure and sign an in-toto attestation",
+		Long:    attestLong,
+		Example: attestExample,
+		Args:    needPaths("ARTIFACT to attest"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return attestExit(runAttest(cmd, o, args))
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// attestExit gives undisclosed findings exit code 1 and everything else its usual code.
+func attestExit(err error) error {
+	if errors.Is(err, attest.ErrUndisclosed) {
+		return &ExitError{Code: ExitNegative, Err: err}
+	}
+	return classify(err)
+}
+
+func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
+	if o.Disclosure == "" {
+		return usageError(cmd, errors.New("attest needs --disclosure FILE"))
+	}
+	if len(o.Keys.Keys) == 0 {
+		return usageError(cmd, errors.New("attest needs at least one --key"))
+	}
+	ko, err := o.Keys.keyOptions(cmd)
+	if err != nil {
+		return usageError(cmd, err)
+	}
+	out := o.Output
+	if out == "-" {
+		out = ""
+	}
+	stderr := cmd.ErrOrStderr()
+	res, err := attest.Run(cmd.Context(), attest.Options{
+		DisclosurePath:   o.Disclosure,
+		Artifacts:        paths,
+		SHA512:           o.SHA512,
+		Keys:             o.Keys.Keys,
+		KeyOptions:       ko,
+		Output:           out,
+		Stdout:           cmd.OutOrStdout(),
+		AllowUndisclosed: o.AllowUndisclosed,
+	})
+	if res != nil && len(res.Uncovered) > 0 {
+		if werr := attest.WriteUncovered(stderr, o.Disclosure, res.Uncovered); werr != nil {
+			return werr
+		}
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	return summarizeAttestation(stderr, res)
+}
+
+// summarizeAttestation tells on stderr what was signed and the verdict.
+func summarizeAttestation(w io.Writer, res *attest.Result) error {
+	v := res.Predicate.Verdict
+	where := "standard output"
+	if res.Written != "" {
+		where = res.Written
+	}
+	_, err := fmt.Fprintf(w, "signed %d artifact(s) with %d signature(s), wrote %s\n"+
+		"  no undisclosed remote control: %s\n  no undisclosed exfiltration:  %s\n  no forced upgrade:            %s\n",
+		len(res.Predicate.Analysis.Artifacts), len(res.Envelope.Signatures), where,
+		verdictWord(v.NoUndisclosedRemoteControl), verdictWord(v.NoUndisclosedExfiltration), verdictWord(v.NoForcedUpgrade))
+	return err
+}
+
+func verdictWord(c attest.CommitmentVerdict) string {
+	if c.Holds {
+		return fmt.Sprintf("true (%d finding(s), all disclosed)", c.Findings)
+	}
+	s := "false"
+	for i, r := range c.Reasons {
+		if i == 0 {
+			s += ": "
+		} else {
+			s += "; "
+		}
+		s += r
+	}
+	return s
+}
+
