@@ -195,4 +195,3 @@ func verdictWord(c attest.CommitmentVerdict) string {
 	}
 	return s
 }
-
