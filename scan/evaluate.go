@@ -58,21 +58,24 @@ func (r *Rules) evaluate(f *facts) []Finding {
 		case ru.spec.Target == "go" && !f.isGo, ru.spec.Target == "native" && f.isGo:
 			return
 		}
-		if !f.hits.any(ru.any) {
-			return
-		}
-		for _, c := range ru.all {
-			if !f.hits.any(c) {
-				return
-			}
-		}
-		if ru.unless != nil && f.hits.any(ru.unless) {
-			return
-		}
 		for _, c := range ru.spec.WithCapabilities {
 			if !found[c] {
 				return
 			}
+		}
+		f.ensureLiterals(&r.atoms, ru.any)
+		if !f.hits.any(ru.any) {
+			return
+		}
+		for _, c := range ru.all {
+			f.ensureLiterals(&r.atoms, c)
+			if !f.hits.any(c) {
+				return
+			}
+		}
+		f.ensureLiterals(&r.atoms, ru.unless)
+		if ru.unless != nil && f.hits.any(ru.unless) {
+			return
 		}
 		ev, n := f.hits.collect(nil, ru.any)
 		for _, c := range ru.all {

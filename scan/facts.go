@@ -6,6 +6,7 @@ import (
 	"debug/buildinfo"
 	"path"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,8 +30,37 @@ type facts struct {
 	hosts     map[string]*hostAgg
 	urlHosts  map[string]bool // every host seen in a URL, inert or not
 	bare      []hostRef       // host names found without a scheme, judged at the end
+	// litSecs are the data sections searched for literal atoms, lazily: only when
+	// a rule that needs them is otherwise satisfied (see ensureLiterals).
+	litSecs  []litSection
+	litsDone map[int]bool
 	obscured  []Evidence
 	noPclntab bool
+}
+
+type litSection struct {
+	data []byte
+	loc  func(off int64) string
+}
+
+// ensureLiterals searches the data sections for the literal atoms among ids
+// that have not been searched yet.
+func (f *facts) ensureLiterals(x *atomIndex, ids []int) {
+	for _, id := range ids {
+		if x.atoms[id].kind != atomLiteral || f.litsDone[id] {
+			continue
+		}
+		if f.litsDone == nil {
+			f.litsDone = map[int]bool{}
+		}
+		f.litsDone[id] = true
+		for _, ls := range f.litSecs {
+			if i := bytes.Index(ls.data, x.atoms[id].needle); i >= 0 {
+				f.hits.add(id, Evidence{Kind: EvidenceString, Value: x.atoms[id].value, Where: ls.loc(int64(i))})
+				break
+			}
+		}
+	}
 }
 
 type hostAgg struct {
@@ -89,6 +119,8 @@ func (f *facts) image(im *image, r *Rules) {
 		f.goRange = tab.goVersionRange()
 		var pkgs []string
 		var lower []byte
+		var lastPkg string
+		var pkgHit []int
 		tab.eachName(func(name []byte, off int64) {
 			f.nfuncs++
 			pk := pkgOf(name)
@@ -116,9 +148,21 @@ func (f *facts) image(im *image, r *Rules) {
 				}
 			}
 			if len(x.contains) > 0 && !isStdPackage(pk) {
-				lower = appendLower(lower[:0], name)
+				// The package path is tested once per package (pkgHit), the rest
+				// of the name per function: most of a name is its package path.
+				if string(pk) != lastPkg {
+					lastPkg = string(pk)
+					lower = appendLower(lower[:0], pk)
+					pkgHit = pkgHit[:0]
+					for _, id := range x.contains {
+						if bytes.Contains(lower, x.atoms[id].needle) {
+							pkgHit = append(pkgHit, id)
+						}
+					}
+				}
+				lower = appendLower(lower[:0], name[len(pk):])
 				for _, id := range x.contains {
-					if bytes.Contains(lower, x.atoms[id].needle) {
+					if slices.Contains(pkgHit, id) || bytes.Contains(lower, x.atoms[id].needle) {
 						f.hits.add(id, Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)})
 					}
 				}
@@ -175,12 +219,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 	loc := func(off int64) string {
 		return im.where(&section{name: name, off: sub.off - shift}, off+shift)
 	}
-	for _, id := range x.literals {
-		lit := []byte(x.atoms[id].value)
-		if i := bytes.Index(sub.data, lit); i >= 0 {
-			f.hits.add(id, Evidence{Kind: EvidenceString, Value: x.atoms[id].value, Where: loc(int64(i))})
-		}
-	}
+	f.litSecs = append(f.litSecs, litSection{data: sub.data, loc: loc})
 	findHosts(sub, func(h hostRef) {
 		h.sec = &section{name: loc(h.off)}
 		if !h.isURL {

@@ -24,12 +24,3 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	return b, func() error { return syscall.Munmap(b) }, nil
 }
 
-// release tells the kernel this process no longer needs the mapped pages of b,
-// so bytes already hashed stop counting toward resident memory (they stay in
-// the page cache; a later read faults them back in cheaply). b must start on a
-// page boundary. Heap memory must never be passed here.
-func release(b []byte) {
-	if len(b) > 0 {
-		_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
-	}
-}

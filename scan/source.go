@@ -51,7 +51,7 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) 
 		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
 	}
 	defer unmap()
-	return s.scanBytes(ctx, path, data, true)
+	return s.ScanBytes(ctx, path, data)
 }
 
 // ScanReaderAt scans size bytes of r, reported under name. The bytes are read
@@ -72,14 +72,7 @@ func (s *Scanner) ScanReaderAt(ctx context.Context, name string, r io.ReaderAt, 
 // Hashing and analysis run concurrently: the digest needs every byte, the
 // analysis only the headers, tables and data sections, so on two cores the
 // scan costs about as much as the hash alone.
-func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (*Artifact, error) {
-	return s.scanBytes(ctx, name, data, false)
-}
-
-// hashChunk is how much the hasher reads before releasing mapped pages.
-const hashChunk = 8 << 20
-
-func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mapped bool) (art *Artifact, err error) {
+func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (art *Artifact, err error) {
 	type digests struct {
 		sha256, sha512 string
 		err            error
@@ -99,15 +92,9 @@ func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mappe
 		if s.sha512 {
 			h5 = sha512.New()
 		}
-		for off := 0; off < len(data); off += hashChunk {
-			chunk := data[off:min(off+hashChunk, len(data))]
-			h.Write(chunk)
-			if h5 != nil {
-				h5.Write(chunk)
-			}
-			if mapped {
-				release(chunk)
-			}
+		h.Write(data)
+		if h5 != nil {
+			h5.Write(data)
 		}
 		d.sha256 = hex.EncodeToString(h.Sum(nil))
 		if h5 != nil {
