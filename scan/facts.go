@@ -32,8 +32,8 @@ type facts struct {
 	bare      []hostRef       // host names found without a scheme, judged at the end
 	// litSecs are the data sections searched for literal atoms, lazily: only when
 	// a rule that needs them is otherwise satisfied (see ensureLiterals).
-	litSecs  []litSection
-	litsDone map[int]bool
+	litSecs   []litSection
+	litsDone  map[int]bool
 	obscured  []Evidence
 	noPclntab bool
 }
