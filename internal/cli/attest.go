@@ -47,7 +47,7 @@ const attestExample = `  # Make a key once, then attest a release build
   candor attest --disclosure disclosure.yaml --key release.key --key awskms:///alias/release \
     -o release.intoto.jsonl ./dist/app-linux-amd64 ./dist/app-windows-amd64.exe
 
-  # Check the result with cosign
+  # Check the result with cosign (for a P-384 key add --signature-digest-algorithm sha384)
   cosign verify-blob-attestation --key candor.pub --insecure-ignore-tlog \
     --type ` + attest.PredicateType + ` \
     --signature app.intoto.json ./app`

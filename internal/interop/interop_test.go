@@ -1,0 +1,274 @@
+//go:build interop
+
+package interop
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/scan"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+)
+
+// cosignVersion is the cosign release the tests build; keep it on the v2.6 line the issue
+// names.
+const cosignVersion = "v2.6.5"
+
+const password = "interop-pw"
+
+var cosignPath = sync.OnceValues(func() (string, error) {
+	dir := os.Getenv("CANDOR_INTEROP_CACHE")
+	if dir == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(c, "candor-interop")
+	}
+	bin := filepath.Join(dir, "cosign-"+cosignVersion)
+	exe := filepath.Join(bin, "cosign")
+	if _, err := os.Stat(exe); err == nil {
+		return exe, nil
+	}
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "install", "github.com/sigstore/cosign/v2/cmd/cosign@"+cosignVersion)
+	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", &buildError{out: out, err: err}
+	}
+	return exe, nil
+})
+
+type buildError struct {
+	out []byte
+	err error
+}
+
+func (e *buildError) Error() string { return "building cosign: " + e.err.Error() + "\n" + string(e.out) }
+
+// cosign runs cosign in dir with an environment that keeps it off the network, and returns
+// its standard output and error together.
+func cosign(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	stdout, stderr, err := cosignOut(t, dir, args...)
+	return stdout + stderr, err
+}
+
+// cosignOut runs cosign as [cosign] does and returns standard output and error apart.
+func cosignOut(t *testing.T, dir string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	exe, err := cosignPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Dir = dir
+	home := t.TempDir()
+	cmd.Env = append(os.Environ(),
+		"HOME="+home,
+		"TUF_ROOT="+filepath.Join(home, "tuf"),
+		"COSIGN_PASSWORD="+password,
+		"COSIGN_EXPERIMENTAL=0",
+		"SIGSTORE_NO_CACHE=true",
+	)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// oneFile scans nothing: it reports one artifact with the real digest of a file and no
+// findings. The scanner is not under test here, the envelope format is.
+type oneFile struct{}
+
+func (oneFile) Run(_ context.Context, paths []string) (*scan.Report, error) {
+	rep := &scan.Report{Analyzer: scan.Analyzer{Name: "candor", Version: "interop", RulesVersion: "1", RulesDigest: "sha256:00"}}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		rep.Artifacts = append(rep.Artifacts, scan.Artifact{
+			Path: p, Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:]), Format: "elf", Arch: "amd64", Findings: []scan.Finding{},
+		})
+	}
+	return rep, nil
+}
+
+const disclosure = `apiVersion: candor.dev/disclosure/v1
+product: {name: interop, version: "1.0.0", vendor: candor}
+security: {contact: security@candor.dev, policy: "https://candor.dev/security", notificationDays: 30}
+`
+
+// attestFile signs an attestation for artifact with the given keys and returns its path.
+func attestFile(t *testing.T, dir, artifact, out string, keyRefs ...string) string {
+	t.Helper()
+	disc := filepath.Join(dir, "disclosure.yaml")
+	if err := os.WriteFile(disc, []byte(disclosure), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(dir, out)
+	_, err := attest.Run(context.Background(), attest.Options{
+		DisclosurePath: disc,
+		Artifacts:      []string{artifact},
+		Scanner:        oneFile{},
+		Keys:           keyRefs,
+		KeyOptions:     keys.Options{Password: keys.StaticPassword([]byte(password))},
+		Output:         out,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func writeArtifact(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "artifact.bin")
+	if err := os.WriteFile(p, []byte("release bits "+t.Name()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func candorKey(t *testing.T, dir string, alg keys.Algorithm) (priv, pub string) {
+	t.Helper()
+	priv, pub = filepath.Join(dir, "candor.key"), filepath.Join(dir, "candor.pub")
+	if _, err := keys.Generate(keys.KeygenOptions{PrivatePath: priv, PublicPath: pub, Algorithm: alg, Password: keys.StaticPassword([]byte(password))}); err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub
+}
+
+func verifyBlobAttestation(t *testing.T, dir, pub, envelope, artifact string, extra ...string) (string, error) {
+	args := append([]string{"verify-blob-attestation", "--key", pub, "--type", attest.PredicateType,
+		"--insecure-ignore-tlog", "--signature", envelope}, extra...)
+	return cosign(t, dir, append(args, artifact)...)
+}
+
+// TestCosignVerifiesCandorAttestation: an envelope signed with a candor keygen key verifies
+// with cosign verify-blob-attestation, for each key type, as .intoto.json and .intoto.jsonl;
+// a changed artifact does not.
+func TestCosignVerifiesCandorAttestation(t *testing.T) {
+	for _, tt := range []struct {
+		alg   keys.Algorithm
+		extra []string
+	}{
+		{keys.ECDSAP256, nil},
+		{keys.ECDSAP384, []string{"--signature-digest-algorithm", "sha384"}},
+		{keys.Ed25519, nil},
+		{keys.RSA3072, nil},
+	} {
+		t.Run(string(tt.alg), func(t *testing.T) {
+			dir := t.TempDir()
+			priv, pub := candorKey(t, dir, tt.alg)
+			artifact := writeArtifact(t, dir)
+			for _, name := range []string{"a.intoto.json", "a.intoto.jsonl"} {
+				env := attestFile(t, dir, artifact, name, priv)
+				if out, err := verifyBlobAttestation(t, dir, pub, env, artifact, tt.extra...); err != nil {
+					t.Fatalf("cosign rejected %s: %v\n%s", name, err, out)
+				}
+			}
+			env := filepath.Join(dir, "a.intoto.json")
+			other := filepath.Join(dir, "other.bin")
+			os.WriteFile(other, []byte("other bits"), 0o644)
+			if out, err := verifyBlobAttestation(t, dir, pub, env, other, tt.extra...); err == nil {
+				t.Fatalf("cosign accepted the attestation for another artifact:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCosignVerifiesEachOfSeveralSignatures: one envelope, two keys; cosign accepts it with
+// either public key.
+func TestCosignVerifiesEachOfSeveralSignatures(t *testing.T) {
+	dir := t.TempDir()
+	d1, d2 := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+	os.Mkdir(d1, 0o755)
+	os.Mkdir(d2, 0o755)
+	k1, p1 := candorKey(t, d1, keys.ECDSAP256)
+	k2, p2 := candorKey(t, d2, keys.Ed25519)
+	artifact := writeArtifact(t, dir)
+	env := attestFile(t, dir, artifact, "a.intoto.json", k1, k2)
+	for _, pub := range []string{p1, p2} {
+		if out, err := verifyBlobAttestation(t, dir, pub, env, artifact); err != nil {
+			t.Fatalf("cosign rejected the envelope with %s: %v\n%s", pub, err, out)
+		}
+	}
+}
+
+// TestCandorSignsWithCosignKey: a key from cosign generate-key-pair works as candor's --key,
+// and cosign verifies the result with its public key.
+func TestCandorSignsWithCosignKey(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := cosign(t, dir, "generate-key-pair"); err != nil {
+		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+	}
+	artifact := writeArtifact(t, dir)
+	env := attestFile(t, dir, artifact, "a.intoto.json", filepath.Join(dir, "cosign.key"))
+	if out, err := verifyBlobAttestation(t, dir, filepath.Join(dir, "cosign.pub"), env, artifact); err != nil {
+		t.Fatalf("cosign rejected candor's envelope signed with cosign's key: %v\n%s", err, out)
+	}
+}
+
+// TestCosignSignsWithCandorKey: a key from candor keygen works in cosign: sign-blob and
+// verify-blob, and an attest-blob envelope that candor's verifier accepts with the public key.
+func TestCosignSignsWithCandorKey(t *testing.T) {
+	dir := t.TempDir()
+	priv, pub := candorKey(t, dir, keys.ECDSAP256)
+	artifact := writeArtifact(t, dir)
+	sig := filepath.Join(dir, "artifact.sig")
+	if out, err := cosign(t, dir, "sign-blob", "--key", priv, "--tlog-upload=false", "--yes", "--output-signature", sig, artifact); err != nil {
+		t.Fatalf("cosign sign-blob with candor's key: %v\n%s", err, out)
+	}
+	if out, err := cosign(t, dir, "verify-blob", "--key", pub, "--insecure-ignore-tlog", "--signature", sig, artifact); err != nil {
+		t.Fatalf("cosign verify-blob with candor's public key: %v\n%s", err, out)
+	}
+
+	pred := filepath.Join(dir, "predicate.json")
+	os.WriteFile(pred, []byte(`{"hello":"candor"}`), 0o644)
+	// attest-blob prints the envelope on standard output (--output-attestation would write
+	// only the statement).
+	stdout, stderr, err := cosignOut(t, dir, "attest-blob", "--key", priv, "--tlog-upload=false", "--yes",
+		"--type", "https://example.com/interop/v1", "--predicate", pred, artifact)
+	if err != nil {
+		t.Fatalf("cosign attest-blob with candor's key: %v\n%s", err, stderr)
+	}
+	b := []byte(strings.TrimSpace(stdout))
+	var env dsse.Envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatalf("cosign's envelope: %v\n%s", err, b)
+	}
+	p, err := keys.LoadPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := keys.NewVerifier(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := dsse.NewEnvelopeVerifier(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Verify(context.Background(), &env); err != nil {
+		t.Fatalf("cosign's envelope does not verify with candor's verifier: %v", err)
+	}
+}
