@@ -58,7 +58,9 @@ type buildError struct {
 	err error
 }
 
-func (e *buildError) Error() string { return "building cosign: " + e.err.Error() + "\n" + string(e.out) }
+func (e *buildError) Error() string {
+	return "building cosign: " + e.err.Error() + "\n" + string(e.out)
+}
 
 // cosign runs cosign in dir with an environment that keeps it off the network, and returns
 // its standard output and error together.
