@@ -159,8 +159,9 @@ func (doc *yamlDoc) normalize(reported map[string]bool) []Problem {
 		at := doc.pos[strings.Join(path, "/")]
 		probs = append(probs, Problem{Line: at.line, Col: at.col, Field: fieldPath(path), Message: msg})
 	}
-	host := func(parent []any, i int, path []string) {
-		s, ok := parent[i].(string)
+	// host checks a host pattern and, when valid, stores its canonical form with set.
+	host := func(set func(string), v any, path []string) {
+		s, ok := v.(string)
 		if !ok || reported[strings.Join(path, "/")] {
 			return
 		}
@@ -169,23 +170,18 @@ func (doc *yamlDoc) normalize(reported map[string]bool) []Problem {
 			fail(path, strings.TrimPrefix(err.Error(), errHost.Error()+": "))
 			return
 		}
-		parent[i] = h
+		set(h)
 	}
 	hostList := func(v any, path ...string) {
 		list, _ := v.([]any)
 		for i := range list {
-			host(list, i, append(slices.Clip(path), strconv.Itoa(i)))
+			host(func(h string) { list[i] = h }, list[i], append(slices.Clip(path), strconv.Itoa(i)))
 		}
 	}
 	root, _ := doc.value.(map[string]any)
 	for i, e := range asList(root["endpoints"]) {
 		if m, ok := e.(map[string]any); ok {
-			if s, ok := m["host"].(string); ok {
-				tmp := []any{s}
-				path := []string{"endpoints", strconv.Itoa(i), "host"}
-				host(tmp, 0, path)
-				m["host"] = tmp[0]
-			}
+			host(func(h string) { m["host"] = h }, m["host"], []string{"endpoints", strconv.Itoa(i), "host"})
 		}
 	}
 	for i, t := range asList(root["telemetry"]) {

@@ -22,7 +22,8 @@ type Scanner interface {
 type Options struct {
 	// DisclosurePath is the disclosure manifest to load (see [LoadDisclosure]).
 	DisclosurePath string
-	// Disclosure is an already loaded disclosure, instead of DisclosurePath.
+	// Disclosure is a disclosure built or loaded already, instead of DisclosurePath; it is
+	// validated and normalised (a copy: the value is not changed).
 	Disclosure *Disclosure
 
 	// Artifacts are the files to scan and attest; each becomes a subject.
@@ -99,8 +100,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
-	d := opts.Disclosure
-	if d == nil {
+	var d *Disclosure
+	if opts.Disclosure != nil {
+		// A disclosure built in Go is validated and normalised like a loaded one.
+		c := *opts.Disclosure
+		if err := c.Normalize(); err != nil {
+			return nil, err
+		}
+		d = &c
+	} else {
 		var err error
 		if d, err = LoadDisclosure(opts.DisclosurePath); err != nil {
 			return nil, err

@@ -352,3 +352,25 @@ func TestRunStdout(t *testing.T) {
 		t.Fatalf("stdout: %v %q", err, buf.String())
 	}
 }
+
+func TestRunWithDisclosureValue(t *testing.T) {
+	t.Parallel()
+	k, _ := genKey(t, keys.ECDSAP256)
+	d := loadTestDisclosure(t)
+	d.Endpoints[0].Host = "*.ACME.example" // not normalised: Run normalises a copy
+	var buf bytes.Buffer
+	res, err := Run(context.Background(), Options{Disclosure: d, Report: testReport(), Keys: []string{k}, KeyOptions: pwOpts, Stdout: &buf, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Predicate.Disclosure.Endpoints[0].Host; got != "*.acme.example" {
+		t.Errorf("host %q", got)
+	}
+	if d.Endpoints[0].Host != "*.ACME.example" {
+		t.Error("Run changed the caller's disclosure")
+	}
+	d.Endpoints[0].Host = "a.*.b"
+	if _, err := Run(context.Background(), Options{Disclosure: d, Report: testReport(), Keys: []string{k}, KeyOptions: pwOpts, Stdout: &buf}); !errors.Is(err, ErrDisclosure) {
+		t.Errorf("bad host in a Go-built disclosure: %v", err)
+	}
+}
