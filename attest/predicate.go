@@ -41,11 +41,12 @@ type Analyzer struct {
 	RulesDigest string `json:"rulesDigest"`
 }
 
-// ArtifactAnalysis is the facts and findings of one subject.
+// ArtifactAnalysis is the facts and findings of one subject, or of an executable inside one.
 type ArtifactAnalysis struct {
-	// Name is the subject name in the statement.
-	Name          string            `json:"name"`
-	Digest        map[string]string `json:"digest"`
+	// Name is the subject name in the statement; for a member, its path inside the container.
+	Name string `json:"name"`
+	// Digest is set for every subject, and for members the analyser hashed.
+	Digest        map[string]string `json:"digest,omitempty"`
 	Size          int64             `json:"size"`
 	Format        string            `json:"format"`
 	OS            string            `json:"os,omitempty"`
@@ -58,6 +59,10 @@ type ArtifactAnalysis struct {
 	Packages      int               `json:"packages"`
 	Libraries     []string          `json:"libraries,omitempty"`
 	Findings      []Finding         `json:"findings"`
+	// Layer names the image layer that added a member.
+	Layer string `json:"layer,omitempty"`
+	// Members are the executables inside an archive, package or image.
+	Members []ArtifactAnalysis `json:"members,omitempty"`
 }
 
 // Module is a Go module from the build info.
@@ -125,6 +130,7 @@ func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*Pred
 	if len(rep.Artifacts) == 0 {
 		return nil, nil, fmt.Errorf("%w: the report has no artifacts", ErrOptions)
 	}
+	names := subjectNames(rep.Artifacts)
 	p := &Predicate{
 		Product:    d.Product,
 		Security:   d.Security,
@@ -135,22 +141,14 @@ func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*Pred
 		}},
 		ScannedAt: scannedAt.UTC().Truncate(time.Second),
 	}
-	names := subjectNames(rep.Artifacts)
-	var tally tallies
-	var uncovered []Uncovered
+	m := matcher{d: d}
 	for i, a := range rep.Artifacts {
-		aa := artifactAnalysis(names[i], a)
-		for _, f := range a.Findings {
-			pf := finding(f)
-			pf.CoveredBy = d.Cover(f)
-			if pf.CoveredBy == "" {
-				uncovered = append(uncovered, d.Suggest(names[i], f))
-			}
-			tally.add(names[i], pf)
-			aa.Findings = append(aa.Findings, pf)
+		if a.SHA256 == "" {
+			return nil, nil, fmt.Errorf("%w: the report has no SHA-256 for %s", ErrOptions, a.Path)
 		}
-		p.Analysis.Artifacts = append(p.Analysis.Artifacts, aa)
+		p.Analysis.Artifacts = append(p.Analysis.Artifacts, m.analyse(names[i], names[i], a))
 	}
+	tally, uncovered := m.tally, m.uncovered
 	if d.Updates.Forced() {
 		tally.forced.reasons = append(tally.forced.reasons, "updates are installed automatically and the user cannot turn them off")
 	}
@@ -215,6 +213,32 @@ func (ts *tallies) add(artifact string, f Finding) {
 	}
 }
 
+// matcher matches the findings of artifacts and their members, keeping the tallies.
+type matcher struct {
+	d         *Disclosure
+	tally     tallies
+	uncovered []Uncovered
+}
+
+// analyse records artifact a under name; display names it in messages (for a member, the
+// subject name and the member path joined with "!/").
+func (m *matcher) analyse(name, display string, a scan.Artifact) ArtifactAnalysis {
+	aa := artifactAnalysis(name, a)
+	for _, f := range a.Findings {
+		pf := finding(f)
+		pf.CoveredBy = m.d.Cover(f)
+		if pf.CoveredBy == "" {
+			m.uncovered = append(m.uncovered, m.d.Suggest(display, f))
+		}
+		m.tally.add(display, pf)
+		aa.Findings = append(aa.Findings, pf)
+	}
+	for _, mem := range a.Members {
+		aa.Members = append(aa.Members, m.analyse(mem.Path, display+"!/"+mem.Path, mem))
+	}
+	return aa
+}
+
 func finding(f scan.Finding) Finding {
 	c := f.Commitment
 	if c == "" {
@@ -236,13 +260,16 @@ func finding(f scan.Finding) Finding {
 
 func artifactAnalysis(name string, a scan.Artifact) ArtifactAnalysis {
 	aa := ArtifactAnalysis{
-		Name: name, Digest: map[string]string{"sha256": a.SHA256}, Size: a.Size,
+		Name: name, Size: a.Size,
 		Format: a.Format, OS: a.OS, Arch: a.Arch, GoVersion: a.GoVersion,
 		MainModule: module(a.MainModule), Functions: a.Functions, Packages: a.Packages,
-		Libraries: a.Libraries, Findings: []Finding{},
+		Libraries: a.Libraries, Findings: []Finding{}, Layer: a.Layer,
 	}
-	if a.SHA512 != "" {
-		aa.Digest["sha512"] = a.SHA512
+	if a.SHA256 != "" {
+		aa.Digest = map[string]string{"sha256": a.SHA256}
+		if a.SHA512 != "" {
+			aa.Digest["sha512"] = a.SHA512
+		}
 	}
 	for i := range a.Modules {
 		aa.Modules = append(aa.Modules, *module(&a.Modules[i]))

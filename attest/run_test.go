@@ -374,3 +374,43 @@ func TestRunWithDisclosureValue(t *testing.T) {
 		t.Errorf("bad host in a Go-built disclosure: %v", err)
 	}
 }
+
+// TestArchiveMembers: findings inside the members of an archive are matched and counted; the
+// archive stays the subject.
+func TestArchiveMembers(t *testing.T) {
+	t.Parallel()
+	rep := testReport()
+	member := rep.Artifacts[0]
+	member.Path = "bin/acme-agent"
+	member.SHA256 = ""
+	member.Layer = "sha256:" + strings.Repeat("d4", 32)
+	member.Findings = append(member.Findings, endpoint("collector.evil.example"))
+	rep.Artifacts = []scan.Artifact{{
+		Path: "acme-agent.tar.gz", Size: 1234, SHA256: strings.Repeat("e5", 32), Format: "tar.gz",
+		Findings: []scan.Finding{}, Members: []scan.Artifact{member},
+	}}
+	p, uncovered, err := BuildPredicate(loadTestDisclosure(t), rep, fixedNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(uncovered) != 1 || uncovered[0].Artifact != "acme-agent.tar.gz!/bin/acme-agent" {
+		t.Fatalf("uncovered %+v", uncovered)
+	}
+	v := p.Verdict.NoUndisclosedExfiltration
+	if v.Holds || v.Undisclosed != 1 || v.Findings != 5 {
+		t.Errorf("exfiltration verdict %+v", v)
+	}
+	a := p.Analysis.Artifacts[0]
+	if len(a.Members) != 1 || a.Members[0].Name != "bin/acme-agent" || a.Members[0].Digest != nil || a.Members[0].Layer == "" {
+		t.Errorf("members %+v", a.Members)
+	}
+	b, err := Statement(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Subject []subject }
+	json.Unmarshal(b, &st)
+	if len(st.Subject) != 1 || st.Subject[0].Name != "acme-agent.tar.gz" {
+		t.Errorf("subjects %+v", st.Subject)
+	}
+}
