@@ -1,21 +1,24 @@
 package keys
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // ErrKey is wrapped by every error of this package: the key cannot be loaded, generated or used.
-var ErrKey = errors.New("key error")
+var ErrKey = errors.New("cannot use key")
 
 // Narrower errors, each wrapping [ErrKey].
 var (
 	// ErrUnsupportedKey: a key type, curve or size candor does not accept.
-	ErrUnsupportedKey = fmt.Errorf("%w: unsupported key", ErrKey)
+	ErrUnsupportedKey error = &keyError{"unsupported key"}
 	// ErrPassword: the password of an encrypted key is wrong or cannot be obtained.
-	ErrPassword = fmt.Errorf("%w: password", ErrKey)
+	ErrPassword error = &keyError{"key password"}
 	// ErrKeyScheme: a key reference names a scheme candor does not accept.
-	ErrKeyScheme = fmt.Errorf("%w: unsupported key reference", ErrKey)
+	ErrKeyScheme error = &keyError{"unsupported key reference"}
 	// ErrKeyExists: key generation would overwrite an existing file.
-	ErrKeyExists = fmt.Errorf("%w: file exists", ErrKey)
+	ErrKeyExists error = &keyError{"key file already exists"}
 )
+
+// keyError is a sentinel that wraps ErrKey without repeating its text in messages.
+type keyError struct{ msg string }
+
+func (e *keyError) Error() string { return e.msg }
+func (e *keyError) Unwrap() error { return ErrKey }

@@ -96,7 +96,7 @@ func ParsePrivateKeyPEM(b []byte, pw PasswordFunc) (crypto.PrivateKey, error) {
 		}
 		der, derr := encrypted.Decrypt(block.Bytes, password)
 		if derr != nil {
-			return nil, fmt.Errorf("%w: cannot decrypt the key: wrong password? (%w)", ErrPassword, derr)
+			return nil, fmt.Errorf("%w: wrong, the key does not decrypt with it (%w)", ErrPassword, derr)
 		}
 		key, err = x509.ParsePKCS8PrivateKey(der)
 	case "ENCRYPTED PRIVATE KEY":
@@ -106,7 +106,7 @@ func ParsePrivateKeyPEM(b []byte, pw PasswordFunc) (crypto.PrivateKey, error) {
 		}
 		key, err = cryptoutils.UnmarshalPEMToPrivateKey(pem.EncodeToMemory(block), cryptoutils.StaticPasswordFunc(password))
 		if err != nil {
-			return nil, fmt.Errorf("%w: cannot decrypt the key: wrong password? (%w)", ErrPassword, err)
+			return nil, fmt.Errorf("%w: wrong, the key does not decrypt with it (%w)", ErrPassword, err)
 		}
 	case "PUBLIC KEY", "CERTIFICATE":
 		return nil, fmt.Errorf("%w: this is a %s, not a private key", ErrKey, block.Type)

@@ -61,7 +61,7 @@ func Generate(opts KeygenOptions) (crypto.PublicKey, error) {
 	if !opts.Force {
 		for _, p := range []string{opts.PrivatePath, opts.PublicPath} {
 			if _, err := os.Lstat(p); err == nil {
-				return nil, fmt.Errorf("%w: %s already exists: choose another name or overwrite it on purpose (--force)", ErrKeyExists, p)
+				return nil, fmt.Errorf("%w: %s: choose another name, or overwrite it on purpose (--force)", ErrKeyExists, p)
 			}
 		}
 	}
@@ -157,7 +157,7 @@ func writeKeyFile(path string, b []byte, mode fs.FileMode, force bool) error {
 		err = os.Link(name, path)
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: %s already exists", ErrKeyExists, path)
+		return fmt.Errorf("%w: %s", ErrKeyExists, path)
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrKey, err)

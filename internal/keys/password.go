@@ -39,7 +39,7 @@ func DefaultPassword(lookupEnv func(string) (string, bool), stdin *os.File, prom
 			}
 		}
 		if stdin == nil || !term.IsTerminal(int(stdin.Fd())) {
-			return nil, fmt.Errorf("%w: the key is encrypted: set %s (or %s), or run on a terminal to be asked", ErrPassword, EnvPassword, EnvCosignPassword)
+			return nil, fmt.Errorf("%w: none given: the key is encrypted; set %s (or %s), or run on a terminal to be asked", ErrPassword, EnvPassword, EnvCosignPassword)
 		}
 		if prompt == nil {
 			prompt = io.Discard
