@@ -3,6 +3,12 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/candor-dev/candor/scan/archive"
 )
 
 // Errors returned by the scanner. Test them with [errors.Is].
@@ -20,8 +26,35 @@ type Option func(*Scanner) error
 
 // Scanner applies one rule set to artifacts. It is safe for concurrent use.
 type Scanner struct {
-	rules  *Rules
-	sha512 bool
+	rules    *Rules
+	sha512   bool
+	limits   archive.Limits
+	progress func(Progress)
+	workers  int
+	budget   *budget
+}
+
+// WithLimits bounds the archives, packages and images the scanner reads
+// (zero fields keep their defaults, see [archive.DefaultLimits]).
+func WithLimits(l archive.Limits) Option {
+	return func(s *Scanner) error {
+		if l.MaxTotalBytes < 0 || l.MaxMembers < 0 || l.MaxDepth < 0 || l.MaxMemberBytes < 0 {
+			return errors.New("scan: WithLimits: negative limit")
+		}
+		s.limits = l
+		return nil
+	}
+}
+
+// WithWorkers sets how many executables are analysed at once (default: one per CPU).
+func WithWorkers(n int) Option {
+	return func(s *Scanner) error {
+		if n < 1 {
+			return fmt.Errorf("scan: WithWorkers: %d workers", n)
+		}
+		s.workers = n
+		return nil
+	}
 }
 
 // WithSHA512 makes the scanner also compute each artifact's SHA-512.
@@ -40,7 +73,7 @@ func WithRules(r *Rules) Option {
 
 // New returns a scanner with the embedded rules unless [WithRules] says otherwise.
 func New(opts ...Option) (*Scanner, error) {
-	s := &Scanner{}
+	s := &Scanner{workers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
@@ -53,19 +86,64 @@ func New(opts ...Option) (*Scanner, error) {
 		}
 		s.rules = r
 	}
+	s.budget = newBudget(max(defaultBudget, s.limits.MaxMemberBytes))
 	return s, nil
 }
 
-// Run scans each path in order and returns one report. It stops at the first error.
+// Run scans the paths, several at once, and returns one report with the
+// artifacts in the order of paths. It stops at the first error (in path order
+// when several fail).
 func (s *Scanner) Run(ctx context.Context, paths []string) (*Report, error) {
-	rep := &Report{Analyzer: s.Analyzer(), Artifacts: []Artifact{}}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tr := &tracker{fn: s.progress}
 	for _, p := range paths {
-		a, err := s.ScanFile(ctx, p)
-		if err != nil {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			tr.total += fi.Size()
+		}
+	}
+	arts := make([]*Artifact, len(paths))
+	errs := make([]error, len(paths))
+	sem := make(chan struct{}, s.workers)
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			arts[i], errs[i] = s.scanPath(ctx, p, tr)
+			if errs[i] != nil {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if first == nil {
+			first = err
+		}
+		if !errors.Is(err, context.Canceled) {
 			return nil, err
 		}
+	}
+	if first != nil {
+		return nil, first
+	}
+	rep := &Report{Analyzer: s.Analyzer(), Artifacts: make([]Artifact, 0, len(paths))}
+	for _, a := range arts {
 		rep.Artifacts = append(rep.Artifacts, *a)
 	}
+	tr.report(true)
 	return rep, nil
 }
 

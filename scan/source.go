@@ -11,7 +11,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+
+	"github.com/candor-dev/candor/scan/archive"
 )
 
 // MaxFileSize bounds the size of one artifact (4 GiB); larger inputs are refused with [ErrMalformed].
@@ -26,13 +29,29 @@ func readWhole(f *os.File, size int64) ([]byte, func() error, error) {
 }
 
 // ScanFile scans the file at path. The returned artifact's Path is path as given.
+//
+// An executable is analysed directly. An archive, Debian package or container
+// image (detected by content: tar, compressed tar, zip, deb, docker save or OCI
+// layout tarballs, or a directory holding an OCI layout) becomes an artifact
+// whose Members are its executables, analysed in parallel; see package
+// [archive] for the formats and limits. Anything else is [ErrUnsupported].
 func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) {
+	return s.scanPath(ctx, path, nil)
+}
+
+func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Artifact, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %s: no such file", ErrInput, path)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	if fi.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "oci-layout")); err != nil {
+			return nil, fmt.Errorf("%w: %s: a directory, and not an OCI image layout (no oci-layout file)", ErrInput, path)
+		}
+		return s.scanContainer(ctx, path, nil, 0, tr)
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s: not a regular file", ErrInput, path)
@@ -43,6 +62,13 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) 
 	}
 	defer f.Close()
 	size := fi.Size()
+	head := make([]byte, min(size, 4096))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
+	}
+	if archive.Format(head) != "" {
+		return s.scanContainer(ctx, path, f, size, tr)
+	}
 	if size > MaxFileSize {
 		return nil, fmt.Errorf("%w: %s: %d bytes is over the %d byte limit", ErrMalformed, path, size, int64(MaxFileSize))
 	}
@@ -51,6 +77,7 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) 
 		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
 	}
 	defer unmap()
+	defer tr.add(size)
 	return s.ScanBytes(ctx, path, data)
 }
 

@@ -1,0 +1,62 @@
+package archive
+
+import (
+	"bufio"
+	"compress/bzip2"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/xi2/xz"
+)
+
+// maxXzDict bounds the dictionary an xz stream may ask for (xz -9 uses 64 MiB).
+const maxXzDict = 1 << 26
+
+// maxZstdWindow bounds the window a zstd frame may ask for.
+const maxZstdWindow = 1 << 27
+
+// decompress returns a reader of the data compressed in r, and a function to
+// release it. Concatenated gzip members and xz streams are read as one, as
+// the command-line tools do.
+func decompress(k kind, r io.Reader) (io.Reader, func(), error) {
+	switch k {
+	case kindGzip:
+		z, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return z, func() { z.Close() }, nil
+	case kindBzip2:
+		return bzip2.NewReader(r), func() {}, nil
+	case kindXz:
+		// xi2/xz (a port of XZ Embedded) decodes about ten times faster than
+		// the better-known pure-Go xz package.
+		z, err := xz.NewReader(r, maxXzDict)
+		if err != nil {
+			return nil, nil, err
+		}
+		return z, func() {}, nil
+	case kindZstd:
+		z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return nil, nil, err
+		}
+		return z, z.Close, nil
+	}
+	return nil, nil, fmt.Errorf("not a compressed stream")
+}
+
+// peek reads up to sniffLen bytes of r without consuming them.
+func peek(r io.Reader) (*bufio.Reader, []byte, error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < sniffLen {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	head, err := br.Peek(sniffLen)
+	if err == io.EOF || err == bufio.ErrBufferFull {
+		err = nil
+	}
+	return br, head, err
+}

@@ -1,0 +1,29 @@
+// Package archive walks release archives, Debian packages and container images
+// and hands their executable members to a caller, without writing anything to
+// disk and without holding a whole archive in memory.
+//
+// It reads, detected by content (magic bytes) and never by file name:
+//   - tar, alone or compressed with gzip, bzip2, xz or zstd;
+//   - zip;
+//   - Debian packages (ar with debian-binary, control.tar.* and data.tar.*);
+//   - container images: OCI image layouts (a directory, or a tar of one) and
+//     docker save tarballs, whose layers are applied in order with whiteouts;
+//   - any nesting of these (a zip inside a tar.gz inside a deb...).
+//
+// [WalkFile] and [Walk] call a [Visitor] for every executable member (ELF, PE
+// or Mach-O, found by magic) and every symbolic link, each with its cleaned
+// path inside the container. Paths never escape the container's root: leading
+// slashes and ".." elements are removed, symbolic links are reported with
+// their target resolved inside the root and are never followed to read.
+//
+// Every walk is bounded by [Limits]: total bytes read and decompressed, member
+// count, nesting depth and single-member size. Exceeding one fails the walk
+// with a [*LimitError] (matching [ErrLimit]) that names the member; a broken
+// archive fails with [ErrMalformed] and the member where it broke.
+//
+// Images are read in two passes over the layers: the first lists every
+// layer's entries and applies them in order (whiteouts, opaque directories,
+// files replaced by directories and the reverse) to learn which executables
+// survive in the final filesystem and which layer added each; the second
+// reads only those. Layer blobs whose names carry a digest are verified.
+package archive
