@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -158,6 +159,8 @@ func findHosts(sec *section, emit func(hostRef)) {
 	}
 }
 
+var leadingIPv4 = regexp.MustCompile(`^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}`)
+
 // hostOfAuthority extracts and validates the host of a URL authority.
 func hostOfAuthority(a []byte) string {
 	if len(a) > 0 && a[0] == '[' {
@@ -199,6 +202,12 @@ func hostOfAuthority(a []byte) string {
 	}
 	if ip, err := netip.ParseAddr(h); err == nil {
 		return ip.String()
+	}
+	// An address glued to the next string ("169.254.169.254iam-fips…").
+	if m := leadingIPv4.FindString(h); m != "" {
+		if ip, err := netip.ParseAddr(m); err == nil {
+			return ip.String()
+		}
 	}
 	if e < len(a) && a[e] != ':' {
 		// the authority continues with a byte a host cannot hold (a format verb, a
@@ -264,6 +273,11 @@ func validHost(h string, minLabels int, trim bool) string {
 	case specialUseTLD[last]:
 	case trim:
 		tld = longestTLDPrefix(last)
+		// A host cut out of a longer run needs three labels: two-label cuts are
+		// mostly words ("www.interest" read as "www.int").
+		if tld != last && len(labels) < 3 {
+			return ""
+		}
 	case !isTLD(last):
 		tld = ""
 	}

@@ -157,3 +157,18 @@ func TestEndpointNoise(t *testing.T) {
 		}
 	}
 }
+
+func TestEndpointGlued(t *testing.T) {
+	t.Parallel()
+	tests := map[string][]string{
+		"http://169.254.169.254iam-fips.amazonaws.com": {"169.254.169.254"},
+		"http://www.interest rates":                    nil,
+		"https://segment.iohello":                      nil,
+		"https://api.segment.iohello":                  {"api.segment.io"},
+	}
+	for data, want := range tests {
+		if got := endpointHosts(t, data); !slices.Equal(got, want) {
+			t.Errorf("%q: %q, want %q", data, got, want)
+		}
+	}
+}
