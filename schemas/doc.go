@@ -5,13 +5,12 @@
 //   - disclosure.v1.json ([DisclosureV1]): the vendor's disclosure manifest, written as YAML or JSON.
 //   - predicate.v1.json ([PredicateV1]): the predicate of a disclosure attestation, predicate type
 //     https://candor.dev/attestation/disclosure/v1.
-//   - policy.v1.json ([PolicyV1], reserved): the buyer's verification policy; it will be added with
-//     candor verify.
+//   - policy.v1.json ([PolicyV1]): the buyer's verification policy, read by candor verify.
 //
-// The files are embedded with go:embed and compiled once, on first use. [ValidateDisclosure] and
-// [ValidatePredicate] take a decoded JSON value (map[string]any, []any, string, bool, nil and
-// numbers); on failure they return an [*Error] that wraps [ErrInvalid] and lists every
+// The files are embedded with go:embed and compiled once, on first use. [ValidateDisclosure],
+// [ValidatePredicate] and [ValidatePolicy] take a decoded JSON value (map[string]any, []any,
+// string, bool, nil and numbers); on failure they return an [*Error] that wraps [ErrInvalid] and lists every
 // [Violation] with the instance location it concerns, so that callers can point at the field
-// (the attest package maps them back to YAML lines). Unknown fields are violations everywhere:
+// (the attest and verify packages map them back to YAML lines). Unknown fields are violations everywhere:
 // a typo must not silently weaken a disclosure.
 package schemas

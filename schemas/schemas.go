@@ -16,18 +16,18 @@ const (
 	DisclosureV1 = "https://candor.dev/schemas/disclosure/v1.json"
 	// PredicateV1 is the id of predicate.v1.json.
 	PredicateV1 = "https://candor.dev/schemas/predicate/v1.json"
-	// PolicyV1 is reserved for policy.v1.json, the buyer's verification policy. No file is
-	// embedded yet: [Validate] reports it as unknown.
+	// PolicyV1 is the id of policy.v1.json, the buyer's verification policy.
 	PolicyV1 = "https://candor.dev/schemas/policy/v1.json"
 )
 
-//go:embed disclosure.v1.json predicate.v1.json
+//go:embed disclosure.v1.json predicate.v1.json policy.v1.json
 var files embed.FS
 
 // fileOf maps each embedded schema id to its file name.
 var fileOf = map[string]string{
 	DisclosureV1: "disclosure.v1.json",
 	PredicateV1:  "predicate.v1.json",
+	PolicyV1:     "policy.v1.json",
 }
 
 // File returns the raw bytes of the schema with the given id, for publishing it.
@@ -81,6 +81,9 @@ func ValidateDisclosure(v any) error { return Validate(DisclosureV1, v) }
 
 // ValidatePredicate validates a decoded predicate against [PredicateV1].
 func ValidatePredicate(v any) error { return Validate(PredicateV1, v) }
+
+// ValidatePolicy validates a decoded buyer policy against [PolicyV1].
+func ValidatePolicy(v any) error { return Validate(PolicyV1, v) }
 
 // ValidatePredicateJSON decodes JSON (numbers kept exact) and validates it against [PredicateV1].
 func ValidatePredicateJSON(b []byte) error {

@@ -20,7 +20,7 @@ func TestSchemasCompile(t *testing.T) {
 		}
 	}
 	if err := Validate(PolicyV1, map[string]any{}); err == nil {
-		t.Error("the reserved policy schema validated something")
+		t.Error("a policy without apiVersion validated")
 	}
 }
 
@@ -97,6 +97,44 @@ func TestFieldPath(t *testing.T) {
 	} {
 		if got := FieldPath(tt.in); got != tt.want {
 			t.Errorf("FieldPath(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestValidatePolicy(t *testing.T) {
+	ok := map[string]any{
+		"apiVersion": "candor.dev/policy/v1",
+		"maxAge":     "30d",
+		"updates":    map[string]any{"allowedMechanisms": []any{"none", "notify"}},
+		"telemetry":  map[string]any{"allowedConsent": []any{}},
+		"endpoints":  map[string]any{"allow": []any{"*.acme.example"}, "deny": []any{"evil.example"}},
+	}
+	if err := ValidatePolicy(ok); err != nil {
+		t.Fatalf("valid policy: %v", err)
+	}
+	for name, tt := range map[string]struct {
+		doc     map[string]any
+		field   []string
+		keyword string
+	}{
+		"unknown field":  {map[string]any{"apiVersion": "candor.dev/policy/v1", "maxage": "1d"}, []string{"maxage"}, "additionalProperties"},
+		"bad age":        {map[string]any{"apiVersion": "candor.dev/policy/v1", "maxAge": "a month"}, []string{"maxAge"}, "pattern"},
+		"bad mechanism":  {map[string]any{"apiVersion": "candor.dev/policy/v1", "updates": map[string]any{"allowedMechanisms": []any{"sometimes"}}}, []string{"updates", "allowedMechanisms", "0"}, "enum"},
+		"wrong version":  {map[string]any{"apiVersion": "candor.dev/policy/v2"}, []string{"apiVersion"}, "const"},
+		"empty endpoint": {map[string]any{"apiVersion": "candor.dev/policy/v1", "endpoints": map[string]any{}}, []string{"endpoints"}, "minProperties"},
+	} {
+		err := ValidatePolicy(tt.doc)
+		var se *Error
+		if !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want *Error", name, err)
+			continue
+		}
+		found := false
+		for _, v := range se.Violations {
+			found = found || slices.Equal(v.Field, tt.field) && v.Keyword == tt.keyword
+		}
+		if !found {
+			t.Errorf("%s: no %s violation at %v in:\n%v", name, tt.keyword, tt.field, err)
 		}
 	}
 }
