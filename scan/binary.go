@@ -102,7 +102,76 @@ func isMachO(data []byte) bool {
 	return false
 }
 
+// checkELFTables rejects headers whose tables lie outside the file before
+// debug/elf sees them: the standard library allocates up to 10 MB per table read
+// from header sizes, which a 64-byte file must not be able to ask for.
+func checkELFTables(data []byte) error {
+	if len(data) < 52 {
+		return fmt.Errorf("file too short for an ELF header (%d bytes)", len(data))
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if data[5] == 2 {
+		order = binary.BigEndian
+	}
+	var phoff, shoff uint64
+	var phentsize, phnum, shentsize, shnum, shstrndx uint16
+	switch data[4] {
+	case 1: // ELFCLASS32
+		phoff, shoff = uint64(order.Uint32(data[28:])), uint64(order.Uint32(data[32:]))
+		phentsize, phnum = order.Uint16(data[42:]), order.Uint16(data[44:])
+		shentsize, shnum, shstrndx = order.Uint16(data[46:]), order.Uint16(data[48:]), order.Uint16(data[50:])
+	case 2: // ELFCLASS64
+		if len(data) < 64 {
+			return fmt.Errorf("file too short for an ELF64 header (%d bytes)", len(data))
+		}
+		phoff, shoff = order.Uint64(data[32:]), order.Uint64(data[40:])
+		phentsize, phnum = order.Uint16(data[54:]), order.Uint16(data[56:])
+		shentsize, shnum, shstrndx = order.Uint16(data[58:]), order.Uint16(data[60:]), order.Uint16(data[62:])
+	default:
+		return fmt.Errorf("unknown ELF class %d", data[4])
+	}
+	size := uint64(len(data))
+	within := func(off, n uint64) bool { return off <= size && n <= size-off }
+	n := uint64(shnum)
+	if shnum == 0 && shoff != 0 {
+		// Extended numbering: the count is in the first section header's size field.
+		if !within(shoff, 64) {
+			return fmt.Errorf("section header table (offset 0x%x) runs past the end of the file", shoff)
+		}
+		if data[4] == 1 {
+			n = uint64(order.Uint32(data[shoff+20:]))
+		} else {
+			n = order.Uint64(data[shoff+32:])
+		}
+		if n > size/uint64(max(shentsize, 1)) || !within(shoff, n*uint64(shentsize)) {
+			return fmt.Errorf("section header table (offset 0x%x, %d entries) runs past the end of the file", shoff, n)
+		}
+	}
+	if phnum > 0 && !within(phoff, uint64(phnum)*uint64(phentsize)) {
+		return fmt.Errorf("program header table (offset 0x%x, %d entries) runs past the end of the file", phoff, phnum)
+	}
+	if shnum > 0 && !within(shoff, uint64(shnum)*uint64(shentsize)) {
+		return fmt.Errorf("section header table (offset 0x%x, %d entries) runs past the end of the file", shoff, shnum)
+	}
+	if shnum > 0 && shstrndx < shnum && shentsize >= 40 {
+		h := data[shoff+uint64(shstrndx)*uint64(shentsize):]
+		var off, n uint64
+		if data[4] == 1 {
+			off, n = uint64(order.Uint32(h[16:])), uint64(order.Uint32(h[20:]))
+		} else if len(h) >= 40 {
+			off, n = order.Uint64(h[24:]), order.Uint64(h[32:])
+		}
+		if !within(off, n) {
+			return fmt.Errorf("section name table (offset 0x%x, size 0x%x) runs past the end of the file", off, n)
+		}
+	}
+	return nil
+}
+
 func openELF(data []byte) (*image, error) {
+	if err := checkELFTables(data); err != nil {
+		return nil, err
+	}
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -225,7 +294,34 @@ func normImport(s string) string {
 	return s
 }
 
+// checkPETables rejects COFF symbol and section tables outside the file (see checkELFTables).
+func checkPETables(data []byte) error {
+	if len(data) < 0x40 {
+		return fmt.Errorf("file too short for a DOS header (%d bytes)", len(data))
+	}
+	le := binary.LittleEndian
+	peOff := uint64(le.Uint32(data[0x3c:]))
+	size := uint64(len(data))
+	if peOff > size || size-peOff < 24 {
+		return fmt.Errorf("PE header offset 0x%x outside the file", peOff)
+	}
+	coff := data[peOff+4:]
+	nsec := uint64(le.Uint16(coff[2:]))
+	symOff, nsym := uint64(le.Uint32(coff[8:])), uint64(le.Uint32(coff[12:]))
+	optSize := uint64(le.Uint16(coff[16:]))
+	if symOff != 0 && (symOff > size || nsym*18 > size-symOff) {
+		return fmt.Errorf("COFF symbol table (offset 0x%x, %d symbols) runs past the end of the file", symOff, nsym)
+	}
+	if secOff := peOff + 24 + optSize; secOff > size || nsec*40 > size-secOff {
+		return fmt.Errorf("section table (%d sections) runs past the end of the file", nsec)
+	}
+	return nil
+}
+
 func openPE(data []byte) (*image, error) {
+	if err := checkPETables(data); err != nil {
+		return nil, err
+	}
 	f, err := pe.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -304,7 +400,29 @@ func openFat(data []byte) (*binFile, error) {
 	return bf, nil
 }
 
+// checkMachOTables rejects a load-command area larger than the file (see checkELFTables).
+func checkMachOTables(data []byte) error {
+	if len(data) < 28 {
+		return fmt.Errorf("file too short for a Mach-O header (%d bytes)", len(data))
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if binary.BigEndian.Uint32(data) == macho.Magic32 || binary.BigEndian.Uint32(data) == macho.Magic64 {
+		order = binary.BigEndian
+	}
+	hdr := uint64(28)
+	if order.Uint32(data) == macho.Magic64 {
+		hdr = 32
+	}
+	if cmdsz := uint64(order.Uint32(data[20:])); cmdsz > uint64(len(data)) || hdr > uint64(len(data))-cmdsz {
+		return fmt.Errorf("load commands (%d bytes) run past the end of the file (%d bytes)", cmdsz, len(data))
+	}
+	return nil
+}
+
 func openMachO(data []byte, base int64) (*image, error) {
+	if err := checkMachOTables(data); err != nil {
+		return nil, err
+	}
 	f, err := macho.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, err

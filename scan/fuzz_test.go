@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -208,7 +209,17 @@ func FuzzScanBytes(f *testing.F) {
 		// so the fuzzer saves the input.
 		watchdog := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("scan of %d bytes ran over 5s", len(data))) })
 		defer watchdog.Stop()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		a, err := s.ScanBytes(context.Background(), "fuzz", data)
+		runtime.ReadMemStats(&after)
+		// Memory must stay a small multiple of the input, whatever its headers claim.
+		// The standard library's debug/* readers may allocate one 10 MiB chunk for a
+		// table before finding it runs past the end (internal/saferio); candor checks
+		// the main header tables first, so that allowance is rarely used.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(32*len(data))+12<<20 {
+			t.Fatalf("scan of %d bytes allocated %d bytes", len(data), alloc)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrInput) {
 				t.Fatalf("unexpected error kind: %v", err)
