@@ -39,13 +39,21 @@ type yamlDoc struct {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
+// disclosureYAML is how a disclosure manifest is read.
+var disclosureYAML = YAMLRules{Noun: "disclosure", MaxSize: MaxDisclosureSize, Required: "apiVersion, product and security"}
+
 // parseYAML decodes exactly one YAML document into JSON-compatible values: map[string]any,
 // []any, string, int64, float64, bool and nil. It refuses what a disclosure never needs and
 // an attacker could abuse: anchors and aliases, merge keys, duplicate keys, non-string keys,
 // custom tags, binary scalars, several documents, deep nesting and large inputs.
 func parseYAML(data []byte) (doc *yamlDoc, probs []Problem) {
-	if len(data) > MaxDisclosureSize {
-		return nil, []Problem{{Message: fmt.Sprintf("file is %d bytes; a disclosure may have at most %d", len(data), MaxDisclosureSize)}}
+	return parseYAMLAs(data, disclosureYAML)
+}
+
+// parseYAMLAs is parseYAML for any kind of document: r names it in messages and bounds it.
+func parseYAMLAs(data []byte, r YAMLRules) (doc *yamlDoc, probs []Problem) {
+	if len(data) > r.MaxSize {
+		return nil, []Problem{{Message: fmt.Sprintf("file is %d bytes; a %s may have at most %d", len(data), r.Noun, r.MaxSize)}}
 	}
 	defer func() {
 		// The YAML parser is not ours: a panic in it must become an error, not a crash.
@@ -57,19 +65,19 @@ func parseYAML(data []byte) (doc *yamlDoc, probs []Problem) {
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, []Problem{{Message: "empty document: a disclosure needs at least apiVersion, product and security"}}
+			return nil, []Problem{{Message: "empty document: a " + r.Noun + " needs at least " + r.Required}}
 		}
 		return nil, []Problem{yamlProblem(err)}
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		p := Problem{Line: next.Line, Col: next.Column, Message: "more than one YAML document: a disclosure is a single document (remove the '---' separator)"}
+		p := Problem{Line: next.Line, Col: next.Column, Message: "more than one YAML document: a " + r.Noun + " is a single document (remove the '---' separator)"}
 		if err != nil {
 			p = yamlProblem(err)
 		}
 		return nil, []Problem{p}
 	}
-	c := converter{pos: map[string]yamlPos{}}
+	c := converter{pos: map[string]yamlPos{}, noun: r.Noun}
 	v := c.convert(&root, nil, 0, yamlPos{})
 	if len(c.probs) > 0 {
 		return nil, c.probs
@@ -89,6 +97,7 @@ func yamlProblem(err error) Problem {
 type converter struct {
 	pos   map[string]yamlPos
 	probs []Problem
+	noun  string // the kind of document, for messages
 }
 
 func (c *converter) fail(n *yaml.Node, path []string, format string, args ...any) {
@@ -101,7 +110,7 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 		return nil
 	}
 	if n.Anchor != "" || n.Kind == yaml.AliasNode {
-		c.fail(n, path, "YAML anchors and aliases are not allowed in a disclosure: write each value out")
+		c.fail(n, path, "YAML anchors and aliases are not allowed in a %s: write each value out", c.noun)
 		return nil
 	}
 	at.line, at.col = n.Line, n.Column
@@ -124,7 +133,7 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" || k.Anchor != "" {
 				if k.ShortTag() == "!!merge" {
-					c.fail(k, path, "YAML merge keys (<<) are not allowed in a disclosure: write each field out")
+					c.fail(k, path, "YAML merge keys (<<) are not allowed in a %s: write each field out", c.noun)
 				} else {
 					c.fail(k, path, "keys must be strings (got %s %q): quote the key", strings.TrimPrefix(k.ShortTag(), "!!"), k.Value)
 				}
