@@ -55,7 +55,9 @@ func peek(r io.Reader) (*bufio.Reader, []byte, error) {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
 	head, err := br.Peek(sniffLen)
-	if err == io.EOF || err == bufio.ErrBufferFull {
+	if len(head) > 0 || err == io.EOF || err == bufio.ErrBufferFull {
+		// A short stream still has a head to look at; a read error comes
+		// back on the next read, where the member being read is known.
 		err = nil
 	}
 	return br, head, err

@@ -40,6 +40,7 @@ func (w *walker) deb(r io.Reader, depth int, prefix string) error {
 			return w.fail(join(prefix, name), fmt.Errorf("ar member size %q", strings.TrimSpace(string(hdr[48:58]))))
 		}
 		p := join(prefix, cleanName(name))
+		w.cur = p
 		if err := w.c.addMember(p); err != nil {
 			return err
 		}

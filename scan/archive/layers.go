@@ -56,7 +56,8 @@ func (w *walker) listLayer(r io.Reader, member string) ([]layerEntry, error) {
 			return nil, w.fail(member, err)
 		}
 		p := cleanName(hdr.Name)
-		if err := w.c.addMember(join(member, p)); err != nil {
+		w.cur = join(member, p)
+		if err := w.c.addMember(w.cur); err != nil {
 			return nil, err
 		}
 		if p == "" {

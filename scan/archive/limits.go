@@ -160,6 +160,9 @@ func (r *memberReader) Read(p []byte) (int, error) {
 	if r.n > r.max {
 		return n, &LimitError{Limit: LimitMemberBytes, Member: r.member, Max: r.max}
 	}
+	if err != nil && err != io.EOF && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed) {
+		err = fmt.Errorf("%w: %s: %v", ErrMalformed, r.member, err)
+	}
 	return n, err
 }
 

@@ -46,6 +46,7 @@ func (s *tarSource) each(fn func(name string, size int64, r io.Reader) error) er
 		}
 		name := cleanName(hdr.Name)
 		last = name
+		s.w.cur = join(s.prefix, name)
 		if s.passes == 1 {
 			if err := s.w.c.addMember(join(s.prefix, name)); err != nil {
 				return err
@@ -117,8 +118,8 @@ func (s *dirSource) file(name string, fn func(string, int64, io.Reader) error) e
 	if err != nil {
 		return err
 	}
-	m := name
-	if err := fn(name, fi.Size(), &countReader{r: f, c: s.w.c, member: &m}); err != nil {
+	s.w.cur = name
+	if err := fn(name, fi.Size(), &countReader{r: f, c: s.w.c, member: &s.w.cur}); err != nil {
 		return s.w.fail(name, err)
 	}
 	return nil

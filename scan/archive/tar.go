@@ -38,6 +38,7 @@ func (w *walker) tar(r io.Reader, depth int, prefix string, maybeImage bool) err
 		name := cleanName(hdr.Name)
 		p := join(prefix, name)
 		last = name
+		w.cur = p
 		if err := w.c.addMember(p); err != nil {
 			return err
 		}

@@ -67,6 +67,8 @@ type walker struct {
 	closers []func()
 	// layer is the digest of the image layer being read in a second pass.
 	layer string
+	// cur is the member being read, for errors from the readers below it.
+	cur string
 }
 
 // WalkFile walks the archive, package or image at path: a regular file, or a
@@ -139,8 +141,7 @@ func (w *walker) top(r io.ReaderAt, size int64) (string, error) {
 		return "", err
 	}
 	k := detect(head)
-	top := ""
-	stream := func() io.Reader { return &countReader{r: io.NewSectionReader(r, 0, size), c: w.c, member: &top} }
+	stream := func() io.Reader { return &countReader{r: io.NewSectionReader(r, 0, size), c: w.c, member: &w.cur} }
 	switch k {
 	case kindZip:
 		return "zip", w.zip(r, size, 1, "")
@@ -231,8 +232,7 @@ func (w *walker) decoder(k kind, r io.Reader, member string) (*decoded, error) {
 	if err != nil {
 		return nil, w.fail(member, err)
 	}
-	m := member
-	return &decoded{Reader: &countReader{r: d, c: w.c, member: &m}, close: closer}, nil
+	return &decoded{Reader: &countReader{r: d, c: w.c, member: &w.cur}, close: closer}, nil
 }
 
 type errReader struct{ err error }
@@ -300,6 +300,9 @@ func (w *walker) member(p string, size int64, r io.Reader, depth int) (bool, err
 }
 
 func (w *walker) executable(p string, size int64, r io.Reader) error {
+	if size > w.c.lim.MaxMemberBytes {
+		return &LimitError{Limit: LimitMemberBytes, Member: p, Max: w.c.lim.MaxMemberBytes}
+	}
 	e := &Entry{Kind: Executable, Path: p, Layer: w.layer, Size: size, Content: &memberReader{r: r, max: w.c.lim.MaxMemberBytes, member: p}}
 	if err := w.visit(e); err != nil {
 		return &visitError{err}

@@ -51,8 +51,8 @@ func (w *walker) zipMember(f *zip.File, p string, depth int) error {
 		return w.fail(p, err)
 	}
 	defer rc.Close()
-	m := p
-	_, err = w.member(p, int64(min(f.UncompressedSize64, 1<<62)), &countReader{r: rc, c: w.c, member: &m}, depth+1)
+	w.cur = p
+	_, err = w.member(p, int64(min(f.UncompressedSize64, 1<<62)), &countReader{r: rc, c: w.c, member: &w.cur}, depth+1)
 	return w.fail(p, err)
 }
 

@@ -1,0 +1,209 @@
+package archive_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/candor-dev/candor/scan/archive"
+)
+
+// layers returns three layers exercising every whiteout rule:
+//
+//	layer 1 adds bin/a, bin/b, opt/x/c, srv/e, usr/lib/keep and a link;
+//	layer 2 replaces bin/a, whites out bin/b, makes opt/x opaque and adds opt/x/d;
+//	layer 3 replaces the directory srv with a file, and whites out and re-adds bin/z.
+func layers(t testing.TB) [][]byte {
+	return [][]byte{
+		mkTar(t,
+			file{name: "bin/", dir: true},
+			file{name: "bin/a", body: fakeELF("a1")},
+			file{name: "bin/b", body: fakeELF("b1")},
+			file{name: "bin/z", body: fakeELF("z1")},
+			file{name: "opt/x/", dir: true},
+			file{name: "opt/x/c", body: fakeELF("c1")},
+			file{name: "srv/e", body: fakeELF("e1")},
+			file{name: "usr/lib/keep", body: fakeELF("keep")},
+			file{name: "usr/lib/libk.so.1", link: "keep"},
+			file{name: "etc/passwd", body: []byte("root:x:0:0")},
+		),
+		mkTar(t,
+			file{name: "bin/a", body: fakeELF("a2")},
+			file{name: "bin/.wh.b"},
+			file{name: "opt/x/.wh..wh..opq"},
+			file{name: "opt/x/d", body: fakeELF("d2")},
+		),
+		mkTar(t,
+			file{name: "srv", body: []byte("now a file")},
+			file{name: "bin/.wh.z"},
+		),
+	}
+}
+
+// wantFinal is what survives layers(): path -> content tag, and the layer (1-based) that added it.
+var wantFinal = map[string]struct {
+	tag   string
+	layer int
+}{
+	"bin/a":        {"a2", 2},
+	"opt/x/d":      {"d2", 2},
+	"usr/lib/keep": {"keep", 1},
+}
+
+func checkImage(t *testing.T, w *walked, layerDigest func(i int) string, prefix string) {
+	t.Helper()
+	if len(w.execs) != len(wantFinal) {
+		t.Errorf("executables %s, want %d", w.paths(), len(wantFinal))
+	}
+	for p, want := range wantFinal {
+		got, ok := w.execs[prefix+p]
+		if !ok {
+			t.Errorf("%s missing", prefix+p)
+			continue
+		}
+		if got != want.tag {
+			t.Errorf("%s has content %q, want %q (from layer %d)", p, got, want.tag, want.layer)
+		}
+		if d := layerDigest(want.layer); w.layers[prefix+p] != d {
+			t.Errorf("%s: layer %s, want %s", p, w.layers[prefix+p], d)
+		}
+	}
+	if got := w.links[prefix+"usr/lib/libk.so.1"]; got != prefix+"usr/lib/keep" {
+		t.Errorf("link usr/lib/libk.so.1 -> %q", got)
+	}
+}
+
+// TestImages applies layers with whiteouts in an OCI layout (as a tar, a
+// compressed tar and a directory) and a docker save tarball.
+func TestImages(t *testing.T) {
+	t.Parallel()
+	ls := layers(t)
+	ociDigest := func(gzipped bool) func(int) string {
+		return func(i int) string {
+			l := ls[i-1]
+			if gzipped {
+				l = gz(t, l)
+			}
+			return digest(l)
+		}
+	}
+	t.Run("oci-archive", func(t *testing.T) {
+		w, err := walk(t, mkTar(t, ociImage(t, ls, true)...), archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.format != "oci-archive" {
+			t.Errorf("format %q", w.format)
+		}
+		checkImage(t, w, ociDigest(true), "")
+	})
+	t.Run("oci-archive+gzip, uncompressed layers", func(t *testing.T) {
+		w, err := walk(t, gz(t, mkTar(t, ociImage(t, ls, false)...)), archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.format != "oci-archive+gzip" {
+			t.Errorf("format %q", w.format)
+		}
+		checkImage(t, w, ociDigest(false), "")
+	})
+	t.Run("docker-archive", func(t *testing.T) {
+		w, err := walk(t, mkTar(t, dockerSave(t, ls)...), archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.format != "docker-archive" {
+			t.Errorf("format %q", w.format)
+		}
+		checkImage(t, w, ociDigest(false), "")
+	})
+	t.Run("oci-image directory", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, f := range ociImage(t, ls, true) {
+			p := filepath.Join(dir, filepath.FromSlash(f.name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, f.body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A symbolic link in the layout is never followed.
+		if err := os.Symlink("/etc", filepath.Join(dir, "blobs", "escape")); err != nil {
+			t.Fatal(err)
+		}
+		w := &walked{execs: map[string]string{}, layers: map[string]string{}, links: map[string]string{}}
+		format, err := archive.WalkFile(context.Background(), dir, nil, func(e *archive.Entry) error {
+			if e.Kind == archive.Symlink {
+				w.links[e.Path] = e.Target
+				return nil
+			}
+			b := make([]byte, 1<<10)
+			n, _ := e.Content.Read(b)
+			w.execs[e.Path] = string(b[64:n])
+			w.layers[e.Path] = e.Layer
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if format != "oci-image" {
+			t.Errorf("format %q", format)
+		}
+		checkImage(t, w, ociDigest(true), "")
+	})
+	t.Run("image inside a zip is read as a plain tar", func(t *testing.T) {
+		// Only a top-level image is read as an image; nested, its layers are
+		// walked as archives, which reports deleted files too (never fewer).
+		w, err := walk(t, mkZip(t, file{name: "img.tar", body: mkTar(t, dockerSave(t, ls)...)}), archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.execs) <= len(wantFinal) {
+			t.Errorf("executables %s", w.paths())
+		}
+	})
+}
+
+// TestImageBlobDigest: a layer whose content does not match its name fails.
+func TestImageBlobDigest(t *testing.T) {
+	t.Parallel()
+	files := ociImage(t, layers(t), false)
+	for i := range files {
+		if strings.HasPrefix(files[i].name, "blobs/") && len(files[i].body) > 1024 {
+			files[i].body = append([]byte(nil), files[i].body...)
+			files[i].body[1024+10] ^= 1 // inside bin/a's content, not a header
+			break
+		}
+	}
+	_, err := walk(t, mkTar(t, files...), archive.Limits{})
+	if !errors.Is(err, archive.ErrMalformed) || !strings.Contains(err.Error(), "digest") {
+		t.Fatalf("error %v, want ErrMalformed about the digest", err)
+	}
+}
+
+// TestImageMissingLayer: a manifest naming a layer the archive lacks fails.
+func TestImageMissingLayer(t *testing.T) {
+	t.Parallel()
+	files := mkTar(t, dockerSave(t, layers(t))[3:]...) // drop the first layer's files
+	_, err := walk(t, files, archive.Limits{})
+	if !errors.Is(err, archive.ErrMalformed) {
+		t.Fatalf("error %v, want ErrMalformed", err)
+	}
+}
+
+// TestNotAnImage: a tar whose names look like an image's but that has no
+// manifest is read as a plain tar.
+func TestNotAnImage(t *testing.T) {
+	t.Parallel()
+	w, err := walk(t, mkTar(t, file{name: "blobs/tool", body: fakeELF("x")}), archive.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.format != "tar" || w.paths() != "blobs/tool" {
+		t.Errorf("format %q, executables %q", w.format, w.paths())
+	}
+}
