@@ -49,7 +49,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	}
 	if fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "oci-layout")); err != nil {
-			return nil, fmt.Errorf("%w: %s: a directory, and not an OCI image layout (no oci-layout file)", ErrInput, path)
+			return nil, fmt.Errorf("%w: %s: not a regular file, nor a directory holding an OCI image layout (it has no oci-layout file)", ErrInput, path)
 		}
 		return s.scanContainer(ctx, path, nil, 0, tr)
 	}

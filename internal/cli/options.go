@@ -85,17 +85,23 @@ type ScanOptions struct {
 	Output OutputOptions
 	// SHA512 also computes each artifact's SHA-512.
 	SHA512 bool
+	// Archive bounds archives, packages and images.
+	Archive ArchiveOptions
+	// Quiet turns the progress bar off.
+	Quiet bool
 }
 
 // AddFlags registers the scan flags.
 func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
 	o.Output.AddFlags(cmd)
 	cmd.Flags().BoolVar(&o.SHA512, "sha512", false, "also compute each artifact's SHA-512 (SHA-256 is always computed)")
+	o.Archive.AddFlags(cmd)
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar (it is shown only when standard error is a terminal)")
 }
 
 // scanOptions turns the flags into scanner options.
 func (o *ScanOptions) scanOptions() []scan.Option {
-	var opts []scan.Option
+	opts := []scan.Option{scan.WithLimits(o.Archive.limits())}
 	if o.SHA512 {
 		opts = append(opts, scan.WithSHA512())
 	}

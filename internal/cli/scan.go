@@ -14,7 +14,15 @@ attests: no undisclosed remote control, no undisclosed data exfiltration, no
 forced upgrade.
 
 candor reads ELF, PE and Mach-O executables, with the most detail for Go
-programs (build info, linked functions, modules). Each finding names a
+programs (build info, linked functions, modules), and the executables inside
+archives, packages and container images: tar (plain, gzip, bzip2, xz, zstd),
+zip, Debian packages, docker save and OCI image tarballs, and OCI image layout
+directories, nested in any way, detected by content. An archive is reported as
+one artifact (its digest is what an attestation names) with its executables as
+members, each with its path inside the archive and, for images, the layer that
+added it; image layers are applied in order, deleted files are not reported.
+Limits (--max-archive-bytes, --max-members, --max-depth, --max-member-bytes)
+stop archive bombs; a progress bar shows on a terminal unless --quiet. Each finding names a
 capability (network.listen, network.endpoint, update.self, ...), the rule that
 found it, how sure it is (linked: the code is in the binary; referenced: only a
 string points at it) and the evidence a person can check.
@@ -37,7 +45,14 @@ const scanExample = `  # Scan candor itself (any executable will do)
   candor scan --format sarif -o candor.sarif ./dist/*
 
   # Record SHA-512 digests as well as SHA-256
-  candor scan --sha512 ./app`
+  candor scan --sha512 ./app
+
+  # A release tarball, a Debian package, an image saved with docker save
+  candor scan app-1.2.3-linux-amd64.tar.gz app_1.2.3_amd64.deb
+  docker save app:1.2.3 -o app.tar && candor scan app.tar
+
+  # A large image: allow more, and no progress bar
+  candor scan --max-archive-bytes 200GiB --quiet app.tar`
 
 func newScanCommand() *cobra.Command {
 	o := &ScanOptions{}
@@ -46,7 +61,7 @@ func newScanCommand() *cobra.Command {
 		Short:   "Find remote-control, exfiltration and forced-update capabilities in executables",
 		Long:    scanLong,
 		Example: scanExample,
-		Args:    needPaths("PATH to an executable"),
+		Args:    needPaths("PATH to an executable, archive or image"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
@@ -66,13 +81,20 @@ func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	s, err := scan.New(append(o.scanOptions(), scan.WithRules(rules))...)
+	if err := o.Archive.validate(); err != nil {
+		return err
+	}
+	opts := append(o.scanOptions(), scan.WithRules(rules))
+	if p := newProgress(stderr, o.Quiet); p != nil {
+		opts = append(opts, scan.WithProgress(p))
+	}
+	s, err := scan.New(opts...)
 	if err != nil {
 		return err
 	}
 	rep, err := s.Run(ctx, paths)
 	if err != nil {
-		return err
+		return limitHint(err)
 	}
 	return o.Output.write(stdout, stderr, func(w io.Writer) error { return r.Render(w, rep) })
 }

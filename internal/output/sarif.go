@@ -109,6 +109,7 @@ func (s sarifRenderer) Render(w io.Writer, r *scan.Report) error {
 }
 
 func (s sarifRenderer) build(r *scan.Report) *sarifLog {
+	r = flatten(r)
 	// Rules: one per rule id present, described by its spec when known, else by its
 	// findings' summary when they all agree, else by its capability.
 	first := map[string]*scan.Finding{}

@@ -43,13 +43,19 @@ func (textRenderer) Render(w io.Writer, r *scan.Report) error {
 		art := &r.Artifacts[i]
 		p("\n")
 		writeArtifact(p, art, a.RulesVersion)
+	}
+	for _, art := range flatten(r).Artifacts {
 		for _, f := range art.Findings {
 			total[f.Commitment]++
 			findings++
 		}
 	}
 
-	p("\nsummary: %s, %s", plural(len(r.Artifacts), "artifact"), plural(findings, "finding"))
+	p("\nsummary: %s", plural(len(r.Artifacts), "artifact"))
+	if n := len(flatten(r).Artifacts) - len(r.Artifacts); n > 0 {
+		p(" (%s inside)", plural(n, "executable"))
+	}
+	p(", %s", plural(findings, "finding"))
 	var parts []string
 	for _, g := range commitmentGroups {
 		if g.always || total[g.id] > 0 {
@@ -74,7 +80,14 @@ func writeArtifact(p func(string, ...any), a *scan.Artifact, rulesVersion string
 	if a.OS != "" {
 		platform = a.OS + "/" + a.Arch
 	}
+	if isContainer(a) {
+		writeContainer(p, a, rulesVersion)
+		return
+	}
 	p("  %-9s %s %s, %d bytes\n", "format", printable(a.Format), printable(platform), a.Size)
+	if a.Layer != "" {
+		p("  %-9s %s\n", "layer", printable(a.Layer))
+	}
 	if a.GoVersion != "" {
 		p("  %-9s %s\n", "go", printable(a.GoVersion))
 	} else {
@@ -98,6 +111,30 @@ func writeArtifact(p func(string, ...any), a *scan.Artifact, rulesVersion string
 	}
 	for _, c := range otherCommitmentsOf(a.Findings) {
 		writeGroup(p, string(c), groups[c], false)
+	}
+}
+
+// writeContainer writes an archive's block: its own facts, then each member
+// indented under it, named by its path inside the archive.
+func writeContainer(p func(string, ...any), a *scan.Artifact, rulesVersion string) {
+	p("  %-9s %s, %d bytes\n", "format", printable(a.Format), a.Size)
+	if len(a.Members) == 0 {
+		p("\n  no executables inside\n")
+		return
+	}
+	p("  %-9s %s\n", "members", plural(len(a.Members), "executable"))
+	indent := func(format string, args ...any) {
+		if rest, ok := strings.CutPrefix(format, "\n"); ok {
+			p("\n  "+rest, args...)
+			return
+		}
+		p("  "+format, args...)
+	}
+	for i := range a.Members {
+		m := a.Members[i]
+		m.Path = a.Path + memberSep + m.Path
+		p("\n")
+		writeArtifact(indent, &m, rulesVersion)
 	}
 }
 

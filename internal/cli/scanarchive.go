@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/scan/archive"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// ArchiveOptions bound the archives, packages and images candor scan reads.
+type ArchiveOptions struct {
+	MaxTotalBytes  byteSize
+	MaxMembers     int64
+	MaxDepth       int
+	MaxMemberBytes byteSize
+}
+
+// limitFlags names the flag that raises each limit, for error hints.
+var limitFlags = map[archive.Limit]string{
+	archive.LimitTotalBytes:  "max-archive-bytes",
+	archive.LimitMembers:     "max-members",
+	archive.LimitDepth:       "max-depth",
+	archive.LimitMemberBytes: "max-member-bytes",
+}
+
+// AddFlags registers the limit flags.
+func (o *ArchiveOptions) AddFlags(cmd *cobra.Command) {
+	o.MaxTotalBytes = archive.DefaultMaxTotalBytes
+	o.MaxMemberBytes = archive.DefaultMaxMemberBytes
+	f := cmd.Flags()
+	f.Var(&o.MaxTotalBytes, limitFlags[archive.LimitTotalBytes], "stop reading an archive or image after `SIZE` bytes, decompressed, at all nesting levels (suffixes KiB, MiB, GiB)")
+	f.Int64Var(&o.MaxMembers, limitFlags[archive.LimitMembers], archive.DefaultMaxMembers, "stop after `N` entries in an archive or image, at all nesting levels")
+	f.IntVar(&o.MaxDepth, limitFlags[archive.LimitDepth], archive.DefaultMaxDepth, "read archives nested at most `N` deep (an archive inside an archive is depth 2)")
+	f.Var(&o.MaxMemberBytes, limitFlags[archive.LimitMemberBytes], "refuse an archive member over `SIZE` bytes that must be held in memory (an executable, a nested zip)")
+}
+
+func (o *ArchiveOptions) limits() archive.Limits {
+	return archive.Limits{MaxTotalBytes: int64(o.MaxTotalBytes), MaxMembers: o.MaxMembers, MaxDepth: o.MaxDepth, MaxMemberBytes: int64(o.MaxMemberBytes)}
+}
+
+func (o *ArchiveOptions) validate() error {
+	if o.MaxTotalBytes <= 0 || o.MaxMembers <= 0 || o.MaxDepth <= 0 || o.MaxMemberBytes <= 0 {
+		return errors.New("archive limits must be positive")
+	}
+	return nil
+}
+
+// limitHint says which flag raises the limit an error hit, keeping the error chain.
+func limitHint(err error) error {
+	var le *archive.LimitError
+	if errors.As(err, &le) {
+		if f, ok := limitFlags[le.Limit]; ok {
+			return fmt.Errorf("%w (if the input is trusted, raise the limit with --%s)", err, f)
+		}
+	}
+	return err
+}
+
+// byteSize is a flag value in bytes that accepts KiB, MiB, GiB and TiB suffixes (and K, M, G, T).
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Type() string { return "size" }
+
+func (b *byteSize) Set(s string) error {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return fmt.Errorf("want a positive size such as 512MiB or 4GiB")
+	}
+	*b = byteSize(n * mult)
+	return nil
+}
+
+// progressBar draws one line on a terminal and erases it when done.
+type progressBar struct {
+	w     io.Writer
+	mu    sync.Mutex
+	last  time.Time
+	shown bool
+}
+
+// newProgress returns a progress callback for stderr when it is a terminal
+// and quiet is off, and nil otherwise.
+func newProgress(stderr io.Writer, quiet bool) func(scan.Progress) {
+	f, ok := stderr.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	b := &progressBar{w: stderr}
+	return b.update
+}
+
+func (b *progressBar) update(p scan.Progress) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p.Finished {
+		if b.shown {
+			fmt.Fprint(b.w, "\r\x1b[K")
+		}
+		return
+	}
+	now := time.Now()
+	if now.Sub(b.last) < 100*time.Millisecond {
+		return
+	}
+	b.last = now
+	b.shown = true
+	const width = 30
+	frac := 0.0
+	if p.Total > 0 {
+		frac = min(float64(p.Done)/float64(p.Total), 0.99)
+	}
+	n := int(frac * width)
+	fmt.Fprintf(b.w, "\r\x1b[Kscanning [%s%s] %3d%%  %d/%d MiB read, %d executables", strings.Repeat("=", n), strings.Repeat(" ", width-n), int(frac*100), p.Done>>20, p.Total>>20, p.Members)
+}
