@@ -77,8 +77,12 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
 	}
 	defer unmap()
-	defer tr.add(size)
-	return s.ScanBytes(ctx, path, data)
+	a, err := s.ScanBytes(ctx, path, data)
+	if err == nil {
+		tr.member()
+		tr.add(size)
+	}
+	return a, err
 }
 
 // ScanReaderAt scans size bytes of r, reported under name. The bytes are read
