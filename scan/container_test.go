@@ -3,6 +3,8 @@ package scan_test
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -186,4 +188,60 @@ func TestCorpusCurlWithLibcurl(t *testing.T) {
 	if !viaLib {
 		t.Error("no finding attributed through libcurl.so.4")
 	}
+}
+
+// TestImageLayoutDirectory scans an OCI layout directory: the artifact is the
+// layout (digest of its index.json), members carry the layer that added them.
+func TestImageLayoutDirectory(t *testing.T) {
+	exe := self(t)
+	layer := func(files [][2]string) []byte {
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		for _, f := range files {
+			tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o755, Typeflag: tar.TypeReg, Size: int64(len(f[1]))})
+			tw.Write([]byte(f[1]))
+		}
+		tw.Close()
+		return buf.Bytes()
+	}
+	l1 := layer([][2]string{{"usr/bin/app", exe}, {"usr/bin/old", exe}})
+	l2 := layer([][2]string{{"usr/bin/.wh.old", ""}})
+	dir := t.TempDir()
+	put := func(b []byte) string {
+		d := sha256hex(b)
+		os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, "blobs", "sha256", d), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return "sha256:" + d
+	}
+	cfg := []byte(`{"os":"linux","architecture":"amd64"}`)
+	m, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(cfg), "size": len(cfg)},
+		"layers": []any{
+			map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(l1), "size": len(l1)},
+			map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(l2), "size": len(l2)},
+		}})
+	idx, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(m), "size": len(m)}}})
+	os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644)
+	os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
+	s, err := scan.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.ScanFile(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Format != "oci-image" || a.SHA256 != sha256hex(idx) {
+		t.Errorf("format %s sha256 %s, want oci-image and the index's digest", a.Format, a.SHA256)
+	}
+	if len(a.Members) != 1 || a.Members[0].Path != "usr/bin/app" || a.Members[0].Layer != "sha256:"+sha256hex(l1) {
+		t.Fatalf("members %+v, want usr/bin/app from the first layer (usr/bin/old is whited out)", a.Members)
+	}
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

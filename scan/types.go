@@ -125,7 +125,12 @@ type Artifact struct {
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
 	SHA512 string `json:"sha512,omitempty"`
-	// Format is elf, pe, macho or macho-universal.
+	// Format is elf, pe, macho or macho-universal for an executable; for a
+	// container: tar, tar+gzip (+bzip2, +xz, +zstd), zip, deb, gzip (one
+	// compressed executable), docker-archive or oci-archive (each possibly
+	// compressed, as docker-archive+gzip), or oci-image for an OCI layout
+	// directory, whose SHA256 is then that of its index.json; "unknown" for a
+	// member that looks like an executable but cannot be parsed.
 	Format string `json:"format"`
 	OS     string `json:"os,omitempty"`
 	// Arch uses GOARCH names; a universal Mach-O lists its slices joined with "+".
