@@ -23,3 +23,13 @@ func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	}
 	return b, func() error { return syscall.Munmap(b) }, nil
 }
+
+// release tells the kernel this process no longer needs the mapped pages of b
+// (madvise MADV_DONTNEED): they stay in the page cache and a later read faults
+// them back in. b must be part of a file mapping and start on a page boundary;
+// never pass heap memory.
+func release(b []byte) {
+	if len(b) > 0 {
+		_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
+	}
+}

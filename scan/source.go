@@ -77,7 +77,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
 	}
 	defer unmap()
-	a, err := s.ScanBytes(ctx, path, data)
+	a, err := s.scanBytes(ctx, path, data, true)
 	if err == nil {
 		tr.member()
 		tr.add(size)
@@ -103,7 +103,18 @@ func (s *Scanner) ScanReaderAt(ctx context.Context, name string, r io.ReaderAt, 
 // Hashing and analysis run concurrently: the digest needs every byte, the
 // analysis only the headers, tables and data sections, so on two cores the
 // scan costs about as much as the hash alone.
-func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (art *Artifact, err error) {
+func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (*Artifact, error) {
+	return s.scanBytes(ctx, name, data, false)
+}
+
+// hashChunk is how much the hasher reads before releasing mapped pages.
+const hashChunk = 8 << 20
+
+// scanBytes hashes and analyses data. When data is a file mapping (mapped), the
+// hasher hands each chunk back to the kernel once hashed: the pages stay in the
+// page cache, the analysis faults back in the few it needs, and peak memory stays
+// near the size of the tables and data sections instead of the whole file.
+func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mapped bool) (art *Artifact, err error) {
 	type digests struct {
 		sha256, sha512 string
 		err            error
@@ -123,9 +134,15 @@ func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (art 
 		if s.sha512 {
 			h5 = sha512.New()
 		}
-		h.Write(data)
-		if h5 != nil {
-			h5.Write(data)
+		for off := 0; off < len(data); off += hashChunk {
+			chunk := data[off:min(off+hashChunk, len(data))]
+			h.Write(chunk)
+			if h5 != nil {
+				h5.Write(chunk)
+			}
+			if mapped {
+				release(chunk)
+			}
 		}
 		d.sha256 = hex.EncodeToString(h.Sum(nil))
 		if h5 != nil {
