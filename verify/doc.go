@@ -1,0 +1,43 @@
+// Package verify is the buyer's side of candor: it checks a vendor's disclosure attestation
+// against an artifact, the vendor's public keys and the buyer's policy, can re-scan the
+// artifact itself, and can sign a SLSA verification summary of the outcome.
+//
+// Verification runs these steps in order ([Steps]) and stops at the first that fails, with
+// an error wrapping the step's sentinel, every one of which wraps [ErrVerification]:
+//
+//  1. parse ([ErrParse]): the DSSE envelope is read strictly by [ParseEnvelope]: at most
+//     [MaxEnvelopeSize] bytes, one JSON object, no duplicate or unknown members, no trailing
+//     data, base64 payload and signatures. A .intoto.jsonl file holds one envelope per line
+//     ([SplitBundle]).
+//  2. signature ([ErrSignature]): signatures over the DSSE pre-authentication encoding are
+//     checked with the trusted keys ([LoadKeys]: PEM public keys or KMS URIs); at least the
+//     threshold of distinct keys must have signed. A key counts once, however often it is
+//     listed or the envelope repeats its signature; signatures by other keys are ignored.
+//  3. payload type ([ErrPayloadType]): application/vnd.in-toto+json.
+//  4. statement ([ErrStatement]): the verified payload bytes, and only those, are parsed
+//     strictly by [ParseStatement] (duplicate members rejected: two parsers must never read
+//     two statements from one payload) as an in-toto Statement v1 with predicate type
+//     [attest.PredicateType].
+//  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject.
+//  6. predicate ([ErrPredicate]): the predicate matches schemas/predicate.v1.json and
+//     analyses that subject.
+//  7. policy ([ErrPolicy]): the buyer's [Policy], or the defaults, which always refuse
+//     undisclosed findings and forced upgrades unless a policy relaxes them explicitly.
+//     Coverage is judged again with candor's matcher on the declared entries, not taken
+//     from the attestation.
+//  8. rescan ([ErrRescan], when asked): the artifact is scanned again; every finding must be
+//     in the attested analysis (same rule and host, or same capability and host when the
+//     rules differ) and covered.
+//
+// A [Verifier], made by [NewVerifier] with its keys, threshold, policy and optional
+// re-scan, runs the steps: [Verifier.Open] the four that concern the envelope alone,
+// [Verifier.Check] the others for one artifact, [Verifier.Verify] all of them. [Run] is the
+// batch entry point behind candor verify: artifacts and release directories, attestations
+// found beside them or given, one [Verdict] each, checked in parallel, and an optional
+// signed SLSA verification summary ([SummaryOptions], predicate type
+// [SummaryPredicateType]). [WriteText] and [WriteJSON] render a [Result].
+//
+// Errors that prevent a verdict (bad options, keys, policy or unreadable files) wrap
+// [ErrOptions], [ErrKey], [ErrPolicyFile], [ErrInput] or [ErrOutput] instead; candor verify
+// exits 2 for them, 1 for a negative verdict.
+package verify

@@ -1,0 +1,357 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	stdjson "encoding/json"
+	"encoding/json/v2"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/schemas"
+)
+
+// PolicyAPIVersion is the apiVersion of a policy this package reads.
+const PolicyAPIVersion = "candor.dev/policy/v1"
+
+// MaxPolicySize is the largest policy file accepted, in bytes.
+const MaxPolicySize = 1 << 20
+
+// Policy is a buyer's verification policy, as defined by schemas/policy.v1.json. Obtain one
+// from [LoadPolicy] or [ParsePolicy]; a value built in Go is checked when the [Verifier] is
+// made.
+//
+// A topic the policy leaves out (a nil field) allows nothing weaker than the defaults, which
+// are strict where it matters: no undisclosed finding ([FindingsPolicy]) and no forced
+// upgrade ([UpdatesPolicy]) unless the policy relaxes them explicitly. Topics without a
+// default (product, analyser version, age, security, telemetry, listeners, endpoints) are
+// unrestricted until the policy names them.
+type Policy struct {
+	// Schema is an optional editor hint ($schema); it is ignored.
+	Schema     string          `json:"$schema,omitempty"`
+	APIVersion string          `json:"apiVersion"`
+	Product    *ProductPolicy  `json:"product,omitempty"`
+	Analyzer   *AnalyzerPolicy `json:"analyzer,omitempty"`
+	// MaxAge is the oldest attestation accepted, counted from its scannedAt: days ("30d") or
+	// a Go duration ("720h").
+	MaxAge    string           `json:"maxAge,omitempty"`
+	Security  *SecurityPolicy  `json:"security,omitempty"`
+	Findings  *FindingsPolicy  `json:"findings,omitempty"`
+	Updates   *UpdatesPolicy   `json:"updates,omitempty"`
+	Telemetry *TelemetryPolicy `json:"telemetry,omitempty"`
+	Listeners *ListenersPolicy `json:"listeners,omitempty"`
+	Endpoints *EndpointsPolicy `json:"endpoints,omitempty"`
+
+	maxAge time.Duration
+	// source and digest identify the policy in verification summaries.
+	source string
+	digest string
+}
+
+// ProductPolicy says which product the attestation must be about; each field given must
+// equal the attested one exactly.
+type ProductPolicy struct {
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	Vendor  string `json:"vendor,omitempty"`
+}
+
+// AnalyzerPolicy bounds the analyser that made the attestation.
+type AnalyzerPolicy struct {
+	// MinVersion is the oldest analyser release accepted, such as v1.2.0. A development build
+	// ("devel") never meets it.
+	MinVersion string `json:"minVersion"`
+}
+
+// SecurityPolicy is what the buyer requires of the vendor's vulnerability-notification
+// commitment.
+type SecurityPolicy struct {
+	// MaxNotificationDays: the vendor must notify users within at most this many days.
+	MaxNotificationDays *int `json:"maxNotificationDays,omitempty"`
+	// RequireContact: a security contact must be named.
+	RequireContact bool `json:"requireContact,omitempty"`
+	// RequireAdvisoryFeed: a machine-readable advisory feed must be named.
+	RequireAdvisoryFeed bool `json:"requireAdvisoryFeed,omitempty"`
+}
+
+// FindingsPolicy bounds undisclosed findings.
+type FindingsPolicy struct {
+	// MaxUndisclosed is the most findings no disclosure entry covers that are accepted; nil
+	// means 0. An analysis.obfuscated finding fails whatever this says.
+	MaxUndisclosed *int `json:"maxUndisclosed,omitempty"`
+}
+
+// UpdatesPolicy bounds the update mechanism.
+type UpdatesPolicy struct {
+	// AllowedMechanisms lists the mechanisms accepted; nil accepts any. A disclosure without
+	// an updates section counts as "none".
+	AllowedMechanisms []attest.UpdateMechanism `json:"allowedMechanisms,omitempty"`
+	// AllowForced accepts automatic updates the user cannot turn off. Off by default.
+	AllowForced bool `json:"allowForced,omitempty"`
+}
+
+// TelemetryPolicy bounds telemetry.
+type TelemetryPolicy struct {
+	// AllowedConsent lists the consent levels accepted for telemetry entries; empty accepts
+	// no telemetry at all.
+	AllowedConsent []attest.Consent `json:"allowedConsent"`
+}
+
+// ListenersPolicy bounds inbound network surfaces.
+type ListenersPolicy struct {
+	// AllowedBinds lists the binds accepted (loopback, configurable, all); empty accepts no
+	// listener at all.
+	AllowedBinds []string `json:"allowedBinds"`
+}
+
+// EndpointsPolicy bounds the hosts the software may contact. Hosts are patterns as in
+// disclosures (see [attest.NormalizeHost]), except that a policy may name a wildcard under a
+// public suffix, such as "*.example" or "*.co.uk", to allow or deny a whole domain.
+type EndpointsPolicy struct {
+	// Allow, when not nil, must cover every host: every declared endpoint, telemetry and
+	// update host and every host the analysis found. A non-nil empty list accepts no host.
+	Allow []string `json:"allow,omitempty"`
+	// Deny lists hosts no declared or found host may match or overlap.
+	Deny []string `json:"deny,omitempty"`
+}
+
+// PolicyError lists every problem found in a policy file, each with its line. It wraps
+// [ErrPolicyFile], and [schemas.ErrInvalid] when the schema rejected the document.
+type PolicyError struct {
+	// File is the name the policy was read under.
+	File     string
+	Problems []attest.Problem
+	schema   bool
+}
+
+// Error returns one "file:line:col: field: message" line per problem.
+func (e *PolicyError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.File)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, ":%d", p.Line)
+			if p.Col > 0 {
+				fmt.Fprintf(&b, ":%d", p.Col)
+			}
+		}
+		b.WriteString(": ")
+		if p.Field != "" {
+			b.WriteString(p.Field + ": ")
+		}
+		b.WriteString(p.Message)
+	}
+	return b.String()
+}
+
+// Unwrap returns [ErrPolicyFile], and [schemas.ErrInvalid] for schema violations.
+func (e *PolicyError) Unwrap() []error {
+	if e.schema {
+		return []error{ErrPolicyFile, schemas.ErrInvalid}
+	}
+	return []error{ErrPolicyFile}
+}
+
+var policyYAML = attest.YAMLRules{Noun: "policy", MaxSize: MaxPolicySize, Required: "apiVersion: " + PolicyAPIVersion}
+
+// LoadPolicy reads and checks the policy file at path (YAML, or JSON). Every error wraps
+// [ErrPolicyFile]; a file that was read but is invalid gives a [*PolicyError] with the line
+// of each problem.
+func LoadPolicy(path string) (*Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPolicyFile, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxPolicySize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, path, err)
+	}
+	return ParsePolicy(path, data)
+}
+
+// ParsePolicy checks a policy read under the given name (used in messages). See [LoadPolicy].
+func ParsePolicy(name string, data []byte) (*Policy, error) {
+	perr := &PolicyError{File: name}
+	doc, probs := attest.ParseYAMLDocument(data, policyYAML)
+	if len(probs) > 0 {
+		perr.Problems = probs
+		return nil, perr
+	}
+	if err := schemas.ValidatePolicy(doc.Value()); err != nil {
+		var se *schemas.Error
+		if !errors.As(err, &se) {
+			return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, name, err)
+		}
+		perr.schema = true
+		for _, v := range se.Violations {
+			perr.Problems = append(perr.Problems, doc.Locate(v))
+		}
+		sortProblems(perr.Problems)
+		return nil, perr
+	}
+	b, err := stdjson.Marshal(doc.Value())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, name, err)
+	}
+	p := new(Policy)
+	if err := json.Unmarshal(b, p, json.RejectUnknownMembers(true)); err != nil {
+		// The schema and the Go types disagree: a bug, but still the input's fault to report.
+		return nil, fmt.Errorf("%w: %s: %s", ErrPolicyFile, name, jsonMessage(err))
+	}
+	if probs := p.compile(); len(probs) > 0 {
+		for i := range probs {
+			probs[i].Line, probs[i].Col = doc.Position(probs[i].path...)
+		}
+		perr.Problems = problemsOf(probs)
+		return nil, perr
+	}
+	sum := sha256.Sum256(data)
+	p.source, p.digest = name, hex.EncodeToString(sum[:])
+	return p, nil
+}
+
+// pathProblem is a problem with the JSON pointer tokens of its field, located later.
+type pathProblem struct {
+	attest.Problem
+	path []string
+}
+
+func problemsOf(ps []pathProblem) []attest.Problem {
+	out := make([]attest.Problem, len(ps))
+	for i, p := range ps {
+		out[i] = p.Problem
+	}
+	sortProblems(out)
+	return out
+}
+
+func sortProblems(ps []attest.Problem) {
+	slices.SortStableFunc(ps, func(a, b attest.Problem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+}
+
+// check validates a policy built in Go: it goes through the schema as a file would.
+func (p *Policy) check() error {
+	if p.digest != "" {
+		return nil // from ParsePolicy: checked
+	}
+	b, err := stdjson.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrPolicyFile, err)
+	}
+	n, err := ParsePolicy("policy", b)
+	if err != nil {
+		return err
+	}
+	*p = *n
+	return nil
+}
+
+var ageRE = regexp.MustCompile(`^([0-9]+)d$`)
+
+// compile checks what the schema cannot (host patterns, durations, versions) and normalises
+// hosts in place.
+func (p *Policy) compile() []pathProblem {
+	var probs []pathProblem
+	fail := func(msg string, path ...string) {
+		probs = append(probs, pathProblem{Problem: attest.Problem{Field: schemas.FieldPath(path), Message: msg}, path: path})
+	}
+	if p.MaxAge != "" {
+		d, err := parseAge(p.MaxAge)
+		switch {
+		case err != nil:
+			fail(err.Error(), "maxAge")
+		case d <= 0:
+			fail("must be longer than zero", "maxAge")
+		default:
+			p.maxAge = d
+		}
+	}
+	if p.Analyzer != nil {
+		if _, ok := parseSemver(p.Analyzer.MinVersion); !ok {
+			fail(fmt.Sprintf("%q is not a semantic version such as v1.2.0", p.Analyzer.MinVersion), "analyzer", "minVersion")
+		}
+	}
+	if e := p.Endpoints; e != nil {
+		for name, list := range map[string][]string{"allow": e.Allow, "deny": e.Deny} {
+			for i, h := range list {
+				n, err := normalizePolicyHost(h)
+				if err != nil {
+					fail(err.Error(), "endpoints", name, strconv.Itoa(i))
+					continue
+				}
+				list[i] = n
+			}
+		}
+	}
+	return probs
+}
+
+// parseAge reads "30d" or a Go duration.
+func parseAge(s string) (time.Duration, error) {
+	if m := ageRE.FindStringSubmatch(s); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 100_000 {
+			return 0, fmt.Errorf("%q: too many days", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration: write days as 30d, or hours as 720h", s)
+	}
+	return d, nil
+}
+
+// normalizePolicyHost normalises a host pattern as a disclosure's, except that a wildcard
+// may sit directly under a public suffix: a buyer may deny or allow a whole domain.
+func normalizePolicyHost(s string) (string, error) {
+	if rest, ok := strings.CutPrefix(s, "*."); ok {
+		h, wild, err := attest.NormalizeHost(rest)
+		if err != nil {
+			return "", err
+		}
+		if wild || strings.ContainsRune(h, ':') || isIPv4(h) {
+			return "", fmt.Errorf("%q: a wildcard must be the whole first label of a domain name, as in *.example.com", s)
+		}
+		return "*." + h, nil
+	}
+	h, _, err := attest.NormalizeHost(s)
+	return h, err
+}
+
+func isIPv4(h string) bool {
+	parts := strings.Split(h, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Digest returns the SHA-256 of the policy as read (hex), or of its JSON form for a policy
+// built in Go.
+func (p *Policy) Digest() string { return p.digest }
+
+// Source returns the name the policy was read under.
+func (p *Policy) Source() string { return p.source }

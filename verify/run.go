@@ -1,0 +1,665 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/scan"
+)
+
+// Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
+// (one envelope) or ARTIFACT.intoto.jsonl (JSON lines, one envelope per line).
+const (
+	SuffixJSON  = ".intoto.json"
+	SuffixJSONL = ".intoto.jsonl"
+)
+
+// Options are the inputs of [Run].
+//
+// Artifacts are files or release directories. For a file, the attestation is
+// FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
+// directory stands for a release: every *.intoto.json and *.intoto.jsonl file in it is
+// verified, and every subject they name must be a file in the directory with that digest.
+// Digests are artifacts not at hand ("sha256:<hex>"); they need Attestations.
+//
+// With Attestations (files or directories of attestation files), every artifact is matched
+// by digest against all of their envelopes. Every envelope must pass the steps that do not
+// depend on an artifact (parse, signature, payload type, statement).
+type Options struct {
+	// Keys are trusted public keys: PEM files or KMS URIs, loaded with KeyOptions.
+	Keys []string
+	// KeyOptions also load the summary signing key.
+	KeyOptions keys.Options
+	// TrustedKeys are keys loaded already; they are trusted after Keys.
+	TrustedKeys []Key
+	// Threshold is how many distinct trusted keys must have signed; 0 means 1.
+	Threshold int
+
+	// PolicyPath is the buyer's policy file; Policy is one loaded or built already. Neither:
+	// the defaults (see [Policy]).
+	PolicyPath string
+	Policy     *Policy
+
+	Artifacts    []string
+	Digests      []string
+	Attestations []string
+
+	// Rescan scans each artifact file again (with Scanner, or scan.New) and compares.
+	Rescan  bool
+	Scanner Scanner
+
+	// Summary, when set, writes a signed verification summary attestation.
+	Summary *SummaryOptions
+
+	// Now is the clock for the age check and the summary; nil means time.Now.
+	Now func() time.Time
+	// Workers bounds parallel work; 0 means GOMAXPROCS.
+	Workers int
+}
+
+func (o *Options) check() error {
+	var errs []error
+	if len(o.Artifacts) == 0 && len(o.Digests) == 0 {
+		errs = append(errs, errors.New("give the artifacts to verify"))
+	}
+	if len(o.Keys) == 0 && len(o.TrustedKeys) == 0 {
+		errs = append(errs, errors.New("give at least one trusted key (the vendor's public key)"))
+	}
+	if o.Threshold < 0 {
+		errs = append(errs, fmt.Errorf("the threshold must be 1 or more, not %d", o.Threshold))
+	}
+	if o.PolicyPath != "" && o.Policy != nil {
+		errs = append(errs, errors.New("give a policy file or a policy, not both"))
+	}
+	if len(o.Digests) > 0 && len(o.Attestations) == 0 {
+		errs = append(errs, errors.New("an artifact given by digest needs its attestation file (--attestation)"))
+	}
+	if s := o.Summary; s != nil {
+		if s.Path == "" {
+			errs = append(errs, errors.New("give the verification summary's file"))
+		}
+		if s.Key == "" && s.Signer == nil {
+			errs = append(errs, errors.New("a verification summary needs a signing key (--vsa-key)"))
+		}
+		if s.ResourceURI != "" && len(o.Artifacts)+len(o.Digests) != 1 {
+			errs = append(errs, errors.New("a resource URI names one artifact: give one artifact with it"))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	return nil
+}
+
+// source is one attestation file and the envelopes in it.
+type source struct {
+	path string
+	// owner is the index of the target whose sibling this file is; -1 otherwise.
+	owner int
+	atts  []*Attestation
+	// matched records, per envelope, whether a target matched it.
+	matched []bool
+	// splitErr says why a JSON lines file could not be split into envelopes.
+	splitErr error
+}
+
+// target is an artifact to verify and where to look for its attestations.
+type target struct {
+	Target
+	// sources are the candidate source indexes.
+	sources []int
+	// missing explains why the target has no candidate at all.
+	missing string
+	// dirIndex is the directory argument the target came from, or -1.
+	dirIndex int
+}
+
+// Run verifies artifacts against their attestations, one [Verdict] per artifact and
+// attestation, and writes the verification summary when asked. It returns an error wrapping
+// [ErrOptions], [ErrKey], [ErrPolicyFile], [ErrInput] or [ErrOutput] (with a nil or partial
+// Result) when it cannot give verdicts, and a [*FailedError] (with the Result) when a
+// verdict is negative.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	v, sum, err := opts.setup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{v: v, opts: &opts, workers: opts.Workers}
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
+	}
+	if err := r.collect(); err != nil {
+		return nil, err
+	}
+	if err := r.open(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.dirTargets(); err != nil {
+		return nil, err
+	}
+	if err := r.hash(ctx); err != nil {
+		return nil, err
+	}
+	res := r.verdicts(ctx)
+	if sum != nil {
+		written, err := sum.write(ctx, r, res)
+		if err != nil {
+			return res, err
+		}
+		res.Summaries = written
+	}
+	if !res.Passed {
+		fe := &FailedError{Total: len(res.Verdicts)}
+		for _, vd := range res.Verdicts {
+			if !vd.Passed {
+				fe.Failed = append(fe.Failed, vd)
+			}
+		}
+		return res, fe
+	}
+	return res, nil
+}
+
+// setup loads the keys, the policy, the scanner and the summary signer: everything that can
+// fail for the user's inputs before any attestation is read.
+func (o *Options) setup(ctx context.Context) (*Verifier, *summaryWriter, error) {
+	loaded, err := LoadKeys(ctx, o.Keys, o.KeyOptions)
+	if err != nil {
+		return nil, nil, err
+	}
+	vopts := []VerifierOption{WithKeys(loaded, o.Keys...), WithKeys(o.TrustedKeys)}
+	if o.Threshold > 0 {
+		vopts = append(vopts, WithThreshold(o.Threshold))
+	}
+	pol := o.Policy
+	if o.PolicyPath != "" {
+		if pol, err = LoadPolicy(o.PolicyPath); err != nil {
+			return nil, nil, err
+		}
+	}
+	vopts = append(vopts, WithPolicy(pol))
+	if o.Rescan {
+		s := o.Scanner
+		if s == nil {
+			sc, err := scan.New()
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: loading the analyser's rules: %w", ErrOptions, err)
+			}
+			s = sc
+		}
+		vopts = append(vopts, WithRescan(s))
+	}
+	if o.Now != nil {
+		vopts = append(vopts, WithClock(o.Now))
+	}
+	v, err := NewVerifier(vopts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sum *summaryWriter
+	if o.Summary != nil {
+		if sum, err = newSummaryWriter(ctx, o); err != nil {
+			return nil, nil, err
+		}
+	}
+	return v, sum, nil
+}
+
+type runner struct {
+	v       *Verifier
+	opts    *Options
+	workers int
+	sources []*source
+	targets []*target
+	dirs    []string
+	// dirSources maps a directory argument's index to its source indexes.
+	dirSources map[int][]int
+	notes      []string
+}
+
+// collect stats the artifacts and finds the attestation files.
+func (r *runner) collect() error {
+	explicit := len(r.opts.Attestations) > 0
+	if explicit {
+		for _, p := range r.opts.Attestations {
+			files, err := attestationFiles(p, true)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				r.sources = append(r.sources, &source{path: f, owner: -1})
+			}
+		}
+	}
+	r.dirSources = map[int][]int{}
+	for _, p := range r.opts.Artifacts {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+		}
+		if fi.IsDir() {
+			di := len(r.dirs)
+			r.dirs = append(r.dirs, p)
+			if explicit {
+				continue // its files are matched against the given attestations
+			}
+			files, err := attestationFiles(p, false)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				r.dirSources[di] = append(r.dirSources[di], len(r.sources))
+				r.sources = append(r.sources, &source{path: f, owner: -1})
+			}
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s is not a regular file", ErrInput, p)
+		}
+		t := &target{Target: Target{Name: p, Path: p}, dirIndex: -1}
+		if !explicit {
+			for _, suffix := range []string{SuffixJSON, SuffixJSONL} {
+				if _, err := os.Stat(p + suffix); err == nil {
+					t.sources = append(t.sources, len(r.sources))
+					r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
+				}
+			}
+			if len(t.sources) == 0 {
+				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or give --attestation FILE)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
+			}
+		}
+		r.targets = append(r.targets, t)
+	}
+	for _, d := range r.opts.Digests {
+		sha, err := parseDigest(d)
+		if err != nil {
+			return err
+		}
+		r.targets = append(r.targets, &target{Target: Target{Name: "sha256:" + sha, SHA256: sha}, dirIndex: -1})
+	}
+	if explicit {
+		all := make([]int, len(r.sources))
+		for i := range all {
+			all[i] = i
+		}
+		for _, t := range r.targets {
+			t.sources = all
+		}
+	}
+	return nil
+}
+
+// parseDigest reads "sha256:<hex>" (or 64 bare hex digits) and returns lower-case hex.
+func parseDigest(d string) (string, error) {
+	hexPart := strings.TrimPrefix(d, "sha256:")
+	if !isHex(hexPart, 64) {
+		return "", fmt.Errorf("%w: digest %q: write it as sha256:<64 hex digits>", ErrOptions, d)
+	}
+	return strings.ToLower(hexPart), nil
+}
+
+// attestationFiles returns path itself, or for a directory its *.intoto.json and
+// *.intoto.jsonl files in name order.
+func attestationFiles(path string, explicit bool) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: %s is not a regular file", ErrInput, path)
+		}
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if isAttestationName(e.Name()) && e.Type().IsRegular() {
+			out = append(out, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		what := "release directory"
+		if explicit {
+			what = "attestation directory"
+		}
+		return nil, fmt.Errorf("%w: %s %s holds no *%s or *%s file", ErrInput, what, path, SuffixJSON, SuffixJSONL)
+	}
+	return out, nil
+}
+
+func isAttestationName(name string) bool {
+	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, SuffixJSON) || strings.HasSuffix(name, SuffixJSONL))
+}
+
+// cleanPathError says "no such file" the way a person expects.
+func cleanPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: no such file or directory", pe.Path)
+	}
+	return err
+}
+
+// open reads every attestation file and runs the artifact-independent steps on each
+// envelope, in parallel.
+func (r *runner) open(ctx context.Context) error {
+	type job struct {
+		src  *source
+		i    int
+		name string
+		data []byte
+	}
+	var jobs []job
+	for _, s := range r.sources {
+		envs, names, err := readSource(s)
+		if err != nil {
+			return err
+		}
+		s.atts = make([]*Attestation, len(envs))
+		s.matched = make([]bool, len(envs))
+		for i := range envs {
+			jobs = append(jobs, job{s, i, names[i], envs[i]})
+		}
+	}
+	parallel(ctx, len(jobs), r.workers, func(k int) {
+		j := jobs[k]
+		if j.src.splitErr != nil { // the file as a whole failed to parse
+			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
+			return
+		}
+		j.src.atts[j.i] = r.v.Open(ctx, j.name, j.data)
+	})
+	return ctx.Err()
+}
+
+// readSource reads an attestation file: one envelope, or JSON lines. A JSON lines file that
+// cannot be split gives one empty envelope and s.splitErr, reported as a parse failure.
+func readSource(s *source) (envs [][]byte, names []string, err error) {
+	path := s.path
+	lines := strings.HasSuffix(path, ".jsonl")
+	limit := int64(MaxEnvelopeSize)
+	if lines {
+		limit = MaxBundleSize
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+	}
+	if !lines {
+		return [][]byte{data}, []string{path}, nil
+	}
+	envs, nums, err := SplitBundle(data)
+	if err != nil {
+		s.splitErr = err
+		return [][]byte{nil}, []string{path}, nil
+	}
+	names = make([]string, len(envs))
+	for i, n := range nums {
+		names[i] = fmt.Sprintf("%s#%d", path, n)
+	}
+	return envs, names, nil
+}
+
+// failedAttestation is the parse failure of a whole JSON lines file.
+func failedAttestation(name string, err error) *Attestation {
+	return &Attestation{Source: name, err: err, checks: []Check{{Step: StepParse, Status: Fail, Reasons: []string{reason(err, StepParse)}}}}
+}
+
+// dirTargets turns the subjects of each release directory's verified attestations into
+// targets: files in the directory named by the subjects.
+func (r *runner) dirTargets() error {
+	for di, dir := range r.dirs {
+		srcs := r.dirSources[di]
+		if len(r.opts.Attestations) > 0 {
+			// Files of the directory are matched against the given attestations.
+			if err := r.dirFiles(di, dir); err != nil {
+				return err
+			}
+			continue
+		}
+		seen := map[string]bool{}
+		for _, si := range srcs {
+			for _, a := range r.sources[si].atts {
+				if a.err != nil {
+					continue
+				}
+				for _, s := range a.Statement.Subject {
+					if seen[s.Name] {
+						continue
+					}
+					seen[s.Name] = true
+					t := &target{Target: Target{Name: filepath.Join(dir, filepath.FromSlash(s.Name))}, sources: srcs, dirIndex: di}
+					t.Path = t.Name
+					if !filepath.IsLocal(filepath.FromSlash(s.Name)) || strings.Contains(s.Name, "!/") {
+						t.Path, t.missing = "", fmt.Sprintf("subject %q is not a file name inside %s", s.Name, dir)
+					} else if fi, err := os.Stat(t.Path); err != nil || !fi.Mode().IsRegular() {
+						t.Path, t.missing = "", fmt.Sprintf("subject %q of %s is not a file in %s", s.Name, a.Source, dir)
+					}
+					r.targets = append(r.targets, t)
+				}
+			}
+		}
+		r.noteUnattested(dir, seen)
+	}
+	return nil
+}
+
+// dirFiles adds every regular, non-hidden file of a directory that is not an attestation.
+func (r *runner) dirFiles(di int, dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	var srcs []int
+	for i := range r.sources {
+		srcs = append(srcs, i)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") || isAttestationName(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, sources: srcs, dirIndex: di})
+	}
+	return nil
+}
+
+// noteUnattested notes files of a release directory that no subject names.
+func (r *runner) noteUnattested(dir string, named map[string]bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	var other []string
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || isAttestationName(n) || !e.Type().IsRegular() || named[n] {
+			continue
+		}
+		other = append(other, n)
+	}
+	if len(other) > 0 {
+		const show = 5
+		list := strings.Join(other[:min(len(other), show)], ", ")
+		if len(other) > show {
+			list += fmt.Sprintf(" and %d more", len(other)-show)
+		}
+		r.notes = append(r.notes, fmt.Sprintf("%s: %d file(s) named by no attestation, not verified: %s", dir, len(other), list))
+	}
+}
+
+// hash computes the SHA-256 of every target file, in parallel.
+func (r *runner) hash(ctx context.Context) error {
+	errs := make([]error, len(r.targets))
+	parallel(ctx, len(r.targets), r.workers, func(i int) {
+		t := r.targets[i]
+		if t.Path == "" || t.SHA256 != "" {
+			return
+		}
+		t.SHA256, errs[i] = fileSHA256(t.Path)
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// verdicts pairs every target with the attestations that name its digest and checks each
+// pair, in parallel; then reports the attestations that failed before any pairing.
+func (r *runner) verdicts(ctx context.Context) *Result {
+	per := make([][]*Verdict, len(r.targets))
+	var mu sync.Mutex
+	parallel(ctx, len(r.targets), r.workers, func(i int) {
+		per[i] = r.targetVerdicts(ctx, i, &mu)
+	})
+	res := &Result{Passed: true, Notes: r.notes}
+	for _, vs := range per {
+		res.Verdicts = append(res.Verdicts, vs...)
+	}
+	for _, s := range r.sources {
+		for i, a := range s.atts {
+			switch {
+			case a.err != nil && s.owner < 0:
+				res.Verdicts = append(res.Verdicts, r.v.Check(ctx, a, Target{}))
+			case a.err == nil && !s.matched[i]:
+				res.Notes = append(res.Notes, fmt.Sprintf("%s names none of the artifacts (subjects: %s)", a.Source, subjectNames(a.Statement)))
+			}
+		}
+	}
+	for _, vd := range res.Verdicts {
+		res.Passed = res.Passed && vd.Passed
+	}
+	if len(res.Verdicts) == 0 {
+		res.Passed = false
+	}
+	return res
+}
+
+func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*Verdict {
+	t := r.targets[i]
+	if t.missing != "" {
+		return []*Verdict{noAttestation(t, t.missing)}
+	}
+	var out []*Verdict
+	failedOpen := 0
+	for _, si := range t.sources {
+		s := r.sources[si]
+		for k, a := range s.atts {
+			if a.err != nil {
+				failedOpen++
+				if s.owner == i {
+					out = append(out, r.v.Check(ctx, a, t.Target))
+				}
+				continue
+			}
+			if a.Statement.match(t.SHA256) == nil {
+				continue
+			}
+			mu.Lock()
+			s.matched[k] = true
+			mu.Unlock()
+			out = append(out, r.v.Check(ctx, a, t.Target))
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	var where []string
+	for _, si := range t.sources {
+		where = append(where, r.sources[si].path)
+	}
+	msg := fmt.Sprintf("no verified attestation names sha256 %s (looked in %s)", t.SHA256, strings.Join(shorten(where, 3), ", "))
+	if failedOpen > 0 {
+		msg += fmt.Sprintf("; %d attestation(s) failed verification, see their verdicts", failedOpen)
+	}
+	return []*Verdict{noAttestation(t, msg)}
+}
+
+// noAttestation is the verdict of an artifact no attestation covers.
+func noAttestation(t *target, msg string) *Verdict {
+	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256}
+	err := fmt.Errorf("%w: %s", ErrSubject, msg)
+	vd.Checks = []Check{{Step: StepSubject, Status: Fail, Reasons: []string{msg}}}
+	return vd.finish(err)
+}
+
+func subjectNames(st *Statement) string {
+	names := make([]string, 0, len(st.Subject))
+	for _, s := range st.Subject {
+		names = append(names, fmt.Sprintf("%q", s.Name))
+	}
+	return strings.Join(shorten(names, 5), ", ")
+}
+
+// shorten keeps the first n items and counts the rest.
+func shorten(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(slices.Clip(s[:n]), fmt.Sprintf("%d more", len(s)-n))
+}
+
+// parallel calls fn(0..n-1) on up to workers goroutines, stopping early when ctx is done.
+func parallel(ctx context.Context, n, workers int, fn func(int)) {
+	if n == 0 {
+		return
+	}
+	workers = min(workers, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

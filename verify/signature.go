@@ -1,0 +1,150 @@
+package verify
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"strings"
+
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+)
+
+// Key is a trusted public key: go-securesystemslib's dsse.Verifier. Keys loaded by
+// [LoadKeys] implement it, and so does sigstore's DSSE verifier adapter.
+type Key interface {
+	Verify(ctx context.Context, data, sig []byte) error
+	KeyID() (string, error)
+	Public() crypto.PublicKey
+}
+
+// trustedKey is a key with the identity that makes it distinct and the name it was given.
+type trustedKey struct {
+	key Key
+	// id is the SHA-256 fingerprint of the public key (keys.KeyID): two references to the
+	// same public key share it, whatever the files or KMS names.
+	id   string
+	refs []string
+}
+
+// distinctKeys merges keys that are the same public key, keeping every name they were given.
+func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
+	var out []*trustedKey
+	byID := map[string]*trustedKey{}
+	for i, k := range ks {
+		if k == nil || k.Public() == nil {
+			return nil, fmt.Errorf("%w: trusted key %d is nil", ErrOptions, i+1)
+		}
+		id, err := keys.KeyID(k.Public())
+		if err != nil {
+			return nil, fmt.Errorf("%w: trusted key %d: %w", ErrKey, i+1, err)
+		}
+		ref := fmt.Sprintf("key %d", i+1)
+		if i < len(refs) && refs[i] != "" {
+			ref = refs[i]
+		}
+		if t, dup := byID[id]; dup {
+			t.refs = append(t.refs, ref)
+			continue
+		}
+		t := &trustedKey{key: k, id: id, refs: []string{ref}}
+		byID[id] = t
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// name is how a key is shown: its reference, and its other names if it was given twice.
+func (t *trustedKey) name() string {
+	if len(t.refs) == 1 {
+		return t.refs[0]
+	}
+	return t.refs[0] + " (also given as " + strings.Join(t.refs[1:], ", ") + ")"
+}
+
+// checkSignatures verifies the envelope's signatures over the DSSE pre-authentication
+// encoding with each distinct trusted key. A key counts once however many of its signatures
+// the envelope carries; signatures no trusted key made are ignored. It returns the keys that
+// signed, and the reasons when fewer than threshold did.
+func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, threshold int) (signed []*trustedKey, detail string, reasons []string) {
+	pae := dsse.PAE(env.PayloadType, env.Payload)
+	for _, t := range trusted {
+		if keySigned(ctx, t, pae, env.Signatures) {
+			signed = append(signed, t)
+		}
+	}
+	names := make([]string, len(signed))
+	for i, t := range signed {
+		names[i] = t.name()
+	}
+	if len(signed) >= threshold {
+		detail = fmt.Sprintf("%d of %d trusted key(s) signed (threshold %d): %s", len(signed), len(trusted), threshold, strings.Join(names, ", "))
+		return signed, detail, nil
+	}
+	switch {
+	case len(signed) == 0:
+		reasons = append(reasons, fmt.Sprintf("none of the %d signature(s) verifies with a trusted key: the attestation was signed by another key, or changed after signing", len(env.Signatures)))
+	default:
+		reasons = append(reasons, fmt.Sprintf("%d distinct trusted key(s) signed (%s); the threshold is %d", len(signed), strings.Join(names, ", "), threshold))
+	}
+	if threshold > len(trusted) {
+		reasons = append(reasons, fmt.Sprintf("only %d distinct trusted key(s) were given for a threshold of %d: a key given twice counts once", len(trusted), threshold))
+		for _, t := range trusted {
+			if len(t.refs) > 1 {
+				reasons = append(reasons, fmt.Sprintf("%s are the same key", strings.Join(t.refs, " and ")))
+			}
+		}
+	}
+	return signed, "", reasons
+}
+
+// keySigned reports whether any signature verifies with the key. Signatures whose key id
+// names this key are tried first; the key id is only a hint.
+func keySigned(ctx context.Context, t *trustedKey, pae []byte, sigs []Signature) bool {
+	tried := make([]bool, len(sigs))
+	for i, s := range sigs {
+		if s.KeyID == t.id {
+			tried[i] = true
+			if t.key.Verify(ctx, pae, s.Sig) == nil {
+				return true
+			}
+		}
+	}
+	for i, s := range sigs {
+		if !tried[i] && t.key.Verify(ctx, pae, s.Sig) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadKeys loads trusted public keys: PEM files holding a public key ("PUBLIC KEY") or a
+// certificate, or KMS URIs (awskms://, gcpkms://, azurekms://, hashivault://; other schemes
+// only with opts.AllowKMSPluginsUnsafe). Errors wrap [ErrKey].
+func LoadKeys(ctx context.Context, refs []string, opts keys.Options) ([]Key, error) {
+	out := make([]Key, 0, len(refs))
+	for _, ref := range refs {
+		k, err := loadKey(ctx, ref, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func loadKey(ctx context.Context, ref string, opts keys.Options) (Key, error) {
+	if strings.Contains(ref, "://") {
+		// A KMS key verifies with the provider's verifier, hashing as it signs.
+		s, err := keys.LoadSigner(ctx, ref, opts)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	pub, err := keys.LoadPublicKey(ref)
+	if err != nil {
+		return nil, fmt.Errorf("%w (a trusted key is the vendor's PEM public key, such as candor.pub, or a KMS URI)", err)
+	}
+	return keys.NewVerifier(pub)
+}

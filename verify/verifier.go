@@ -1,0 +1,326 @@
+package verify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/candor-dev/candor/attest"
+)
+
+// Verifier checks attestations with a fixed set of trusted keys, threshold and policy. It is
+// safe for concurrent use. Obtain one from [NewVerifier].
+type Verifier struct {
+	keys      []*trustedKey
+	listed    int
+	threshold int
+	policy    *Policy
+	scanner   Scanner
+	now       func() time.Time
+}
+
+// VerifierOption configures a [Verifier].
+type VerifierOption func(*Verifier) error
+
+// WithKeys adds trusted keys. refs name them in messages, in the same order (they may be
+// fewer than the keys). The same public key given twice counts once.
+func WithKeys(ks []Key, refs ...string) VerifierOption {
+	return func(v *Verifier) error {
+		all := make([]Key, 0, len(ks))
+		names := make([]string, 0, len(ks))
+		for _, t := range v.keys {
+			for _, r := range t.refs {
+				all, names = append(all, t.key), append(names, r)
+			}
+		}
+		for i, k := range ks {
+			all = append(all, k)
+			if i < len(refs) {
+				names = append(names, refs[i])
+			} else {
+				names = append(names, "")
+			}
+		}
+		d, err := distinctKeys(all, names)
+		if err != nil {
+			return err
+		}
+		v.keys, v.listed = d, len(all)
+		return nil
+	}
+}
+
+// WithThreshold sets how many distinct trusted keys must have signed (default 1).
+func WithThreshold(n int) VerifierOption {
+	return func(v *Verifier) error {
+		if n < 1 {
+			return fmt.Errorf("%w: the threshold must be 1 or more, not %d", ErrOptions, n)
+		}
+		v.threshold = n
+		return nil
+	}
+}
+
+// WithPolicy sets the buyer's policy. Without it the defaults apply (see [Policy]).
+func WithPolicy(p *Policy) VerifierOption {
+	return func(v *Verifier) error {
+		if p == nil {
+			return nil
+		}
+		if err := p.check(); err != nil {
+			return err
+		}
+		v.policy = p
+		return nil
+	}
+}
+
+// WithRescan re-scans each artifact file with s and compares with the attested analysis
+// ([StepRescan]).
+func WithRescan(s Scanner) VerifierOption {
+	return func(v *Verifier) error {
+		if s == nil {
+			return fmt.Errorf("%w: WithRescan: nil scanner", ErrOptions)
+		}
+		v.scanner = s
+		return nil
+	}
+}
+
+// WithClock sets the clock the age check reads (default time.Now).
+func WithClock(now func() time.Time) VerifierOption {
+	return func(v *Verifier) error {
+		if now == nil {
+			return fmt.Errorf("%w: WithClock: nil clock", ErrOptions)
+		}
+		v.now = now
+		return nil
+	}
+}
+
+// NewVerifier returns a verifier. At least one trusted key is needed, and no more than the
+// number of keys given can be required by the threshold.
+func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
+	v := &Verifier{threshold: 1, now: time.Now}
+	for _, o := range opts {
+		if err := o(v); err != nil {
+			return nil, err
+		}
+	}
+	if len(v.keys) == 0 {
+		return nil, fmt.Errorf("%w: no trusted key: give the vendor's public key", ErrOptions)
+	}
+	if v.threshold > v.listed {
+		return nil, fmt.Errorf("%w: a threshold of %d needs at least %d trusted keys; %d given", ErrOptions, v.threshold, v.threshold, v.listed)
+	}
+	return v, nil
+}
+
+// Policy returns the policy in force, nil for the defaults.
+func (v *Verifier) Policy() *Policy { return v.policy }
+
+// Rescans reports whether the verifier re-scans artifacts.
+func (v *Verifier) Rescans() bool { return v.scanner != nil }
+
+// Target is an artifact to verify: its SHA-256 and, to re-scan it, its file.
+type Target struct {
+	// Name identifies the artifact in the verdict: its path, or its digest.
+	Name string
+	// SHA256 is the artifact's digest, lower-case hex.
+	SHA256 string
+	// Path is the artifact's file; empty when only the digest is known (no re-scan).
+	Path string
+}
+
+// Attestation is an envelope that passed the steps that do not depend on the artifact:
+// parse, signature, payload type and statement. Obtain one from [Verifier.Open].
+type Attestation struct {
+	// Source names the envelope: its file, with "#N" for a line of a JSON lines file.
+	Source string
+	// SHA256 is the digest of the envelope's bytes, hex.
+	SHA256 string
+	// SignedBy lists the key ids of the trusted keys that signed.
+	SignedBy  []string
+	Statement *Statement
+
+	checks []Check // the passed steps
+	err    error   // set when a step failed; checks then end with it
+
+	predOnce sync.Once
+	pred     *attest.Predicate
+	predErr  error
+}
+
+// Err returns nil when the envelope passed the first steps, else the error of the step that
+// failed, wrapping its sentinel.
+func (a *Attestation) Err() error { return a.err }
+
+// Checks returns the outcome of the steps run so far.
+func (a *Attestation) Checks() []Check { return a.checks }
+
+// Open runs the steps that do not depend on the artifact: parse, signature, payload type and
+// statement. It always returns an Attestation; its Err says whether they passed. source
+// names the envelope in messages.
+func (v *Verifier) Open(ctx context.Context, source string, envelope []byte) *Attestation {
+	sum := sha256.Sum256(envelope)
+	a := &Attestation{Source: source, SHA256: hex.EncodeToString(sum[:])}
+	fail := func(s Step, err error) *Attestation {
+		a.checks = append(a.checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
+		a.err = err
+		return a
+	}
+	env, err := ParseEnvelope(envelope)
+	if err != nil {
+		return fail(StepParse, err)
+	}
+	a.checks = append(a.checks, Check{Step: StepParse, Status: Pass,
+		Detail: fmt.Sprintf("DSSE envelope, %d-byte payload, %d signature(s)", len(env.Payload), len(env.Signatures))})
+	signed, detail, reasons := checkSignatures(ctx, env, v.keys, v.threshold)
+	if len(reasons) > 0 {
+		a.checks = append(a.checks, Check{Step: StepSignature, Status: Fail, Reasons: reasons})
+		a.err = stepErr(StepSignature, reasons)
+		return a
+	}
+	for _, t := range signed {
+		a.SignedBy = append(a.SignedBy, t.id)
+	}
+	a.checks = append(a.checks, Check{Step: StepSignature, Status: Pass, Detail: detail})
+	if env.PayloadType != attest.PayloadType {
+		return fail(StepPayloadType, fmt.Errorf("%w: the signed payload type is %q; want %q", ErrPayloadType, env.PayloadType, attest.PayloadType))
+	}
+	a.checks = append(a.checks, Check{Step: StepPayloadType, Status: Pass, Detail: env.PayloadType})
+	// Only the payload the signatures cover is read from here on.
+	st, err := ParseStatement(env.Payload)
+	if err != nil {
+		return fail(StepStatement, err)
+	}
+	a.Statement = st
+	a.checks = append(a.checks, Check{Step: StepStatement, Status: Pass,
+		Detail: fmt.Sprintf("in-toto Statement v1, predicate type %s, %d subject(s)", st.PredicateType, len(st.Subject))})
+	return a
+}
+
+// predicate parses and validates the predicate once per attestation.
+func (a *Attestation) predicate() (*attest.Predicate, error) {
+	a.predOnce.Do(func() { a.pred, a.predErr = parsePredicate(a.Statement.Predicate) })
+	return a.pred, a.predErr
+}
+
+// Check runs the steps that depend on the artifact (subject, predicate, policy and, when
+// the verifier re-scans and the target has a file, rescan) on an attestation that [Open]
+// passed, and returns the verdict. An attestation that failed Open gives its failing verdict.
+func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict {
+	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Attestation: a.Source, AttestationSHA256: a.SHA256, SignedBy: a.SignedBy}
+	vd.Checks = append(vd.Checks, a.checks...)
+	if a.err != nil {
+		return vd.finish(a.err)
+	}
+	fail := func(s Step, err error) *Verdict {
+		vd.Checks = append(vd.Checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
+		return vd.finish(err)
+	}
+	sub := a.Statement.match(t.SHA256)
+	if sub == nil {
+		names := make([]string, 0, len(a.Statement.Subject))
+		for _, s := range a.Statement.Subject {
+			names = append(names, fmt.Sprintf("%q", s.Name))
+		}
+		return fail(StepSubject, fmt.Errorf("%w: the artifact's sha256 %s is not the digest of any subject (%s): the attestation is about other bits",
+			ErrSubject, t.SHA256, strings.Join(names, ", ")))
+	}
+	vd.Subject = sub.Name
+	vd.Checks = append(vd.Checks, Check{Step: StepSubject, Status: Pass, Detail: fmt.Sprintf("sha256 %s is subject %q", t.SHA256, sub.Name)})
+
+	pred, err := a.predicate()
+	if err != nil {
+		return fail(StepPredicate, err)
+	}
+	analysis := analysisOf(pred, t.SHA256)
+	if analysis == nil {
+		return fail(StepPredicate, fmt.Errorf("%w: the predicate's analysis has no entry with the digest of subject %q", ErrPredicate, sub.Name))
+	}
+	vd.Product = &pred.Product
+	vd.Checks = append(vd.Checks, Check{Step: StepPredicate, Status: Pass,
+		Detail: fmt.Sprintf("valid %s predicate: %s %s by %s, %d finding(s) in this artifact", attest.PredicateType, pred.Product.Name, pred.Product.Version, pred.Product.Vendor, countFindings(analysis))})
+
+	pcs := applyPolicy(v.policy, policyInput{pred: pred, analysis: analysis, name: sub.Name, now: v.now()})
+	vd.Checks = append(vd.Checks, pcs...)
+	var preasons []string
+	for _, c := range pcs {
+		for _, r := range c.Reasons {
+			preasons = append(preasons, c.Rule+": "+r)
+		}
+	}
+	if len(preasons) > 0 {
+		return vd.finish(stepErr(StepPolicy, preasons))
+	}
+
+	if v.scanner == nil || t.Path == "" {
+		detail := "not asked (--rescan)"
+		if v.scanner != nil {
+			detail = "no file to re-scan: only the digest was given"
+		}
+		vd.Checks = append(vd.Checks, Check{Step: StepRescan, Status: Skip, Detail: detail})
+		return vd.finish(nil)
+	}
+	fresh, err := v.scanner.ScanFile(ctx, t.Path)
+	if err != nil {
+		return fail(StepRescan, fmt.Errorf("%w: the artifact cannot be scanned: %w", ErrRescan, err))
+	}
+	res := compareRescan(sub.Name, t.SHA256, fresh, v.scanner.Analyzer(), pred, analysis)
+	vd.Notes = append(vd.Notes, res.notes...)
+	if len(res.reasons) > 0 {
+		vd.Checks = append(vd.Checks, Check{Step: StepRescan, Status: Fail, Reasons: res.reasons})
+		return vd.finish(stepErr(StepRescan, res.reasons))
+	}
+	vd.Checks = append(vd.Checks, Check{Step: StepRescan, Status: Pass, Detail: res.detail})
+	return vd.finish(nil)
+}
+
+// Verify runs every step on one envelope for one artifact. source names the envelope in the
+// verdict, such as its file name.
+func (v *Verifier) Verify(ctx context.Context, source string, envelope []byte, t Target) *Verdict {
+	return v.Check(ctx, v.Open(ctx, source, envelope), t)
+}
+
+// finish records the outcome and marks the steps that did not run as skipped.
+func (vd *Verdict) finish(err error) *Verdict {
+	vd.Err = err
+	vd.Passed = err == nil
+	if err != nil {
+		vd.Message = err.Error()
+	}
+	ran := map[Step]bool{}
+	for _, c := range vd.Checks {
+		ran[c.Step] = true
+	}
+	if err != nil {
+		for _, s := range Steps {
+			if !ran[s] {
+				vd.Checks = append(vd.Checks, Check{Step: s, Status: Skip, Detail: "not run: an earlier step failed"})
+			}
+		}
+	}
+	return vd
+}
+
+// reason is the message of a step's error without the sentinel's prefix.
+func reason(err error, s Step) string {
+	msg := err.Error()
+	var se *stepError
+	if errors.As(err, &se) {
+		msg = strings.TrimPrefix(msg, sentinel(s).Error()+": ")
+	}
+	return msg
+}
+
+func countFindings(a *attest.ArtifactAnalysis) int {
+	n := 0
+	walkFindings("", a, func(string, *attest.Finding) { n++ })
+	return n
+}

@@ -1,0 +1,270 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	stdjson "encoding/json"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/scan"
+	intoto "github.com/in-toto/attestation/go/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// SLSA verification summary attestation (VSA) constants.
+const (
+	// SummaryPredicateType is the predicate type of a SLSA verification summary.
+	SummaryPredicateType = "https://slsa.dev/verification_summary/v1"
+	// VerifierID identifies candor verify as the verifier of a summary.
+	VerifierID = "https://candor.dev/verify/v1"
+	// DefaultPolicyURI names candor's default policy in a summary made without a policy file.
+	DefaultPolicyURI = "https://candor.dev/policy/default/v1"
+	// LevelDisclosure is the verified level of a summary whose disclosure attestation passed
+	// every step; LevelRescanned is added when the re-scan ran and passed. A failed summary
+	// says "FAILED", as the SLSA specification asks.
+	LevelDisclosure = "CANDOR_DISCLOSURE_VERIFIED"
+	LevelRescanned  = "CANDOR_DISCLOSURE_RESCANNED"
+	levelFailed     = "FAILED"
+)
+
+// SummaryOptions ask [Run] for a signed verification summary attestation: one in-toto
+// statement per artifact, each in a DSSE envelope. One artifact gives one envelope (indented
+// JSON, or one line when Path ends in .jsonl); several need a Path ending in .intoto.jsonl
+// and get one envelope per line.
+type SummaryOptions struct {
+	// Path is the file written, atomically.
+	Path string
+	// Key is the signing key reference (a private key file or KMS URI), loaded with the run's
+	// KeyOptions; Signer is a signer loaded already, used instead.
+	Key    string
+	Signer attest.Signer
+	// ResourceURI names the artifact in the summary (one artifact only). The default is the
+	// artifact file's file:// URL, or the subject name for an artifact given by digest.
+	ResourceURI string
+}
+
+// VerificationSummary is the predicate of a SLSA verification summary attestation
+// (https://slsa.dev/verification_summary/v1).
+type VerificationSummary struct {
+	Verifier           SummaryVerifier `json:"verifier"`
+	TimeVerified       time.Time       `json:"timeVerified"`
+	ResourceURI        string          `json:"resourceUri"`
+	Policy             ResourceRef     `json:"policy"`
+	InputAttestations  []ResourceRef   `json:"inputAttestations,omitempty"`
+	VerificationResult string          `json:"verificationResult"`
+	VerifiedLevels     []string        `json:"verifiedLevels"`
+}
+
+// SummaryVerifier identifies the verifier and its version.
+type SummaryVerifier struct {
+	ID      string            `json:"id"`
+	Version map[string]string `json:"version,omitempty"`
+}
+
+// ResourceRef is an in-toto resource descriptor reduced to a URI and digests.
+type ResourceRef struct {
+	URI    string            `json:"uri,omitempty"`
+	Digest map[string]string `json:"digest,omitempty"`
+}
+
+type summaryWriter struct {
+	opts   SummaryOptions
+	signer attest.Signer
+	now    func() time.Time
+	policy ResourceRef
+}
+
+func newSummaryWriter(ctx context.Context, o *Options) (*summaryWriter, error) {
+	s := o.Summary
+	n := len(o.Artifacts) + len(o.Digests)
+	if n != 1 || dirArgs(o.Artifacts) {
+		if !strings.HasSuffix(s.Path, ".jsonl") {
+			return nil, fmt.Errorf("%w: several artifacts give one verification summary each, as JSON lines: name the file *%s", ErrOptions, SuffixJSONL)
+		}
+	}
+	w := &summaryWriter{opts: *s, signer: s.Signer, now: o.Now}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.signer == nil {
+		k, err := keys.LoadSigner(ctx, s.Key, o.KeyOptions)
+		if err != nil {
+			return nil, err
+		}
+		w.signer = k
+	}
+	w.policy = ResourceRef{URI: DefaultPolicyURI}
+	switch {
+	case o.PolicyPath != "":
+		w.policy = ResourceRef{URI: fileURI(o.PolicyPath)}
+	case o.Policy != nil:
+		w.policy = ResourceRef{}
+	}
+	return w, nil
+}
+
+// dirArgs reports whether any artifact argument is a directory (it may stand for many).
+func dirArgs(paths []string) bool {
+	for _, p := range paths {
+		if isDir(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// write signs one summary per artifact and writes them all, or nothing.
+func (w *summaryWriter) write(ctx context.Context, r *runner, res *Result) ([]string, error) {
+	if pol := r.v.policy; pol != nil {
+		w.policy.Digest = map[string]string{"sha256": pol.Digest()}
+	}
+	byArtifact := map[string][]*Verdict{}
+	var order []string
+	for _, vd := range res.Verdicts {
+		if vd.Artifact == "" || vd.SHA256 == "" {
+			continue // an attestation that failed before naming an artifact
+		}
+		if _, ok := byArtifact[vd.Artifact]; !ok {
+			order = append(order, vd.Artifact)
+		}
+		byArtifact[vd.Artifact] = append(byArtifact[vd.Artifact], vd)
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	var out bytes.Buffer
+	format := attest.FormatFor(w.opts.Path)
+	if len(order) > 1 {
+		format = attest.FormatJSONL
+	}
+	for _, name := range order {
+		st, err := w.statement(r, byArtifact[name])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		env, err := attest.Sign(ctx, st, w.signer)
+		if err != nil {
+			return nil, err
+		}
+		b, err := attest.MarshalEnvelope(env, format)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		out.Write(b)
+	}
+	if err := attest.WriteFileAtomic(w.opts.Path, out.Bytes()); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrOutput, strings.TrimPrefix(err.Error(), attest.ErrOutput.Error()+": "))
+	}
+	return []string{w.opts.Path}, nil
+}
+
+// statement builds the summary statement of one artifact from its verdicts.
+func (w *summaryWriter) statement(r *runner, vds []*Verdict) ([]byte, error) {
+	first := vds[0]
+	passed, rescanned := true, true
+	var inputs []ResourceRef
+	for _, vd := range vds {
+		passed = passed && vd.Passed
+		rescanned = rescanned && stepPassed(vd, StepRescan)
+		if vd.Attestation != "" {
+			inputs = append(inputs, ResourceRef{URI: fileURI(strings.SplitN(vd.Attestation, "#", 2)[0]) + fragment(vd.Attestation),
+				Digest: map[string]string{"sha256": vd.AttestationSHA256}})
+		}
+	}
+	sum := VerificationSummary{
+		Verifier:           SummaryVerifier{ID: VerifierID, Version: map[string]string{"candor": scan.Version()}},
+		TimeVerified:       w.now().UTC().Truncate(time.Second),
+		ResourceURI:        w.resourceURI(first),
+		Policy:             w.policy,
+		InputAttestations:  inputs,
+		VerificationResult: "FAILED",
+		VerifiedLevels:     []string{levelFailed},
+	}
+	if passed {
+		sum.VerificationResult = "PASSED"
+		sum.VerifiedLevels = []string{LevelDisclosure}
+		if rescanned {
+			sum.VerifiedLevels = append(sum.VerifiedLevels, LevelRescanned)
+		}
+	}
+	name := first.Subject
+	if name == "" {
+		name = filepath.Base(first.Artifact)
+	}
+	return summaryStatement(name, first.SHA256, &sum)
+}
+
+func (w *summaryWriter) resourceURI(vd *Verdict) string {
+	switch {
+	case w.opts.ResourceURI != "":
+		return w.opts.ResourceURI
+	case strings.HasPrefix(vd.Artifact, "sha256:") && vd.Subject != "":
+		return vd.Subject
+	case strings.HasPrefix(vd.Artifact, "sha256:"):
+		return vd.Artifact
+	}
+	return fileURI(vd.Artifact)
+}
+
+func stepPassed(vd *Verdict, s Step) bool {
+	for _, c := range vd.Checks {
+		if c.Step == s {
+			return c.Status == Pass
+		}
+	}
+	return false
+}
+
+// fragment keeps the "#N" line number of an envelope in a JSON lines file.
+func fragment(source string) string {
+	if _, n, ok := strings.Cut(source, "#"); ok {
+		return "#" + n
+	}
+	return ""
+}
+
+// fileURI returns the file:// URL of a path, absolute.
+func fileURI(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// summaryStatement wraps a summary in an in-toto Statement v1 about one artifact, compacted.
+func summaryStatement(name, sha string, sum *VerificationSummary) ([]byte, error) {
+	raw, err := stdjson.Marshal(sum)
+	if err != nil {
+		return nil, err
+	}
+	pred := new(structpb.Struct)
+	if err := protojson.Unmarshal(raw, pred); err != nil {
+		return nil, err
+	}
+	st := &intoto.Statement{
+		Type:          intoto.StatementTypeUri,
+		Subject:       []*intoto.ResourceDescriptor{{Name: name, Digest: map[string]string{"sha256": sha}}},
+		PredicateType: SummaryPredicateType,
+		Predicate:     pred,
+	}
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := protojson.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := stdjson.Compact(&out, b); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
