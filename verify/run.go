@@ -125,6 +125,8 @@ type target struct {
 	missing string
 	// dirIndex is the directory argument the target came from, or -1.
 	dirIndex int
+	// from is the attestation whose subject named the target (release directories).
+	from *Attestation
 }
 
 // Run verifies artifacts against their attestations, one [Verdict] per artifact and
@@ -453,7 +455,7 @@ func (r *runner) dirTargets() error {
 						continue
 					}
 					seen[s.Name] = true
-					t := &target{Target: Target{Name: filepath.Join(dir, filepath.FromSlash(s.Name))}, sources: srcs, dirIndex: di}
+					t := &target{Target: Target{Name: filepath.Join(dir, filepath.FromSlash(s.Name))}, sources: srcs, dirIndex: di, from: a}
 					t.Path = t.Name
 					if !filepath.IsLocal(filepath.FromSlash(s.Name)) || strings.Contains(s.Name, "!/") {
 						t.Path, t.missing = "", fmt.Sprintf("subject %q is not a file name inside %s", s.Name, dir)
@@ -602,6 +604,25 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	if len(out) > 0 {
 		return out
 	}
+	// The attestation meant for this artifact (beside it, or naming it in a release
+	// directory) is about other bits: its own verdict says so, step by step.
+	for _, si := range t.sources {
+		if s := r.sources[si]; s.owner == i {
+			for k, a := range s.atts {
+				mu.Lock()
+				s.matched[k] = true
+				mu.Unlock()
+				out = append(out, r.v.Check(ctx, a, t.Target))
+			}
+		}
+	}
+	if t.from != nil {
+		out = append(out, r.v.Check(ctx, t.from, t.Target))
+		r.markMatched(t.from, mu)
+	}
+	if len(out) > 0 {
+		return out
+	}
 	var where []string
 	for _, si := range t.sources {
 		where = append(where, r.sources[si].path)
@@ -611,6 +632,19 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 		msg += fmt.Sprintf("; %d attestation(s) failed verification, see their verdicts", failedOpen)
 	}
 	return []*Verdict{noAttestation(t, msg)}
+}
+
+// markMatched records that a verdict reported the attestation.
+func (r *runner) markMatched(a *Attestation, mu *sync.Mutex) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, s := range r.sources {
+		for k := range s.atts {
+			if s.atts[k] == a {
+				s.matched[k] = true
+			}
+		}
+	}
 }
 
 // noAttestation is the verdict of an artifact no attestation covers.

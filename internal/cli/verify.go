@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/verify"
+	"github.com/spf13/cobra"
+)
+
+const verifyLong = `Check a vendor's disclosure attestation as a buyer: is it genuine, is it about
+these exact bytes, does it meet your policy, and (with --rescan) does the
+vendor's analysis hold when candor scans the bits itself.
+
+Each artifact goes through these steps, and the first that fails ends its check:
+  parse         the DSSE envelope is read strictly (size-bounded, no duplicate
+                or unknown fields, no trailing data, valid base64)
+  signature     signed by --threshold distinct trusted keys (--key); a key
+                given twice counts once, signatures by other keys are ignored
+  payload-type  application/vnd.in-toto+json
+  statement     the signed payload, and only it, is an in-toto Statement v1
+                with predicate type ` + attest.PredicateType + `
+  subject       the artifact's sha256 is a subject's digest
+  predicate     the predicate matches the schema and analyses that subject
+  policy        your --policy, or the defaults: no undisclosed finding and no
+                forced upgrade (automatic updates the user cannot turn off)
+  rescan        with --rescan: every finding of a fresh scan is in the
+                attested analysis and covered by the disclosure
+
+Which attestation: for an ARTIFACT file, ARTIFACT.intoto.json (or .jsonl)
+beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl in
+it is verified, and each subject it names must be a file in the directory with
+that digest (other files are listed, not verified). --attestation FILE or DIR
+(repeatable) gives the attestations instead: each ARTIFACT is matched against
+all of them by digest, and --digest sha256:<hex> verifies an artifact you do
+not have at hand. There is one verdict per artifact and attestation.
+
+Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
+a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy
+and --threshold are never taken from a .candor.yaml that candor finds by itself
+in the current directory: a release you unpack could ship one. Give them on the
+command line, as CANDOR_VERIFY_* variables, or in a file named with --config.
+
+The policy is YAML (schema https://candor.dev/schemas/policy/v1.json):
+
+  apiVersion: candor.dev/policy/v1
+  product: {name: acme-agent, version: "1.4.2"}
+  analyzer: {minVersion: v1.0.0}
+  maxAge: 90d
+  security: {maxNotificationDays: 30, requireContact: true}
+  findings: {maxUndisclosed: 0}
+  updates: {allowedMechanisms: [none, notify, user-approved]}
+  telemetry: {allowedConsent: [opt-in, user-initiated]}
+  listeners: {allowedBinds: [loopback]}
+  endpoints: {allow: ["*.acme.example"], deny: ["*.tracking.example"]}
+
+A topic the policy leaves out allows nothing weaker than the defaults.
+
+--vsa FILE --vsa-key KEY writes a SLSA verification summary attestation
+(https://slsa.dev/verification_summary/v1), signed with your key, PASSED or
+FAILED: one envelope, or one line per artifact for several (name it *.jsonl).
+
+Results go to standard output (--format text or json); messages to standard
+error. Exit codes: 0 every verdict passed; 1 a verdict failed; 2 a usage or
+input error (bad flag, key or policy, missing file), with no verdict.`
+
+const verifyExample = `  # The artifact and app.intoto.json beside it, checked with the vendor's key
+  candor verify --key vendor.pub ./app
+
+  # A whole release directory against your policy, re-scanning every binary
+  candor verify --key vendor.pub --policy buyer-policy.yaml --rescan ./release/
+
+  # Two of the vendor's keys must have signed; attestations kept elsewhere
+  candor verify --key release-a.pub --key release-b.pub --threshold 2 \
+    --attestation attestations/ ./dist/app-linux-amd64 ./dist/app-darwin-arm64
+
+  # A signed verification summary for your deployment pipeline, as JSON
+  candor verify --key vendor.pub --policy buyer-policy.yaml --format json \
+    --vsa app.vsa.intoto.json --vsa-key buyer.key ./app`
+
+// VerifyOptions are the flags of candor verify.
+type VerifyOptions struct {
+	// Keys are trusted public keys (PEM files or KMS URIs).
+	Keys []string
+	// Threshold is how many distinct trusted keys must have signed.
+	Threshold int
+	// Policy is the buyer's policy file.
+	Policy string
+	// Attestations are attestation files or directories.
+	Attestations []string
+	// Digests are artifacts given by digest.
+	Digests []string
+	// Rescan scans each artifact again.
+	Rescan bool
+	// Format is text or json.
+	Format string
+	// VSA is the verification summary file, VSAKey its signing key, ResourceURI its resourceUri.
+	VSA, VSAKey, ResourceURI string
+	// AllowKMSPluginsUnsafe lets key URIs with other schemes run sigstore-kms-<scheme>.
+	AllowKMSPluginsUnsafe bool
+}
+
+// AddFlags registers the verify flags.
+func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.Keys, "key", nil, "trust `KEY`: the vendor's PEM public key or a KMS URI; repeat for several")
+	f.IntVar(&o.Threshold, "threshold", 1, "how many distinct trusted keys must have signed")
+	f.StringVar(&o.Policy, "policy", "", "check against the buyer's policy `FILE` (YAML); without it the defaults apply")
+	f.StringArrayVar(&o.Attestations, "attestation", nil, "read attestations from `PATH`, a .intoto.json or .intoto.jsonl file or a directory of them (repeatable); default: beside each artifact")
+	f.StringArrayVar(&o.Digests, "digest", nil, "also verify the artifact with this `sha256:HEX` digest (needs --attestation; repeatable)")
+	f.BoolVar(&o.Rescan, "rescan", false, "scan each artifact again and compare with the attested analysis")
+	addEnumFlag(cmd, &o.Format, "format", "text", "output format: text for people, json for programs", "text", "json")
+	f.StringVar(&o.VSA, "vsa", "", "write a signed SLSA verification summary attestation to `FILE`")
+	f.StringVar(&o.VSAKey, "vsa-key", "", "sign the verification summary with `KEY`: a private key file or KMS URI")
+	f.StringVar(&o.ResourceURI, "resource-uri", "", "the resourceUri of the verification summary (one artifact; default: its file:// URL)")
+	f.BoolVar(&o.AllowKMSPluginsUnsafe, allowPluginFlag, false, "let a key URI with another scheme run the program sigstore-kms-<scheme> from PATH (command line only)")
+}
+
+// trustedFlags decide what verify trusts: a config file candor found by itself must not set
+// them.
+var trustedFlags = []string{"key", "policy", "threshold"}
+
+func newVerifyCommand() *cobra.Command {
+	o := &VerifyOptions{}
+	cmd := &cobra.Command{
+		Use:     "verify --key PUBKEY [flags] ARTIFACT|DIR...",
+		Short:   "Verify an attestation against the artifact, trusted keys and your policy",
+		Long:    verifyLong,
+		Example: verifyExample,
+		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && len(o.Digests) == 0 {
+				return errors.New("verify needs at least one ARTIFACT or directory, or --digest")
+			}
+			return nil
+		}),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return verifyExit(runVerify(cmd, o, args))
+		},
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+// verifyExit gives a negative verdict exit code 1 and everything else its usual code.
+func verifyExit(err error) error {
+	if errors.Is(err, verify.ErrVerification) {
+		return &ExitError{Code: ExitNegative, Err: err}
+	}
+	return classify(err)
+}
+
+func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
+	if err := refuseFoundConfig(cmd); err != nil {
+		return usageError(cmd, err)
+	}
+	if len(o.Keys) == 0 {
+		return usageError(cmd, errors.New("verify needs at least one --key: the vendor's public key"))
+	}
+	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
+		return usageError(cmd, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag))
+	}
+	if (o.VSA == "") != (o.VSAKey == "") {
+		return usageError(cmd, errors.New("--vsa and --vsa-key go together: the summary file and the key that signs it"))
+	}
+	if o.ResourceURI != "" && o.VSA == "" {
+		return usageError(cmd, errors.New("--resource-uri names the artifact in the verification summary: give --vsa too"))
+	}
+	stdin, _ := cmd.InOrStdin().(*os.File)
+	opts := verify.Options{
+		Keys:         o.Keys,
+		KeyOptions:   keys.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe},
+		Threshold:    o.Threshold,
+		PolicyPath:   o.Policy,
+		Artifacts:    args,
+		Digests:      o.Digests,
+		Attestations: o.Attestations,
+		Rescan:       o.Rescan,
+	}
+	if o.VSA != "" {
+		opts.Summary = &verify.SummaryOptions{Path: o.VSA, Key: o.VSAKey, ResourceURI: o.ResourceURI}
+	}
+	res, err := verify.Run(cmd.Context(), opts)
+	if res != nil {
+		write := verify.WriteText
+		if o.Format == "json" {
+			write = verify.WriteJSON
+		}
+		if werr := write(cmd.OutOrStdout(), res); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// refuseFoundConfig refuses --key, --policy and --threshold from a .candor.yaml candor found
+// in the current directory by itself: whoever made the directory (the vendor whose release
+// is being checked) would choose what verify trusts. Values from the command line, the
+// environment, or a config file named with --config or CANDOR_CONFIG are accepted.
+func refuseFoundConfig(cmd *cobra.Command) error {
+	if f := cmd.Flags().Lookup(configFlag); f != nil && f.Changed {
+		return nil
+	}
+	if os.Getenv(configEnvVar) != "" {
+		return nil
+	}
+	for _, name := range trustedFlags {
+		f := cmd.Flags().Lookup(name)
+		if f == nil || f.Changed || f.Value.String() == f.DefValue {
+			continue
+		}
+		fromEnv := false
+		for _, k := range keysFor(cmd, name) {
+			fromEnv = fromEnv || os.Getenv(envName(k)) != ""
+		}
+		if fromEnv {
+			continue
+		}
+		return fmt.Errorf("--%s comes from %s, which candor found in the current directory; verify takes --%s only from the command line, %s or a config file named with --config, because a release being checked could ship its own %s",
+			name, defaultConfigFile, strings.Join(trustedFlags, ", --"), envName("verify."+name), defaultConfigFile)
+	}
+	return nil
+}
