@@ -29,8 +29,9 @@ const SampleHost = "telemetry.candor-demo.dev"
 
 // Options configure a demo run.
 type Options struct {
-	// Dir is where the sample is written and built, and is kept afterwards.
-	// Empty means a new temporary directory, removed when [Run] returns.
+	// Dir is where the sample is written and built, and where the key, disclosure,
+	// attestation and policy are written; it is kept afterwards. Empty means a new
+	// temporary directory, removed when [Run] returns.
 	Dir string
 	// Go is the go command to build with. Empty means "go" looked up on PATH.
 	Go string
@@ -48,6 +49,8 @@ type session struct {
 	binary string
 	sample bool
 	report *scan.Report
+	// The vendor's and buyer's files, set by the workflow steps (workflow.go).
+	key, pub, disclosure, envelope string
 }
 
 // step is one stage of the demo, announced as "step N: title".
@@ -63,10 +66,17 @@ func steps() []step {
 		{"building the sample with the Go toolchain", buildSample},
 		{"scanning the binary, as 'candor scan' does", scanBinary},
 		{"reading the report", explain},
+		{"the vendor makes a throwaway signing key, as 'candor keygen' does", makeKey},
+		{"the vendor writes a disclosure: what the program does on the network", writeDisclosure},
+		{"the vendor attests the build, as 'candor attest' does", attestSample},
+		{"what if the disclosure missed an endpoint?", attestUndisclosed},
+		{"the buyer verifies the release with a policy, as 'candor verify' does", verifyAsBuyer},
+		{"the buyer verifies a tampered copy", verifyTampered},
 	}
 }
 
-// Run runs the demo. The scan report goes to stdout; the narration goes to stderr.
+// Run runs the demo. The scan report and the verify verdicts go to stdout; the narration,
+// and what attest prints when it refuses, go to stderr.
 func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
 	s := &session{opts: opts, stdout: stdout, stderr: stderr, dir: opts.Dir}
 	if s.dir == "" {
@@ -95,6 +105,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
 			return fmt.Errorf("demo step %d (%s): %w", i+1, st.title, err)
 		}
 	}
+	s.next()
 	return nil
 }
 
@@ -245,16 +256,21 @@ func explain(_ context.Context, s *session) error {
 	}
 	s.say("Findings are not verdicts: they are what the vendor must disclose and what a")
 	s.say("buyer decides to accept. Each one names its rule and the evidence to check.")
+	return nil
+}
+
+// next suggests what to try after the demo.
+func (s *session) next() {
 	fmt.Fprintln(s.stderr, "\nnext:")
 	target := s.binary
 	if s.opts.Dir == "" && s.sample {
 		target = "./your-program"
-		s.say("candor demo --dir ./candor-demo     keep the sample and its binary")
+		s.say("candor demo --dir ./candor-demo     keep the sample, key, disclosure and attestation")
 	}
 	s.say("candor scan --format json %s", shellQuote(target))
-	s.say("candor scan --format sarif -o candor.sarif %s", shellQuote(target))
-	s.say("candor help scan")
-	return nil
+	s.say("candor keygen && candor attest --disclosure disclosure.yaml --key candor.key -o app.intoto.json ./app")
+	s.say("candor verify --key vendor.pub --policy policy.yaml --rescan ./app")
+	s.say("candor help attest; candor help verify")
 }
 
 // shortDigest abbreviates "sha256:<hex>" for narration; reports carry the full digest.

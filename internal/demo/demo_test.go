@@ -28,13 +28,29 @@ func TestDemoBuildsAndScansTheSample(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	for i, want := range []string{"step 1: ", "step 2: ", "step 3: ", "step 4: ", "Built ", "way in", "way out", "next:"} {
+	for i, want := range []string{"step 1: ", "step 2: ", "step 3: ", "step 4: ", "Built ", "way in", "way out",
+		"step 5: ", "Wrote demo.key", "step 6: ", "    |   - host: " + SampleHost, "step 7: ", "candor-demo-sample.intoto.json",
+		"step 8: ", "undisclosed network.endpoint " + SampleHost, "      - host: " + SampleHost, "attest refused",
+		"step 9: ", "Every step passed", "step 10: ", "the subject step fails", "next:"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("narration lacks %q (%d):\n%s", want, i, stderr.String())
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "candor-demo-sample")); err != nil {
-		t.Errorf("--dir is kept: %v", err)
+	// The buyer's verdicts follow the report on stdout: the genuine release passes every
+	// step, re-scan included; the tampered copy fails at the subject.
+	for _, want := range []string{"\nPASS " + filepath.Join(dir, "candor-demo-sample") + "\n", "  pass  rescan ", "  pass  policy endpoints ",
+		"\nFAIL " + filepath.Join(dir, "tampered", "candor-demo-sample") + "\n", "  FAIL  subject "} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("verdicts lack %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, f := range []string{"candor-demo-sample", "demo.key", "demo.pub", "disclosure.yaml", "candor-demo-sample.intoto.json", "policy.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("--dir is kept: %v", err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "draft.intoto.json")); err == nil {
+		t.Error("the refused attestation was written")
 	}
 }
 
@@ -51,6 +67,10 @@ func TestDemoWithoutGo(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "There is no go command on PATH") || !strings.Contains(stderr.String(), "own executable instead") {
 		t.Errorf("narration does not explain the fallback:\n%s", stderr.String())
+	}
+	// The vendor and buyer steps need the sample: each says it is skipped.
+	if n := strings.Count(stderr.String(), "Skipped: this step works on the sample program"); n != 6 {
+		t.Errorf("%d steps skipped, want 6:\n%s", n, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), self) || !strings.Contains(stdout.String(), "summary: 1 artifact") {
 		t.Errorf("report is not about %s:\n%s", self, stdout.String())
