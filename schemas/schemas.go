@@ -39,8 +39,8 @@ func File(id string) ([]byte, error) {
 	return files.ReadFile(name)
 }
 
-// compiled holds every embedded schema, compiled once.
-var compiled = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+// compiler holds every embedded schema as a resource, ready to compile.
+var compiler = sync.OnceValues(func() (*jsonschema.Compiler, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
@@ -59,16 +59,57 @@ var compiled = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 			return nil, fmt.Errorf("schemas: %s: %w", name, err)
 		}
 	}
-	out := make(map[string]*jsonschema.Schema, len(fileOf))
-	for id := range fileOf {
-		s, err := c.Compile(id)
-		if err != nil {
-			return nil, fmt.Errorf("schemas: compile %s: %w", id, err)
-		}
-		out[id] = s
-	}
-	return out, nil
+	return c, nil
 })
+
+// compiled holds the schemas compiled so far. Each is compiled on first use, once;
+// compiling is serialised because a jsonschema.Compiler is not safe for concurrent use.
+var compiled struct {
+	sync.Mutex
+	byID map[string]*jsonschema.Schema
+}
+
+// schema returns the compiled schema with the given id.
+func schema(id string) (*jsonschema.Schema, error) {
+	compiled.Lock()
+	defer compiled.Unlock()
+	if s := compiled.byID[id]; s != nil {
+		return s, nil
+	}
+	if _, ok := fileOf[id]; !ok {
+		return nil, fmt.Errorf("schemas: unknown schema %q", id)
+	}
+	c, err := compiler()
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.Compile(id)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: compile %s: %w", id, err)
+	}
+	if compiled.byID == nil {
+		compiled.byID = map[string]*jsonschema.Schema{}
+	}
+	compiled.byID[id] = s
+	return s, nil
+}
+
+// Precompile compiles the schemas with the given ids, or all of them when none is given,
+// ahead of their first use. Compiling takes a few milliseconds; a caller that knows it will
+// validate can start it on another goroutine while it does other work.
+func Precompile(ids ...string) error {
+	if len(ids) == 0 {
+		for id := range fileOf {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		if _, err := schema(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 type refuseLoader struct{}
 
@@ -97,13 +138,9 @@ func ValidatePredicateJSON(b []byte) error {
 // Validate validates a decoded JSON value against the embedded schema with the given id.
 // A value that does not conform gives an [*Error] wrapping [ErrInvalid].
 func Validate(id string, v any) error {
-	all, err := compiled()
+	s, err := schema(id)
 	if err != nil {
 		return err
-	}
-	s, ok := all[id]
-	if !ok {
-		return fmt.Errorf("schemas: unknown schema %q", id)
 	}
 	err = s.Validate(v)
 	if err == nil {

@@ -7,17 +7,19 @@ import (
 )
 
 func TestSchemasCompile(t *testing.T) {
-	all, err := compiled()
-	if err != nil {
+	if err := Precompile(); err != nil {
 		t.Fatal(err)
 	}
 	for id := range fileOf {
-		if all[id] == nil {
-			t.Errorf("%s not compiled", id)
+		if s, err := schema(id); s == nil || err != nil {
+			t.Errorf("%s not compiled: %v", id, err)
 		}
 		if _, err := File(id); err != nil {
 			t.Error(err)
 		}
+	}
+	if err := Precompile("https://candor.dev/schemas/none.json"); err == nil {
+		t.Error("an unknown schema compiled")
 	}
 	if err := Validate(PolicyV1, map[string]any{}); err == nil {
 		t.Error("a policy without apiVersion validated")
