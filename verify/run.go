@@ -18,6 +18,7 @@ import (
 
 	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/schemas"
 )
 
 // Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
@@ -138,6 +139,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
+	// Compiling the schemas costs a few milliseconds: do it on another core meanwhile, the
+	// policy's first (loading the policy needs it at once).
+	warm := []string{schemas.PredicateV1}
+	if opts.PolicyPath != "" {
+		warm = []string{schemas.PolicyV1, schemas.PredicateV1}
+	}
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		_ = schemas.Precompile(warm...) // an error shows again where the schema is used
+	}()
+	defer func() { <-warmed }()
+
 	v, sum, err := opts.setup(ctx)
 	if err != nil {
 		return nil, err
@@ -149,7 +163,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := r.collect(); err != nil {
 		return nil, err
 	}
-	if err := r.open(ctx); err != nil {
+	// The artifact files named are hashed while the envelopes are opened; those of release
+	// directories once their attestations name them.
+	hashed := make(chan error, 1)
+	go func() { hashed <- r.hash(ctx) }()
+	openErr := r.open(ctx)
+	if err := errors.Join(<-hashed, openErr); err != nil {
 		return nil, err
 	}
 	if err := r.dirTargets(); err != nil {
@@ -537,8 +556,14 @@ func fileSHA256(path string) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
 	defer f.Close()
+	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
+	// system call per 32 KiB.
+	size := int64(1 << 20)
+	if fi, err := f.Stat(); err == nil {
+		size = min(max(fi.Size(), 512), size)
+	}
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.CopyBuffer(h, onlyReader{f}, make([]byte, size)); err != nil {
 		return "", fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -692,6 +717,11 @@ func parallel(ctx context.Context, n, workers int, fn func(int)) {
 	close(next)
 	wg.Wait()
 }
+
+// onlyReader hides a file's WriterTo, so that io.CopyBuffer uses the buffer it is given.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
