@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
@@ -40,10 +39,11 @@ all of them by digest, and --digest sha256:<hex> verifies an artifact you do
 not have at hand. There is one verdict per artifact and attestation.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
-a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy
-and --threshold are never taken from a .candor.yaml that candor finds by itself
-in the current directory: a release you unpack could ship one. Give them on the
-command line, as CANDOR_VERIFY_* variables, or in a file named with --config.
+a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
+--threshold and the summary flags (--vsa, --vsa-key, --resource-uri) are never
+taken from a .candor.yaml that candor finds by itself in the current directory:
+a release you unpack could ship one. Give them on the command line, as
+CANDOR_VERIFY_* variables, or in a file named with --config.
 
 The policy is YAML (schema https://candor.dev/schemas/policy/v1.json):
 
@@ -120,9 +120,9 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.AllowKMSPluginsUnsafe, allowPluginFlag, false, "let a key URI with another scheme run the program sigstore-kms-<scheme> from PATH (command line only)")
 }
 
-// trustedFlags decide what verify trusts: a config file candor found by itself must not set
-// them.
-var trustedFlags = []string{"key", "policy", "threshold"}
+// trustedFlags decide what verify trusts, and where it writes and with which key it signs:
+// a config file candor found by itself must not set them.
+var trustedFlags = []string{"key", "policy", "threshold", "vsa", "vsa-key", "resource-uri"}
 
 func newVerifyCommand() *cobra.Command {
 	o := &VerifyOptions{}
@@ -196,10 +196,12 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	return err
 }
 
-// refuseFoundConfig refuses --key, --policy and --threshold from a .candor.yaml candor found
-// in the current directory by itself: whoever made the directory (the vendor whose release
-// is being checked) would choose what verify trusts. Values from the command line, the
-// environment, or a config file named with --config or CANDOR_CONFIG are accepted.
+// refuseFoundConfig refuses the trusted flags (keys, policy, threshold, and the summary's
+// file and key) from a .candor.yaml candor found in the current directory by itself:
+// whoever made the directory (the vendor whose release is being checked) would choose what
+// verify trusts, which file it overwrites and which key signs the summary. Values from the
+// command line, the environment, or a config file named with --config or CANDOR_CONFIG are
+// accepted.
 func refuseFoundConfig(cmd *cobra.Command) error {
 	if f := cmd.Flags().Lookup(configFlag); f != nil && f.Changed {
 		return nil
@@ -220,7 +222,7 @@ func refuseFoundConfig(cmd *cobra.Command) error {
 			continue
 		}
 		return fmt.Errorf("--%s comes from %s, which candor found in the current directory; verify takes --%s only from the command line, %s or a config file named with --config, because a release being checked could ship its own %s",
-			name, defaultConfigFile, strings.Join(trustedFlags, ", --"), envName("verify."+name), defaultConfigFile)
+			name, defaultConfigFile, name, envName("verify."+name), defaultConfigFile)
 	}
 	return nil
 }
