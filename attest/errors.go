@@ -49,13 +49,17 @@ type DisclosureError struct {
 }
 
 // Error returns one "file:line:col: field: message" line per problem.
-func (e *DisclosureError) Error() string {
+func (e *DisclosureError) Error() string { return FormatProblems(e.File, e.Problems) }
+
+// FormatProblems renders problems found in file as "file:line:col: field: message"
+// lines, the form every located error of a YAML document takes.
+func FormatProblems(file string, problems []Problem) string {
 	var b strings.Builder
-	for i, p := range e.Problems {
+	for i, p := range problems {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(e.File)
+		b.WriteString(file)
 		if p.Line > 0 {
 			fmt.Fprintf(&b, ":%d", p.Line)
 			if p.Col > 0 {

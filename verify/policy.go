@@ -133,27 +133,7 @@ type PolicyError struct {
 }
 
 // Error returns one "file:line:col: field: message" line per problem.
-func (e *PolicyError) Error() string {
-	var b strings.Builder
-	for i, p := range e.Problems {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.File)
-		if p.Line > 0 {
-			fmt.Fprintf(&b, ":%d", p.Line)
-			if p.Col > 0 {
-				fmt.Fprintf(&b, ":%d", p.Col)
-			}
-		}
-		b.WriteString(": ")
-		if p.Field != "" {
-			b.WriteString(p.Field + ": ")
-		}
-		b.WriteString(p.Message)
-	}
-	return b.String()
-}
+func (e *PolicyError) Error() string { return attest.FormatProblems(e.File, e.Problems) }
 
 // Unwrap returns [ErrPolicyFile], and [schemas.ErrInvalid] for schema violations.
 func (e *PolicyError) Unwrap() []error {
