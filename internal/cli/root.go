@@ -12,8 +12,9 @@ const rootLong = `candor finds remote-control, data-exfiltration and forced-upda
 in binaries, so a vendor can disclose them and a buyer can check the disclosure
 before the software goes anywhere near their network.
 
-New here? Run 'candor demo': it builds a small sample program, scans it and
-explains what it finds, without network access.
+New here? Run 'candor demo': it builds a small sample program, scans it, signs
+an attestation as a vendor would and verifies it as a buyer would, explaining
+each step, without network access.
 
 Exit codes:
   0  the command did what was asked (for scan: the scan ran, findings or not)
