@@ -22,16 +22,7 @@ go build -o "$work/candor" ./cmd/candor
 size=$(stat -c %s "$file")
 cat "$file" >/dev/null # warm the page cache for both tools
 
-measure() { # prints "best_wall_seconds max_rss_kb"
-	local best="" rss=0 out w r
-	for _ in $(seq "$runs"); do
-		out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null; } 2>&1 | tail -1)
-		w=${out% *}; r=${out#* }
-		if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; fi
-		[ "$r" -gt "$rss" ] && rss=$r
-	done
-	echo "$best $rss"
-}
+. bench/lib.sh # the working directory is the repository root here
 read -r sw sr < <(measure sha256sum "$file")
 read -r cw cr < <(measure "$work/candor" scan --format json "$file")
 awk -v f="$file" -v size="$size" -v sw="$sw" -v sr="$sr" -v cw="$cw" -v cr="$cr" 'BEGIN{
