@@ -1,11 +1,12 @@
 // Package interop holds tests, behind the build tag "interop", that check candor's keys and
 // attestations against third-party tools: cosign v2.6 (built from the Go module proxy into a
-// cache directory on first use) verifies candor's envelopes with verify-blob-attestation,
-// signs with keys made by candor keygen, and makes keys that candor signs with.
+// cache directory on first use) verifies candor's envelopes, and the signed verification
+// summaries candor verify --vsa writes, with verify-blob-attestation; signs with keys made by
+// candor keygen; and makes keys that candor signs with.
 //
 // Run them with:
 //
-//	go test -tags interop -timeout 30m ./internal/interop/
+//	go test -tags interop -timeout 40m ./internal/interop/
 //
 // The cosign binary is cached under $CANDOR_INTEROP_CACHE, else the user cache directory
 // (candor-interop/cosign-<version>); the first run builds it, which takes minutes and needs

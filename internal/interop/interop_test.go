@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/verify"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -273,4 +275,85 @@ func TestCosignSignsWithCandorKey(t *testing.T) {
 	if _, err := ev.Verify(context.Background(), &env); err != nil {
 		t.Fatalf("cosign's envelope does not verify with candor's verifier: %v", err)
 	}
+}
+
+// TestCosignVerifiesCandorVSA: the verification summary that candor verify --vsa writes is
+// an attestation cosign verify-blob-attestation accepts with the buyer's public key and the
+// SLSA verification summary predicate type, for the artifact verified; not for other bits,
+// not once the envelope is tampered with, not with another key, not as another predicate
+// type.
+func TestCosignVerifiesCandorVSA(t *testing.T) {
+	dir := t.TempDir()
+	vendorDir, buyerDir := filepath.Join(dir, "vendor"), filepath.Join(dir, "buyer")
+	os.Mkdir(vendorDir, 0o755)
+	os.Mkdir(buyerDir, 0o755)
+	vendorPriv, vendorPub := candorKey(t, vendorDir, keys.ECDSAP256)
+	buyerPriv, buyerPub := candorKey(t, buyerDir, keys.Ed25519)
+	artifact := writeArtifact(t, dir)
+	attestFile(t, dir, artifact, "artifact.bin.intoto.json", vendorPriv)
+
+	vsa := filepath.Join(dir, "artifact.vsa.intoto.json")
+	res, err := verify.Run(context.Background(), verify.Options{
+		Keys:       []string{vendorPub},
+		KeyOptions: keys.Options{Password: keys.StaticPassword([]byte(password))},
+		Artifacts:  []string{artifact},
+		Summary:    &verify.SummaryOptions{Path: vsa, Key: buyerPriv},
+	})
+	if err != nil || !res.Passed || len(res.Summaries) != 1 {
+		t.Fatalf("candor verify --vsa: %v %+v", err, res)
+	}
+
+	verifyVSA := func(pub, envelope, blob, predicateType string) (string, error) {
+		return cosign(t, dir, "verify-blob-attestation", "--key", pub, "--signature", envelope,
+			"--type", predicateType, "--insecure-ignore-tlog", blob)
+	}
+	if out, err := verifyVSA(buyerPub, vsa, artifact, verify.SummaryPredicateType); err != nil {
+		t.Fatalf("cosign rejected candor's verification summary: %v\n%s", err, out)
+	}
+
+	// Each refusal for its own reason, not because of a flag cosign does not know.
+	refused := func(what, want string, out string, err error) {
+		t.Helper()
+		switch {
+		case err == nil:
+			t.Errorf("cosign accepted %s:\n%s", what, out)
+		case !strings.Contains(out, want):
+			t.Errorf("cosign refused %s, but not with %q:\n%s", what, want, out)
+		}
+	}
+	other := filepath.Join(dir, "other.bin")
+	os.WriteFile(other, []byte("other bits"), 0o644)
+	out, err := verifyVSA(buyerPub, vsa, other, verify.SummaryPredicateType)
+	refused("the summary for another artifact", "no matching subject digest", out, err)
+	out, err = verifyVSA(vendorPub, vsa, artifact, verify.SummaryPredicateType)
+	refused("the summary with a key that did not sign it", "accepted signatures do not match threshold", out, err)
+	out, err = verifyVSA(buyerPub, vsa, artifact, attest.PredicateType)
+	refused("the summary as a disclosure attestation", "invalid predicate type", out, err)
+
+	// The payload edited after signing (PASSED turned into FAILED, and the reverse is as
+	// easy), the signature kept.
+	b, err := os.ReadFile(vsa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env dsse.Envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatal(err)
+	}
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(payload, []byte(`"PASSED"`)) {
+		t.Fatalf("the summary does not say PASSED:\n%s", payload)
+	}
+	env.Payload = base64.StdEncoding.EncodeToString(bytes.Replace(payload, []byte(`"PASSED"`), []byte(`"FAILED"`), 1))
+	tb, err := json.Marshal(&env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := filepath.Join(dir, "tampered.intoto.json")
+	os.WriteFile(tampered, tb, 0o644)
+	out, err = verifyVSA(buyerPub, tampered, artifact, verify.SummaryPredicateType)
+	refused("a tampered summary", "accepted signatures do not match threshold", out, err)
 }
