@@ -11,9 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"sync"
 
+	"github.com/candor-dev/candor/internal/digest"
 	"github.com/candor-dev/candor/scan/archive"
 )
 
@@ -29,6 +31,8 @@ type memberJob struct {
 	layer    string
 	data     []byte
 	reserved int64
+	// mapped: data is part of the container's file mapping, not the heap.
+	mapped bool
 }
 
 // memberResult is what a worker learned about one member.
@@ -44,6 +48,20 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
+	// A file is mapped when it can be: uncompressed members are then
+	// analysed and hashed in place, and nothing is copied.
+	var data []byte
+	var mapped bool
+	if f != nil && size <= MaxFileSize {
+		b, unmap, ok, err := mapFile(f, size)
+		if err == nil && ok {
+			data, mapped = b, true
+			defer unmap() // after the workers and the hasher, which return first
+		} else if err == nil {
+			unmap()
+		}
+	}
+
 	var (
 		mu      sync.Mutex
 		results []memberResult
@@ -54,7 +72,7 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	for range s.workers {
 		wg.Go(func() {
 			for j := range jobs {
-				r, err := s.scanMember(ctx, j)
+				r, err := s.scanMemberGuarded(ctx, j)
 				s.budget.release(j.reserved)
 				if err != nil {
 					cancel(err)
@@ -74,6 +92,10 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 			links[e.Path] = e.Target
 			return nil
 		case archive.Executable:
+			if e.Data != nil && mapped {
+				// In the mapping: nothing to read, nothing on the heap.
+				return s.sendJob(ctx, jobs, &mu, &results, memberJob{path: e.Path, layer: e.Layer, data: e.Data, mapped: true})
+			}
 			// Reserve the declared size before reading; a member of unknown
 			// size is reserved once read (never while holding a reservation,
 			// so scans sharing the budget cannot wait on each other).
@@ -97,17 +119,7 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 				}
 				reserved = n
 			}
-			mu.Lock()
-			seq := len(results)
-			results = append(results, memberResult{})
-			mu.Unlock()
-			select {
-			case jobs <- memberJob{seq: seq, path: e.Path, layer: e.Layer, data: data, reserved: reserved}:
-				return nil
-			case <-ctx.Done():
-				s.budget.release(reserved)
-				return context.Cause(ctx)
-			}
+			return s.sendJob(ctx, jobs, &mu, &results, memberJob{path: e.Path, layer: e.Layer, data: data, reserved: reserved})
 		}
 		return nil
 	}
@@ -115,19 +127,25 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	art := &Artifact{Path: name, Modules: []Module{}, Findings: []Finding{}}
 	var digests chan fileDigests
 	opts := &archive.Options{Limits: s.limits}
-	if f != nil {
+	var format string
+	var werr error
+	switch {
+	case f == nil:
+		format, werr = archive.WalkFile(ctx, name, opts, visit)
+	case mapped:
+		art.Size = size
+		digests = make(chan fileDigests, 1)
+		go func() { digests <- s.hashBytes(name, data) }()
+		var last int64
+		opts.Progress = func(read int64) { tr.add(read - last); last = read }
+		format, werr = archive.WalkMapped(ctx, data, opts, visit)
+	default:
 		art.Size = size
 		digests = make(chan fileDigests, 1)
 		go func() { digests <- s.hashFile(f, size) }()
 		var last int64
 		opts.Progress = func(read int64) { tr.add(read - last); last = read }
-	}
-	var format string
-	var werr error
-	if f != nil {
 		format, werr = archive.Walk(ctx, f, size, opts, visit)
-	} else {
-		format, werr = archive.WalkFile(ctx, name, opts, visit)
 	}
 	close(jobs)
 	wg.Wait()
@@ -190,6 +208,37 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	return art, nil
 }
 
+// sendJob numbers a member and hands it to a worker.
+func (s *Scanner) sendJob(ctx context.Context, jobs chan<- memberJob, mu *sync.Mutex, results *[]memberResult, j memberJob) error {
+	mu.Lock()
+	j.seq = len(*results)
+	*results = append(*results, memberResult{})
+	mu.Unlock()
+	select {
+	case jobs <- j:
+		return nil
+	case <-ctx.Done():
+		s.budget.release(j.reserved)
+		return context.Cause(ctx)
+	}
+}
+
+// scanMemberGuarded is scanMember, with a fault reading a mapped member (the
+// file truncated during the scan) reported as an error instead of a crash.
+func (s *Scanner) scanMemberGuarded(ctx context.Context, j memberJob) (r memberResult, err error) {
+	if !j.mapped {
+		return s.scanMember(ctx, j)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = memberResult{}, fmt.Errorf("%w: %s: reading failed (was the file changed during the scan?): %v", ErrInput, j.path, p)
+		}
+	}()
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	return s.scanMember(ctx, j)
+}
+
 // containerError turns a walk's error into the scanner's error families:
 // limits and broken archives are ErrMalformed (and still match archive.ErrLimit
 // or archive.ErrMalformed), unreadable files ErrInput.
@@ -233,7 +282,7 @@ func readMember(r io.Reader, size int64) ([]byte, error) {
 // failing the whole archive: it cannot be attested clean, and a person should
 // look at it.
 func (s *Scanner) scanMember(ctx context.Context, j memberJob) (memberResult, error) {
-	art, err := s.ScanBytes(ctx, j.path, j.data)
+	art, err := s.scanBytes(ctx, j.path, j.data, j.mapped)
 	if err != nil {
 		if ctx.Err() != nil {
 			return memberResult{}, context.Cause(ctx)
@@ -249,11 +298,11 @@ func (s *Scanner) scanMember(ctx context.Context, j memberJob) (memberResult, er
 
 func unreadableMember(path string, data []byte, with512 bool, err error) *Artifact {
 	a := &Artifact{Path: path, Size: int64(len(data)), Format: "unknown", Modules: []Module{}}
-	h := sha256.Sum256(data)
-	a.SHA256 = hex.EncodeToString(h[:])
+	a.SHA256 = digest.SHA256Hex(data)
 	if with512 {
-		h5 := sha512.Sum512(data)
-		a.SHA512 = hex.EncodeToString(h5[:])
+		h5 := sha512.New()
+		digest.Write(h5, data)
+		a.SHA512 = hex.EncodeToString(h5.Sum(nil))
 	}
 	ev := []Evidence{{Kind: EvidenceFormat, Value: err.Error(), Where: "executable header"}}
 	a.Findings = []Finding{newFinding("analysis.unreadable", AnalysisObscured, CommitmentAll,
@@ -281,6 +330,35 @@ func (s *Scanner) hashFile(f *os.File, size int64) fileDigests {
 		return fileDigests{err: fmt.Errorf("%w: %s: %v", ErrInput, f.Name(), err)}
 	}
 	d := fileDigests{sha256: hex.EncodeToString(h.Sum(nil))}
+	if h5 != nil {
+		d.sha512 = hex.EncodeToString(h5.Sum(nil))
+	}
+	return d
+}
+
+// hashBytes hashes a file's mapping, handing each hashed chunk back to the
+// kernel (the walk and the workers fault back in what they still need).
+func (s *Scanner) hashBytes(name string, data []byte) (d fileDigests) {
+	defer func() {
+		if r := recover(); r != nil {
+			d = fileDigests{err: fmt.Errorf("%w: %s: reading failed (was the file changed during the scan?): %v", ErrInput, name, r)}
+		}
+	}()
+	debug.SetPanicOnFault(true)
+	h := sha256.New()
+	var h5 hash.Hash
+	if s.sha512 {
+		h5 = sha512.New()
+	}
+	for off := 0; off < len(data); off += hashChunk {
+		chunk := data[off:min(off+hashChunk, len(data))]
+		digest.Write(h, chunk)
+		if h5 != nil {
+			digest.Write(h5, chunk)
+		}
+		release(chunk)
+	}
+	d.sha256 = hex.EncodeToString(h.Sum(nil))
 	if h5 != nil {
 		d.sha512 = hex.EncodeToString(h5.Sum(nil))
 	}

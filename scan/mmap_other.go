@@ -4,8 +4,9 @@ package scan
 
 import "os"
 
-func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
-	return readWhole(f, size)
+func mapFile(f *os.File, size int64) ([]byte, func() error, bool, error) {
+	b, unmap, err := readWhole(f, size)
+	return b, unmap, false, err
 }
 
 func release([]byte) {}

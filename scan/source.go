@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 
+	"github.com/candor-dev/candor/internal/digest"
 	"github.com/candor-dev/candor/scan/archive"
 )
 
@@ -72,12 +73,12 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	if size > MaxFileSize {
 		return nil, fmt.Errorf("%w: %s: %d bytes is over the %d byte limit", ErrMalformed, path, size, int64(MaxFileSize))
 	}
-	data, unmap, err := mapFile(f, size)
+	data, unmap, mapped, err := mapFile(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
 	}
 	defer unmap()
-	a, err := s.scanBytes(ctx, path, data, true)
+	a, err := s.scanBytes(ctx, path, data, mapped)
 	if err == nil {
 		tr.member()
 		tr.add(size)
@@ -136,9 +137,9 @@ func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mappe
 		}
 		for off := 0; off < len(data); off += hashChunk {
 			chunk := data[off:min(off+hashChunk, len(data))]
-			h.Write(chunk)
+			digest.Write(h, chunk)
 			if h5 != nil {
-				h5.Write(chunk)
+				digest.Write(h5, chunk)
 			}
 			if mapped {
 				release(chunk)

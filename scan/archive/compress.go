@@ -48,8 +48,13 @@ func decompress(k kind, r io.Reader) (io.Reader, func(), error) {
 	return nil, nil, fmt.Errorf("not a compressed stream")
 }
 
-// peek reads up to sniffLen bytes of r without consuming them.
-func peek(r io.Reader) (*bufio.Reader, []byte, error) {
+// peek reads up to sniffLen bytes of r without consuming them. It returns
+// the reader to go on with: r itself when r is a sliceReader, else a
+// buffered reader over r.
+func peek(r io.Reader) (io.Reader, []byte, error) {
+	if sr, ok := r.(*sliceReader); ok {
+		return sr, sr.head(sniffLen), nil
+	}
 	br, ok := r.(*bufio.Reader)
 	if !ok || br.Size() < sniffLen {
 		br = bufio.NewReaderSize(r, 64<<10)

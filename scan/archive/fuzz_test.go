@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -26,18 +27,40 @@ func FuzzWalk(f *testing.F) {
 	seed(mkTar(f, dockerSave(f, layers(f))...))
 	lim := archive.Limits{MaxTotalBytes: 8 << 20, MaxMembers: 1000, MaxDepth: 4, MaxMemberBytes: 1 << 20}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, err := archive.Walk(context.Background(), bytes.NewReader(b), int64(len(b)), &archive.Options{Limits: lim}, func(e *archive.Entry) error {
-			if e.Kind == archive.Executable {
-				n, err := io.Copy(io.Discard, e.Content)
-				if n > lim.MaxMemberBytes {
-					t.Fatalf("%s: read %d bytes past the member limit", e.Path, n)
+		var errs [2]error
+		var seen [2][]string
+		for i, mapped := range []bool{false, true} {
+			visit := func(e *archive.Entry) error {
+				if e.Kind == archive.Executable {
+					n, err := io.Copy(io.Discard, e.Content)
+					if n > lim.MaxMemberBytes {
+						t.Fatalf("%s: read %d bytes past the member limit", e.Path, n)
+					}
+					if e.Data != nil && int64(len(e.Data)) != n {
+						t.Fatalf("%s: Data holds %d bytes, Content %d", e.Path, len(e.Data), n)
+					}
+					seen[i] = append(seen[i], e.Path+" "+e.Layer)
+					return err
 				}
-				return err
+				seen[i] = append(seen[i], e.Path+" -> "+e.Target)
+				return nil
 			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, archive.ErrMalformed) && !errors.Is(err, archive.ErrLimit) && !errors.Is(err, archive.ErrUnsupported) {
-			t.Fatalf("error outside the families: %v", err)
+			if mapped {
+				_, errs[i] = archive.WalkMapped(context.Background(), b, &archive.Options{Limits: lim}, visit)
+			} else {
+				_, errs[i] = archive.Walk(context.Background(), bytes.NewReader(b), int64(len(b)), &archive.Options{Limits: lim}, visit)
+			}
+			err := errs[i]
+			if err != nil && !errors.Is(err, archive.ErrMalformed) && !errors.Is(err, archive.ErrLimit) && !errors.Is(err, archive.ErrUnsupported) {
+				t.Fatalf("error outside the families: %v", err)
+			}
+		}
+		// Reading in place must accept exactly what reading a stream does.
+		if (errs[0] == nil) != (errs[1] == nil) {
+			t.Fatalf("Walk and WalkMapped disagree: %v / %v", errs[0], errs[1])
+		}
+		if errs[0] == nil && fmt.Sprint(seen[0]) != fmt.Sprint(seen[1]) {
+			t.Fatalf("Walk and WalkMapped saw different entries:\n%q\n%q", seen[0], seen[1])
 		}
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os/exec"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -167,15 +168,32 @@ type walked struct {
 	links  map[string]string // path -> target
 }
 
+// walk walks b twice, as a stream (Walk) and in place (WalkMapped), and
+// fails the test when the two walks disagree in anything they report.
 func walk(t testing.TB, b []byte, lim archive.Limits) (*walked, error) {
 	t.Helper()
+	streamed, err := walkWith(b, lim, false)
+	inPlace, err2 := walkWith(b, lim, true)
+	if fmt.Sprint(err) != fmt.Sprint(err2) {
+		t.Errorf("Walk and WalkMapped disagree:\n  Walk:       %v\n  WalkMapped: %v", err, err2)
+	}
+	if err == nil && err2 == nil && !reflect.DeepEqual(streamed, inPlace) {
+		t.Errorf("Walk and WalkMapped disagree:\n  Walk:       %+v\n  WalkMapped: %+v", streamed, inPlace)
+	}
+	return streamed, err
+}
+
+func walkWith(b []byte, lim archive.Limits, mapped bool) (*walked, error) {
 	w := &walked{execs: map[string]string{}, layers: map[string]string{}, links: map[string]string{}}
-	f, err := archive.Walk(context.Background(), bytes.NewReader(b), int64(len(b)), &archive.Options{Limits: lim}, func(e *archive.Entry) error {
+	visit := func(e *archive.Entry) error {
 		switch e.Kind {
 		case archive.Executable:
 			c, err := io.ReadAll(e.Content)
 			if err != nil {
 				return err
+			}
+			if e.Data != nil && !bytes.Equal(e.Data, c) {
+				return fmt.Errorf("%s: Entry.Data and Entry.Content differ", e.Path)
 			}
 			w.execs[e.Path] = string(c[min(64, len(c)):])
 			if e.Layer != "" {
@@ -185,7 +203,14 @@ func walk(t testing.TB, b []byte, lim archive.Limits) (*walked, error) {
 			w.links[e.Path] = e.Target
 		}
 		return nil
-	})
+	}
+	var f string
+	var err error
+	if mapped {
+		f, err = archive.WalkMapped(context.Background(), b, &archive.Options{Limits: lim}, visit)
+	} else {
+		f, err = archive.Walk(context.Background(), bytes.NewReader(b), int64(len(b)), &archive.Options{Limits: lim}, visit)
+	}
 	w.format = f
 	return w, err
 }

@@ -43,9 +43,15 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 	// Pass 1: metadata into memory, layers listed, blobs hashed.
 	err := src.each(func(name string, size int64, r io.Reader) error {
 		var h hash.Hash
+		var inPlace <-chan hashResult
 		if strings.HasPrefix(name, "blobs/sha256/") || !strings.HasPrefix(name, "blobs/") {
-			h = sha256.New()
-			r = io.TeeReader(r, h)
+			if sr, ok := r.(*sliceReader); ok {
+				// Hash the blob in place, beside the listing.
+				inPlace = hashAsync(sr.b[sr.pos:])
+			} else {
+				h = sha256.New()
+				r = io.TeeReader(r, h)
+			}
 		}
 		br, head, err := peek(r)
 		if err != nil {
@@ -66,13 +72,22 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 			meta[name] = b
 			metaTotal += int64(len(b))
 		}
-		if h == nil {
+		var sum string
+		switch {
+		case inPlace != nil:
+			res := <-inPlace
+			if res.err != nil {
+				return res.err
+			}
+			sum = res.sum
+		case h != nil:
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				return err
+			}
+			sum = hex.EncodeToString(h.Sum(nil))
+		default:
 			return nil
 		}
-		if _, err := io.Copy(io.Discard, br); err != nil {
-			return err
-		}
-		sum := hex.EncodeToString(h.Sum(nil))
 		if want, ok := strings.CutPrefix(name, "blobs/sha256/"); ok && want != sum {
 			return fmt.Errorf("%w: %s: content has digest sha256:%s, not the one its name says", ErrMalformed, join(prefix, name), sum)
 		}
@@ -175,7 +190,7 @@ func (w *walker) applyLayers(images []imageSpec, listings map[string][]layerEntr
 // readLayer is the second pass over one layer blob: it hands the wanted
 // entries to the visitor, or walks them when they are archives.
 func (w *walker) readLayer(name string, r io.Reader, ws map[int][]want, images []imageSpec, depth int, prefix string) error {
-	tr, closer, err := w.layerTar(r, join(prefix, name))
+	tr, src, closer, err := w.layerTar(r, join(prefix, name))
 	if err != nil {
 		return err
 	}
@@ -185,7 +200,7 @@ func (w *walker) readLayer(name string, r io.Reader, ws map[int][]want, images [
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		_, err := tr.Next()
+		hdr, err := tr.Next()
 		if err == io.EOF {
 			return nil
 		}
@@ -194,6 +209,15 @@ func (w *walker) readLayer(name string, r io.Reader, ws map[int][]want, images [
 		}
 		list := ws[j]
 		if len(list) == 0 {
+			continue
+		}
+		if v, ok := entryView(src, tr, hdr).(*sliceReader); ok {
+			// In place: each image sharing the layer gets its own view.
+			for _, wt := range list {
+				if err := w.readWanted(wt, v.view(0, v.size()), images, depth, prefix); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if len(list) > 1 {

@@ -38,7 +38,7 @@ const (
 // listLayer reads one layer (a tar, possibly compressed) and lists its
 // entries; regular files are sniffed to find executables and archives.
 func (w *walker) listLayer(r io.Reader, member string) ([]layerEntry, error) {
-	tr, closer, err := w.layerTar(r, member)
+	tr, _, closer, err := w.layerTar(r, member)
 	if err != nil {
 		return nil, err
 	}
@@ -102,26 +102,27 @@ func (w *walker) listLayer(r io.Reader, member string) ([]layerEntry, error) {
 	}
 }
 
-// layerTar opens a layer blob, decompressing it when needed.
-func (w *walker) layerTar(r io.Reader, member string) (*tar.Reader, func(), error) {
+// layerTar opens a layer blob, decompressing it when needed. It also returns
+// the reader the tar is read from, for entryView.
+func (w *walker) layerTar(r io.Reader, member string) (*tar.Reader, io.Reader, func(), error) {
 	br, head, err := peek(r)
 	if err != nil {
-		return nil, nil, w.fail(member, err)
+		return nil, nil, nil, w.fail(member, err)
 	}
 	switch k := detect(head); k {
 	case kindTar:
-		return tar.NewReader(br), func() {}, nil
+		return tar.NewReader(br), br, func() {}, nil
 	case kindGzip, kindBzip2, kindXz, kindZstd:
 		d, err := w.decoder(k, br, member)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return tar.NewReader(d), d.close, nil
+		return tar.NewReader(d), d, d.close, nil
 	}
 	if len(head) == 0 {
-		return tar.NewReader(br), func() {}, nil // an empty layer
+		return tar.NewReader(br), br, func() {}, nil // an empty layer
 	}
-	return nil, nil, w.fail(member, errNotLayer)
+	return nil, nil, nil, w.fail(member, errNotLayer)
 }
 
 // fsState applies layers in order and answers which entries survive.

@@ -27,7 +27,8 @@ type tarSource struct {
 
 func (s *tarSource) each(fn func(name string, size int64, r io.Reader) error) error {
 	s.passes++
-	tr := tar.NewReader(s.open())
+	stream := s.open()
+	tr := tar.NewReader(stream)
 	last := ""
 	for {
 		if err := s.w.ctx.Err(); err != nil {
@@ -55,7 +56,7 @@ func (s *tarSource) each(fn func(name string, size int64, r io.Reader) error) er
 		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
 			continue
 		}
-		if err := fn(name, hdr.Size, tr); err != nil {
+		if err := fn(name, hdr.Size, entryView(stream, tr, hdr)); err != nil {
 			return s.w.fail(join(s.prefix, name), err)
 		}
 	}

@@ -50,7 +50,7 @@ func (w *walker) tar(r io.Reader, depth int, prefix string, maybeImage bool) err
 		}
 		switch hdr.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-			if _, err := w.member(p, hdr.Size, tr, depth+1); err != nil {
+			if _, err := w.member(p, hdr.Size, entryView(r, tr, hdr), depth+1); err != nil {
 				return w.fail(p, err)
 			}
 		case tar.TypeSymlink:

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,10 @@ type Entry struct {
 	// Content reads an executable's bytes. It is valid only during the visit;
 	// reading past Limits.MaxMemberBytes fails with a [*LimitError].
 	Content io.Reader
+	// Data, when not nil, holds the same bytes as Content, read in place
+	// from the input given to [WalkMapped]: no copy is made, and the bytes
+	// stay valid as long as that input does (after the visit too).
+	Data []byte
 }
 
 // Visitor is called for each executable and link, in archive order, on the
@@ -103,7 +108,24 @@ func Walk(ctx context.Context, r io.ReaderAt, size int64, opts *Options, visit V
 		if opts != nil && opts.Progress != nil {
 			r = &progressReaderAt{r: r, fn: opts.Progress}
 		}
-		return w.top(r, size)
+		return w.top(r, size, nil)
+	})
+}
+
+// WalkMapped walks the container held in data, typically a file mapped into
+// memory (see [WalkFile] for the formats). Uncompressed members are read in
+// place, with no copy: executables reach the visitor with [Entry.Data] set to
+// a sub-slice of data. data must stay valid and unchanged while the walk and
+// the users of those slices run.
+func WalkMapped(ctx context.Context, data []byte, opts *Options, visit Visitor) (string, error) {
+	return run(ctx, opts, visit, func(w *walker) (string, error) {
+		var prog *progressMark
+		if opts != nil && opts.Progress != nil {
+			prog = &progressMark{fn: opts.Progress}
+			defer prog.flush()
+		}
+		root := &sliceReader{b: data, c: w.c, member: &w.cur, prog: prog}
+		return w.top(root, root.size(), root)
 	})
 }
 
@@ -134,14 +156,20 @@ func run(ctx context.Context, opts *Options, visit Visitor, f func(*walker) (str
 	return f(w)
 }
 
-// top walks a top-level container held in r.
-func (w *walker) top(r io.ReaderAt, size int64) (string, error) {
+// top walks a top-level container held in r; root, when not nil, is r as
+// addressable bytes.
+func (w *walker) top(r io.ReaderAt, size int64, root *sliceReader) (string, error) {
 	head := make([]byte, min(size, sniffLen))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return "", err
 	}
 	k := detect(head)
-	stream := func() io.Reader { return &countReader{r: io.NewSectionReader(r, 0, size), c: w.c, member: &w.cur} }
+	stream := func() io.Reader {
+		if root != nil {
+			return root.view(0, size)
+		}
+		return &countReader{r: io.NewSectionReader(r, 0, size), c: w.c, member: &w.cur}
+	}
 	switch k {
 	case kindZip:
 		return "zip", w.zip(r, size, 1, "")
@@ -287,6 +315,18 @@ func (w *walker) member(p string, size int64, r io.Reader, depth int) (bool, err
 	case kindDeb:
 		return true, w.deb(br, depth, p)
 	case kindZip:
+		if sr, ok := br.(*sliceReader); ok {
+			// In place, nothing is held; the limit still applies, so both
+			// walks accept the same inputs.
+			n := sr.size() - sr.pos
+			if n > w.c.lim.MaxMemberBytes {
+				return true, &LimitError{Limit: LimitMemberBytes, Member: p, Max: w.c.lim.MaxMemberBytes}
+			}
+			if err := w.c.addBytes(int(n), p); err != nil {
+				return true, err
+			}
+			return true, w.zip(sr.view(sr.pos, n), n, depth, p)
+		}
 		// zip needs random access: hold the member in memory (bounded).
 		b, err := readAllBounded(br, size, w.c.lim.MaxMemberBytes, p)
 		if err != nil {
@@ -304,6 +344,16 @@ func (w *walker) executable(p string, size int64, r io.Reader) error {
 		return &LimitError{Limit: LimitMemberBytes, Member: p, Max: w.c.lim.MaxMemberBytes}
 	}
 	e := &Entry{Kind: Executable, Path: p, Layer: w.layer, Size: size, Content: &memberReader{r: r, max: w.c.lim.MaxMemberBytes, member: p}}
+	if sr, ok := r.(*sliceReader); ok {
+		if sr.size()-sr.pos > w.c.lim.MaxMemberBytes {
+			return &LimitError{Limit: LimitMemberBytes, Member: p, Max: w.c.lim.MaxMemberBytes}
+		}
+		data, err := sr.rest()
+		if err != nil {
+			return err
+		}
+		e.Size, e.Data, e.Content = int64(len(data)), data, bytes.NewReader(data)
+	}
 	if err := w.visit(e); err != nil {
 		return &visitError{err}
 	}
