@@ -218,7 +218,7 @@ func (w *walker) compressed(k kind, open func() io.Reader, reopen bool, depth in
 	switch ik := detect(head); ik {
 	case kindTar:
 		if !reopen {
-			return "tar" + suffix, w.tar(br, depth, prefix, false)
+			return "tar" + suffix, w.nestedTar(br, head, depth, prefix)
 		}
 		again := func() io.Reader {
 			if src == nil {
@@ -311,7 +311,7 @@ func (w *walker) member(p string, size int64, r io.Reader, depth int) (bool, err
 	}
 	switch k {
 	case kindTar:
-		return true, w.tar(br, depth, p, false)
+		return true, w.nestedTar(br, head, depth, p)
 	case kindDeb:
 		return true, w.deb(br, depth, p)
 	case kindZip:
