@@ -1,6 +1,7 @@
 // Package archive walks release archives, Debian packages and container images
-// and hands their executable members to a caller, without writing anything to
-// disk and without holding a whole archive in memory.
+// and hands their executable members to a caller, without holding a whole
+// archive in memory. The only thing ever written to disk is a temporary copy
+// of an image that arrives nested in a stream (see below).
 //
 // It reads, detected by content (magic bytes) and never by file name:
 //   - tar, alone or compressed with gzip, bzip2, xz or zstd;
@@ -25,5 +26,13 @@
 // layer's entries and applies them in order (whiteouts, opaque directories,
 // files replaced by directories and the reverse) to learn which executables
 // survive in the final filesystem and which layer added each; the second
-// reads only those. Layer blobs whose names carry a digest are verified.
+// reads only those. Layer blobs whose names carry a digest are verified. An
+// image nested in another container is read the same way: viewed twice when
+// it is stored plainly, or first copied to a temporary file when it arrives
+// compressed or deflated.
+//
+// [WalkMapped] walks bytes already in memory, typically a mapped file: the
+// content of an uncompressed member is then a view of those bytes, handed to
+// the visitor as [Entry.Data] with no copy. [Walk] and WalkMapped accept and
+// report exactly the same things; only the cost differs.
 package archive
