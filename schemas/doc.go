@@ -7,7 +7,10 @@
 //     https://candor.dev/attestation/disclosure/v1.
 //   - policy.v1.json ([PolicyV1]): the buyer's verification policy, read by candor verify.
 //
-// The files are embedded with go:embed and compiled once, on first use. [ValidateDisclosure],
+// The files are embedded with go:embed and compiled once, on first use, by a small interpreter
+// of the draft 2020-12 keywords they use, which refuses any other keyword; its tests hold its
+// verdicts and messages to github.com/santhosh-tekuri/jsonschema/v6, which also checks the
+// files against the draft 2020-12 meta-schema. [ValidateDisclosure],
 // [ValidatePredicate] and [ValidatePolicy] take a decoded JSON value (map[string]any, []any,
 // string, bool, nil and numbers); on failure they return an [*Error] that wraps [ErrInvalid] and lists every
 // [Violation] with the instance location it concerns, so that callers can point at the field

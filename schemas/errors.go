@@ -2,15 +2,9 @@ package schemas
 
 import (
 	"errors"
-
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 )
 
 // ErrInvalid is wrapped by every error that says a document does not match its schema.
@@ -78,55 +72,46 @@ func FieldPath(tokens []string) string {
 	return b.String()
 }
 
-var printer = message.NewPrinter(language.English)
-
-// violations flattens a validation error tree to its leaves.
-func violations(root *jsonschema.ValidationError) []Violation {
+// violations flattens a failure tree to its leaves, sorted by field.
+func violations(root *failure) []Violation {
 	var out []Violation
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		switch k := e.ErrorKind.(type) {
-		case *kind.AnyOf:
+	var walk func(f *failure)
+	walk = func(f *failure) {
+		switch f.kind {
+		case anyOfFailure:
 			// "rule or capability": report one message naming the alternatives.
-			if names := requiredAlternatives(e); names != nil {
+			if names := requiredAlternatives(f); names != nil {
 				out = append(out, Violation{
-					At: e.InstanceLocation, Field: e.InstanceLocation, Keyword: "anyOf",
+					At: f.at, Field: f.at, Keyword: "anyOf",
 					Message: "needs one of the fields " + quoteJoin(names),
 				})
 				return
 			}
-		case *kind.Required:
-			for _, m := range k.Missing {
+		case requiredFailure:
+			for _, m := range f.names {
 				out = append(out, Violation{
-					At: e.InstanceLocation, Field: appendTok(e.InstanceLocation, m), Keyword: "required",
+					At: f.at, Field: appendTok(f.at, m), Keyword: "required",
 					Message: "missing required field",
 				})
 			}
 			return
-		case *kind.AdditionalProperties:
-			for _, p := range k.Properties {
-				f := appendTok(e.InstanceLocation, p)
+		case additionalFailure:
+			for _, p := range f.names {
+				field := appendTok(f.at, p)
 				out = append(out, Violation{
-					At: f, Field: f, Keyword: "additionalProperties",
+					At: field, Field: field, Keyword: "additionalProperties",
 					Message: "unknown field (check its spelling: unknown fields are not allowed)",
 				})
 			}
 			return
 		}
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
+		if len(f.causes) > 0 {
+			for _, c := range f.causes {
 				walk(c)
 			}
 			return
 		}
-		kw := ""
-		if p := e.ErrorKind.KeywordPath(); len(p) > 0 {
-			kw = p[0]
-		}
-		out = append(out, Violation{
-			At: e.InstanceLocation, Field: e.InstanceLocation, Keyword: kw,
-			Message: e.ErrorKind.LocalizedString(printer),
-		})
+		out = append(out, Violation{At: f.at, Field: f.at, Keyword: f.keyword, Message: f.message})
 	}
 	walk(root)
 	slices.SortStableFunc(out, func(a, b Violation) int { return comparePath(a.Field, b.Field) })
@@ -137,17 +122,16 @@ func violations(root *jsonschema.ValidationError) []Violation {
 
 // requiredAlternatives returns the field names when every cause of an anyOf is a single
 // missing field, as in anyOf: [{required: [rule]}, {required: [capability]}].
-func requiredAlternatives(e *jsonschema.ValidationError) []string {
+func requiredAlternatives(f *failure) []string {
 	var names []string
-	for _, c := range e.Causes {
-		for len(c.Causes) == 1 {
-			c = c.Causes[0]
+	for _, c := range f.causes {
+		for len(c.causes) == 1 {
+			c = c.causes[0]
 		}
-		r, ok := c.ErrorKind.(*kind.Required)
-		if !ok || len(c.Causes) > 0 {
+		if c.kind != requiredFailure || len(c.causes) > 0 {
 			return nil
 		}
-		names = append(names, r.Missing...)
+		names = append(names, c.names...)
 	}
 	return names
 }
