@@ -255,7 +255,12 @@ func keysFor(cmd *cobra.Command, name string) []string {
 
 // envName is the environment variable for a config key.
 func envName(key string) string {
-	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+	return envPrefix + "_" + strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' {
+			return '_'
+		}
+		return r
+	}, key))
 }
 
 // knownKeys lists every config key the commands under root accept, and every section.

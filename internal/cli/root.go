@@ -106,7 +106,23 @@ Environment
 `
 
 // newConfigTopic is the 'candor help config' topic, listing every key of every command.
+// The list is written only when the topic is shown, not on every run of candor.
 func newConfigTopic(root *cobra.Command) *cobra.Command {
+	topic := &cobra.Command{
+		Use:   "config",
+		Short: "How to set flags from the environment or a config file",
+	}
+	topic.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if cmd == topic {
+			cmd.Long = configTopicLong(root)
+		}
+		root.HelpFunc()(cmd, args)
+	})
+	return topic
+}
+
+// configTopicLong is the text of 'candor help config'.
+func configTopicLong(root *cobra.Command) string {
 	var b strings.Builder
 	b.WriteString(configLong)
 	b.WriteString("Settings by command (config key, environment variable)\n")
@@ -120,9 +136,5 @@ func newConfigTopic(root *cobra.Command) *cobra.Command {
 			fmt.Fprintf(&b, "    %-22s %s or %s\n", s+"."+f.Name, envName(s+"."+f.Name), envName(f.Name))
 		})
 	})
-	return &cobra.Command{
-		Use:   "config",
-		Short: "How to set flags from the environment or a config file",
-		Long:  strings.TrimRight(b.String(), "\n"),
-	}
+	return strings.TrimRight(b.String(), "\n")
 }
