@@ -18,7 +18,12 @@
 //     strictly by [ParseStatement] (duplicate members rejected: two parsers must never read
 //     two statements from one payload) as an in-toto Statement v1 with predicate type
 //     [attest.PredicateType].
-//  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject.
+//  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject, and every
+//     other digest that subject lists in an algorithm verify checks (SHA-512) is the
+//     artifact's too: the file is hashed in SHA-512 only when a subject lists one. A subject
+//     that agrees in one algorithm and disagrees in another fails the step; digests in
+//     algorithms verify does not check are ignored, and a subject with only those cannot
+//     match.
 //  6. predicate ([ErrPredicate]): the predicate matches schemas/predicate.v1.json and
 //     analyses that subject.
 //  7. policy ([ErrPolicy]): the buyer's [Policy], or the defaults, which always refuse

@@ -26,7 +26,8 @@ var (
 	// ErrStatement: the signed payload is not strict JSON, not an in-toto Statement v1, or
 	// its predicate type is not candor's disclosure predicate.
 	ErrStatement error = &stepError{StepStatement}
-	// ErrSubject: no subject of the statement has the artifact's digest.
+	// ErrSubject: no subject of the statement has the artifact's digest, or a subject that
+	// has it lists another digest (sha512) that is not the artifact's.
 	ErrSubject error = &stepError{StepSubject}
 	// ErrPredicate: the predicate does not match schemas/predicate.v1.json, or has no analysis
 	// of the artifact.

@@ -44,13 +44,40 @@ func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
 	return p, nil
 }
 
-// analysisOf returns the analysis of the subject with the given sha256, or nil.
-func analysisOf(p *attest.Predicate, sha string) *attest.ArtifactAnalysis {
+// analysisOf returns the analysis of the subject that matched the artifact, or nil: the
+// entry whose digests agree with those of the artifact and, where the artifact has none in
+// an algorithm, of the subject.
+func analysisOf(p *attest.Predicate, sub *Subject, t *Target) *attest.ArtifactAnalysis {
+	ref := map[string]string{}
+	for _, alg := range knownAlgs {
+		if d := t.digest(alg); d != "" {
+			ref[alg] = d
+		} else if d := sub.Digest[alg]; d != "" {
+			ref[alg] = d
+		}
+	}
 	for i := range p.Analysis.Artifacts {
 		a := &p.Analysis.Artifacts[i]
-		if strings.EqualFold(a.Digest["sha256"], sha) {
+		if sameBits(a.Digest, ref) {
 			return a
 		}
 	}
 	return nil
+}
+
+// sameBits reports whether two digest sets name the same bits: they have a digest in a known
+// algorithm in common, and differ in none.
+func sameBits(a, b map[string]string) bool {
+	common := false
+	for _, alg := range knownAlgs {
+		x, y := a[alg], b[alg]
+		if x == "" || y == "" {
+			continue
+		}
+		if !strings.EqualFold(x, y) {
+			return false
+		}
+		common = true
+	}
+	return common
 }

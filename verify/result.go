@@ -18,7 +18,8 @@ const (
 	// StepStatement parses the verified payload as an in-toto Statement v1 with candor's
 	// predicate type.
 	StepStatement Step = "statement"
-	// StepSubject finds the artifact's SHA-256 among the statement's subjects.
+	// StepSubject finds the subject with the artifact's digest: its SHA-256, and every other
+	// digest the subject lists in an algorithm verify checks (SHA-512) must agree.
 	StepSubject Step = "subject"
 	// StepPredicate validates the predicate against schemas/predicate.v1.json.
 	StepPredicate Step = "predicate"
@@ -62,6 +63,9 @@ type Verdict struct {
 	Artifact string `json:"artifact,omitempty"`
 	// SHA256 is the artifact's digest, hex.
 	SHA256 string `json:"sha256,omitempty"`
+	// Digests are the artifact's other digests checked against the subject (sha512), hex
+	// by algorithm.
+	Digests map[string]string `json:"digests,omitempty"`
 	// Subject is the name of the statement subject that matched the digest.
 	Subject string `json:"subject,omitempty"`
 	// Attestation names the envelope: its file, with "#N" for the Nth line of a JSON lines file.

@@ -2,8 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +32,12 @@ const (
 // FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
 // directory stands for a release: every *.intoto.json and *.intoto.jsonl file in it is
 // verified, and every subject they name must be a file in the directory with that digest.
-// Digests are artifacts not at hand ("sha256:<hex>"); they need Attestations.
+// Digests are artifacts not at hand ("sha256:<hex>" or "sha512:<hex>"); they need
+// Attestations.
+//
+// A subject names an artifact by its digests: when it lists a sha512 beside the sha256, the
+// artifact file is hashed in SHA-512 too and both must agree (files are hashed in SHA-512
+// only when some subject that may name them lists one).
 //
 // With Attestations (files or directories of attestation files), every artifact is matched
 // by digest against all of their envelopes. Every envelope must pass the steps that do not
@@ -177,6 +180,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := r.hash(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.hashMore(ctx); err != nil {
+		return nil, err
+	}
 	res := r.verdicts(ctx)
 	if sum != nil {
 		written, err := sum.write(ctx, r, res)
@@ -308,11 +314,12 @@ func (r *runner) collect() error {
 		r.targets = append(r.targets, t)
 	}
 	for _, d := range r.opts.Digests {
-		sha, err := parseDigest(d)
+		alg, h, err := parseDigest(d)
 		if err != nil {
 			return err
 		}
-		r.targets = append(r.targets, &target{Target: Target{Name: "sha256:" + sha, SHA256: sha}, dirIndex: -1})
+		t := Target{Name: alg + ":" + h}
+		r.targets = append(r.targets, &target{Target: t.withDigests(map[string]string{alg: h}), dirIndex: -1})
 	}
 	if explicit {
 		all := make([]int, len(r.sources))
@@ -324,15 +331,6 @@ func (r *runner) collect() error {
 		}
 	}
 	return nil
-}
-
-// parseDigest reads "sha256:<hex>" (or 64 bare hex digits) and returns lower-case hex.
-func parseDigest(d string) (string, error) {
-	hexPart := strings.TrimPrefix(d, "sha256:")
-	if !isHex(hexPart, 64) {
-		return "", fmt.Errorf("%w: digest %q: write it as sha256:<64 hex digits>", ErrOptions, d)
-	}
-	return strings.ToLower(hexPart), nil
 }
 
 // attestationFiles returns path itself, or for a directory its *.intoto.json and
@@ -550,23 +548,41 @@ func (r *runner) hash(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+// hashMore hashes each target file, in parallel, in the other algorithms (sha512) that the
+// subjects which may name it list, in one more read of the file. Most attestations list
+// sha256 only: then no file is read again.
+func (r *runner) hashMore(ctx context.Context) error {
+	errs := make([]error, len(r.targets))
+	parallel(ctx, len(r.targets), r.workers, func(i int) {
+		t := r.targets[i]
+		if t.Path == "" || t.missing != "" {
+			return
+		}
+		var algs []string
+		for _, si := range t.sources {
+			for _, a := range r.sources[si].atts {
+				if a.err == nil {
+					algs = a.Statement.needs(&t.Target, algs)
+				}
+			}
+		}
+		if t.from != nil {
+			algs = t.from.Statement.needs(&t.Target, algs)
+		}
+		if len(algs) == 0 {
+			return
+		}
+		d, err := fileDigests(t.Path, algs...)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		t.Target = t.Target.withDigests(d)
+	})
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	defer f.Close()
-	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
-	// system call per 32 KiB.
-	size := int64(1 << 20)
-	if fi, err := f.Stat(); err == nil {
-		size = min(max(fi.Size(), 512), size)
-	}
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, onlyReader{f}, make([]byte, size)); err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrInput, path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return errors.Join(errs...)
 }
 
 // verdicts pairs every target with the attestations that name its digest and checks each
@@ -617,7 +633,7 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 				}
 				continue
 			}
-			if a.Statement.match(t.SHA256) == nil {
+			if !a.Statement.names(&t.Target) {
 				continue
 			}
 			mu.Lock()
@@ -652,7 +668,7 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	for _, si := range t.sources {
 		where = append(where, r.sources[si].path)
 	}
-	msg := fmt.Sprintf("no verified attestation names sha256 %s (looked in %s)", t.SHA256, strings.Join(shorten(where, 3), ", "))
+	msg := fmt.Sprintf("no verified attestation names %s (looked in %s)", t.label(), strings.Join(shorten(where, 3), ", "))
 	if failedOpen > 0 {
 		msg += fmt.Sprintf("; %d attestation(s) failed verification, see their verdicts", failedOpen)
 	}
@@ -674,7 +690,7 @@ func (r *runner) markMatched(a *Attestation, mu *sync.Mutex) {
 
 // noAttestation is the verdict of an artifact no attestation covers.
 func noAttestation(t *target, msg string) *Verdict {
-	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256}
+	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Digests: t.Digests}
 	err := fmt.Errorf("%w: %s", ErrSubject, msg)
 	vd.Checks = []Check{{Step: StepSubject, Status: Fail, Reasons: []string{msg}}}
 	return vd.finish(err)

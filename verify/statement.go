@@ -4,7 +4,6 @@ import (
 	"encoding/json/jsontext"
 	"encoding/json/v2"
 	"fmt"
-	"strings"
 
 	"github.com/candor-dev/candor/attest"
 	intoto "github.com/in-toto/attestation/go/v1"
@@ -32,8 +31,9 @@ type Subject struct {
 // ParseStatement parses a verified payload as candor's in-toto statement: strict JSON (valid
 // UTF-8, one value, no duplicate member names at any depth: a parser that kept the first
 // duplicate and one that kept the last would read two different statements), _type
-// [StatementType], at least one subject each with a sha256 digest, predicate type
-// [attest.PredicateType] and a predicate object. Errors wrap [ErrStatement].
+// [StatementType], at least one subject, each with a digest (those in algorithms verify
+// checks, sha256 and sha512, well formed), predicate type [attest.PredicateType] and a
+// predicate object. Errors wrap [ErrStatement].
 func ParseStatement(payload []byte) (*Statement, error) {
 	var st Statement
 	if err := json.Unmarshal(payload, &st); err != nil {
@@ -48,26 +48,13 @@ func ParseStatement(payload []byte) (*Statement, error) {
 	if len(st.Subject) == 0 {
 		return nil, fmt.Errorf("%w: the statement has no subject", ErrStatement)
 	}
-	for i, s := range st.Subject {
-		d := s.Digest["sha256"]
-		if !isHex(d, 64) {
-			return nil, fmt.Errorf("%w: subject %d (%q) has no valid sha256 digest", ErrStatement, i+1, s.Name)
-		}
+	if err := checkDigests(&st); err != nil {
+		return nil, err
 	}
 	if st.Predicate.Kind() != '{' {
 		return nil, fmt.Errorf("%w: the statement has no predicate object", ErrStatement)
 	}
 	return &st, nil
-}
-
-// match returns the subject whose sha256 is sha (lower-case hex), or nil.
-func (st *Statement) match(sha string) *Subject {
-	for i := range st.Subject {
-		if strings.EqualFold(st.Subject[i].Digest["sha256"], sha) {
-			return &st.Subject[i]
-		}
-	}
-	return nil
 }
 
 // isHex reports whether s is n hexadecimal digits.

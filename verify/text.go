@@ -52,6 +52,11 @@ func writeVerdict(ew *errWriter, vd *Verdict) {
 	if vd.SHA256 != "" {
 		ew.printf("  artifact sha256 %s\n", vd.SHA256)
 	}
+	for _, alg := range knownAlgs {
+		if d := vd.Digests[alg]; d != "" {
+			ew.printf("  artifact %s %s\n", alg, d)
+		}
+	}
 	if vd.Artifact != "" && vd.Attestation != "" {
 		ew.printf("  attestation %s\n", vd.Attestation)
 	}

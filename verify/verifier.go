@@ -127,12 +127,20 @@ func (v *Verifier) Policy() *Policy { return v.policy }
 // Rescans reports whether the verifier re-scans artifacts.
 func (v *Verifier) Rescans() bool { return v.scanner != nil }
 
-// Target is an artifact to verify: its SHA-256 and, to re-scan it, its file.
+// Target is an artifact to verify: its digests and, to re-scan it, its file.
+//
+// The subject that names the artifact must agree with it in every algorithm both have a
+// digest in (sha256, sha512). With Path set, the file is hashed in the algorithms a subject
+// lists and the target has no digest in yet, so a subject's sha512 is checked too.
 type Target struct {
 	// Name identifies the artifact in the verdict: its path, or its digest.
 	Name string
-	// SHA256 is the artifact's digest, lower-case hex.
+	// SHA256 is the artifact's digest, lower-case hex; it may be empty when the artifact is
+	// known by another digest only.
 	SHA256 string
+	// Digests are the artifact's other digests by in-toto algorithm name ("sha512"),
+	// lower-case hex.
+	Digests map[string]string
 	// Path is the artifact's file; empty when only the digest is known (no re-scan).
 	Path string
 }
@@ -215,7 +223,7 @@ func (a *Attestation) predicate() (*attest.Predicate, error) {
 // the verifier re-scans and the target has a file, rescan) on an attestation that [Open]
 // passed, and returns the verdict. An attestation that failed Open gives its failing verdict.
 func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict {
-	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Attestation: a.Source, AttestationSHA256: a.SHA256, SignedBy: a.SignedBy}
+	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Digests: t.Digests, Attestation: a.Source, AttestationSHA256: a.SHA256, SignedBy: a.SignedBy}
 	vd.Checks = append(vd.Checks, a.checks...)
 	if a.err != nil {
 		return vd.finish(a.err)
@@ -224,23 +232,27 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 		vd.Checks = append(vd.Checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
 		return vd.finish(err)
 	}
-	sub := a.Statement.match(t.SHA256)
-	if sub == nil {
-		names := make([]string, 0, len(a.Statement.Subject))
-		for _, s := range a.Statement.Subject {
-			names = append(names, fmt.Sprintf("%q", s.Name))
+	if need := a.Statement.needs(&t, nil); len(need) > 0 && t.Path != "" {
+		// Run hashed the file in these already; a caller of Check may not have.
+		d, err := fileDigests(t.Path, need...)
+		if err != nil {
+			return fail(StepSubject, fmt.Errorf("%w: the artifact cannot be hashed in %s, which a subject lists: %s", ErrSubject, strings.Join(need, " and "), err))
 		}
-		return fail(StepSubject, fmt.Errorf("%w: the artifact's sha256 %s is not the digest of any subject (%s): the attestation is about other bits",
-			ErrSubject, t.SHA256, strings.Join(names, ", ")))
+		t = t.withDigests(d)
+		vd.SHA256, vd.Digests = t.SHA256, t.Digests
+	}
+	sub, detail, err := a.Statement.matchTarget(&t)
+	if err != nil {
+		return fail(StepSubject, err)
 	}
 	vd.Subject = sub.Name
-	vd.Checks = append(vd.Checks, Check{Step: StepSubject, Status: Pass, Detail: fmt.Sprintf("sha256 %s is subject %q", t.SHA256, sub.Name)})
+	vd.Checks = append(vd.Checks, Check{Step: StepSubject, Status: Pass, Detail: detail})
 
 	pred, err := a.predicate()
 	if err != nil {
 		return fail(StepPredicate, err)
 	}
-	analysis := analysisOf(pred, t.SHA256)
+	analysis := analysisOf(pred, sub, &t)
 	if analysis == nil {
 		return fail(StepPredicate, fmt.Errorf("%w: the predicate's analysis has no entry with the digest of subject %q", ErrPredicate, sub.Name))
 	}

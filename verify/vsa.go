@@ -5,6 +5,7 @@ import (
 	"context"
 	stdjson "encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -128,7 +129,7 @@ func (w *summaryWriter) write(ctx context.Context, r *runner, res *Result) ([]st
 	byArtifact := map[string][]*Verdict{}
 	var order []string
 	for _, vd := range res.Verdicts {
-		if vd.Artifact == "" || vd.SHA256 == "" {
+		if vd.Artifact == "" || vd.SHA256 == "" && len(vd.Digests) == 0 {
 			continue // an attestation that failed before naming an artifact
 		}
 		if _, ok := byArtifact[vd.Artifact]; !ok {
@@ -198,16 +199,23 @@ func (w *summaryWriter) statement(r *runner, vds []*Verdict) ([]byte, error) {
 	if name == "" {
 		name = filepath.Base(first.Artifact)
 	}
-	return summaryStatement(name, first.SHA256, &sum)
+	digests := maps.Clone(first.Digests)
+	if digests == nil {
+		digests = map[string]string{}
+	}
+	if first.SHA256 != "" {
+		digests["sha256"] = first.SHA256
+	}
+	return summaryStatement(name, digests, &sum)
 }
 
 func (w *summaryWriter) resourceURI(vd *Verdict) string {
 	switch {
 	case w.opts.ResourceURI != "":
 		return w.opts.ResourceURI
-	case strings.HasPrefix(vd.Artifact, "sha256:") && vd.Subject != "":
+	case isDigestName(vd.Artifact) && vd.Subject != "":
 		return vd.Subject
-	case strings.HasPrefix(vd.Artifact, "sha256:"):
+	case isDigestName(vd.Artifact):
 		return vd.Artifact
 	}
 	return fileURI(vd.Artifact)
@@ -239,8 +247,9 @@ func fileURI(p string) string {
 	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
 }
 
-// summaryStatement wraps a summary in an in-toto Statement v1 about one artifact, compacted.
-func summaryStatement(name, sha string, sum *VerificationSummary) ([]byte, error) {
+// summaryStatement wraps a summary in an in-toto Statement v1 about one artifact, with its
+// digests by algorithm, compacted.
+func summaryStatement(name string, digests map[string]string, sum *VerificationSummary) ([]byte, error) {
 	raw, err := stdjson.Marshal(sum)
 	if err != nil {
 		return nil, err
@@ -251,7 +260,7 @@ func summaryStatement(name, sha string, sum *VerificationSummary) ([]byte, error
 	}
 	st := &intoto.Statement{
 		Type:          intoto.StatementTypeUri,
-		Subject:       []*intoto.ResourceDescriptor{{Name: name, Digest: map[string]string{"sha256": sha}}},
+		Subject:       []*intoto.ResourceDescriptor{{Name: name, Digest: digests}},
 		PredicateType: SummaryPredicateType,
 		Predicate:     pred,
 	}

@@ -23,7 +23,10 @@ Each artifact goes through these steps, and the first that fails ends its check:
   payload-type  application/vnd.in-toto+json
   statement     the signed payload, and only it, is an in-toto Statement v1
                 with predicate type ` + attest.PredicateType + `
-  subject       the artifact's sha256 is a subject's digest
+  subject       the artifact's sha256 is a subject's digest, and the other
+                digest that subject lists (sha512, from attest --sha512)
+                is the artifact's too; digests in other algorithms are
+                not checked, so a subject with only those cannot match
   predicate     the predicate matches the schema and analyses that subject
   policy        your --policy, or the defaults: no undisclosed finding and no
                 forced upgrade (automatic updates the user cannot turn off)
@@ -35,8 +38,9 @@ beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl in
 it is verified, and each subject it names must be a file in the directory with
 that digest (other files are listed, not verified). --attestation FILE or DIR
 (repeatable) gives the attestations instead: each ARTIFACT is matched against
-all of them by digest, and --digest sha256:<hex> verifies an artifact you do
-not have at hand. There is one verdict per artifact and attestation.
+all of them by digest, and --digest sha256:<hex> (or sha512:<hex>) verifies an
+artifact you do not have at hand. There is one verdict per artifact and
+attestation.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
 a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
@@ -111,7 +115,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&o.Threshold, "threshold", 1, "how many distinct trusted keys must have signed")
 	f.StringVar(&o.Policy, "policy", "", "check against the buyer's policy `FILE` (YAML); without it the defaults apply")
 	f.StringArrayVar(&o.Attestations, "attestation", nil, "read attestations from `PATH`, a .intoto.json or .intoto.jsonl file or a directory of them (repeatable); default: beside each artifact")
-	f.StringArrayVar(&o.Digests, "digest", nil, "also verify the artifact with this `sha256:HEX` digest (needs --attestation; repeatable)")
+	f.StringArrayVar(&o.Digests, "digest", nil, "also verify the artifact with this `DIGEST`, sha256:HEX or sha512:HEX (needs --attestation; repeatable)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan each artifact again and compare with the attested analysis")
 	addEnumFlag(cmd, &o.Format, "format", "text", "output format: text for people, json for programs", "text", "json")
 	f.StringVar(&o.VSA, "vsa", "", "write a signed SLSA verification summary attestation to `FILE`")
