@@ -7,7 +7,6 @@ import (
 	"debug/pe"
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -358,18 +357,14 @@ func openPE(data []byte) (*image, error) {
 		}
 	}
 	im.searchFirst = []string{".rdata", ".data"}
-	if syms, err := f.ImportedSymbols(); err == nil {
-		seen := map[string]bool{}
-		for _, s := range syms {
-			fn, dll, _ := strings.Cut(s, ":")
-			im.imports = append(im.imports, fn)
-			dll = strings.ToLower(dll)
-			if dll != "" && !seen[dll] {
-				seen[dll] = true
-				im.libraries = append(im.libraries, dll)
-			}
-		}
-		sort.Strings(im.libraries)
+	// The DLL names now (every program reports them), the function names only
+	// when the rules need them. A broken import table yields fewer names, not
+	// a failed scan (peimports.go).
+	dlls, _ := readPEImports(data, f, false)
+	im.libraries = dlls.libraries
+	im.loadImports = func() {
+		t, _ := readPEImports(data, f, true)
+		im.imports = t.symbols
 	}
 	return im, nil
 }
@@ -470,15 +465,7 @@ func openMachO(data []byte, base int64) (*image, error) {
 		}
 	}
 	im.searchFirst = []string{"__DATA_CONST,__gopclntab", "__TEXT,__gopclntab", "__DATA_CONST,__rodata", "__TEXT,__rodata"}
-	im.loadImports = func() {
-		if syms, err := f.ImportedSymbols(); err == nil {
-			for _, s := range syms {
-				im.imports = append(im.imports, strings.TrimPrefix(normImport(s), "_"))
-			}
-		}
-	}
-	if libs, err := f.ImportedLibraries(); err == nil {
-		im.libraries = libs
-	}
+	im.loadImports = func() { im.imports = machoImports(f) }
+	im.libraries = machoLibraries(f)
 	return im, nil
 }

@@ -12,8 +12,10 @@
 //
 // Executables are ELF, PE and Mach-O (universal ones included). From Go
 // programs the scanner reads the build info and the function table; from
-// native programs their dynamic imports and needed libraries; from both the
-// string literals of their data sections (URLs and hosts). Rules are data
+// native programs their dynamic imports and needed libraries (for PE files
+// imports by ordinal and delay-loaded DLLs too, for Mach-O weakly linked
+// dylibs); from both the string literals of their data sections (URLs and
+// hosts). Rules are data
 // (rules/*.yaml, embedded); their digest is in every report.
 //
 // Archives, Debian packages and container images (see package

@@ -171,6 +171,12 @@ func checkFixture(t *testing.T, s *scan.Scanner, b testbuild.Binary) *scan.Artif
 	if !strings.HasPrefix(a.GoVersion, "go1.") || !strings.HasPrefix(a.GoVersion, b.GoVersion) {
 		t.Errorf("GoVersion = %q, want %s", a.GoVersion, b.GoVersion)
 	}
+	// Go links kernel32.dll on windows and libSystem on darwin dynamically,
+	// whatever the program (its native imports are not matched: the rules for
+	// Go binaries read the function table).
+	if lib := map[string]string{"windows": "kernel32.dll", "darwin": "/usr/lib/libSystem.B.dylib"}[b.GOOS]; lib != "" && !slices.Contains(a.Libraries, lib) {
+		t.Errorf("Libraries = %q, want %s among them", a.Libraries, lib)
+	}
 	if a.MainModule == nil || a.MainModule.Path != "candor.test/fixtures" {
 		t.Errorf("MainModule = %+v, want candor.test/fixtures", a.MainModule)
 	}

@@ -187,6 +187,9 @@ func seedFixtures(f *testing.F) {
 	f.Add([]byte("MZ\x90\x00"))
 	f.Add([]byte{0xcf, 0xfa, 0xed, 0xfe, 0x0c, 0x00, 0x00, 0x01})
 	f.Add([]byte{0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 2})
+	for _, s := range synthSeeds() {
+		f.Add(s)
+	}
 	if dir := os.Getenv("CANDOR_CORPUS"); dir != "" {
 		for _, p := range []string{"age/usr/bin/age", "wget/usr/bin/wget"} {
 			if b, err := os.ReadFile(filepath.Join(dir, p)); err == nil {
