@@ -159,7 +159,7 @@ func TestImages(t *testing.T) {
 	// an uncompressed tar) or in a stream (deflated in a zip, gzipped inside
 	// a tar: copied to a temporary file and read twice).
 	nested := []struct {
-		name string
+		name  string
 		outer func() []byte
 	}{
 		{"in a tar", func() []byte { return mkTar(t, file{name: "img.tar", body: mkTar(t, dockerSave(t, ls)...)}) }},
