@@ -86,7 +86,8 @@ func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr
 	}
 	opts := append(o.scanOptions(), scan.WithRules(rules))
 	if p := newProgress(stderr, o.Quiet); p != nil {
-		opts = append(opts, scan.WithProgress(p))
+		opts = append(opts, scan.WithProgress(p.update))
+		defer p.stop() // a failed scan leaves no bar before its error message
 	}
 	s, err := scan.New(opts...)
 	if err != nil {

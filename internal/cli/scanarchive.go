@@ -3,17 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/scan/archive"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // ArchiveOptions bound the archives, packages and images candor scan reads.
@@ -90,47 +84,4 @@ func (b *byteSize) Set(s string) error {
 	}
 	*b = byteSize(n * mult)
 	return nil
-}
-
-// progressBar draws one line on a terminal and erases it when done.
-type progressBar struct {
-	w     io.Writer
-	mu    sync.Mutex
-	last  time.Time
-	shown bool
-}
-
-// newProgress returns a progress callback for stderr when it is a terminal
-// and quiet is off, and nil otherwise.
-func newProgress(stderr io.Writer, quiet bool) func(scan.Progress) {
-	f, ok := stderr.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	b := &progressBar{w: stderr}
-	return b.update
-}
-
-func (b *progressBar) update(p scan.Progress) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if p.Finished {
-		if b.shown {
-			fmt.Fprint(b.w, "\r\x1b[K")
-		}
-		return
-	}
-	now := time.Now()
-	if now.Sub(b.last) < 100*time.Millisecond {
-		return
-	}
-	b.last = now
-	b.shown = true
-	const width = 30
-	frac := 0.0
-	if p.Total > 0 {
-		frac = min(float64(p.Done)/float64(p.Total), 0.99)
-	}
-	n := int(frac * width)
-	fmt.Fprintf(b.w, "\r\x1b[Kscanning [%s%s] %3d%%  %d/%d MiB read, %d executables", strings.Repeat("=", n), strings.Repeat(" ", width-n), int(frac*100), p.Done>>20, p.Total>>20, p.Members)
 }
