@@ -9,8 +9,11 @@ import (
 	"io"
 	"maps"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
+
+	"github.com/candor-dev/candor/internal/digest"
 )
 
 // digestAlgs are the digest algorithms verify computes and compares, by their in-toto names
@@ -92,6 +95,9 @@ func fileSHA256(path string) (string, error) {
 	return d["sha256"], err
 }
 
+// mapAtLeast is the size from which a file is hashed from a mapping rather than read.
+const mapAtLeast = 1 << 20
+
 // fileDigests hashes a file once in each of algs (names in digestAlgs) and returns the hex
 // digests by algorithm.
 func fileDigests(path string, algs ...string) (map[string]string, error) {
@@ -100,17 +106,27 @@ func fileDigests(path string, algs ...string) (map[string]string, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
 	defer f.Close()
-	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
-	// system call per 32 KiB.
-	size := int64(1 << 20)
-	if fi, err := f.Stat(); err == nil {
-		size = min(max(fi.Size(), 512), size)
-	}
 	hs := make([]hash.Hash, len(algs))
 	ws := make([]io.Writer, len(algs))
 	for i, alg := range algs {
 		hs[i] = digestAlgs[alg].new()
 		ws[i] = hs[i]
+	}
+	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
+	// system call per 32 KiB. A large file is mapped instead of read.
+	size := int64(1 << 20)
+	if fi, err := f.Stat(); err == nil {
+		size = min(max(fi.Size(), 512), size)
+		if fi.Mode().IsRegular() && fi.Size() >= mapAtLeast {
+			if b, err := mapFile(f, fi.Size()); err == nil {
+				err := hashMapped(b, hs)
+				unmapFile(b)
+				if err != nil {
+					return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+				}
+				return sums(algs, hs), nil
+			}
+		}
 	}
 	w := ws[0]
 	if len(ws) > 1 {
@@ -119,11 +135,35 @@ func fileDigests(path string, algs ...string) (map[string]string, error) {
 	if _, err := io.CopyBuffer(w, onlyReader{f}, make([]byte, size)); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
+	return sums(algs, hs), nil
+}
+
+// hashMapped writes a file mapping to every hash, 1 MiB at a time, releasing each part once
+// hashed. A file truncated while it is mapped faults on the missing pages: that is an error,
+// not a crash.
+func hashMapped(b []byte, hs []hash.Hash) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("reading failed (did the file change?): %v", r)
+		}
+	}()
+	for off := 0; off < len(b); off += digest.Step {
+		part := b[off:min(off+digest.Step, len(b))]
+		for _, h := range hs {
+			h.Write(part)
+		}
+		releasePages(part)
+	}
+	return nil
+}
+
+func sums(algs []string, hs []hash.Hash) map[string]string {
 	out := make(map[string]string, len(algs))
 	for i, alg := range algs {
 		out[alg] = hex.EncodeToString(hs[i].Sum(nil))
 	}
-	return out, nil
+	return out
 }
 
 // checkDigests checks that the digests of a statement's subjects in known algorithms are
