@@ -7,6 +7,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/internal/prehash"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
 )
@@ -183,6 +184,7 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 		Digests:      o.Digests,
 		Attestations: o.Attestations,
 		Rescan:       o.Rescan,
+		Hashed:       prehash.SHA256,
 	}
 	if o.VSA != "" {
 		opts.Summary = &verify.SummaryOptions{Path: o.VSA, Key: o.VSAKey, ResourceURI: o.ResourceURI}
