@@ -3,6 +3,7 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/json/jsontext"
 	"errors"
 	"fmt"
 	"io"
@@ -66,34 +67,43 @@ type schema struct {
 // annotations are keywords that do not take part in validation.
 var annotations = []string{"$comment", "title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly"}
 
-// compiler compiles schemas from documents identified by their $id, following $ref between them.
+// compiler compiles schemas from documents identified by their $id, following $ref between
+// them. load returns the bytes of a document; each is read on first reference.
 type compiler struct {
+	load     func(id string) ([]byte, error)
 	docs     map[string]any
 	compiled map[string]*schema
 }
 
-func newCompiler() *compiler {
-	return &compiler{docs: map[string]any{}, compiled: map[string]*schema{}}
+func newCompiler(load func(id string) ([]byte, error)) *compiler {
+	return &compiler{load: load, docs: map[string]any{}, compiled: map[string]*schema{}}
 }
 
-// add adds a schema document under its id, which must be its $id.
-func (c *compiler) add(id string, data []byte) error {
-	doc, err := unmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
+// doc returns the decoded document with the given id, reading it on first use.
+func (c *compiler) doc(id string) (any, error) {
+	if d, ok := c.docs[id]; ok {
+		return d, nil
 	}
-	obj, ok := doc.(map[string]any)
+	data, err := c.load(id)
+	if err != nil {
+		return nil, err
+	}
+	d, err := decodeSchema(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	obj, ok := d.(map[string]any)
 	if !ok {
-		return errors.New("not a JSON object")
+		return nil, fmt.Errorf("%s: not a JSON object", id)
 	}
 	if obj["$schema"] != draft2020 {
-		return fmt.Errorf("$schema is %v; only %s is supported", obj["$schema"], draft2020)
+		return nil, fmt.Errorf("%s: $schema is %v; only %s is supported", id, obj["$schema"], draft2020)
 	}
 	if obj["$id"] != id {
-		return fmt.Errorf("$id is %v, not %s", obj["$id"], id)
+		return nil, fmt.Errorf("%s: $id is %v", id, obj["$id"])
 	}
-	c.docs[id] = doc
-	return nil
+	c.docs[id] = d
+	return d, nil
 }
 
 // compile returns the schema at loc: a document id, then optionally # and a JSON pointer.
@@ -103,11 +113,11 @@ func (c *compiler) compile(loc string) (*schema, error) {
 	if s := c.compiled[loc]; s != nil {
 		return s, nil
 	}
-	v, ok := c.docs[doc]
-	if !ok {
-		return nil, fmt.Errorf("reference to %s outside the embedded schemas", loc)
+	v, err := c.doc(doc)
+	if err != nil {
+		return nil, err
 	}
-	v, err := lookup(v, ptr)
+	v, err = lookup(v, ptr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", loc, err)
 	}
@@ -362,6 +372,62 @@ func parseCount(v any) (*int, error) {
 	}
 	i := int(n.Num().Int64())
 	return &i, nil
+}
+
+// decodeSchema decodes a schema file, numbers kept exact as json.Number. It reads tokens
+// rather than unmarshalling into any, which costs a short command several times as much.
+func decodeSchema(data []byte) (any, error) {
+	d := jsontext.NewDecoder(bytes.NewReader(data))
+	v, err := decodeValue(d)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.ReadToken(); err != io.EOF {
+		return nil, errors.New("invalid character after top-level value")
+	}
+	return v, nil
+}
+
+func decodeValue(d *jsontext.Decoder) (any, error) {
+	tok, err := d.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil, nil
+	case 'f', 't':
+		return tok.Bool(), nil
+	case '"':
+		return tok.String(), nil
+	case '0':
+		return json.Number(tok.String()), nil
+	case '{':
+		m := map[string]any{}
+		for d.PeekKind() != '}' {
+			k, err := d.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			if m[k.String()], err = decodeValue(d); err != nil {
+				return nil, err
+			}
+		}
+		_, err := d.ReadToken()
+		return m, err
+	case '[':
+		a := []any{}
+		for d.PeekKind() != ']' {
+			v, err := decodeValue(d)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err := d.ReadToken()
+		return a, err
+	}
+	return nil, fmt.Errorf("unexpected %v", tok)
 }
 
 // unmarshalJSON decodes one JSON value, numbers kept exact as json.Number, and refuses

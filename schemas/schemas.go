@@ -36,52 +36,51 @@ func File(id string) ([]byte, error) {
 	return files.ReadFile(name)
 }
 
-// compiled holds every embedded schema, compiled together on first use (they refer to each
-// other); compiling takes a few tens of microseconds.
-var compiled = sync.OnceValues(func() (map[string]*schema, error) {
-	c := newCompiler()
-	for id, name := range fileOf {
-		b, err := files.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.add(id, b); err != nil {
-			return nil, fmt.Errorf("schemas: %s: %w", name, err)
-		}
-	}
-	out := make(map[string]*schema, len(fileOf))
-	for id := range fileOf {
-		s, err := c.compile(id)
-		if err != nil {
-			return nil, fmt.Errorf("schemas: compile %s: %w", id, err)
-		}
-		out[id] = s
-	}
-	return out, nil
-})
+// compiled holds the embedded schemas compiled so far. Each is compiled on first use, with
+// the files it refers to; compiling takes well under a millisecond.
+var compiled struct {
+	sync.Mutex
+	c *compiler
+}
 
 // schemaOf returns the compiled schema with the given id.
 func schemaOf(id string) (*schema, error) {
 	if _, ok := fileOf[id]; !ok {
 		return nil, fmt.Errorf("schemas: unknown schema %q", id)
 	}
-	all, err := compiled()
-	if err != nil {
-		return nil, err
+	compiled.Lock()
+	defer compiled.Unlock()
+	if compiled.c == nil {
+		compiled.c = newCompiler(func(id string) ([]byte, error) {
+			name, ok := fileOf[id]
+			if !ok {
+				return nil, fmt.Errorf("reference to %s outside the embedded schemas", id)
+			}
+			return files.ReadFile(name)
+		})
 	}
-	return all[id], nil
+	s, err := compiled.c.compile(id)
+	if err != nil {
+		compiled.c = nil // start again rather than keep what a failed compile left
+		return nil, fmt.Errorf("schemas: compile %s: %w", id, err)
+	}
+	return s, nil
 }
 
 // Precompile compiles the schemas with the given ids, or all of them when none is given,
 // ahead of their first use.
 func Precompile(ids ...string) error {
+	if len(ids) == 0 {
+		for id := range fileOf {
+			ids = append(ids, id)
+		}
+	}
 	for _, id := range ids {
 		if _, err := schemaOf(id); err != nil {
 			return err
 		}
 	}
-	_, err := compiled()
-	return err
+	return nil
 }
 
 // ValidateDisclosure validates a decoded disclosure manifest against [DisclosureV1].
