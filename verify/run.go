@@ -410,7 +410,13 @@ func (r *runner) open(ctx context.Context) error {
 			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
 			return
 		}
-		j.src.atts[j.i] = r.v.Open(ctx, j.name, j.data)
+		a := r.v.Open(ctx, j.name, j.data)
+		j.src.atts[j.i] = a
+		if a.err == nil && len(r.opts.Attestations) == 0 {
+			// An attestation beside an artifact or in a release directory is checked against
+			// it: parse its predicate now, while the artifacts are still being hashed.
+			_, _ = a.predicate()
+		}
 	})
 	return ctx.Err()
 }
