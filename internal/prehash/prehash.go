@@ -4,9 +4,10 @@
 //
 // Go initialises packages one after another on one core, and candor's (the cloud KMS SDKs
 // above all) take about as long as hashing a release binary of a few megabytes: on a machine
-// with two cores or more, doing both at once takes a sixth off the wall time of a verify.
-// This package imports only packages that initialise early, so its own initialisation, which
-// starts the hashing, comes about a quarter of the way through the program's.
+// with two cores or more, doing both at once takes about a fifth off the wall time of a
+// verify. This package imports only packages that initialise early, so its own
+// initialisation, which starts the hashing, comes about a quarter of the way through the
+// program's.
 //
 // Which arguments are artifact files is a guess made before the command line is parsed: the
 // arguments after "verify" that are neither flags nor the values of flags, and name regular
