@@ -5,10 +5,10 @@ import (
 	"compress/bzip2"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/xi2/xz"
 )
 
 // maxXzDict bounds the dictionary an xz stream may ask for (xz -9 uses 64 MiB).
@@ -32,12 +32,14 @@ func decompress(k kind, r io.Reader) (io.Reader, func(), error) {
 		return bzip2.NewReader(r), func() {}, nil
 	case kindXz:
 		// xi2/xz (a port of XZ Embedded) decodes about ten times faster than
-		// the better-known pure-Go xz package.
-		z, err := xz.NewReader(r, maxXzDict)
+		// the better-known pure-Go xz package; newXzReader runs it on several
+		// blocks at once when the blocks record their sizes, as xz -T and
+		// dpkg-deb write them.
+		z, err := newXzReader(r, maxXzDict, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return nil, nil, err
 		}
-		return z, func() {}, nil
+		return z, func() { z.Close() }, nil
 	case kindZstd:
 		z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderLowmem(true))
 		if err != nil {

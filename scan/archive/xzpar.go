@@ -282,10 +282,23 @@ func (z *xzParReader) worker() {
 		case <-z.quit:
 			return
 		case j := <-z.work:
-			j.out, j.err = z.decode(&dec, j)
+			j.out, j.err = z.decodeGuarded(&dec, j)
 			close(j.done)
 		}
 	}
+}
+
+// decodeGuarded is decode on a worker goroutine, where the walk's own
+// recovery cannot reach: a panic of the decoder on hostile input becomes the
+// block's error, and the decoder is dropped.
+func (z *xzParReader) decodeGuarded(dec **xz.Reader, j *xzJob) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			*dec = nil
+			out, err = nil, xzErrf(xzBlockWhere(j.n, j.off), xz.ErrData, "decoder failed: %v", r)
+		}
+	}()
+	return z.decode(dec, j)
 }
 
 // decode decodes the block of j into j.out, up to its declared size.
