@@ -345,23 +345,7 @@ func (s *Scanner) hashBytes(name string, data []byte) (d fileDigests) {
 		}
 	}()
 	debug.SetPanicOnFault(true)
-	h := sha256.New()
-	var h5 hash.Hash
-	if s.sha512 {
-		h5 = sha512.New()
-	}
-	for off := 0; off < len(data); off += hashChunk {
-		chunk := data[off:min(off+hashChunk, len(data))]
-		digest.Write(h, chunk)
-		if h5 != nil {
-			digest.Write(h5, chunk)
-		}
-		release(chunk)
-	}
-	d.sha256 = hex.EncodeToString(h.Sum(nil))
-	if h5 != nil {
-		d.sha512 = hex.EncodeToString(h5.Sum(nil))
-	}
+	d.sha256, d.sha512 = hashData(data, s.sha512, true)
 	return d
 }
 

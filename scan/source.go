@@ -111,6 +111,32 @@ func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (*Art
 // hashChunk is how much the hasher reads before releasing mapped pages.
 const hashChunk = 8 << 20
 
+// hashData returns the hex SHA-256 of data, and its SHA-512 when with512.
+// When data is a file mapping (mapped), each hashed chunk's pages are handed
+// back to the kernel.
+func hashData(data []byte, with512, mapped bool) (sum256, sum512 string) {
+	h := sha256.New()
+	var h5 hash.Hash
+	if with512 {
+		h5 = sha512.New()
+	}
+	for off := 0; off < len(data); off += hashChunk {
+		chunk := data[off:min(off+hashChunk, len(data))]
+		digest.Write(h, chunk)
+		if h5 != nil {
+			digest.Write(h5, chunk)
+		}
+		if mapped {
+			release(chunk)
+		}
+	}
+	sum256 = hex.EncodeToString(h.Sum(nil))
+	if h5 != nil {
+		sum512 = hex.EncodeToString(h5.Sum(nil))
+	}
+	return sum256, sum512
+}
+
 // scanBytes hashes and analyses data. When data is a file mapping (mapped), the
 // hasher hands each chunk back to the kernel once hashed: the pages stay in the
 // page cache, the analysis faults back in the few it needs, and peak memory stays
@@ -130,25 +156,7 @@ func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mappe
 			done <- d
 		}()
 		debug.SetPanicOnFault(true) // a file truncated under the mapping faults; report it instead of crashing
-		h := sha256.New()
-		var h5 hash.Hash
-		if s.sha512 {
-			h5 = sha512.New()
-		}
-		for off := 0; off < len(data); off += hashChunk {
-			chunk := data[off:min(off+hashChunk, len(data))]
-			digest.Write(h, chunk)
-			if h5 != nil {
-				digest.Write(h5, chunk)
-			}
-			if mapped {
-				release(chunk)
-			}
-		}
-		d.sha256 = hex.EncodeToString(h.Sum(nil))
-		if h5 != nil {
-			d.sha512 = hex.EncodeToString(h5.Sum(nil))
-		}
+		d.sha256, d.sha512 = hashData(data, s.sha512, mapped)
 	}()
 	art, err = s.analyse(ctx, name, data)
 	d := <-done
