@@ -10,7 +10,10 @@
 // The files are embedded with go:embed and compiled once, on first use, by a small interpreter
 // of the draft 2020-12 keywords they use, which refuses any other keyword; its tests hold its
 // verdicts and messages to github.com/santhosh-tekuri/jsonschema/v6, which also checks the
-// files against the draft 2020-12 meta-schema. [ValidateDisclosure],
+// files against the draft 2020-12 meta-schema. The interpreter exists for speed alone:
+// jsonschema/v6 compiles every draft's meta-schema in its package init (3.4 ms on every
+// candor start) and checks each schema against it when compiling (about 5 ms more), which
+// was a third of a `candor verify` run. [ValidateDisclosure],
 // [ValidatePredicate] and [ValidatePolicy] take a decoded JSON value (map[string]any, []any,
 // string, bool, nil and numbers); on failure they return an [*Error] that wraps [ErrInvalid] and lists every
 // [Violation] with the instance location it concerns, so that callers can point at the field
