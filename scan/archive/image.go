@@ -214,7 +214,7 @@ func (w *walker) readLayer(name string, r io.Reader, ws map[int][]want, images [
 		if v, ok := entryView(src, tr, hdr).(*sliceReader); ok {
 			// In place: each image sharing the layer gets its own view.
 			for _, wt := range list {
-				if err := w.readWanted(wt, v.view(0, v.size()), images, depth, prefix); err != nil {
+				if err := w.readWanted(wt, v.size(), v.view(0, v.size()), images, depth, prefix); err != nil {
 					return err
 				}
 			}
@@ -227,24 +227,26 @@ func (w *walker) readLayer(name string, r io.Reader, ws map[int][]want, images [
 				return err
 			}
 			for _, wt := range list {
-				if err := w.readWanted(wt, bytes.NewReader(b), images, depth, prefix); err != nil {
+				if err := w.readWanted(wt, int64(len(b)), bytes.NewReader(b), images, depth, prefix); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := w.readWanted(list[0], tr, images, depth, prefix); err != nil {
+		if err := w.readWanted(list[0], hdr.Size, tr, images, depth, prefix); err != nil {
 			return err
 		}
 	}
 }
 
-func (w *walker) readWanted(wt want, r io.Reader, images []imageSpec, depth int, prefix string) error {
+// readWanted hands one surviving entry, of size bytes (-1: unknown), to the
+// visitor or walks it.
+func (w *walker) readWanted(wt want, size int64, r io.Reader, images []imageSpec, depth int, prefix string) error {
 	p := join(imagePrefix(prefix, images, wt.image), wt.path)
 	w.layer = wt.layer
 	if wt.typ == entExec {
-		return w.executable(p, -1, r)
+		return w.executable(p, size, r)
 	}
-	_, err := w.member(p, -1, r, depth+1)
+	_, err := w.member(p, size, r, depth+1)
 	return w.fail(p, err)
 }
