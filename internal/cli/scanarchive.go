@@ -34,7 +34,7 @@ func (o *ArchiveOptions) AddFlags(cmd *cobra.Command) {
 	f.Var(&o.MaxTotalBytes, limitFlags[archive.LimitTotalBytes], "stop reading an archive or image after `SIZE` bytes, decompressed, at all nesting levels (suffixes KiB, MiB, GiB)")
 	f.Int64Var(&o.MaxMembers, limitFlags[archive.LimitMembers], archive.DefaultMaxMembers, "stop after `N` entries in an archive or image, at all nesting levels")
 	f.IntVar(&o.MaxDepth, limitFlags[archive.LimitDepth], archive.DefaultMaxDepth, "read archives nested at most `N` deep (an archive inside an archive is depth 2)")
-	f.Var(&o.MaxMemberBytes, limitFlags[archive.LimitMemberBytes], "refuse an archive member over `SIZE` bytes that must be held in memory (an executable, a nested zip)")
+	f.Var(&o.MaxMemberBytes, limitFlags[archive.LimitMemberBytes], "refuse an archive member over `SIZE` bytes that must be held whole (an executable or nested zip in memory, a compressed nested image in a temporary file)")
 }
 
 func (o *ArchiveOptions) limits() archive.Limits {

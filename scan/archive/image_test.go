@@ -181,6 +181,17 @@ func TestImages(t *testing.T) {
 			checkImage(t, w, ociDigest(false), prefix)
 		})
 	}
+	t.Run("a nested image copied to disk obeys the member limit", func(t *testing.T) {
+		img := mkTar(t, dockerSave(t, ls)...)
+		_, err := walk(t, mkTar(t, file{name: "img.tar.gz", body: gz(t, img)}), archive.Limits{MaxMemberBytes: int64(len(img)) - 1})
+		var le *archive.LimitError
+		if !errors.As(err, &le) || le.Limit != archive.LimitMemberBytes || le.Member != "img.tar.gz" {
+			t.Fatalf("got %v, want a member-bytes limit error for img.tar.gz", err)
+		}
+		if _, err := walk(t, mkTar(t, file{name: "img.tar.gz", body: gz(t, img)}), archive.Limits{MaxMemberBytes: int64(len(img))}); err != nil {
+			t.Fatalf("at the limit: %v", err)
+		}
+	})
 	t.Run("a nested image counts toward the total-bytes limit", func(t *testing.T) {
 		img := gz(t, mkTar(t, dockerSave(t, ls)...))
 		_, err := walk(t, mkTar(t, file{name: "img.tar.gz", body: img}), archive.Limits{MaxTotalBytes: 8 << 10})

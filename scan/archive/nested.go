@@ -29,9 +29,10 @@ func (w *walker) nestedTar(r io.Reader, head []byte, depth int, p string) error 
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	// The stream counts toward the total-bytes limit as it is copied, so the
-	// copy stops there.
-	n, err := io.Copy(f, r)
+	// The copy is held whole, on disk: like an executable or a nested zip
+	// held in memory, it may not exceed the single-member limit (and it
+	// counts toward the total-bytes limit as it is read).
+	n, err := io.Copy(f, &memberReader{r: r, max: w.c.lim.MaxMemberBytes, member: p})
 	if err != nil {
 		var le *LimitError
 		if errors.As(err, &le) || errors.Is(err, ErrMalformed) {
