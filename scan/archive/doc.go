@@ -28,8 +28,8 @@
 // survive in the final filesystem and which layer added each; the second
 // reads only those. Layer blobs whose names carry a digest are verified. An
 // image nested in another container is read the same way: viewed twice when
-// it is stored plainly, or first copied to a temporary file when it arrives
-// compressed or deflated.
+// it is stored plainly, or first copied to a temporary file (no larger than
+// Limits.MaxMemberBytes) when it arrives compressed or deflated.
 //
 // [WalkMapped] walks bytes already in memory, typically a mapped file: the
 // content of an uncompressed member is then a view of those bytes, handed to
