@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -40,7 +41,10 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 	listings := map[string][]layerEntry{}
 	digests := map[string]string{}
 	var metaTotal int64
-	// Pass 1: metadata into memory, layers listed, blobs hashed.
+	sp := newSpools(w.c.lim.MaxMemberBytes)
+	defer sp.close()
+	// Pass 1: metadata into memory, layers listed (compressed ones also
+	// spooled), blobs hashed.
 	err := src.each(func(name string, size int64, r io.Reader) error {
 		var h hash.Hash
 		var inPlace <-chan hashResult
@@ -59,11 +63,18 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 		}
 		switch k := detect(head); {
 		case k == kindTar || compressionName[k] != "":
-			es, err := w.listLayer(br, join(prefix, name))
+			es, err := w.listLayer(br, join(prefix, name), func() io.Writer {
+				if s := sp.start(name); s != nil {
+					return s
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
 			listings[name] = es
+			// A spool is worth its disk only for a layer with something to read again.
+			sp.keep(name, slices.ContainsFunc(es, func(e layerEntry) bool { return e.typ == entExec || e.typ == entArchive }))
 		case size <= maxMeta && metaTotal+size <= maxMetaTotal && looksJSON(head, name):
 			b, err := readAllBounded(br, size, maxMeta, join(prefix, name))
 			if err != nil {
@@ -119,6 +130,9 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 		ws := wants[name]
 		if len(ws) == 0 {
 			return nil
+		}
+		if s := sp.reader(name); s != nil {
+			r = &countReader{r: s, c: w.c, member: &w.cur}
 		}
 		return w.readLayer(name, r, ws, images, depth, prefix)
 	})

@@ -100,6 +100,15 @@ func TestImages(t *testing.T) {
 		}
 		checkImage(t, w, ociDigest(true), "")
 	})
+	t.Run("oci-archive, spools over their budget", func(t *testing.T) {
+		// Executables fit the member limit, the first layer's spool does
+		// not: it is read again from the archive, with the same result.
+		w, err := walk(t, mkTar(t, ociImage(t, ls, true)...), archive.Limits{MaxMemberBytes: int64(len(ls[0])) - 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkImage(t, w, ociDigest(true), "")
+	})
 	t.Run("oci-archive+gzip, uncompressed layers", func(t *testing.T) {
 		w, err := walk(t, gz(t, mkTar(t, ociImage(t, ls, false)...)), archive.Limits{})
 		if err != nil {

@@ -37,13 +37,28 @@ const (
 
 // listLayer reads one layer (a tar, possibly compressed) and lists its
 // entries; regular files are sniffed to find executables and archives.
-func (w *walker) listLayer(r io.Reader, member string) ([]layerEntry, error) {
-	tr, _, closer, err := w.layerTar(r, member)
+//
+// When spool is given and the layer is compressed, what is decompressed is
+// also written to the writer spool returns (if any), whole (see spool.go).
+func (w *walker) listLayer(r io.Reader, member string, spool func() io.Writer) (out []layerEntry, err error) {
+	tr, src, closer, err := w.layerTar(r, member)
 	if err != nil {
 		return nil, err
 	}
 	defer closer()
-	var out []layerEntry
+	if d, ok := src.(*decoded); ok && spool != nil {
+		if sw := spool(); sw != nil {
+			tee := io.TeeReader(d, sw)
+			tr = tar.NewReader(tee)
+			defer func() {
+				if err == nil {
+					// The tar's end and padding too, so the spool reads
+					// as the whole layer.
+					_, err = io.Copy(io.Discard, tee)
+				}
+			}()
+		}
+	}
 	for {
 		if err := w.ctx.Err(); err != nil {
 			return nil, err
