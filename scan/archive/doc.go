@@ -1,7 +1,9 @@
 // Package archive walks release archives, Debian packages and container images
 // and hands their executable members to a caller, without holding a whole
-// archive in memory. The only thing ever written to disk is a temporary copy
-// of an image that arrives nested in a stream (see below).
+// archive in memory. Only two things are ever written to disk, to temporary
+// files, each bounded by Limits.MaxMemberBytes: an image that arrives nested
+// in a stream, and the decompressed content of an image's compressed layers
+// (see below).
 //
 // It reads, detected by content (magic bytes) and never by file name:
 //   - tar, alone or compressed with gzip, bzip2, xz or zstd;
@@ -26,7 +28,10 @@
 // layer's entries and applies them in order (whiteouts, opaque directories,
 // files replaced by directories and the reverse) to learn which executables
 // survive in the final filesystem and which layer added each; the second
-// reads only those. Layer blobs whose names carry a digest are verified. An
+// reads only those. A compressed layer is decompressed once: the first pass
+// keeps a copy of the tar in a temporary file for the second (within the
+// budget; beyond it, the layer is decompressed again). Layer blobs whose
+// names carry a digest are verified. An
 // image nested in another container is read the same way: viewed twice when
 // it is stored plainly, or first copied to a temporary file (no larger than
 // Limits.MaxMemberBytes) when it arrives compressed or deflated.
