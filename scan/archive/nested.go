@@ -23,7 +23,7 @@ func (w *walker) nestedTar(r io.Reader, head []byte, depth int, p string) error 
 	if !startsLikeImage(head) {
 		return w.tar(r, depth, p, false)
 	}
-	f, err := os.CreateTemp("", "candor-image-*.tar")
+	f, err := createTemp("candor-image-*.tar")
 	if err != nil {
 		return fmt.Errorf("%s: an image inside an archive is copied to a temporary file to be read twice: %w", p, err)
 	}

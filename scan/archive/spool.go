@@ -3,6 +3,7 @@ package archive
 import (
 	"io"
 	"os"
+	"runtime"
 )
 
 // An image is read in two passes, so a compressed layer used to be
@@ -35,7 +36,7 @@ func (s *spools) start(name string) *spool {
 	if s.budget <= 0 {
 		return nil
 	}
-	f, err := os.CreateTemp("", "candor-layer-*.tar")
+	f, err := createTemp("candor-layer-*.tar")
 	if err != nil {
 		return nil
 	}
@@ -95,4 +96,15 @@ func (s *spools) close() {
 	for _, sp := range s.files {
 		sp.drop()
 	}
+}
+
+// createTemp creates a temporary file that no one else can open. Where the
+// system allows it (not Windows) its name is removed at once, so it is gone
+// with the process even if the process is killed.
+func createTemp(pattern string) (*os.File, error) {
+	f, err := os.CreateTemp("", pattern)
+	if err == nil && runtime.GOOS != "windows" {
+		os.Remove(f.Name())
+	}
+	return f, err
 }

@@ -18,8 +18,8 @@ func TestSpoolBudget(t *testing.T) {
 	if s.reader("b") != nil {
 		t.Error("a spool over the budget is still offered")
 	}
-	if _, err := os.Stat(b.f.Name()); !os.IsNotExist(err) {
-		t.Errorf("a dropped spool's file is left: %v", err)
+	if _, err := b.f.Write([]byte("x")); err == nil {
+		t.Error("a dropped spool's file is still open")
 	}
 	got, err := io.ReadAll(s.reader("a"))
 	if err != nil || string(got) != "12345" {
@@ -36,6 +36,9 @@ func TestSpoolBudget(t *testing.T) {
 		t.Error("a spool that fits the budget exactly is refused")
 	}
 	s.close()
+	if _, err := c.f.Write([]byte("x")); err == nil {
+		t.Error("close left a spool open")
+	}
 	if _, err := os.Stat(c.f.Name()); !os.IsNotExist(err) {
 		t.Errorf("close left %s", c.f.Name())
 	}
