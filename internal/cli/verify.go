@@ -165,6 +165,9 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if len(o.Keys) == 0 {
 		return usageError(cmd, errors.New("verify needs at least one --key: the vendor's public key"))
 	}
+	if o.Threshold < 1 {
+		return usageError(cmd, fmt.Errorf("--threshold must be 1 or more, not %d: it is how many distinct trusted keys must have signed", o.Threshold))
+	}
 	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
 		return usageError(cmd, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag))
 	}
