@@ -1,24 +1,39 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 )
 
 // jsonRenderer writes the report as indented JSON. The encoding is deterministic:
-// the same report gives the same bytes, ending in a newline.
+// the same report gives the same bytes, ending in a newline. Characters a terminal would
+// act on are written as JSON \u escapes ([termsafe.JSON]): the document decodes to
+// exactly the report's strings.
 type jsonRenderer struct{}
 
 func (jsonRenderer) Render(w io.Writer, r *scan.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	enc := json.NewEncoder(w)
+	return writeJSON(w, normalize(r))
+}
+
+// writeJSON writes v as indented JSON ending in a newline, HTML characters as they are,
+// and characters a terminal would act on as \u escapes ([termsafe.JSON]).
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(normalize(r))
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(termsafe.JSON(buf.Bytes()))
+	return err
 }
 
 // normalize returns a copy of r whose list fields are empty rather than nil, so

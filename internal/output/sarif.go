@@ -3,7 +3,6 @@ package output
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -102,10 +101,7 @@ func (s sarifRenderer) Render(w io.Writer, r *scan.Report) error {
 	if r == nil {
 		return errNilReport
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(s.build(r))
+	return writeJSON(w, s.build(r))
 }
 
 func (s sarifRenderer) build(r *scan.Report) *sarifLog {
