@@ -39,6 +39,13 @@ func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
+// OpenRegularIn is [OpenRegular] for name inside root: name cannot lead out of root (see
+// [os.Root]), and what it names must be a regular file, as its descriptor says. Errors
+// name the file by name.
+func OpenRegularIn(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
+	return openRegularIn(root, name)
+}
+
 // notRegular returns the error for a path that is m and not a regular file.
 func notRegular(path string, m fs.FileMode) error {
 	return fmt.Errorf("%s: %w: it is %s; give candor the file itself", path, ErrNotRegular, Describe(m))

@@ -254,3 +254,49 @@ func TestOpenRegularFile(t *testing.T) {
 		f.Close()
 	}
 }
+
+// Inside a root, the same files are refused, and a link out of the root fails too.
+func TestOpenRegularIn(t *testing.T) {
+	dir := t.TempDir()
+	files := special(t, dir)
+	if err := os.WriteFile(filepath.Join(dir, "ok.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		symlink(t, "app.intoto.json", filepath.Join(dir, "rel-fifo.json"))
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	f, fi, err := OpenRegularIn(root, "ok.json")
+	if err != nil || fi.Size() != 2 {
+		t.Fatalf("ok.json: %v", err)
+	}
+	f.Close()
+	for _, name := range []string{"app.intoto.json", "rel-fifo.json", "sub"} {
+		if runtime.GOOS == "windows" && name != "sub" {
+			continue
+		}
+		noHang(t, "OpenRegularIn("+name+")", func() {
+			var f *os.File
+			f, _, err = OpenRegularIn(root, name)
+			if f != nil {
+				f.Close()
+			}
+		})
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("%s: %v, want ErrNotRegular", name, err)
+		}
+	}
+	if _, ok := files["/dev/zero via symlink"]; ok {
+		// The link leads out of the root: refused before it is opened.
+		if _, _, err := OpenRegularIn(root, "zero.intoto.jsonl"); err == nil {
+			t.Error("a link to /dev/zero opened")
+		}
+	}
+}

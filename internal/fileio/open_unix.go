@@ -75,3 +75,41 @@ func typeOf(m uint32) fs.FileMode {
 	}
 	return fs.ModeIrregular
 }
+
+// openRegularIn opens name in root non-blocking, checks its description and makes the
+// descriptor blocking again.
+func openRegularIn(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
+	f, err := root.OpenFile(name, openFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = notRegular(name, fi.Mode())
+	}
+	if err == nil {
+		err = setBlocking(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// setBlocking clears O_NONBLOCK on the descriptor of f, a regular file: package os does
+// not poll regular files, so it reads them as blocking ones either way.
+func setBlocking(f *os.File) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := sc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil {
+		return err
+	}
+	if serr != nil {
+		return &fs.PathError{Op: "fcntl", Path: f.Name(), Err: serr}
+	}
+	return nil
+}
