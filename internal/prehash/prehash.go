@@ -25,6 +25,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // MinSize is the smallest file hashed ahead: smaller ones hash quickly enough when needed.
@@ -97,16 +99,15 @@ var errChanged = errors.New("changed while hashed")
 
 func (f *file) hash(path string) {
 	defer close(f.done)
-	r, err := os.Open(path)
+	// The guess saw a regular file; the descriptor must say so too (a FIFO swapped in
+	// would block this goroutine, a device never end).
+	r, info, err := fileio.OpenRegular(path)
 	if err != nil {
 		f.err = err
 		return
 	}
 	defer r.Close()
-	if f.info, err = r.Stat(); err != nil {
-		f.err = err
-		return
-	}
+	f.info = info
 	h := sha256.New()
 	// A file is read rather than mapped: a mapped file truncated meanwhile would fault, and
 	// turning the fault into an error needs runtime/debug, which initialises late.
