@@ -130,12 +130,17 @@ func unsupportedOr(err error) error {
 	return ErrKey
 }
 
-// LoadPublicKey reads a PEM public key ("PUBLIC KEY", PKIX) or the public key of a PEM
-// certificate, and applies [CheckPublicKey].
+// LoadPublicKey reads a PEM public key ("PUBLIC KEY", PKIX, or "RSA PUBLIC KEY", PKCS#1)
+// and applies [CheckPublicKey]. A certificate is refused with [ErrUnsupportedKey]: candor
+// does not validate certificate chains, so trusting a certificate's key would look like more
+// than it is.
 func LoadPublicKey(path string) (crypto.PublicKey, error) {
 	b, err := readKeyFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if block, _ := pem.Decode(b); block != nil && strings.Contains(block.Type, "CERTIFICATE") {
+		return nil, fmt.Errorf("%w: %s: a certificate is not a trusted key: candor does not validate certificate chains; give the public key, e.g. `openssl x509 -pubkey -noout -in cert.pem > vendor.pub`", ErrUnsupportedKey, path)
 	}
 	pub, err := cryptoutils.UnmarshalPEMToPublicKey(b)
 	if err != nil {
