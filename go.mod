@@ -3,6 +3,7 @@ module github.com/candor-dev/candor
 go 1.27
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/creack/pty v1.1.24
 	github.com/in-toto/attestation v1.2.0
 	github.com/klauspost/compress v1.20.4
