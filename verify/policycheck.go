@@ -73,11 +73,7 @@ func applyPolicy(pol *Policy, in policyInput) []Check {
 		add(RuleSecurity, fmt.Sprintf("contact %s, notification within %d day(s), %d advisory feed(s)", p.Security.Contact, p.Security.NotificationDays, len(p.Security.AdvisoryFeeds)),
 			securityReasons(p.Security, sp))
 	}
-	max := 0
-	if pol.Findings != nil && pol.Findings.MaxUndisclosed != nil {
-		max = *pol.Findings.MaxUndisclosed
-	}
-	detail, r := undisclosedReasons(in, max)
+	detail, r := undisclosedReasons(in, pol.maxUndisclosed())
 	add(RuleUndisclosed, detail, r)
 	detail, r = updatesReasons(p.Disclosure.Updates, pol.Updates)
 	add(RuleUpdates, detail, r)
@@ -161,6 +157,15 @@ func securityReasons(s attest.Security, sp *SecurityPolicy) []string {
 // candor's matcher on the declared entries rather than taken from the attestation's
 // coveredBy: a finding is undisclosed when either says so. An obfuscated artifact fails
 // whatever covers it.
+// maxUndisclosed is the policy's findings.maxUndisclosed: 0 for the defaults (a nil policy)
+// or a policy that leaves it out.
+func (p *Policy) maxUndisclosed() int {
+	if p == nil || p.Findings == nil || p.Findings.MaxUndisclosed == nil {
+		return 0
+	}
+	return *p.Findings.MaxUndisclosed
+}
+
 func undisclosedReasons(in policyInput, max int) (string, []string) {
 	d := &attest.Disclosure{Declarations: in.pred.Disclosure}
 	var obscured, undisclosed []string

@@ -28,7 +28,12 @@ type rescanResult struct {
 // artifact or a member), rule and host; with other rules, by place, capability and host.
 // Attested findings the fresh scan does not have are noted, not failed: a vendor may
 // disclose more than the analyser sees.
-func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer, pred *attest.Predicate, attested *attest.ArtifactAnalysis) rescanResult {
+//
+// maxUndisclosed is the policy's findings.maxUndisclosed (0 by default): found findings that
+// the analysis lists but no disclosure entry covers are accepted up to that many, as the
+// policy step accepts them. A finding the analysis does not list, or one it claims covered
+// that no declared entry covers, always fails: the analysis misreports the artifact.
+func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer, pred *attest.Predicate, attested *attest.ArtifactAnalysis, maxUndisclosed int) rescanResult {
 	var res rescanResult
 	an := pred.Analysis.Analyzer
 	sameRules := freshAn.RulesDigest == an.RulesDigest
@@ -57,6 +62,7 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 	})
 	d := &attest.Disclosure{Declarations: pred.Disclosure}
 	total := 0
+	var uncovered []string
 	walkScanFindings(name, fresh, func(where string, f *scan.Finding) {
 		total++
 		k := key(where, f.Rule, f.Capability, f.Host)
@@ -70,7 +76,7 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 		case !ok:
 			res.reasons = append(res.reasons, fmt.Sprintf("%s: the re-scan found %s (rule %s%s) that the attested analysis does not list", where, what, f.Rule, evidenceHint(f)))
 		case a.CoveredBy == "":
-			res.reasons = append(res.reasons, fmt.Sprintf("%s: %s is attested but not covered by the disclosure", where, what))
+			uncovered = append(uncovered, fmt.Sprintf("%s: %s is attested but not covered by the disclosure", where, what))
 		case d.Cover(*f) == "":
 			res.reasons = append(res.reasons, fmt.Sprintf("%s: %s is attested as covered by %s, but no declared entry covers what the re-scan found", where, what, a.CoveredBy))
 		}
@@ -81,8 +87,17 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 			res.notes = append(res.notes, fmt.Sprintf("%s: the attestation lists %s (rule %s), which the re-scan did not find", place, findingName(f), f.Rule))
 		}
 	}
+	if len(uncovered) > maxUndisclosed {
+		res.reasons = append(res.reasons, uncovered...)
+		if maxUndisclosed > 0 {
+			res.reasons = append(res.reasons, fmt.Sprintf("%d undisclosed finding(s) in the re-scan; the policy accepts at most %d", len(uncovered), maxUndisclosed))
+		}
+	}
 	slices.Sort(res.notes)
 	res.detail = fmt.Sprintf("re-scanned with %s %s (rules %s, %s): %d finding(s), each attested and covered", freshAn.Name, freshAn.Version, freshAn.RulesVersion, shortDigest(freshAn.RulesDigest), total)
+	if len(uncovered) > 0 {
+		res.detail = fmt.Sprintf("re-scanned with %s %s (rules %s, %s): %d finding(s), each attested; %d undisclosed (at most %d)", freshAn.Name, freshAn.Version, freshAn.RulesVersion, shortDigest(freshAn.RulesDigest), total, len(uncovered), maxUndisclosed)
+	}
 	return res
 }
 

@@ -105,6 +105,10 @@ type Result struct {
 	// Notes are remarks about the whole run, such as attestations that name none of the
 	// artifacts.
 	Notes []string `json:"notes,omitempty"`
+	// Unverified lists the entries of release directories that no verdict is about and that
+	// were not read as attestations (files no subject names, links, special files...), with
+	// the reason; each is also in Notes.
+	Unverified []Unverified `json:"unverified,omitempty"`
 	// Summaries are the verification summary attestation files written.
 	Summaries []string `json:"summaries,omitempty"`
 }

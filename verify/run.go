@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
@@ -30,8 +31,10 @@ const (
 //
 // Artifacts are files or release directories. For a file, the attestation is
 // FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
-// directory stands for a release: every *.intoto.json and *.intoto.jsonl file in it is
-// verified, and every subject they name must be a file in the directory with that digest.
+// directory stands for a release: every *.intoto.json and *.intoto.jsonl file at its top
+// level is verified, and every subject they name must be a regular file in the directory
+// (at any level, never through a symbolic link) with that digest. Every other entry of the
+// directory is listed in [Result.Unverified] with the reason.
 // Digests are artifacts not at hand ("sha256:<hex>" or "sha512:<hex>"); they need
 // Attestations.
 //
@@ -72,6 +75,9 @@ type Options struct {
 	Now func() time.Time
 	// Workers bounds parallel work; 0 means GOMAXPROCS.
 	Workers int
+	// Limits bound the work and memory of the run (see [Limits]); zero fields take
+	// [DefaultLimits].
+	Limits Limits
 
 	// Hashed, when set, gives the SHA-256 (lower-case hex) of an artifact file hashed ahead of
 	// time, as the file at path is now; ok is false when it has none, and the file is hashed.
@@ -88,6 +94,9 @@ func (o *Options) check() error {
 	}
 	if o.Threshold < 0 {
 		errs = append(errs, fmt.Errorf("the threshold must be 1 or more, not %d", o.Threshold))
+	}
+	if _, err := o.Limits.withDefaults(); err != nil {
+		errs = append(errs, errors.Unwrap(err))
 	}
 	if o.PolicyPath != "" && o.Policy != nil {
 		errs = append(errs, errors.New("give a policy file or a policy, not both"))
@@ -187,7 +196,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := r.hashMore(ctx); err != nil {
 		return nil, err
 	}
+	unverified := r.unverified()
 	res := r.verdicts(ctx)
+	res.Unverified = unverified
 	if sum != nil {
 		written, err := sum.write(ctx, r, res)
 		if err != nil {
@@ -214,7 +225,7 @@ func (o *Options) setup(ctx context.Context) (*Verifier, *summaryWriter, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	vopts := []VerifierOption{WithKeys(loaded, o.Keys...), WithKeys(o.TrustedKeys)}
+	vopts := []VerifierOption{WithKeys(loaded, o.Keys...), WithKeys(o.TrustedKeys), WithLimits(o.Limits)}
 	if o.Threshold > 0 {
 		vopts = append(vopts, WithThreshold(o.Threshold))
 	}
@@ -259,6 +270,10 @@ type runner struct {
 	sources []*source
 	targets []*target
 	dirs    []string
+	// releases are the directory arguments' listings, by directory index.
+	releases []*releaseDir
+	// bytes counts the attestation bytes read, against Limits.MaxBytes.
+	bytes int64
 	// dirSources maps a directory argument's index to its source indexes.
 	dirSources map[int][]int
 	notes      []string
@@ -286,13 +301,17 @@ func (r *runner) collect() error {
 		}
 		if fi.IsDir() {
 			di := len(r.dirs)
-			r.dirs = append(r.dirs, p)
+			rl, err := readRelease(p)
+			if err != nil {
+				return err
+			}
+			r.dirs, r.releases = append(r.dirs, p), append(r.releases, rl)
 			if explicit {
 				continue // its files are matched against the given attestations
 			}
-			files, err := attestationFiles(p, false)
-			if err != nil {
-				return err
+			files := rl.attestations()
+			if len(files) == 0 {
+				return fmt.Errorf("%w: release directory %s holds no *%s or *%s file", ErrInput, p, SuffixJSON, SuffixJSONL)
 			}
 			for _, f := range files {
 				r.dirSources[di] = append(r.dirSources[di], len(r.sources))
@@ -306,10 +325,16 @@ func (r *runner) collect() error {
 		t := &target{Target: Target{Name: p, Path: p}, dirIndex: -1}
 		if !explicit {
 			for _, suffix := range []string{SuffixJSON, SuffixJSONL} {
-				if _, err := os.Stat(p + suffix); err == nil {
-					t.sources = append(t.sources, len(r.sources))
-					r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
+				fi, err := os.Stat(p + suffix)
+				if err != nil {
+					continue
 				}
+				if !fi.Mode().IsRegular() {
+					// A FIFO or device would block or never end: never open one.
+					return fmt.Errorf("%w: %s is %s, not a regular file: candor reads attestations only from regular files", ErrInput, p+suffix, fileio.Describe(fi.Mode()))
+				}
+				t.sources = append(t.sources, len(r.sources))
+				r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
 			}
 			if len(t.sources) == 0 {
 				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or give --attestation FILE)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
@@ -346,7 +371,7 @@ func attestationFiles(path string, explicit bool) ([]string, error) {
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: %s is not a regular file", ErrInput, path)
+			return nil, fmt.Errorf("%w: %s is %s, not a regular file: candor reads attestations only from regular files", ErrInput, path, fileio.Describe(fi.Mode()))
 		}
 		return []string{path}, nil
 	}
@@ -384,25 +409,48 @@ func cleanPathError(err error) error {
 }
 
 // open reads every attestation file and runs the artifact-independent steps on each
-// envelope, in parallel.
+// envelope, in parallel. Every envelope is parsed first, so that the signature checks the
+// batch needs are counted against Limits.MaxSignatureChecks before any is made.
 func (r *runner) open(ctx context.Context) error {
 	type job struct {
 		src  *source
 		i    int
 		name string
-		data []byte
+		sha  string
+		env  *Envelope
+		err  error
 	}
-	var jobs []job
+	var jobs []*job
+	var checks int64
 	for _, s := range r.sources {
-		envs, names, err := readSource(s)
+		envs, names, err := r.readSource(s)
 		if err != nil {
 			return err
 		}
 		s.atts = make([]*Attestation, len(envs))
 		s.matched = make([]bool, len(envs))
+		base := len(jobs)
 		for i := range envs {
-			jobs = append(jobs, job{s, i, names[i], envs[i]})
+			jobs = append(jobs, &job{src: s, i: i, name: names[i]})
 		}
+		if s.splitErr != nil {
+			continue
+		}
+		parallel(ctx, len(envs), r.workers, func(k int) {
+			j := jobs[base+k]
+			j.sha = envelopeDigest(envs[k])
+			j.env, j.err = ParseEnvelope(envs[k])
+		})
+		for _, j := range jobs[base:] {
+			checks += r.v.signatureChecks(j.env)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if max := int64(r.v.limits.MaxSignatureChecks); checks > max {
+		return fmt.Errorf("%w: %w", ErrInput, &LimitError{Limit: LimitSignatureChecks, Max: max, Need: checks,
+			What: fmt.Sprintf("%d envelope(s) and %d trusted key(s) need this many signature checks", len(jobs), len(r.v.keys))})
 	}
 	parallel(ctx, len(jobs), r.workers, func(k int) {
 		j := jobs[k]
@@ -410,7 +458,7 @@ func (r *runner) open(ctx context.Context) error {
 			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
 			return
 		}
-		a := r.v.Open(ctx, j.name, j.data)
+		a := r.v.openParsed(ctx, j.name, j.sha, j.env, j.err)
 		j.src.atts[j.i] = a
 		if a.err == nil && len(r.opts.Attestations) == 0 {
 			// An attestation beside an artifact or in a release directory is checked against
@@ -422,27 +470,40 @@ func (r *runner) open(ctx context.Context) error {
 }
 
 // readSource reads an attestation file: one envelope, or JSON lines. A JSON lines file that
-// cannot be split gives one empty envelope and s.splitErr, reported as a parse failure.
-func readSource(s *source) (envs [][]byte, names []string, err error) {
+// cannot be split, or holds more than Limits.MaxEnvelopes envelopes, gives one empty
+// envelope and s.splitErr, reported as a parse failure. Only a regular file is opened, and
+// the bytes of all files together stay within Limits.MaxBytes.
+func (r *runner) readSource(s *source) (envs [][]byte, names []string, err error) {
 	path := s.path
 	lines := strings.HasSuffix(path, ".jsonl")
 	limit := int64(MaxEnvelopeSize)
 	if lines {
 		limit = MaxBundleSize
 	}
-	f, err := os.Open(path)
+	f, fi, err := fileio.OpenRegular(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	budget := r.v.limits.MaxBytes - r.bytes
+	if fi.Size() > budget {
+		return nil, nil, r.bytesLimit(fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, min(limit, budget)+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
+	if int64(len(data)) > budget {
+		return nil, nil, r.bytesLimit(int64(len(data)))
+	}
+	r.bytes += int64(len(data))
 	if !lines {
 		return [][]byte{data}, []string{path}, nil
 	}
 	envs, nums, err := SplitBundle(data)
+	if err == nil && len(envs) > r.v.limits.MaxEnvelopes {
+		err = fmt.Errorf("%w: %w", ErrParse, &LimitError{Limit: LimitEnvelopes, Max: int64(r.v.limits.MaxEnvelopes), Need: int64(len(envs)), What: "envelopes in " + path})
+	}
 	if err != nil {
 		s.splitErr = err
 		return [][]byte{nil}, []string{path}, nil
@@ -452,6 +513,12 @@ func readSource(s *source) (envs [][]byte, names []string, err error) {
 		names[i] = fmt.Sprintf("%s#%d", path, n)
 	}
 	return envs, names, nil
+}
+
+// bytesLimit is the error of a batch whose attestation files hold more than Limits.MaxBytes.
+func (r *runner) bytesLimit(more int64) error {
+	return fmt.Errorf("%w: %w", ErrInput, &LimitError{Limit: LimitBytes, Max: r.v.limits.MaxBytes, Need: r.bytes + more,
+		What: "bytes of attestation files"})
 }
 
 // failedAttestation is the parse failure of a whole JSON lines file.
@@ -483,63 +550,42 @@ func (r *runner) dirTargets() error {
 					}
 					seen[s.Name] = true
 					t := &target{Target: Target{Name: filepath.Join(dir, filepath.FromSlash(s.Name))}, sources: srcs, dirIndex: di, from: a}
-					t.Path = t.Name
-					if !filepath.IsLocal(filepath.FromSlash(s.Name)) || strings.Contains(s.Name, "!/") {
-						t.Path, t.missing = "", fmt.Sprintf("subject %q is not a file name inside %s", s.Name, dir)
-					} else if fi, err := os.Stat(t.Path); err != nil || !fi.Mode().IsRegular() {
-						t.Path, t.missing = "", fmt.Sprintf("subject %q of %s is not a file in %s", s.Name, a.Source, dir)
+					t.Path, t.missing = r.releases[di].subjectFile(s.Name)
+					if t.missing != "" {
+						t.missing += " (named by " + a.Source + ")"
 					}
 					r.targets = append(r.targets, t)
 				}
 			}
 		}
-		r.noteUnattested(dir, seen)
 	}
 	return nil
 }
 
-// dirFiles adds every regular, non-hidden file of a directory that is not an attestation.
-func (r *runner) dirFiles(di int, dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInput, err)
+// unverified lists the entries of every release directory that no verdict accounts for, and
+// notes each.
+func (r *runner) unverified() []Unverified {
+	var out []Unverified
+	for _, rl := range r.releases {
+		out = append(out, rl.unverified()...)
 	}
+	for _, u := range out {
+		r.notes = append(r.notes, fmt.Sprintf("%s: not verified: %s", u.Path, u.Reason))
+	}
+	return out
+}
+
+// dirFiles adds every regular, non-hidden file of a release directory, at every level, that
+// is not an attestation at its top level.
+func (r *runner) dirFiles(di int, dir string) error {
 	var srcs []int
 	for i := range r.sources {
 		srcs = append(srcs, i)
 	}
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || isAttestationName(e.Name()) || !e.Type().IsRegular() {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
+	for _, p := range r.releases[di].files() {
 		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, sources: srcs, dirIndex: di})
 	}
 	return nil
-}
-
-// noteUnattested notes files of a release directory that no subject names.
-func (r *runner) noteUnattested(dir string, named map[string]bool) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	var other []string
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || isAttestationName(n) || !e.Type().IsRegular() || named[n] {
-			continue
-		}
-		other = append(other, n)
-	}
-	if len(other) > 0 {
-		const show = 5
-		list := strings.Join(other[:min(len(other), show)], ", ")
-		if len(other) > show {
-			list += fmt.Sprintf(" and %d more", len(other)-show)
-		}
-		r.notes = append(r.notes, fmt.Sprintf("%s: %d file(s) named by no attestation, not verified: %s", dir, len(other), list))
-	}
 }
 
 // hash computes the SHA-256 of every target file, in parallel.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/candor-dev/candor/internal/keys"
@@ -164,7 +165,7 @@ func TestSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	ks, _ := LoadKeys(ctx, []string{vsaPub}, keys.Options{})
-	signed, _, reasons := checkSignatures(ctx, env, mustDistinct(t, ks), 1)
+	signed, _, reasons := checkSignatures(ctx, env, mustDistinct(t, ks), 1, new(atomic.Int64))
 	if len(signed) != 1 || reasons != nil {
 		t.Fatalf("summary signature: %v", reasons)
 	}

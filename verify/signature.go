@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/candor-dev/candor/internal/keys"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -28,6 +29,8 @@ type trustedKey struct {
 }
 
 // distinctKeys merges keys that are the same public key, keeping every name they were given.
+// Every key's public key must pass keys.CheckPublicKey: a degenerate key (such as the
+// Ed25519 identity point) would verify signatures nobody made.
 func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
 	var out []*trustedKey
 	byID := map[string]*trustedKey{}
@@ -35,13 +38,17 @@ func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
 		if k == nil || k.Public() == nil {
 			return nil, fmt.Errorf("%w: trusted key %d is nil", ErrOptions, i+1)
 		}
-		id, err := keys.KeyID(k.Public())
-		if err != nil {
-			return nil, fmt.Errorf("%w: trusted key %d: %w", ErrKey, i+1, err)
-		}
 		ref := fmt.Sprintf("key %d", i+1)
 		if i < len(refs) && refs[i] != "" {
 			ref = refs[i]
+		}
+		// Keys loaded by LoadKeys were checked already; a library user's own Key was not.
+		if err := keys.CheckPublicKey(k.Public()); err != nil {
+			return nil, fmt.Errorf("trusted key %s: %w", ref, err)
+		}
+		id, err := keys.KeyID(k.Public())
+		if err != nil {
+			return nil, fmt.Errorf("%w: trusted key %s: %w", ErrKey, ref, err)
 		}
 		if t, dup := byID[id]; dup {
 			t.refs = append(t.refs, ref)
@@ -66,10 +73,10 @@ func (t *trustedKey) name() string {
 // encoding with each distinct trusted key. A key counts once however many of its signatures
 // the envelope carries; signatures no trusted key made are ignored. It returns the keys that
 // signed, and the reasons when fewer than threshold did.
-func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, threshold int) (signed []*trustedKey, detail string, reasons []string) {
+func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, threshold int, work *atomic.Int64) (signed []*trustedKey, detail string, reasons []string) {
 	pae := dsse.PAE(env.PayloadType, env.Payload)
 	for _, t := range trusted {
-		if keySigned(ctx, t, pae, env.Signatures) {
+		if keySigned(ctx, t, pae, env.Signatures, work) {
 			signed = append(signed, t)
 		}
 	}
@@ -100,27 +107,34 @@ func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, 
 
 // keySigned reports whether any signature verifies with the key. Signatures whose key id
 // names this key are tried first; the key id is only a hint.
-func keySigned(ctx context.Context, t *trustedKey, pae []byte, sigs []Signature) bool {
+func keySigned(ctx context.Context, t *trustedKey, pae []byte, sigs []Signature, work *atomic.Int64) bool {
 	tried := make([]bool, len(sigs))
+	try := func(s Signature) bool {
+		work.Add(1)
+		return t.key.Verify(ctx, pae, s.Sig) == nil
+	}
 	for i, s := range sigs {
 		if s.KeyID == t.id {
 			tried[i] = true
-			if t.key.Verify(ctx, pae, s.Sig) == nil {
+			if try(s) {
 				return true
 			}
 		}
 	}
 	for i, s := range sigs {
-		if !tried[i] && t.key.Verify(ctx, pae, s.Sig) == nil {
+		if !tried[i] && try(s) {
 			return true
 		}
 	}
 	return false
 }
 
-// LoadKeys loads trusted public keys: PEM files holding a public key ("PUBLIC KEY") or a
-// certificate, or KMS URIs (awskms://, gcpkms://, azurekms://, hashivault://; other schemes
-// only with opts.AllowKMSPluginsUnsafe). Errors wrap [ErrKey].
+// LoadKeys loads trusted public keys: PEM files holding a public key ("PUBLIC KEY"), or KMS
+// URIs (awskms://, gcpkms://, azurekms://, hashivault://; other schemes only with
+// opts.AllowKMSPluginsUnsafe). A certificate is refused, since candor does not validate
+// certificate chains: extract its public key instead. Keys that do not bind signatures to a
+// private key (small-order Ed25519 points, EC points off the curve, RSA exponents below
+// 65537) are refused with keys.ErrWeakKey. Errors wrap [ErrKey].
 func LoadKeys(ctx context.Context, refs []string, opts keys.Options) ([]Key, error) {
 	out := make([]Key, 0, len(refs))
 	for _, ref := range refs {

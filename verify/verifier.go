@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/candor-dev/candor/attest"
@@ -22,6 +23,9 @@ type Verifier struct {
 	policy    *Policy
 	scanner   Scanner
 	now       func() time.Time
+	limits    Limits
+	// sigChecks counts the signature verifications made, for tests of the work bounds.
+	sigChecks atomic.Int64
 }
 
 // VerifierOption configures a [Verifier].
@@ -106,7 +110,7 @@ func WithClock(now func() time.Time) VerifierOption {
 // NewVerifier returns a verifier. At least one trusted key is needed, and no more than the
 // number of keys given can be required by the threshold.
 func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
-	v := &Verifier{threshold: 1, now: time.Now}
+	v := &Verifier{threshold: 1, now: time.Now, limits: DefaultLimits}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
@@ -175,20 +179,35 @@ func (a *Attestation) Checks() []Check { return a.checks }
 // statement. It always returns an Attestation; its Err says whether they passed. source
 // names the envelope in messages.
 func (v *Verifier) Open(ctx context.Context, source string, envelope []byte) *Attestation {
+	env, err := ParseEnvelope(envelope)
+	return v.openParsed(ctx, source, envelopeDigest(envelope), env, err)
+}
+
+// envelopeDigest is the hex SHA-256 of an envelope's bytes.
+func envelopeDigest(envelope []byte) string {
 	sum := sha256.Sum256(envelope)
-	a := &Attestation{Source: source, SHA256: hex.EncodeToString(sum[:])}
+	return hex.EncodeToString(sum[:])
+}
+
+// openParsed is [Verifier.Open] on an envelope parsed already (env, or parseErr), whose bytes
+// have the digest sha.
+func (v *Verifier) openParsed(ctx context.Context, source, sha string, env *Envelope, parseErr error) *Attestation {
+	a := &Attestation{Source: source, SHA256: sha}
 	fail := func(s Step, err error) *Attestation {
 		a.checks = append(a.checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
 		a.err = err
 		return a
 	}
-	env, err := ParseEnvelope(envelope)
-	if err != nil {
-		return fail(StepParse, err)
+	if parseErr != nil {
+		return fail(StepParse, parseErr)
 	}
 	a.checks = append(a.checks, Check{Step: StepParse, Status: Pass,
 		Detail: fmt.Sprintf("DSSE envelope, %d-byte payload, %d signature(s)", len(env.Payload), len(env.Signatures))})
-	signed, detail, reasons := checkSignatures(ctx, env, v.keys, v.threshold)
+	if n := len(env.Signatures); n > v.limits.MaxSignatures {
+		le := &LimitError{Limit: LimitSignatures, Max: int64(v.limits.MaxSignatures), Need: int64(n), What: "signatures in the envelope"}
+		return fail(StepSignature, fmt.Errorf("%w: none checked: %w", ErrSignature, le))
+	}
+	signed, detail, reasons := checkSignatures(ctx, env, v.keys, v.threshold, &v.sigChecks)
 	if len(reasons) > 0 {
 		a.checks = append(a.checks, Check{Step: StepSignature, Status: Fail, Reasons: reasons})
 		a.err = stepErr(StepSignature, reasons)
@@ -211,6 +230,14 @@ func (v *Verifier) Open(ctx context.Context, source string, envelope []byte) *At
 	a.checks = append(a.checks, Check{Step: StepStatement, Status: Pass,
 		Detail: fmt.Sprintf("in-toto Statement v1, predicate type %s, %d subject(s)", st.PredicateType, len(st.Subject))})
 	return a
+}
+
+// signatureChecks is the most signature verifications opening env may make.
+func (v *Verifier) signatureChecks(env *Envelope) int64 {
+	if env == nil {
+		return 0
+	}
+	return int64(min(len(env.Signatures), v.limits.MaxSignatures)) * int64(len(v.keys))
 }
 
 // predicate parses and validates the predicate once per attestation.
@@ -284,7 +311,7 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 	if err != nil {
 		return fail(StepRescan, fmt.Errorf("%w: the artifact cannot be scanned: %w", ErrRescan, err))
 	}
-	res := compareRescan(sub.Name, t.SHA256, fresh, v.scanner.Analyzer(), pred, analysis)
+	res := compareRescan(sub.Name, t.SHA256, fresh, v.scanner.Analyzer(), pred, analysis, v.policy.maxUndisclosed())
 	vd.Notes = append(vd.Notes, res.notes...)
 	if len(res.reasons) > 0 {
 		vd.Checks = append(vd.Checks, Check{Step: StepRescan, Status: Fail, Reasons: res.reasons})

@@ -1,0 +1,168 @@
+package verify
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/candor-dev/candor/internal/fileio"
+)
+
+// Bounds on a release directory's walk.
+const (
+	// MaxReleaseEntries is the most entries (files, directories, links) a release directory
+	// may hold, all levels together.
+	MaxReleaseEntries = 100_000
+	// MaxReleaseDepth is the deepest a release directory's entries may be nested.
+	MaxReleaseDepth = 32
+)
+
+// Unverified is an entry of a release directory that verify did not verify, and why. Every
+// entry of a release directory is either the artifact of a verdict, an attestation file that
+// was read, or one of these.
+type Unverified struct {
+	// Path is the entry's path: the directory as given, joined with the entry's name.
+	Path string `json:"path"`
+	// Reason says why it was not verified.
+	Reason string `json:"reason"`
+}
+
+// releaseEntry is an entry of a release directory, by its slash-separated path inside it.
+type releaseEntry struct {
+	rel  string
+	mode fs.FileMode // the type bits, from the directory listing (links are not followed)
+}
+
+// releaseDir is a release directory: its entries, read without following links.
+type releaseDir struct {
+	dir     string
+	entries []releaseEntry
+	index   map[string]int // entries by rel
+	// used marks the entries that a verdict or the attestation reading accounts for.
+	used map[string]bool
+}
+
+// readRelease lists every entry of a release directory, at every level, without following
+// symbolic links (a link is an entry of its own, never a way out of the directory).
+func readRelease(dir string) (*releaseDir, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer root.Close()
+	rel := &releaseDir{dir: dir, index: map[string]int{}, used: map[string]bool{}}
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == "." {
+			return nil
+		}
+		if len(rel.entries) == MaxReleaseEntries {
+			return fmt.Errorf("more than %d entries: not a release directory candor reads", MaxReleaseEntries)
+		}
+		rel.index[p] = len(rel.entries)
+		rel.entries = append(rel.entries, releaseEntry{rel: p, mode: d.Type()})
+		if d.IsDir() && strings.Count(p, "/")+1 >= MaxReleaseDepth {
+			rel.entries[len(rel.entries)-1].mode |= modeTooDeep
+			return fs.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: release directory %s: %w", ErrInput, dir, cleanPathError(err))
+	}
+	return rel, nil
+}
+
+// modeTooDeep marks a directory whose contents were not listed. It is a bit fs.FileMode
+// does not use for types.
+const modeTooDeep = fs.ModeTemporary
+
+// attestations returns the regular attestation files at the top level of the release, in
+// name order.
+func (rl *releaseDir) attestations() []string {
+	var out []string
+	for _, e := range rl.entries {
+		if !strings.Contains(e.rel, "/") && isAttestationName(e.rel) && e.mode.IsRegular() {
+			rl.used[e.rel] = true
+			out = append(out, filepath.Join(rl.dir, filepath.FromSlash(e.rel)))
+		}
+	}
+	return out
+}
+
+// files returns the regular files of the release at every level that are not attestations
+// at its top level and not hidden (no path element starts with "."), as paths.
+func (rl *releaseDir) files() []string {
+	var out []string
+	for _, e := range rl.entries {
+		if !e.mode.IsRegular() || hidden(e.rel) || (!strings.Contains(e.rel, "/") && isAttestationName(e.rel)) {
+			continue
+		}
+		rl.used[e.rel] = true
+		out = append(out, filepath.Join(rl.dir, filepath.FromSlash(e.rel)))
+	}
+	return out
+}
+
+// subjectFile resolves a subject name to a regular file of the release. It returns the path,
+// or why the subject names no such file.
+func (rl *releaseDir) subjectFile(name string) (string, string) {
+	local := filepath.FromSlash(name)
+	if !filepath.IsLocal(local) || strings.Contains(name, "!/") || strings.Contains(name, "\\") {
+		return "", fmt.Sprintf("subject %q is not a file name inside %s", name, rl.dir)
+	}
+	i, ok := rl.index[path.Clean(name)]
+	if !ok {
+		return "", fmt.Sprintf("subject %q is not a file in %s", name, rl.dir)
+	}
+	e := rl.entries[i]
+	rl.used[e.rel] = true
+	if !e.mode.IsRegular() {
+		return "", fmt.Sprintf("subject %q is %s in %s, not a regular file: not followed", name, fileio.Describe(e.mode), rl.dir)
+	}
+	return filepath.Join(rl.dir, local), ""
+}
+
+// unverified lists the entries nothing accounted for, with the reason.
+func (rl *releaseDir) unverified() []Unverified {
+	var out []Unverified
+	for _, e := range rl.entries {
+		if rl.used[e.rel] {
+			continue
+		}
+		var why string
+		switch {
+		case e.mode&modeTooDeep != 0:
+			why = fmt.Sprintf("directory nested more than %d levels deep: its contents were not read", MaxReleaseDepth)
+		case e.mode.IsDir():
+			continue // its entries are listed themselves
+		case e.mode&fs.ModeSymlink != 0:
+			why = "symbolic link: not followed"
+		case !e.mode.IsRegular():
+			why = fileio.Describe(e.mode) + ": not a regular file, not read"
+		case strings.Contains(e.rel, "/") && isAttestationName(path.Base(e.rel)):
+			why = "attestation file in a subdirectory: not read (attestations are read from the top level of a release directory)"
+		case hidden(e.rel):
+			why = "hidden file, named by no attestation"
+		default:
+			why = "named by no attestation"
+		}
+		out = append(out, Unverified{Path: filepath.Join(rl.dir, filepath.FromSlash(e.rel)), Reason: why})
+	}
+	return out
+}
+
+// hidden reports whether an element of a slash path starts with ".".
+func hidden(rel string) bool {
+	for _, el := range strings.Split(rel, "/") {
+		if strings.HasPrefix(el, ".") {
+			return true
+		}
+	}
+	return false
+}
