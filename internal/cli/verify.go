@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
@@ -107,6 +108,16 @@ type VerifyOptions struct {
 	VSA, VSAKey, ResourceURI string
 	// AllowKMSPluginsUnsafe lets key URIs with other schemes run sigstore-kms-<scheme>.
 	AllowKMSPluginsUnsafe bool
+	// Limits bound the work of one run (see verify.Limits).
+	Limits verify.Limits
+}
+
+// verifyLimitFlags name the flag that sets each of verify.Limits, for messages.
+var verifyLimitFlags = map[string]string{
+	verify.LimitSignatures:      "max-signatures",
+	verify.LimitEnvelopes:       "max-envelopes",
+	verify.LimitSignatureChecks: "max-signature-checks",
+	verify.LimitBytes:           "max-attestation-bytes",
 }
 
 // AddFlags registers the verify flags.
@@ -123,11 +134,19 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.VSAKey, "vsa-key", "", "sign the verification summary with `KEY`: a private key file or KMS URI")
 	f.StringVar(&o.ResourceURI, "resource-uri", "", "the resourceUri of the verification summary (one artifact; default: its file:// URL)")
 	f.BoolVar(&o.AllowKMSPluginsUnsafe, allowPluginFlag, false, "let a key URI with another scheme run the program sigstore-kms-<scheme> from PATH (command line only)")
+	d := verify.DefaultLimits
+	f.IntVar(&o.Limits.MaxSignatures, verifyLimitFlags[verify.LimitSignatures], d.MaxSignatures, fmt.Sprintf("check at most `N` signatures per envelope (at most %d); an envelope with more fails", verify.MaxSignatures))
+	f.IntVar(&o.Limits.MaxEnvelopes, verifyLimitFlags[verify.LimitEnvelopes], d.MaxEnvelopes, fmt.Sprintf("read at most `N` envelopes from one .intoto.jsonl file (at most %d)", verify.MaxBundleEnvelopes))
+	f.IntVar(&o.Limits.MaxSignatureChecks, verifyLimitFlags[verify.LimitSignatureChecks], d.MaxSignatureChecks, "make at most `N` signature verifications in one run (envelopes x signatures x trusted keys)")
+	o.Limits.MaxBytes = d.MaxBytes
+	f.Var((*byteSize)(&o.Limits.MaxBytes), verifyLimitFlags[verify.LimitBytes], "read at most `SIZE` of attestation files in one run (suffixes KiB, MiB, GiB)")
 }
 
 // trustedFlags decide what verify trusts, and where it writes and with which key it signs:
 // a config file candor found by itself must not set them.
-var trustedFlags = []string{"key", "policy", "threshold", "vsa", "vsa-key", "resource-uri"}
+// The limits are among them: a release could otherwise raise them for itself.
+var trustedFlags = []string{"key", "policy", "threshold", "vsa", "vsa-key", "resource-uri",
+	"max-signatures", "max-envelopes", "max-signature-checks", "max-attestation-bytes"}
 
 func newVerifyCommand() *cobra.Command {
 	o := &VerifyOptions{}
@@ -168,6 +187,15 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.Threshold < 1 {
 		return usageError(cmd, fmt.Errorf("--threshold must be 1 or more, not %d: it is how many distinct trusted keys must have signed", o.Threshold))
 	}
+	for _, l := range []struct {
+		name string
+		n    int64
+	}{{verify.LimitSignatures, int64(o.Limits.MaxSignatures)}, {verify.LimitEnvelopes, int64(o.Limits.MaxEnvelopes)},
+		{verify.LimitSignatureChecks, int64(o.Limits.MaxSignatureChecks)}, {verify.LimitBytes, o.Limits.MaxBytes}} {
+		if l.n < 1 {
+			return usageError(cmd, fmt.Errorf("--%s must be 1 or more, not %d", verifyLimitFlags[l.name], l.n))
+		}
+	}
 	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
 		return usageError(cmd, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag))
 	}
@@ -188,11 +216,17 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 		Attestations: o.Attestations,
 		Rescan:       o.Rescan,
 		Hashed:       prehash.SHA256,
+		Limits:       o.Limits,
 	}
 	if o.VSA != "" {
 		opts.Summary = &verify.SummaryOptions{Path: o.VSA, Key: o.VSAKey, ResourceURI: o.ResourceURI}
 	}
 	res, err := verify.Run(cmd.Context(), opts)
+	limitHints(res)
+	var le *verify.LimitError
+	if errors.As(err, &le) && !errors.Is(err, verify.ErrVerification) {
+		err = fmt.Errorf("%w (if the attestations are trusted, raise the limit with --%s)", err, verifyLimitFlags[le.Limit])
+	}
 	if res != nil {
 		write := verify.WriteText
 		if o.Format == "json" {
@@ -234,4 +268,31 @@ func refuseFoundConfig(cmd *cobra.Command) error {
 			name, defaultConfigFile, name, envName("verify."+name), defaultConfigFile)
 	}
 	return nil
+}
+
+// limitHints names the flag that raises a limit in every verdict message that names the
+// limit: the library names the option (Limits.MaxSignatures), the command line its flag.
+func limitHints(res *verify.Result) {
+	if res == nil {
+		return
+	}
+	for _, vd := range res.Verdicts {
+		if !errors.Is(vd.Err, verify.ErrLimit) {
+			continue
+		}
+		vd.Message = withLimitFlag(vd.Message)
+		for i := range vd.Checks {
+			for j, r := range vd.Checks[i].Reasons {
+				vd.Checks[i].Reasons[j] = withLimitFlag(r)
+			}
+		}
+	}
+}
+
+// withLimitFlag replaces "(Limits.X)" with the flag that sets X.
+func withLimitFlag(msg string) string {
+	for name, flag := range verifyLimitFlags {
+		msg = strings.ReplaceAll(msg, "(Limits."+name+")", "(if the attestations are trusted, raise the limit with --"+flag+")")
+	}
+	return msg
 }
