@@ -8,12 +8,12 @@ import (
 	"hash"
 	"io"
 	"maps"
-	"os"
 	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/candor-dev/candor/internal/digest"
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // digestAlgs are the digest algorithms verify computes and compares, by their in-toto names
@@ -99,9 +99,11 @@ func fileSHA256(path string) (string, error) {
 const mapAtLeast = 1 << 20
 
 // fileDigests hashes a file once in each of algs (names in digestAlgs) and returns the hex
-// digests by algorithm.
+// digests by algorithm. Anything but a regular file fails with [ErrInput] wrapping
+// [fileio.ErrNotRegular], without being read.
 func fileDigests(path string, algs ...string) (map[string]string, error) {
-	f, err := os.Open(path)
+	// Only a regular file is read: a FIFO would block, a device never end.
+	f, fi, err := fileio.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
@@ -114,18 +116,15 @@ func fileDigests(path string, algs ...string) (map[string]string, error) {
 	}
 	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
 	// system call per 32 KiB. A large file is mapped instead of read.
-	size := int64(1 << 20)
-	if fi, err := f.Stat(); err == nil {
-		size = min(max(fi.Size(), 512), size)
-		if fi.Mode().IsRegular() && fi.Size() >= mapAtLeast {
-			if b, err := mapFile(f, fi.Size()); err == nil {
-				err := hashMapped(b, hs)
-				unmapFile(b)
-				if err != nil {
-					return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
-				}
-				return sums(algs, hs), nil
+	size := min(max(fi.Size(), 512), 1<<20)
+	if fi.Size() >= mapAtLeast {
+		if b, err := mapFile(f, fi.Size()); err == nil {
+			err := hashMapped(b, hs)
+			unmapFile(b)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 			}
+			return sums(algs, hs), nil
 		}
 	}
 	w := ws[0]
