@@ -5,11 +5,11 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -27,18 +27,15 @@ const (
 // maxKeyFile bounds a key file: real ones are a few kilobytes.
 const maxKeyFile = 64 << 10
 
+// readKeyFile reads a key file: a regular file of at most maxKeyFile bytes (a FIFO or a
+// device is refused without being read). Errors wrap [ErrKey].
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := fileio.ReadFile(path, maxKeyFile)
+	if errors.Is(err, fileio.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w: not a key file", ErrKey, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrKey, path, err)
-	}
-	if len(b) > maxKeyFile {
-		return nil, fmt.Errorf("%w: %s: larger than %d bytes: not a key file", ErrKey, path, maxKeyFile)
 	}
 	return b, nil
 }

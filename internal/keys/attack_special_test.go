@@ -1,0 +1,64 @@
+//go:build unix
+
+package keys
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/candor-dev/candor/internal/fileio"
+)
+
+// A key file that is a FIFO, a device (directly or through a symlink) or a directory is
+// refused at once, for public and private keys alike, without blocking or reading it.
+func TestKeyFileRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "cosign.pub")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{fifo, dir}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		link := filepath.Join(dir, "zero.key")
+		if err := os.Symlink("/dev/zero", link); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, link, "/dev/zero")
+	}
+	for _, p := range paths {
+		for what, load := range map[string]func() error{
+			"public":  func() error { _, err := LoadPublicKey(p); return err },
+			"private": func() error { _, err := loadFile(context.Background(), p, Options{}); return err },
+		} {
+			done := make(chan error, 1)
+			go func() { done <- load() }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, ErrKey) || !errors.Is(err, fileio.ErrNotRegular) {
+					t.Errorf("%s key %s: %v, want ErrKey and fileio.ErrNotRegular", what, p, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s key %s: loading blocked", what, p)
+			}
+		}
+	}
+}
+
+// A key file over the bound is refused by its size, not read.
+func TestKeyFileTooLarge(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.pub")
+	if err := os.WriteFile(p, make([]byte, maxKeyFile+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadPublicKey(p); !errors.Is(err, ErrKey) || !errors.Is(err, fileio.ErrTooLarge) {
+		t.Fatalf("got %v, want ErrKey and fileio.ErrTooLarge", err)
+	}
+	if _, err := LoadPublicKey(filepath.Join(t.TempDir(), "nope")); !errors.Is(err, ErrKey) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing key: %v, want ErrKey and fs.ErrNotExist", err)
+	}
+}
