@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/candor-dev/candor/internal/digest"
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/scan/archive"
 )
 
@@ -349,14 +350,17 @@ func (s *Scanner) hashBytes(name string, data []byte) (d fileDigests) {
 	return d
 }
 
+// maxLayoutIndex bounds an OCI layout's index.json, as the walk bounds every metadata file.
+const maxLayoutIndex = 4 << 20
+
 // layoutDigest gives an OCI layout directory its identity: the digests of its
 // index.json. The index names every manifest by digest, the manifests name
 // their layers by digest, and the walk verifies each blob against its name, so
 // this digest pins the whole image. Size is the index's size.
 func (s *Scanner) layoutDigest(a *Artifact, dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	b, err := fileio.ReadFile(filepath.Join(dir, "index.json"), maxLayoutIndex)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrInput, dir, err)
+		return fmt.Errorf("%w: %s: %w", ErrInput, dir, err)
 	}
 	h := sha256.Sum256(b)
 	a.SHA256 = hex.EncodeToString(h[:])

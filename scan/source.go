@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 
 	"github.com/candor-dev/candor/internal/digest"
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/scan/archive"
 )
 
@@ -41,25 +42,21 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) (*Artifact, error) 
 }
 
 func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Artifact, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s: no such file", ErrInput, path)
-		}
-		return nil, fmt.Errorf("%w: %v", ErrInput, err)
-	}
-	if fi.IsDir() {
+	// A directory may be an OCI layout, whose files the walk opens one by one; anything
+	// else must be a regular file, as its descriptor says: a FIFO would block the scan, a
+	// device never end.
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "oci-layout")); err != nil {
 			return nil, fmt.Errorf("%w: %s: not a regular file, nor a directory holding an OCI image layout (it has no oci-layout file)", ErrInput, path)
 		}
 		return s.scanContainer(ctx, path, nil, 0, tr)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s: not a regular file", ErrInput, path)
-	}
-	f, err := os.Open(path)
+	f, fi, err := fileio.OpenRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInput, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s: no such file", ErrInput, path)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	defer f.Close()
 	size := fi.Size()

@@ -4,9 +4,10 @@ import (
 	"archive/tar"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // blobSource is where an image's files are: a tar (read again for each pass)
@@ -110,15 +111,13 @@ func (s *dirSource) each(fn func(name string, size int64, r io.Reader) error) er
 }
 
 func (s *dirSource) file(name string, fn func(string, int64, io.Reader) error) error {
-	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(name)))
+	// The listing saw a regular file; the descriptor must say so too, in case the
+	// file was replaced since (by a FIFO, which would block the walk).
+	f, fi, err := fileio.OpenRegular(filepath.Join(s.root, filepath.FromSlash(name)))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
 	s.w.cur = name
 	if err := fn(name, fi.Size(), &countReader{r: f, c: s.w.c, member: &s.w.cur}); err != nil {
 		return s.w.fail(name, err)

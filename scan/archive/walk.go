@@ -10,6 +10,8 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
+
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // EntryKind says what an [Entry] is.
@@ -77,16 +79,13 @@ type walker struct {
 }
 
 // WalkFile walks the archive, package or image at path: a regular file, or a
-// directory holding an OCI image layout. It returns the container's format:
+// directory holding an OCI image layout. Anything else (a FIFO, a device) fails
+// with [fileio.ErrNotRegular] without being read. It returns the container's format:
 // tar, tar+gzip (bzip2, xz, zstd), zip, deb, docker-archive, oci-archive (each
 // possibly +gzip...) or oci-image for a layout directory. A file that is no
 // container fails with [ErrUnsupported].
 func WalkFile(ctx context.Context, name string, opts *Options, visit Visitor) (format string, err error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return "", err
-	}
-	if fi.IsDir() {
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
 		if _, err := os.Stat(path.Join(name, "oci-layout")); err != nil {
 			return "", fmt.Errorf("%w: %s is a directory without an oci-layout file", ErrUnsupported, name)
 		}
@@ -94,7 +93,7 @@ func WalkFile(ctx context.Context, name string, opts *Options, visit Visitor) (f
 			return w.image(&dirSource{root: name, w: w}, "oci-image", 1, "")
 		})
 	}
-	f, err := os.Open(name)
+	f, fi, err := fileio.OpenRegular(name)
 	if err != nil {
 		return "", err
 	}
