@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -79,23 +79,15 @@ func loadConfig(cmd *cobra.Command) (*config, error) {
 
 // readConfigFile reads a bounded YAML (or, by extension, JSON or TOML) file.
 func readConfigFile(path string) (*viper.Viper, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w %s does not exist", errConfigFile, path)
-		}
-		return nil, fmt.Errorf("%w: %v", errConfigFile, err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w %s is not a regular file", errConfigFile, path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errConfigFile, err)
-	}
-	if len(data) > maxConfigSize {
-		return nil, fmt.Errorf("%w %s is larger than %d bytes", errConfigFile, path, maxConfigSize)
+	// A FIFO or a device is refused without being opened for reading (fileio).
+	data, err := fileio.ReadFile(path, maxConfigSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w %s does not exist", errConfigFile, path)
+	case errors.Is(err, fileio.ErrNotRegular), errors.Is(err, fileio.ErrTooLarge):
+		return nil, fmt.Errorf("%w %w", errConfigFile, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errConfigFile, err)
 	}
 	v := viper.New()
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
