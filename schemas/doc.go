@@ -19,4 +19,10 @@
 // [Violation] with the instance location it concerns, so that callers can point at the field
 // (the attest and verify packages map them back to YAML lines). Unknown fields are violations everywhere:
 // a typo must not silently weaken a disclosure.
+//
+// Validation costs time and memory linear in the size of the document, whatever its shape: an
+// [*Error] lists at most [MaxViolations] violations and counts the rest in [Error.Omitted], and
+// a value nested deeper than [MaxDepth] is refused with [ErrDepth] (also an [ErrInvalid]) where
+// it is met, without looking further. [ValidatePredicateJSON] refuses such JSON before it is
+// decoded.
 package schemas

@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,8 +15,15 @@ var ErrInvalid = errors.New("document does not match its schema")
 type Error struct {
 	// Schema is the id of the schema, such as [DisclosureV1].
 	Schema string
-	// Violations are sorted by field and never empty.
+	// Violations are sorted by field and never empty; at most [MaxViolations] are listed.
 	Violations []Violation
+	// Omitted counts the violations found and not listed.
+	Omitted int
+	// depth is set when the document nests deeper than [MaxDepth]; Violations then holds
+	// one violation, where that was found.
+	depth bool
+	// elided counts the failures found beyond maxFailures, included in Omitted.
+	elided int
 }
 
 // Error returns the violations, one per line.
@@ -27,11 +35,19 @@ func (e *Error) Error() string {
 		}
 		b.WriteString(v.String())
 	}
+	if e.Omitted > 0 {
+		fmt.Fprintf(&b, "\nand %d more violations", e.Omitted)
+	}
 	return b.String()
 }
 
-// Unwrap returns [ErrInvalid].
-func (e *Error) Unwrap() error { return ErrInvalid }
+// Unwrap returns [ErrDepth] for a document nested too deeply, else [ErrInvalid].
+func (e *Error) Unwrap() error {
+	if e.depth {
+		return ErrDepth
+	}
+	return ErrInvalid
+}
 
 // Violation is one reason a value does not match the schema.
 type Violation struct {
@@ -72,32 +88,38 @@ func FieldPath(tokens []string) string {
 	return b.String()
 }
 
-// violations flattens a failure tree to its leaves, sorted by field.
-func violations(root *failure) []Violation {
+// violations flattens a failure tree to its leaves, sorted by field: the first max, and how
+// many more there are. Only then are the locations written out.
+func violations(root *failure, max int) ([]Violation, int) {
 	var out []Violation
 	var walk func(f *failure)
 	walk = func(f *failure) {
 		switch f.kind {
+		case elidedFailure:
+			return // counted in the state's tally
 		case anyOfFailure:
 			// "rule or capability": report one message naming the alternatives.
 			if names := requiredAlternatives(f); names != nil {
+				at := f.at.tokens()
 				out = append(out, Violation{
-					At: f.at, Field: f.at, Keyword: "anyOf",
+					At: at, Field: at, Keyword: "anyOf",
 					Message: "needs one of the fields " + quoteJoin(names),
 				})
 				return
 			}
 		case requiredFailure:
+			at := f.at.tokens()
 			for _, m := range f.names {
 				out = append(out, Violation{
-					At: f.at, Field: appendTok(f.at, m), Keyword: "required",
+					At: at, Field: appendTok(at, m), Keyword: "required",
 					Message: "missing required field",
 				})
 			}
 			return
 		case additionalFailure:
+			at := f.at.tokens()
 			for _, p := range f.names {
-				field := appendTok(f.at, p)
+				field := appendTok(at, p)
 				out = append(out, Violation{
 					At: field, Field: field, Keyword: "additionalProperties",
 					Message: "unknown field (check its spelling: unknown fields are not allowed)",
@@ -111,13 +133,18 @@ func violations(root *failure) []Violation {
 			}
 			return
 		}
-		out = append(out, Violation{At: f.at, Field: f.at, Keyword: f.keyword, Message: f.message})
+		at := f.at.tokens()
+		out = append(out, Violation{At: at, Field: at, Keyword: f.keyword, Message: f.message})
 	}
 	walk(root)
 	slices.SortStableFunc(out, func(a, b Violation) int { return comparePath(a.Field, b.Field) })
-	return slices.CompactFunc(out, func(a, b Violation) bool {
+	out = slices.CompactFunc(out, func(a, b Violation) bool {
 		return slices.Equal(a.Field, b.Field) && a.Message == b.Message
 	})
+	if len(out) > max {
+		return slices.Clip(out[:max]), len(out) - max
+	}
+	return out, 0
 }
 
 // requiredAlternatives returns the field names when every cause of an anyOf is a single

@@ -3,8 +3,11 @@ package schemas
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/candor-dev/candor/internal/strictjson"
 )
 
 // Schema ids ($id of each file). A document names its schema by these URLs.
@@ -93,7 +96,16 @@ func ValidatePredicate(v any) error { return Validate(PredicateV1, v) }
 func ValidatePolicy(v any) error { return Validate(PolicyV1, v) }
 
 // ValidatePredicateJSON decodes JSON (numbers kept exact) and validates it against [PredicateV1].
+// It is first read as internal/strictjson reads untrusted JSON: nesting deeper than
+// [MaxDepth] is refused with [ErrDepth] before anything is decoded, and so are member names
+// of one object that differ only in case, '_' or '-'.
 func ValidatePredicateJSON(b []byte) error {
+	if err := strictjson.Check(b, nil); err != nil {
+		if errors.Is(err, strictjson.ErrDepth) {
+			return &tooDeepJSON{err}
+		}
+		return fmt.Errorf("%w: predicate is not JSON candor accepts: %w", ErrInvalid, err)
+	}
 	v, err := unmarshalJSON(bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("%w: predicate is not JSON: %w", ErrInvalid, err)
@@ -101,16 +113,38 @@ func ValidatePredicateJSON(b []byte) error {
 	return ValidatePredicate(v)
 }
 
+// tooDeepJSON is strictjson's refusal of JSON nested too deeply, which wraps [ErrDepth] too.
+type tooDeepJSON struct{ err error }
+
+func (e *tooDeepJSON) Error() string   { return "predicate: " + e.err.Error() }
+func (e *tooDeepJSON) Unwrap() []error { return []error{ErrDepth, e.err} }
+
 // Validate validates a decoded JSON value against the embedded schema with the given id.
-// A value that does not conform gives an [*Error] wrapping [ErrInvalid].
+// A value that does not conform gives an [*Error] wrapping [ErrInvalid], and [ErrDepth] when
+// a value sits deeper than [MaxDepth]. The cost is linear in the size of the document.
 func Validate(id string, v any) error {
 	s, err := schemaOf(id)
 	if err != nil {
 		return err
 	}
-	f := s.validate(v, []string{})
+	return s.check(id, v, MaxDepth)
+}
+
+// check validates v against s, the schema with the given id, refusing values deeper than
+// maxDepth.
+func (s *schema) check(id string, v any, maxDepth int) error {
+	st := &state{maxDepth: maxDepth}
+	f := s.validate(st, v, rootLoc())
+	if st.deep != nil {
+		return depthError(id, st.deep, maxDepth)
+	}
 	if f == nil {
 		return nil
 	}
-	return &Error{Schema: id, Violations: violations(f)}
+	vs, omitted := violations(f, MaxViolations)
+	omitted += st.tally.elided
+	if len(vs) == 0 { // every failure elided: never with maxFailures above a schema's required fields
+		vs = []Violation{{At: []string{}, Field: []string{}, Message: "too many violations to list"}}
+	}
+	return &Error{Schema: id, Violations: vs, Omitted: omitted, elided: st.tally.elided}
 }

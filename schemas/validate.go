@@ -24,7 +24,7 @@ var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter
 // github.com/santhosh-tekuri/jsonschema/v6's ValidationError, which [violations] flattens.
 type failure struct {
 	kind failureKind
-	at   []string
+	at   *loc
 	// keyword and message describe a leaf.
 	keyword, message string
 	// names are the missing (required) or unknown (additionalProperties) fields.
@@ -41,90 +41,113 @@ const (
 	anyOfFailure                  // no alternative of anyOf matched
 	requiredFailure               // names are missing
 	additionalFailure             // names are unknown
+	elidedFailure                 // failures counted, not kept; see elided
 )
 
 // validate checks v, found at the instance location at, against s. The order of the checks
 // and the shape of the result follow jsonschema/v6's validator: a failed type, const, enum or
-// format check ends the schema's checks; the others all run.
-func (s *schema) validate(v any, at []string) *failure {
+// format check ends the schema's checks; the others all run. A value deeper than
+// st.maxDepth stops validation (see [state.tooDeepAt]).
+func (s *schema) validate(st *state, v any, at *loc) *failure {
+	if st.deep != nil {
+		return elided
+	}
+	if at.n > st.maxDepth {
+		return st.tooDeepAt(at)
+	}
 	p := printer()
 	if s.always != nil {
 		if *s.always {
 			return nil
 		}
-		return leaf(at, "", p.Sprintf("false schema"))
+		return st.leaf(at, "", p.Sprintf("false schema"))
 	}
 	t := typeOf(v)
 	if t == invalidType {
-		return leaf(at, "", p.Sprintf("invalid jsonType %T", v))
+		return st.leaf(at, "", p.Sprintf("invalid jsonType %T", v))
 	}
 	if s.types != 0 && !s.types.has(t) && !(s.types.has(integerType) && t == numberType && isInteger(v)) {
-		return leaf(at, "type", p.Sprintf("got %s, want %s", t, strings.Join(s.types.names(), " or ")))
+		return st.leaf(at, "type", p.Sprintf("got %s, want %s", t, strings.Join(s.types.names(), " or ")))
 	}
 	if s.hasConst {
 		ok, bad := equals(v, s.constVal)
 		if bad != nil {
-			return bad.at(at)
+			return bad.at(st, at)
 		}
 		if !ok {
 			if isComposite(s.constVal) {
-				return leaf(at, "const", p.Sprintf("'const' failed"))
+				return st.leaf(at, "const", p.Sprintf("'const' failed"))
 			}
-			return leaf(at, "const", p.Sprintf("value must be %s", display(s.constVal)))
+			return st.leaf(at, "const", p.Sprintf("value must be %s", display(s.constVal)))
 		}
 	}
 	if s.enum != nil {
-		if f := s.checkEnum(v, at); f != nil {
+		if f := s.checkEnum(st, v, at); f != nil {
 			return f
 		}
 	}
 	if s.format != nil {
 		if err := s.format.check(v); err != nil {
-			return leaf(at, "format", p.Sprintf("%s is not valid %s: %v", display(v), s.format.name, localized(err, p)))
+			return st.leaf(at, "format", p.Sprintf("%s is not valid %s: %v", display(v), s.format.name, localized(err, p)))
 		}
 	}
 	var fs []*failure
 	if s.ref != nil {
-		if f := s.ref.validate(v, at); f != nil {
-			causes := []*failure{f}
-			if f.kind == groupFailure {
-				causes = f.causes
+		if f := s.ref.validate(st, v, at); f != nil {
+			switch {
+			case f == elided:
+				fs = append(fs, elided)
+			case f.kind == groupFailure:
+				fs = append(fs, &failure{kind: refFailure, at: at, causes: f.causes})
+			default:
+				fs = append(fs, &failure{kind: refFailure, at: at, causes: []*failure{f}})
 			}
-			fs = append(fs, &failure{kind: refFailure, at: at, causes: causes})
 		}
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		fs = s.validateObject(v, at, fs)
+		fs = s.validateObject(st, v, at, fs)
 	case []any:
-		fs = s.validateArray(v, at, fs)
+		fs = s.validateArray(st, v, at, fs)
 	case string:
-		fs = s.validateString(v, at, fs)
+		fs = s.validateString(st, v, at, fs)
 	case bool, nil:
 	default:
-		fs = s.validateNumber(v, at, fs)
+		fs = s.validateNumber(st, v, at, fs)
 	}
-	fs = s.validateConditions(v, at, fs)
-	switch len(fs) {
-	case 0:
+	fs = s.validateConditions(st, v, at, fs)
+	return group(groupFailure, at, fs)
+}
+
+// group returns the failure of several: nil for none, the one, or a node of the given kind
+// holding those kept; elided when none was kept.
+func group(kind failureKind, at *loc, fs []*failure) *failure {
+	kept := fs
+	if slices.Contains(fs, elided) {
+		kept = nil
+		for _, f := range fs {
+			if f != elided {
+				kept = append(kept, f)
+			}
+		}
+	}
+	switch {
+	case len(fs) == 0:
 		return nil
-	case 1:
-		return fs[0]
-	default:
-		return &failure{kind: groupFailure, at: at, causes: fs}
+	case len(kept) == 0:
+		return elided
+	case len(kept) == 1 && kind == groupFailure:
+		return kept[0]
 	}
+	return &failure{kind: kind, at: at, causes: kept}
 }
 
-func leaf(at []string, keyword, msg string) *failure {
-	return &failure{kind: leafFailure, at: at, keyword: keyword, message: msg}
-}
-
-func (s *schema) checkEnum(v any, at []string) *failure {
+func (s *schema) checkEnum(st *state, v any, at *loc) *failure {
 	if s.enumTypes.has(typeOf(v)) {
 		for _, item := range s.enum {
 			ok, bad := equals(v, item)
 			if bad != nil {
-				return bad.at(at)
+				return bad.at(st, at)
 			}
 			if ok {
 				return nil
@@ -133,22 +156,22 @@ func (s *schema) checkEnum(v any, at []string) *failure {
 	}
 	p := printer()
 	if slices.ContainsFunc(s.enum, isComposite) {
-		return leaf(at, "enum", p.Sprintf("'enum' failed"))
+		return st.leaf(at, "enum", p.Sprintf("'enum' failed"))
 	}
 	if len(s.enum) == 1 {
-		return leaf(at, "enum", p.Sprintf("value must be %s", display(s.enum[0])))
+		return st.leaf(at, "enum", p.Sprintf("value must be %s", display(s.enum[0])))
 	}
 	want := make([]string, len(s.enum))
 	for i, item := range s.enum {
 		want[i] = display(item)
 	}
-	return leaf(at, "enum", p.Sprintf("value must be one of %s", strings.Join(want, ", ")))
+	return st.leaf(at, "enum", p.Sprintf("value must be one of %s", strings.Join(want, ", ")))
 }
 
-func (s *schema) validateObject(obj map[string]any, at []string, fs []*failure) []*failure {
+func (s *schema) validateObject(st *state, obj map[string]any, at *loc, fs []*failure) []*failure {
 	p := printer()
 	if s.minProperties != nil && len(obj) < *s.minProperties {
-		fs = append(fs, leaf(at, "minProperties", p.Sprintf("minProperties: got %d, want %d", len(obj), *s.minProperties)))
+		fs = append(fs, st.leaf(at, "minProperties", p.Sprintf("minProperties: got %d, want %d", len(obj), *s.minProperties)))
 	}
 	var missing []string
 	for _, name := range s.required {
@@ -157,49 +180,68 @@ func (s *schema) validateObject(obj map[string]any, at []string, fs []*failure) 
 		}
 	}
 	if missing != nil {
-		fs = append(fs, &failure{kind: requiredFailure, at: at, names: missing})
+		fs = append(fs, st.keep(&failure{kind: requiredFailure, at: at, names: missing}, len(missing)))
 	}
 	var unknown []string
+	extra := 0 // unknown fields beyond the room left
 	for name, v := range obj {
+		if st.deep != nil {
+			return append(fs, elided)
+		}
 		sub := s.properties[name]
 		if sub == nil {
 			sub = s.additional
 		}
 		if sub == nil {
 			if s.noAdditional {
-				unknown = append(unknown, name)
+				if len(unknown) < st.room() {
+					unknown = append(unknown, name)
+				} else {
+					extra++
+				}
 			}
 			continue
 		}
-		if f := sub.validate(v, appendToken(at, name)); f != nil {
+		if f := sub.validate(st, v, at.member(name)); f != nil {
 			fs = append(fs, f)
 		}
 	}
 	if unknown != nil {
-		fs = append(fs, &failure{kind: additionalFailure, at: at, names: unknown})
+		fs = append(fs, st.keep(&failure{kind: additionalFailure, at: at, names: unknown}, len(unknown)))
+	}
+	if extra > 0 {
+		st.tally.elided += extra
+		fs = append(fs, elided)
 	}
 	return fs
 }
 
-func (s *schema) validateArray(arr []any, at []string, fs []*failure) []*failure {
+func (s *schema) validateArray(st *state, arr []any, at *loc, fs []*failure) []*failure {
 	p := printer()
 	if s.minItems != nil && len(arr) < *s.minItems {
-		fs = append(fs, leaf(at, "minItems", p.Sprintf("minItems: got %d, want %d", len(arr), *s.minItems)))
+		fs = append(fs, st.leaf(at, "minItems", p.Sprintf("minItems: got %d, want %d", len(arr), *s.minItems)))
 	}
 	if s.maxItems != nil && len(arr) > *s.maxItems {
-		fs = append(fs, leaf(at, "maxItems", p.Sprintf("maxItems: got %d, want %d", len(arr), *s.maxItems)))
+		fs = append(fs, st.leaf(at, "maxItems", p.Sprintf("maxItems: got %d, want %d", len(arr), *s.maxItems)))
 	}
 	if s.uniqueItems && len(arr) > 1 {
+		// Comparing the items looks at all of them, at every depth.
+		if steps, deep := tooDeep(arr, st.maxDepth-at.n); deep {
+			return append(fs, st.tooDeepAt(at.follow(steps)))
+		}
 		i, j, bad := duplicates(arr)
 		if bad != nil {
-			fs = append(fs, bad.at(at))
+			fs = append(fs, bad.at(st, at))
 		} else if i >= 0 {
-			fs = append(fs, leaf(at, "uniqueItems", p.Sprintf("items at %d and %d are equal", i, j)))
+			fs = append(fs, st.leaf(at, "uniqueItems", p.Sprintf("items at %d and %d are equal", i, j)))
 		}
 	}
 	if s.items != nil {
 		for i, item := range arr {
-			if f := s.items.validate(item, appendToken(at, strconv.Itoa(i))); f != nil {
+			if st.deep != nil {
+				return append(fs, elided)
+			}
+			if f := s.items.validate(st, item, at.item(i)); f != nil {
 				fs = append(fs, f)
 			}
 		}
@@ -207,22 +249,22 @@ func (s *schema) validateArray(arr []any, at []string, fs []*failure) []*failure
 	return fs
 }
 
-func (s *schema) validateString(str string, at []string, fs []*failure) []*failure {
+func (s *schema) validateString(st *state, str string, at *loc, fs []*failure) []*failure {
 	p := printer()
 	n := utf8.RuneCountInString(str)
 	if s.minLength != nil && n < *s.minLength {
-		fs = append(fs, leaf(at, "minLength", p.Sprintf("minLength: got %d, want %d", n, *s.minLength)))
+		fs = append(fs, st.leaf(at, "minLength", p.Sprintf("minLength: got %d, want %d", n, *s.minLength)))
 	}
 	if s.maxLength != nil && n > *s.maxLength {
-		fs = append(fs, leaf(at, "maxLength", p.Sprintf("maxLength: got %d, want %d", n, *s.maxLength)))
+		fs = append(fs, st.leaf(at, "maxLength", p.Sprintf("maxLength: got %d, want %d", n, *s.maxLength)))
 	}
 	if s.pattern != nil && !s.pattern.MatchString(str) {
-		fs = append(fs, leaf(at, "pattern", p.Sprintf("%s does not match pattern %s", quote(str), quote(s.pattern.String()))))
+		fs = append(fs, st.leaf(at, "pattern", p.Sprintf("%s does not match pattern %s", quote(str), quote(s.pattern.String()))))
 	}
 	return fs
 }
 
-func (s *schema) validateNumber(v any, at []string, fs []*failure) []*failure {
+func (s *schema) validateNumber(st *state, v any, at *loc, fs []*failure) []*failure {
 	if s.minimum == nil && s.maximum == nil {
 		return fs
 	}
@@ -231,49 +273,50 @@ func (s *schema) validateNumber(v any, at []string, fs []*failure) []*failure {
 	if s.minimum != nil && num.Cmp(s.minimum) < 0 {
 		got, _ := num.Float64()
 		want, _ := s.minimum.Float64()
-		fs = append(fs, leaf(at, "minimum", p.Sprintf("minimum: got %v, want %v", got, want)))
+		fs = append(fs, st.leaf(at, "minimum", p.Sprintf("minimum: got %v, want %v", got, want)))
 	}
 	if s.maximum != nil && num.Cmp(s.maximum) > 0 {
 		got, _ := num.Float64()
 		want, _ := s.maximum.Float64()
-		fs = append(fs, leaf(at, "maximum", p.Sprintf("maximum: got %v, want %v", got, want)))
+		fs = append(fs, st.leaf(at, "maximum", p.Sprintf("maximum: got %v, want %v", got, want)))
 	}
 	return fs
 }
 
-// validateConditions applies anyOf, then if/then/else, to the same value.
-func (s *schema) validateConditions(v any, at []string, fs []*failure) []*failure {
+// validateConditions applies anyOf, then if/then/else, to the same value. The failures of an
+// if, and of the alternatives before one that matches, are thrown away, and uncounted.
+func (s *schema) validateConditions(st *state, v any, at *loc, fs []*failure) []*failure {
 	if len(s.anyOf) > 0 {
+		before := st.tally
 		var causes []*failure
 		for _, alt := range s.anyOf {
-			f := alt.validate(v, at)
+			f := alt.validate(st, v, at)
 			if f == nil {
 				causes = nil
+				st.tally = before
 				break
 			}
 			causes = append(causes, f)
 		}
 		if causes != nil {
-			fs = append(fs, &failure{kind: anyOfFailure, at: at, causes: causes})
+			fs = append(fs, group(anyOfFailure, at, causes))
 		}
 	}
 	if s.ifSchema != nil {
+		before := st.tally
+		matched := s.ifSchema.validate(st, v, at) == nil
+		st.tally = before
 		branch := s.elseSchema
-		if s.ifSchema.validate(v, at) == nil {
+		if matched {
 			branch = s.thenSchema
 		}
 		if branch != nil {
-			if f := branch.validate(v, at); f != nil {
+			if f := branch.validate(st, v, at); f != nil {
 				fs = append(fs, f)
 			}
 		}
 	}
 	return fs
-}
-
-// appendToken returns a new location: at, then tok.
-func appendToken(at []string, tok string) []string {
-	return append(slices.Clip(at), tok)
 }
 
 // JSON types, as sets.
@@ -369,8 +412,8 @@ func isComposite(v any) bool {
 // notJSON is a Go value found where a decoded JSON value was expected.
 type notJSON struct{ v any }
 
-func (n *notJSON) at(at []string) *failure {
-	return leaf(at, "", printer().Sprintf("invalid jsonType %T", n.v))
+func (n *notJSON) at(st *state, at *loc) *failure {
+	return st.leaf(at, "", printer().Sprintf("invalid jsonType %T", n.v))
 }
 
 // equals compares two decoded JSON values, numbers by value. A value that is not JSON is
