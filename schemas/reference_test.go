@@ -3,6 +3,7 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -141,21 +142,50 @@ func lines(vs []Violation) []string {
 	return out
 }
 
-// compare validates doc against the schema id with both implementations.
+// compare validates doc against the schema id with both implementations. A document refused
+// with ErrDepth must nest deeper than MaxDepth (jsonschema/v6 has no bound); of a document
+// with more than MaxViolations violations, the first are listed and the rest counted.
 func compare(t testing.TB, ref map[string]*jsonschema.Schema, id string, doc any) (ok bool, got, want []string) {
 	t.Helper()
 	err := Validate(id, doc)
+	var se *Error
 	if err != nil {
-		se, isSchemaErr := err.(*Error)
-		if !isSchemaErr {
+		var isSchemaErr bool
+		if se, isSchemaErr = err.(*Error); !isSchemaErr {
 			t.Fatalf("%s: %v", id, err)
 		}
 		got = lines(se.Violations)
+		if errors.Is(err, ErrDepth) {
+			d := docDepth(doc)
+			return d > MaxDepth, got, []string{fmt.Sprintf("(a document nested %d deep)", d)}
+		}
 	}
 	if rerr := ref[id].Validate(doc); rerr != nil {
 		want = lines(refViolations(rerr.(*jsonschema.ValidationError)))
 	}
+	if se != nil && se.Omitted > 0 {
+		if se.elided > 0 { // beyond maxFailures: which are kept depends on map order
+			return len(got) == MaxViolations && len(want) > MaxViolations, got, want
+		}
+		return len(got) == MaxViolations && len(got)+se.Omitted == len(want) && slices.Equal(got, want[:len(got)]), got, want
+	}
 	return slices.Equal(got, want) && (err == nil) == (len(want) == 0), got, want
+}
+
+// docDepth returns how deep a value of doc sits: the most tokens a location has.
+func docDepth(doc any) int {
+	d := 0
+	switch doc := doc.(type) {
+	case map[string]any:
+		for _, v := range doc {
+			d = max(d, 1+docDepth(v))
+		}
+	case []any:
+		for _, v := range doc {
+			d = max(d, 1+docDepth(v))
+		}
+	}
+	return d
 }
 
 // seeds are valid documents of each schema.
@@ -357,6 +387,10 @@ func FuzzValidateMatchesReference(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"apiVersion": "candor.dev/policy/v1", "maxAge": "1d", "endpoints": {"allow": ["a", "a"]}}`))
+	// Deep nesting: at MaxDepth, one level beyond, and inside items compared for uniqueItems.
+	f.Add(nestedPredicate(30, true))
+	f.Add(nestedPredicate(31, false))
+	f.Add([]byte(`{"apiVersion": "candor.dev/policy/v1", "updates": {"allowedMechanisms": ["none", ` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := unmarshalJSON(bytes.NewReader(data))
 		if err != nil {
