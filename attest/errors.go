@@ -3,6 +3,7 @@ package attest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/candor-dev/candor/internal/keys"
@@ -37,6 +38,9 @@ type Problem struct {
 	Field string
 	// Message says what is wrong and, where it can, how to fix it.
 	Message string
+	// Err is the kind of problem when it has a sentinel (such as strictjson.ErrDuplicate),
+	// else nil. The error listing the problem wraps it.
+	Err error
 }
 
 // DisclosureError lists every problem found in a disclosure manifest. It wraps
@@ -75,12 +79,24 @@ func FormatProblems(file string, problems []Problem) string {
 	return b.String()
 }
 
-// Unwrap returns [ErrDisclosure], and [schemas.ErrInvalid] for schema violations.
+// Unwrap returns [ErrDisclosure], [schemas.ErrInvalid] for schema violations, and the
+// kinds of the problems ([Problem.Err]).
 func (e *DisclosureError) Unwrap() []error {
+	errs := []error{ErrDisclosure}
 	if e.schema {
-		return []error{ErrDisclosure, schemas.ErrInvalid}
+		errs = append(errs, schemas.ErrInvalid)
 	}
-	return []error{ErrDisclosure}
+	return ProblemKinds(errs, e.Problems)
+}
+
+// ProblemKinds appends to errs the distinct kinds ([Problem.Err]) of problems.
+func ProblemKinds(errs []error, problems []Problem) []error {
+	for _, p := range problems {
+		if p.Err != nil && !slices.Contains(errs, p.Err) {
+			errs = append(errs, p.Err)
+		}
+	}
+	return errs
 }
 
 func fieldPath(tokens []string) string {

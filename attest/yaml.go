@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/candor-dev/candor/internal/strictjson"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -40,12 +42,15 @@ type yamlDoc struct {
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // disclosureYAML is how a disclosure manifest is read.
-var disclosureYAML = YAMLRules{Noun: "disclosure", MaxSize: MaxDisclosureSize, Required: "apiVersion, product and security"}
+var disclosureYAML = YAMLRules{Noun: "disclosure", MaxSize: MaxDisclosureSize, Required: "apiVersion, product and security",
+	Fields: sync.OnceValue(strictjson.For[Disclosure])}
 
 // parseYAML decodes exactly one YAML document into JSON-compatible values: map[string]any,
 // []any, string, int64, float64, bool and nil. It refuses what a disclosure never needs and
-// an attacker could abuse: anchors and aliases, merge keys, duplicate keys, non-string keys,
-// custom tags, binary scalars, several documents, deep nesting and large inputs.
+// an attacker could abuse: anchors and aliases, merge keys, duplicate keys (also keys of one
+// mapping that differ only in case, '_' or '-', and keys that fold so onto a field of
+// [Disclosure] without being it: other parsers read them as one), non-string keys, custom
+// tags, binary scalars, several documents, deep nesting and large inputs.
 func parseYAML(data []byte) (doc *yamlDoc, probs []Problem) {
 	return parseYAMLAs(data, disclosureYAML)
 }
@@ -78,7 +83,11 @@ func parseYAMLAs(data []byte, r YAMLRules) (doc *yamlDoc, probs []Problem) {
 		return nil, []Problem{p}
 	}
 	c := converter{pos: map[string]yamlPos{}, noun: r.Noun}
-	v := c.convert(&root, nil, 0, yamlPos{})
+	var fields *strictjson.Schema
+	if r.Fields != nil {
+		fields = r.Fields()
+	}
+	v := c.convert(&root, nil, 0, yamlPos{}, fields)
 	if len(c.probs) > 0 {
 		return nil, c.probs
 	}
@@ -101,12 +110,18 @@ type converter struct {
 }
 
 func (c *converter) fail(n *yaml.Node, path []string, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: n.Line, Col: n.Column, Field: fieldPath(path), Message: fmt.Sprintf(format, args...)})
+	c.failErr(nil, n, path, format, args...)
 }
 
-func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) any {
+// failErr records a problem of a kind that has a sentinel.
+func (c *converter) failErr(kind error, n *yaml.Node, path []string, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Line: n.Line, Col: n.Column, Field: fieldPath(path), Message: fmt.Sprintf(format, args...), Err: kind})
+}
+
+// convert converts the node at path, whose mappings s describes (nil: any keys).
+func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos, s *strictjson.Schema) any {
 	if depth > maxDepth {
-		c.fail(n, path, "nested more than %d levels deep", maxDepth)
+		c.failErr(strictjson.ErrDepth, n, path, "nested more than %d levels deep", maxDepth)
 		return nil
 	}
 	if n.Anchor != "" || n.Kind == yaml.AliasNode {
@@ -120,7 +135,7 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 			c.fail(n, path, "empty document")
 			return nil
 		}
-		return c.convert(n.Content[0], path, depth, at)
+		return c.convert(n.Content[0], path, depth, at, s)
 	case yaml.MappingNode:
 		c.pos[strings.Join(path, "/")] = at
 		if n.ShortTag() != "!!map" {
@@ -129,6 +144,7 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 		}
 		m := make(map[string]any, len(n.Content)/2)
 		seen := make(map[string]int, len(n.Content)/2)
+		var folded strictjson.Names // keys by fold key
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" || k.Anchor != "" {
@@ -141,11 +157,22 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 			}
 			p := append(path[:len(path):len(path)], k.Value)
 			if line, dup := seen[k.Value]; dup {
-				c.fail(k, p, "duplicate key (first set on line %d)", line)
+				c.failErr(strictjson.ErrDuplicate, k, p, "duplicate key (first set on line %d)", line)
+				continue
+			}
+			if earlier, dup := folded.Add(k.Value); dup {
+				c.failErr(strictjson.ErrDuplicate, k, p, "duplicate key: %s and %s (line %d) differ only in case, '_' or '-', so other parsers read them as one key: keep one",
+					strconv.Quote(k.Value), strconv.Quote(earlier), seen[earlier])
 				continue
 			}
 			seen[k.Value] = k.Line
-			m[k.Value] = c.convert(v, p, depth+1, yamlPos{keyLine: k.Line, keyCol: k.Column})
+			child, onto := s.Member(k.Value)
+			if onto != "" {
+				c.failErr(strictjson.ErrFoldedName, k, p, "%s is not the field %s, but other parsers read it as that field: spell it %s",
+					strconv.Quote(k.Value), strconv.Quote(onto), strconv.Quote(onto))
+				continue
+			}
+			m[k.Value] = c.convert(v, p, depth+1, yamlPos{keyLine: k.Line, keyCol: k.Column}, child)
 		}
 		return m
 	case yaml.SequenceNode:
@@ -154,11 +181,11 @@ func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos) 
 			c.fail(n, path, "unsupported tag %s", n.Tag)
 			return nil
 		}
-		s := make([]any, 0, len(n.Content))
+		list := make([]any, 0, len(n.Content))
 		for i, item := range n.Content {
-			s = append(s, c.convert(item, append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1, yamlPos{}))
+			list = append(list, c.convert(item, append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1, yamlPos{}, s.Elem()))
 		}
-		return s
+		return list
 	case yaml.ScalarNode:
 		at.quoted = n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0
 		at.scalar = n.Value

@@ -3,6 +3,7 @@ package attest
 import (
 	"strings"
 
+	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -15,6 +16,9 @@ type YAMLRules struct {
 	MaxSize int
 	// Required lists what an empty document lacks, as in "apiVersion".
 	Required string
+	// Fields returns the schema of the document's fields (see [strictjson.For]): a key that
+	// folds onto a field without being it is refused. Nil refuses only keys that fold together.
+	Fields func() *strictjson.Schema
 }
 
 // YAMLDocument is a YAML document read as strictly as a disclosure manifest, with the source
@@ -24,8 +28,9 @@ type YAMLDocument struct{ doc *yamlDoc }
 
 // ParseYAMLDocument decodes exactly one YAML document into JSON-compatible values
 // (map[string]any, []any, string, int64, float64, bool and nil), refusing anchors and aliases,
-// merge keys, duplicate keys, non-string keys, custom tags, several documents, deep nesting
-// and inputs over r.MaxSize. Each problem has the line and column it concerns.
+// merge keys, duplicate keys (keys that differ only in case, '_' or '-' included), keys that
+// fold onto a field of r.Fields without being it, non-string keys, custom tags, several
+// documents, deep nesting and inputs over r.MaxSize. Each problem has the line and column it concerns.
 func ParseYAMLDocument(data []byte, r YAMLRules) (*YAMLDocument, []Problem) {
 	doc, probs := parseYAMLAs(data, r)
 	if len(probs) > 0 {
