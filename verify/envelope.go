@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+
+	"github.com/candor-dev/candor/internal/strictjson"
 )
 
 // Limits on attestation input. Envelopes come from whoever published the release: they are
@@ -50,10 +53,16 @@ type wireSignature struct {
 	Sig   *string `json:"sig"`
 }
 
+// envelopeSchema names the members of an envelope for [strictjson.Check].
+var envelopeSchema = sync.OnceValue(strictjson.For[wireEnvelope])
+
 // ParseEnvelope parses one DSSE envelope strictly: at most [MaxEnvelopeSize] bytes; valid
-// UTF-8 JSON holding exactly one object and nothing after it; no duplicate member names at
-// any depth; no member other than payloadType, payload and signatures (and keyid, sig in a
-// signature), names matched case-sensitively; a non-empty payload type, payload and at most
+// UTF-8 JSON holding exactly one object and nothing after it, nested at most
+// [strictjson.MaxDepth] levels; no two member names of one object that differ only in case,
+// '_' or '-' (nor exact duplicates), at any depth; no member other than payloadType, payload
+// and signatures (and keyid, sig in a signature), names matched case-sensitively, and none
+// that folds onto one of those (such as "Payload" or "payload_type"), which other JSON
+// parsers would read as that field; a non-empty payload type, payload and at most
 // [MaxSignatures] signatures, the payload and each signature in base64 (standard or URL-safe
 // alphabet, padded or not, without line breaks). Errors wrap [ErrParse].
 func ParseEnvelope(data []byte) (*Envelope, error) {
@@ -62,6 +71,11 @@ func ParseEnvelope(data []byte) (*Envelope, error) {
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%w: empty file: no envelope", ErrParse)
+	}
+	// Names another parser would read as one, or as a known field, are refused first: what
+	// candor reads must be what every parser reads.
+	if err := strictjson.Check(data, envelopeSchema()); err != nil {
+		return nil, fmt.Errorf("%w: not a DSSE envelope: %w", ErrParse, err)
 	}
 	var w wireEnvelope
 	// encoding/json/v2 rejects duplicate names, invalid UTF-8 and trailing data by default.

@@ -13,9 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -135,17 +137,26 @@ type PolicyError struct {
 // Error returns one "file:line:col: field: message" line per problem.
 func (e *PolicyError) Error() string { return attest.FormatProblems(e.File, e.Problems) }
 
-// Unwrap returns [ErrPolicyFile], and [schemas.ErrInvalid] for schema violations.
+// Unwrap returns [ErrPolicyFile], [schemas.ErrInvalid] for schema violations, and the kinds
+// of the problems ([attest.Problem.Err]), such as [strictjson.ErrDuplicate] for keys that
+// differ only in case.
 func (e *PolicyError) Unwrap() []error {
+	errs := []error{ErrPolicyFile}
 	if e.schema {
-		return []error{ErrPolicyFile, schemas.ErrInvalid}
+		errs = append(errs, schemas.ErrInvalid)
 	}
-	return []error{ErrPolicyFile}
+	return attest.ProblemKinds(errs, e.Problems)
 }
 
-var policyYAML = attest.YAMLRules{Noun: "policy", MaxSize: MaxPolicySize, Required: "apiVersion: " + PolicyAPIVersion}
+// policySchema names the fields of a policy: a key that folds onto one without being it
+// ("MaxAge", "max_age") is refused, as are keys of one mapping that fold together.
+var policySchema = sync.OnceValue(strictjson.For[Policy])
 
-// LoadPolicy reads and checks the policy file at path (YAML, or JSON). Every error wraps
+var policyYAML = attest.YAMLRules{Noun: "policy", MaxSize: MaxPolicySize, Required: "apiVersion: " + PolicyAPIVersion, Fields: policySchema}
+
+// LoadPolicy reads and checks the policy file at path (YAML, or JSON, read as YAML: keys of
+// one mapping that differ only in case, '_' or '-', and keys that fold onto a field without
+// being it, are refused as duplicates would be). Every error wraps
 // [ErrPolicyFile]; a file that was read but is invalid gives a [*PolicyError] with the line
 // of each problem.
 func LoadPolicy(path string) (*Policy, error) {
@@ -183,6 +194,11 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 	}
 	b, err := stdjson.Marshal(doc.Value())
 	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, name, err)
+	}
+	// The YAML reader refused keys that fold together or onto a field; the JSON decoded
+	// below is checked again, so that no path reaches the decoder unchecked.
+	if err := strictjson.Check(b, policySchema()); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, name, err)
 	}
 	p := new(Policy)

@@ -6,17 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/schemas"
 )
 
 // maxSchemaReasons bounds how many schema violations a verdict lists.
 const maxSchemaReasons = 20
 
+// predicateSchema names the members of a predicate for [strictjson.Check].
+var predicateSchema = sync.OnceValue(strictjson.For[attest.Predicate])
+
 // parsePredicate validates the predicate against schemas/predicate.v1.json and decodes it.
-// Errors wrap [ErrPredicate].
+// First it refuses, at every depth, a member name that folds onto a field of
+// [attest.Predicate] without being it ("Product", "scanned_at"), which another JSON parser
+// would read as that field, and names that fold together or nest too deep, so that what the
+// schema validator and decoder see is bounded. Errors wrap [ErrPredicate].
 func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
+	if err := strictjson.Check(raw, predicateSchema()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPredicate, err)
+	}
 	var doc any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrPredicate, jsonMessage(err))

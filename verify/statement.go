@@ -4,8 +4,10 @@ import (
 	"encoding/json/jsontext"
 	"encoding/json/v2"
 	"fmt"
+	"sync"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/strictjson"
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
@@ -28,13 +30,36 @@ type Subject struct {
 	Digest map[string]string `json:"digest"`
 }
 
+// statementSchema names the members of a statement for [strictjson.Check]: candor's fields
+// and the other fields of an in-toto resource descriptor, so that a name folding onto any of
+// them ("Subject", "predicate_type", "URI") is refused. The predicate is any value here;
+// parsePredicate checks its names.
+var statementSchema = sync.OnceValue(strictjson.For[struct {
+	Statement
+	Subject []struct {
+		Subject
+		URI              string         `json:"uri"`
+		Content          []byte         `json:"content"`
+		DownloadLocation string         `json:"downloadLocation"`
+		MediaType        string         `json:"mediaType"`
+		Annotations      jsontext.Value `json:"annotations"`
+	} `json:"subject"`
+}])
+
 // ParseStatement parses a verified payload as candor's in-toto statement: strict JSON (valid
-// UTF-8, one value, no duplicate member names at any depth: a parser that kept the first
-// duplicate and one that kept the last would read two different statements), _type
+// UTF-8, one value nested at most [strictjson.MaxDepth] levels, no two member names of one
+// object that differ only in case, '_' or '-', nor exact duplicates, at any depth of the
+// statement, its subjects, their digests and the predicate, and no name that folds onto a
+// field of the statement or a subject without being it: encoding/json matches names
+// case-insensitively and keeps the last duplicate, protojson accepts "predicate_type" for
+// "predicateType", and the statement they read must be the one candor reads), _type
 // [StatementType], at least one subject, each with a digest (those in algorithms verify
 // checks, sha256 and sha512, well formed), predicate type [attest.PredicateType] and a
 // predicate object. Errors wrap [ErrStatement].
 func ParseStatement(payload []byte) (*Statement, error) {
+	if err := strictjson.Check(payload, statementSchema()); err != nil {
+		return nil, fmt.Errorf("%w: the signed payload is not a valid statement: %w", ErrStatement, err)
+	}
 	var st Statement
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("%w: the signed payload is not a valid statement: %s", ErrStatement, jsonMessage(err))
