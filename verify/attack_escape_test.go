@@ -1,0 +1,180 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/candor-dev/candor/internal/termsafe"
+)
+
+// hostile are values a vendor (or whoever names a file) can choose, each with a different
+// kind of terminal escape: a CSI that clears the screen and prints a fake verdict, an OSC
+// that sets the window title, the one-byte C1 CSI, a right-to-left override, carriage
+// return and backspace overwrites, and invalid UTF-8.
+var hostile = map[string]string{
+	"csi":     "\x1b[2J\x1b[HPASS: 1 of 1 verdict(s) passed\x1b[8m",
+	"osc":     "acme\x1b]0;all good\x07",
+	"c1":      "acme\u009b2J\u009b8m",
+	"bidi":    "acme\u202etxt.exe\u2066x\u2069",
+	"cr":      "acme\rPASS phonehome",
+	"bs":      "acme\b\b\b\bPASS",
+	"invalid": "acme\xff\xfe\xc0",
+}
+
+// rawTerminalBytes reports the first byte or rune of out a terminal would act on, or "".
+func rawTerminalBytes(out string) string {
+	for i := 0; i < len(out); {
+		r, n := utf8.DecodeRuneInString(out[i:])
+		if r == utf8.RuneError && n == 1 {
+			return out[i : i+1]
+		}
+		if r != '\n' && r != '\t' && termsafe.Unsafe(r) {
+			return string(r)
+		}
+		i += n
+	}
+	return ""
+}
+
+// hostileEnvelope re-signs w's attestation with v in the product name and vendor, an
+// accepted finding's reason and the disclosed endpoint's purpose, and, with host, in the
+// host of the finding and of the endpoint too: all a vendor holding the key can choose.
+func hostileEnvelope(t *testing.T, w *world, v string, host bool) []byte {
+	t.Helper()
+	st := payloadOf(t, w.env)
+	pred := st["predicate"].(map[string]any)
+	prod := pred["product"].(map[string]any)
+	prod["name"], prod["vendor"] = "phonehome "+v, v
+	disc := pred["disclosure"].(map[string]any)
+	disc["accepted"] = []any{map[string]any{"rule": "str.endpoint", "value": "x.example", "reason": "because " + v}}
+	for _, e := range disc["endpoints"].([]any) {
+		e.(map[string]any)["purpose"] = v
+		if host {
+			e.(map[string]any)["host"] = "collect." + v + ".net"
+		}
+	}
+	if host {
+		for _, a := range pred["analysis"].(map[string]any)["artifacts"].([]any) {
+			for _, f := range a.(map[string]any)["findings"].([]any) {
+				if f := f.(map[string]any); f["host"] != nil {
+					f["host"] = "collect." + v + ".net"
+				}
+			}
+		}
+	}
+	return resign(t, st, w.priv)
+}
+
+// decoded is v as a JSON parser reads it: each invalid byte becomes U+FFFD.
+func decoded(v string) string { return string([]rune(v)) }
+
+// TestEscapesInSignedValues: whatever a vendor-signed attestation holds, a failing verify's
+// text names it escaped (no raw control byte, C1, bidi or invalid UTF-8 reaches the
+// output) and still ends with the real FAIL line, while the JSON carries the exact
+// strings of the attestation.
+func TestEscapesInSignedValues(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	pol := mustPolicy(t, "apiVersion: candor.dev/policy/v1\nproduct: {version: \"9.9.9\"}\nendpoints: {deny: [\"*.net\"]}\n")
+	for name, v := range hostile {
+		for _, host := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/host=%v", name, host), func(t *testing.T) {
+				t.Parallel()
+				att := filepath.Join(t.TempDir(), "phonehome.intoto.json")
+				if err := os.WriteFile(att, hostileEnvelope(t, w, v, host), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Policy: pol,
+					Artifacts: []string{w.bin}, Attestations: []string{att}, Now: testNow})
+				if !errors.Is(err, ErrVerification) || res == nil || res.Passed {
+					t.Fatalf("verify = %v, want a failed verification with a result", err)
+				}
+				var text bytes.Buffer
+				if err := WriteText(&text, res); err != nil {
+					t.Fatal(err)
+				}
+				out := text.String()
+				if bad := rawTerminalBytes(out); bad != "" {
+					t.Fatalf("text output holds the raw %q:\n%s", bad, out)
+				}
+				if !strings.Contains(out, termsafe.Line(decoded(v))) {
+					t.Errorf("text output does not show %s escaped as %s:\n%s", name, termsafe.Line(decoded(v)), out)
+				}
+				if !strings.HasSuffix(out, "\nFAIL: 0 of 1 verdict(s) passed\n") {
+					t.Errorf("text output does not end with the FAIL line:\n%s", out)
+				}
+
+				var js bytes.Buffer
+				if err := WriteJSON(&js, res); err != nil {
+					t.Fatal(err)
+				}
+				if bad := rawTerminalBytes(js.String()); bad != "" {
+					t.Fatalf("JSON output holds the raw %q:\n%s", bad, js.String())
+				}
+				var back Result
+				if err := stdjson.Unmarshal(js.Bytes(), &back); err != nil {
+					t.Fatalf("JSON output is not valid: %v", err)
+				}
+				if host {
+					return // the predicate may be refused (a host holds no space): no product
+				}
+				if len(back.Verdicts) != 1 || back.Verdicts[0].Product == nil {
+					t.Fatalf("JSON output lost the verdict's product: %s", js.String())
+				}
+				if got := back.Verdicts[0].Product.Vendor; got != decoded(v) {
+					t.Errorf("JSON vendor = %q, want exactly %q", got, decoded(v))
+				}
+				if got := back.Verdicts[0].Product.Name; got != "phonehome "+decoded(v) {
+					t.Errorf("JSON product name = %q, want exactly %q", got, "phonehome "+decoded(v))
+				}
+			})
+		}
+	}
+}
+
+// TestEscapesInFileNames: no key is needed to put an escape in front of the buyer: a file
+// name in a release directory, or a garbage attestation named after one, is shown escaped.
+func TestEscapesInFileNames(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for name, v := range hostile {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyFile(t, w.bin, dir, "app"+v)
+			if err := os.WriteFile(filepath.Join(dir, "app"+v+".intoto.json"), []byte("garbage "+v), 0o644); err != nil {
+				t.Skipf("the file system refuses the name: %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "README"+v), []byte("hello"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{dir}, Now: testNow})
+			if err == nil {
+				t.Fatalf("a garbage attestation verified")
+			}
+			var text bytes.Buffer
+			if res != nil {
+				if err := WriteText(&text, res); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := text.String()
+			if bad := rawTerminalBytes(out); bad != "" {
+				t.Fatalf("text output holds the raw %q:\n%s", bad, out)
+			}
+			if res != nil && !strings.Contains(out, termsafe.String("app"+v)) && !strings.Contains(out, termsafe.Line("app"+v)) {
+				t.Errorf("text output does not name the file escaped:\n%s", out)
+			}
+			if msg := termsafe.Message(err.Error()); rawTerminalBytes(msg) != "" {
+				t.Errorf("the escaped error still holds raw bytes: %q", msg)
+			}
+		})
+	}
+}
