@@ -8,6 +8,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -171,7 +172,7 @@ func summarizeAttestation(w io.Writer, res *attest.Result) error {
 	v := res.Predicate.Verdict
 	where := "standard output"
 	if res.Written != "" {
-		where = res.Written
+		where = termsafe.String(res.Written)
 	}
 	_, err := fmt.Fprintf(w, "signed %d artifact(s) with %d signature(s), wrote %s\n"+
 		"  no undisclosed remote control: %s\n  no undisclosed exfiltration:  %s\n  no forced upgrade:            %s\n",
@@ -191,7 +192,7 @@ func verdictWord(c attest.CommitmentVerdict) string {
 		} else {
 			s += "; "
 		}
-		s += r
+		s += termsafe.Line(r)
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -70,7 +71,7 @@ func newKeygenCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (private, encrypted: keep it secret) and %s (public: give it to buyers)\n", priv, pub)
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (private, encrypted: keep it secret) and %s (public: give it to buyers)\n", termsafe.String(priv), termsafe.String(pub))
 			return nil
 		}),
 	}

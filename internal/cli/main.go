@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -18,8 +19,9 @@ func init() {
 
 // Main runs the candor command line. args excludes the program name. Results go to
 // stdout, messages to stderr; an error ending the command is printed once to stderr as
-// "candor: <message>". Main returns the process exit code (see [ExitCode]); it never
-// calls os.Exit.
+// "candor: <message>", escaped ([termsafe.Message]) so that a message naming a file, a
+// host or a product cannot send the terminal a control sequence. Main returns the process
+// exit code (see [ExitCode]); it never calls os.Exit.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return execute(ctx, newRootCommand(), args, stdin, stdout, stderr)
 }
@@ -48,7 +50,7 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 		err = usageError(cmd, err)
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(stderr, "candor: %s\n", msg)
+		fmt.Fprintf(stderr, "candor: %s\n", termsafe.Message(msg))
 	}
 	return ExitCode(err)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/candor-dev/candor/internal/output"
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 	"github.com/spf13/cobra"
 )
@@ -54,7 +55,7 @@ func (o *OutputOptions) write(stdout, stderr io.Writer, render func(io.Writer) e
 	if err := writeFileAtomic(o.Output, buf.Bytes()); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
-	fmt.Fprintf(stderr, "wrote %s\n", o.Output)
+	fmt.Fprintf(stderr, "wrote %s\n", termsafe.String(o.Output))
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 	"github.com/spf13/cobra"
 )
@@ -63,10 +64,14 @@ func runVersion(o *VersionOptions, w io.Writer) error {
 		v.Module = bi.Main.Version
 	}
 	if o.Format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		b, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(termsafe.JSON(append(b, '\n')))
+		return err
 	}
-	_, err = fmt.Fprintf(w, "%s %s\nrules %s %s\n%s %s\n", v.Name, v.Version, v.RulesVersion, v.RulesDigest, v.GoVersion, v.Platform)
+	q := termsafe.String
+	_, err = fmt.Fprintf(w, "%s %s\nrules %s %s\n%s %s\n", q(v.Name), q(v.Version), q(v.RulesVersion), q(v.RulesDigest), q(v.GoVersion), q(v.Platform))
 	return err
 }

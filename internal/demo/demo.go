@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/internal/output"
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -100,7 +101,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
 	fmt.Fprintln(stderr, "candor demo: candor finds what a program can do that a buyer would want disclosed:")
 	fmt.Fprintln(stderr, "accept remote control, send data out, or force upgrades. Let's try it on a sample.")
 	for i, st := range steps() {
-		fmt.Fprintf(stderr, "\nstep %d: %s…\n", i+1, st.title)
+		fmt.Fprintf(stderr, "\nstep %d: %s…\n", i+1, termsafe.Line(st.title))
 		if err := st.run(ctx, s); err != nil {
 			return fmt.Errorf("demo step %d (%s): %w", i+1, st.title, err)
 		}
@@ -109,9 +110,10 @@ func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
 	return nil
 }
 
-// say writes one indented line of narration.
+// say writes one indented line of narration, escaped: its arguments may name the
+// directory the demo works in.
 func (s *session) say(format string, args ...any) {
-	fmt.Fprintf(s.stderr, "  "+format+"\n", args...)
+	fmt.Fprintf(s.stderr, "  %s\n", termsafe.Message(fmt.Sprintf(format, args...)))
 }
 
 func writeSample(_ context.Context, s *session) error {

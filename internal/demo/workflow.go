@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/verify"
 )
 
@@ -252,6 +253,6 @@ func verifyTampered(ctx context.Context, s *session) error {
 // quote writes a document indented under the narration.
 func (s *session) quote(doc string) {
 	for _, l := range strings.Split(strings.TrimRight(doc, "\n"), "\n") {
-		fmt.Fprintf(s.stderr, "    | %s\n", l)
+		fmt.Fprintf(s.stderr, "    | %s\n", termsafe.Line(l))
 	}
 }
