@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -175,7 +176,8 @@ func quoteJoin(s []string) string {
 	return strings.Join(q, " or ")
 }
 
-// comparePath orders paths token by token, numerically where both tokens are numbers.
+// comparePath orders paths token by token, numerically where both tokens are different
+// numbers (member names such as "0" and "00" by their text).
 func comparePath(a, b []string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		if a[i] == b[i] {
@@ -183,10 +185,10 @@ func comparePath(a, b []string) int {
 		}
 		x, errx := strconv.Atoi(a[i])
 		y, erry := strconv.Atoi(b[i])
-		if errx == nil && erry == nil {
-			return x - y
+		if errx == nil && erry == nil && x != y {
+			return cmp.Compare(x, y)
 		}
 		return strings.Compare(a[i], b[i])
 	}
-	return len(a) - len(b)
+	return cmp.Compare(len(a), len(b))
 }
