@@ -12,5 +12,7 @@
 //
 // Renderers never write anywhere but the [io.Writer] they are given. Text output
 // escapes control and formatting characters taken from scanned binaries, so a hostile
-// string cannot drive the reader's terminal.
+// string cannot drive the reader's terminal; JSON and SARIF write the characters
+// encoding/json leaves raw (DEL, C1 controls, bidirectional and zero-width characters)
+// as \u escapes, so they decode to exactly the scanned strings (see [termsafe]).
 package output
