@@ -22,7 +22,9 @@ type Limits struct {
 	// batch over it costs no cryptography at all.
 	MaxSignatureChecks int
 	// MaxBytes is the most attestation bytes one [Run] reads, all files together (default
-	// 256 MiB, the size of the largest JSON lines file accepted).
+	// 64 MiB). Verification holds every payload and parsed predicate of a run at once, about
+	// five times the bytes read at the most: the default keeps a run under about 350 MiB. A
+	// single JSON lines file may hold up to [MaxBundleSize] when the limit is raised.
 	MaxBytes int64
 }
 
@@ -31,7 +33,7 @@ var DefaultLimits = Limits{
 	MaxSignatures:      8,
 	MaxEnvelopes:       10_000,
 	MaxSignatureChecks: 20_000,
-	MaxBytes:           MaxBundleSize,
+	MaxBytes:           64 << 20,
 }
 
 // The names of the limits, as [LimitError.Limit] gives them.
