@@ -18,7 +18,9 @@ type Error struct {
 	Schema string
 	// Violations are sorted by field and never empty; at most [MaxViolations] are listed.
 	Violations []Violation
-	// Omitted counts the violations found and not listed.
+	// Omitted counts the violations found and not listed. Past a thousand failures, the
+	// failed checks are counted instead (a listed violation may gather several), and which
+	// violations are listed may depend on the order of the members of an object.
 	Omitted int
 	// depth is set when the document nests deeper than [MaxDepth]; Violations then holds
 	// one violation, where that was found.
