@@ -10,7 +10,10 @@
 //	candor version --format json
 //
 // Exit codes: 0 the command did what was asked (a scan with findings included);
-// 1 a negative verdict; 2 a usage or input error. Every flag can also be set with a
+// 1 a negative verdict; 2 a usage or input error; 128+n interrupted by signal n (130 for
+// SIGINT, 143 for SIGTERM). The first interrupt stops the command and says so on stderr; a
+// command that has not stopped 2 seconds later, or a second interrupt, ends the process.
+// Every flag can also be set with a
 // CANDOR_* environment variable or in .candor.yaml; see 'candor help config'.
 //
 // This command is a thin shell over [github.com/candor-dev/candor/internal/cli.Main];
