@@ -37,7 +37,7 @@ const MaxFiles = 4
 
 // valueFlags are the flags of candor verify (and the root command) that take a value, which
 // is not an artifact. internal/cli's tests check the list against the command.
-var valueFlags = []string{"attestation", "config", "digest", "format", "key", "policy", "resource-uri", "threshold", "vsa", "vsa-key"}
+var valueFlags = []string{"attestation", "config", "digest", "format", "key", "max-attestation-bytes", "max-envelopes", "max-signature-checks", "max-signatures", "policy", "resource-uri", "threshold", "vsa", "vsa-key"}
 
 // Set holds the files being hashed ahead, by path as given on the command line.
 type Set struct {
