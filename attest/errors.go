@@ -40,7 +40,7 @@ type Problem struct {
 	Message string
 	// Err is the kind of problem when it has a sentinel (such as strictjson.ErrDuplicate),
 	// else nil. The error listing the problem wraps it.
-	Err error
+	Err error `json:"-"`
 }
 
 // DisclosureError lists every problem found in a disclosure manifest. It wraps
