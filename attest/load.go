@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -18,14 +17,10 @@ import (
 // JSON, which is YAML). Every error wraps [ErrDisclosure]; a manifest that was read but is
 // invalid gives a [*DisclosureError] listing each problem with its line and field.
 func LoadDisclosure(path string) (*Disclosure, error) {
-	f, err := os.Open(path)
+	// Only a regular file is read: a FIFO or a device would block or never end.
+	data, err := fileio.ReadFile(path, MaxDisclosureSize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDisclosure, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxDisclosureSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrDisclosure, path, err)
 	}
 	return ParseDisclosure(path, data)
 }

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // unverifiedReasons maps each unverified entry's path inside dir to its reason.
@@ -164,7 +166,7 @@ func TestExplicitAttestationsReadReleaseRecursively(t *testing.T) {
 }
 
 // TestFIFOBesideArtifact: an attestation beside an artifact that is a FIFO is an input
-// error at once, never a hang; so is a FIFO given as the attestation.
+// error at once, never a hang; so is a FIFO given as the attestation or as the policy.
 func TestFIFOBesideArtifact(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -174,7 +176,7 @@ func TestFIFOBesideArtifact(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 2)
+	done := make(chan error, 3)
 	go func() {
 		_, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{bin}, Now: testNow})
 		done <- err
@@ -183,11 +185,18 @@ func TestFIFOBesideArtifact(t *testing.T) {
 		_, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Attestations: []string{fifo}, Now: testNow})
 		done <- err
 	}()
-	for range 2 {
+	go func() {
+		_, err := LoadPolicy(fifo)
+		if !errors.Is(err, ErrPolicyFile) {
+			err = errors.New("not a policy error: " + err.Error())
+		}
+		done <- err
+	}()
+	for range 3 {
 		select {
 		case err := <-done:
-			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "named pipe") {
-				t.Errorf("FIFO attestation: %v", err)
+			if !errors.Is(err, fileio.ErrNotRegular) || !strings.Contains(err.Error(), "named pipe") {
+				t.Errorf("FIFO attestation or policy: %v", err)
 			}
 		case <-time.After(2 * time.Minute):
 			t.Fatal("verify hangs on a FIFO attestation")

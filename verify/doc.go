@@ -6,17 +6,21 @@
 // an error wrapping the step's sentinel, every one of which wraps [ErrVerification]:
 //
 //  1. parse ([ErrParse]): the DSSE envelope is read strictly by [ParseEnvelope]: at most
-//     [MaxEnvelopeSize] bytes, one JSON object, no duplicate or unknown members, no trailing
-//     data, base64 payload and signatures. A .intoto.jsonl file holds one envelope per line
-//     ([SplitBundle]).
+//     [MaxEnvelopeSize] bytes, one JSON object, no duplicate or unknown members, no two
+//     member names that differ only in case, '_' or '-', no name that folds onto a known
+//     member, at most 64 levels deep, no trailing data, base64 payload and signatures. A
+//     .intoto.jsonl file holds one envelope per line ([SplitBundle]).
 //  2. signature ([ErrSignature]): signatures over the DSSE pre-authentication encoding are
-//     checked with the trusted keys ([LoadKeys]: PEM public keys or KMS URIs); at least the
-//     threshold of distinct keys must have signed. A key counts once, however often it is
-//     listed or the envelope repeats its signature; signatures by other keys are ignored.
+//     checked with the trusted keys ([LoadKeys]: PEM public keys or KMS URIs; a key that
+//     does not bind signatures, such as a small-order Ed25519 point, is refused); at least
+//     the threshold of distinct keys must have signed. A key counts once, however often it
+//     is listed or the envelope repeats its signature; signatures by other keys are
+//     ignored. An envelope with more than [Limits.MaxSignatures] signatures fails unchecked.
 //  3. payload type ([ErrPayloadType]): application/vnd.in-toto+json.
 //  4. statement ([ErrStatement]): the verified payload bytes, and only those, are parsed
-//     strictly by [ParseStatement] (duplicate members rejected: two parsers must never read
-//     two statements from one payload) as an in-toto Statement v1 with predicate type
+//     strictly by [ParseStatement] (duplicate members, members that differ only in case,
+//     '_' or '-', and names that fold onto a known field rejected at every level, the
+//     predicate included: two parsers must never read two statements from one payload) as an in-toto Statement v1 with predicate type
 //     [attest.PredicateType].
 //  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject, and every
 //     other digest that subject lists in an algorithm verify checks (SHA-512) is the
@@ -41,6 +45,12 @@
 // found beside them or given, one [Verdict] each, checked in parallel, and an optional
 // signed SLSA verification summary ([SummaryOptions], predicate type
 // [SummaryPredicateType]). [WriteText] and [WriteJSON] render a [Result].
+//
+// The work and memory of a run are bounded by [Limits]; a limit reached gives an error
+// wrapping [ErrLimit]. Every input file is opened only when it is a regular file, checked
+// on the opened descriptor: a FIFO or a device fails at once instead of blocking. In a
+// release directory nothing is read through a symbolic link, and every entry that is not
+// verified is listed in [Result.Unverified] with the reason.
 //
 // Errors that prevent a verdict (bad options, keys, policy or unreadable files) wrap
 // [ErrOptions], [ErrKey], [ErrPolicyFile], [ErrInput] or [ErrOutput] instead; candor verify

@@ -7,8 +7,6 @@ import (
 	"encoding/json/v2"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/schemas"
 )
@@ -160,14 +159,10 @@ var policyYAML = attest.YAMLRules{Noun: "policy", MaxSize: MaxPolicySize, Requir
 // [ErrPolicyFile]; a file that was read but is invalid gives a [*PolicyError] with the line
 // of each problem.
 func LoadPolicy(path string) (*Policy, error) {
-	f, err := os.Open(path)
+	// Only a regular file is read: a FIFO or a device would block or never end.
+	data, err := fileio.ReadFile(path, MaxPolicySize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicyFile, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxPolicySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrPolicyFile, path, err)
 	}
 	return ParsePolicy(path, data)
 }

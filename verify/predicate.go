@@ -40,7 +40,7 @@ func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
 		msgs := make([]string, 0, len(se.Violations))
 		for i, v := range se.Violations {
 			if i == maxSchemaReasons {
-				msgs = append(msgs, fmt.Sprintf("and %d more", len(se.Violations)-i))
+				msgs = append(msgs, fmt.Sprintf("and %d more", len(se.Violations)-i+se.Omitted))
 				break
 			}
 			msgs = append(msgs, v.String())

@@ -331,7 +331,7 @@ func (r *runner) collect() error {
 				}
 				if !fi.Mode().IsRegular() {
 					// A FIFO or device would block or never end: never open one.
-					return fmt.Errorf("%w: %s is %s, not a regular file: candor reads attestations only from regular files", ErrInput, p+suffix, fileio.Describe(fi.Mode()))
+					return fmt.Errorf("%w: %s: %w: it is %s; candor reads attestations only from regular files", ErrInput, p+suffix, fileio.ErrNotRegular, fileio.Describe(fi.Mode()))
 				}
 				t.sources = append(t.sources, len(r.sources))
 				r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
@@ -371,7 +371,7 @@ func attestationFiles(path string, explicit bool) ([]string, error) {
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: %s is %s, not a regular file: candor reads attestations only from regular files", ErrInput, path, fileio.Describe(fi.Mode()))
+			return nil, fmt.Errorf("%w: %s: %w: it is %s; candor reads attestations only from regular files", ErrInput, path, fileio.ErrNotRegular, fileio.Describe(fi.Mode()))
 		}
 		return []string{path}, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ func init() {
 
 // Main runs the candor command line. args excludes the program name. Results go to
 // stdout, messages to stderr; an error ending the command is printed once to stderr as
-// "candor: <message>", escaped ([termsafe.Message]) so that a message naming a file, a
+// "candor: <message>" (each line of it), escaped ([termsafe.Message]) so that a message naming a file, a
 // host or a product cannot send the terminal a control sequence. Main returns the process
 // exit code (see [ExitCode]); it never calls os.Exit.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -50,7 +51,11 @@ func execute(ctx context.Context, root *cobra.Command, args []string, stdin io.R
 		err = usageError(cmd, err)
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(stderr, "candor: %s\n", termsafe.Message(msg))
+		// Every line of a message that spans several starts with "candor: ", so a newline in a
+		// file name or a value cannot start a line that looks like candor's own.
+		for line := range strings.SplitSeq(termsafe.Message(msg), "\n") {
+			fmt.Fprintf(stderr, "candor: %s\n", line)
+		}
 	}
 	return ExitCode(err)
 }

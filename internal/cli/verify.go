@@ -36,9 +36,11 @@ Each artifact goes through these steps, and the first that fails ends its check:
                 attested analysis and covered by the disclosure
 
 Which attestation: for an ARTIFACT file, ARTIFACT.intoto.json (or .jsonl)
-beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl in
-it is verified, and each subject it names must be a file in the directory with
-that digest (other files are listed, not verified). --attestation FILE or DIR
+beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl at
+its top level is verified, and each subject it names must be a regular file in
+the directory (at any level) with that digest. Symbolic links are never
+followed; every other entry (files no subject names, links, FIFOs, hidden
+files) is listed as not verified, with the reason. Only regular files are read. --attestation FILE or DIR
 (repeatable) gives the attestations instead: each ARTIFACT is matched against
 all of them by digest, and --digest sha256:<hex> (or sha512:<hex>) verifies an
 artifact you do not have at hand. There is one verdict per artifact and
@@ -69,6 +71,14 @@ A topic the policy leaves out allows nothing weaker than the defaults.
 --vsa FILE --vsa-key KEY writes a SLSA verification summary attestation
 (https://slsa.dev/verification_summary/v1), signed with your key, PASSED or
 FAILED: one envelope, or one line per artifact for several (name it *.jsonl).
+
+Limits: attestations come from whoever published the release, so the work of
+one run is bounded: --max-signatures per envelope (an envelope with more fails
+unchecked), --max-envelopes per .intoto.jsonl file, --max-signature-checks for
+the run (counted before any is made: a run over it stops with exit 2), and
+--max-attestation-bytes of attestation files read. Raise one only for
+attestations you trust; like --key, they are never taken from a found
+.candor.yaml.
 
 Results go to standard output (--format text or json); messages to standard
 error. Exit codes: 0 every verdict passed; 1 a verdict failed; 2 a usage or
