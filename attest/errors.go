@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/schemas"
+	"github.com/candor-dev/candor/signing"
 )
 
 // Errors returned by this package, to be tested with [errors.Is]. Each returned error wraps
@@ -21,7 +21,7 @@ var (
 	ErrDisclosure = errors.New("invalid disclosure")
 	// ErrKey: a signing key cannot be loaded or used (exit code 2). It is the same value as
 	// the key loader's sentinel, so errors from either package match it.
-	ErrKey = keys.ErrKey
+	ErrKey = signing.ErrKey
 	// ErrArtifact: an artifact cannot be read or scanned (exit code 2).
 	ErrArtifact = errors.New("cannot scan artifact")
 	// ErrOptions: the options are inconsistent (exit code 2).

@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -37,7 +37,7 @@ type Options struct {
 
 	// Keys are key references (files or KMS URIs) loaded with KeyOptions.
 	Keys       []string
-	KeyOptions keys.Options
+	KeyOptions signing.Options
 	// Signers are signers already loaded; they sign after Keys.
 	Signers []Signer
 
@@ -116,7 +116,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	// Keys before the scan: a wrong password should not cost a scan.
 	signers := make([]Signer, 0, len(opts.Keys)+len(opts.Signers))
-	loaded, err := keys.LoadSigners(ctx, opts.Keys, opts.KeyOptions)
+	loaded, err := signing.LoadSigners(ctx, opts.Keys, opts.KeyOptions)
 	if err != nil {
 		return nil, err
 	}

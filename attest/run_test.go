@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
+	"github.com/candor-dev/candor/signing"
 	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
@@ -28,23 +28,23 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var fixedNow = func() time.Time { return time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC) }
 
 // genKey writes a cosign-format encrypted key pair with password "pw" and returns the paths.
-func genKey(t *testing.T, alg keys.Algorithm) (priv, pub string) {
+func genKey(t *testing.T, alg signing.Algorithm) (priv, pub string) {
 	t.Helper()
 	dir := t.TempDir()
 	priv, pub = filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub")
-	if _, err := keys.Generate(keys.KeygenOptions{PrivatePath: priv, PublicPath: pub, Algorithm: alg, Password: keys.StaticPassword([]byte("pw"))}); err != nil {
+	if _, err := signing.Generate(signing.KeygenOptions{PrivatePath: priv, PublicPath: pub, Algorithm: alg, Password: signing.StaticPassword([]byte("pw"))}); err != nil {
 		t.Fatal(err)
 	}
 	return priv, pub
 }
 
-var pwOpts = keys.Options{Password: keys.StaticPassword([]byte("pw"))}
+var pwOpts = signing.Options{Password: signing.StaticPassword([]byte("pw"))}
 
 // sigstoreVerifier builds a go-securesystemslib DSSE verifier through sigstore's adapter, as a
 // third party would, hashing as cosign does for the key type.
 func sigstoreVerifier(t *testing.T, pubPath string) ssldsse.Verifier {
 	t.Helper()
-	pub, err := keys.LoadPublicKey(pubPath)
+	pub, err := signing.LoadPublicKey(pubPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +74,8 @@ func readEnvelope(t *testing.T, path string) *ssldsse.Envelope {
 
 func TestRunSignsVerifiableAttestation(t *testing.T) {
 	t.Parallel()
-	k1, p1 := genKey(t, keys.ECDSAP256)
-	k2, p2 := genKey(t, keys.Ed25519)
+	k1, p1 := genKey(t, signing.ECDSAP256)
+	k2, p2 := genKey(t, signing.Ed25519)
 	out := filepath.Join(t.TempDir(), "acme.intoto.json")
 	res, err := Run(context.Background(), Options{
 		DisclosurePath: filepath.Join("testdata", "disclosure.yaml"),
@@ -106,7 +106,7 @@ func TestRunSignsVerifiableAttestation(t *testing.T) {
 		t.Fatalf("verify: %v (%d keys accepted)", err, len(accepted))
 	}
 	// A verifier for another key accepts nothing.
-	_, p3 := genKey(t, keys.ECDSAP256)
+	_, p3 := genKey(t, signing.ECDSAP256)
 	other, _ := ssldsse.NewEnvelopeVerifier(sigstoreVerifier(t, p3))
 	if _, err := other.Verify(ctx, env); err == nil {
 		t.Error("an unrelated key verified the envelope")
@@ -178,7 +178,7 @@ func checkGolden(t *testing.T, path string, predicate []byte) {
 
 func TestRunUndisclosed(t *testing.T) {
 	t.Parallel()
-	k, _ := genKey(t, keys.ECDSAP256)
+	k, _ := genKey(t, signing.ECDSAP256)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "a.intoto.jsonl")
 	rep := withFinding(testReport(), endpoint("collector.evil.example"))
@@ -228,7 +228,7 @@ func (failingScanner) Run(context.Context, []string) (*scan.Report, error) {
 
 func TestRunErrors(t *testing.T) {
 	t.Parallel()
-	k, _ := genKey(t, keys.ECDSAP256)
+	k, _ := genKey(t, signing.ECDSAP256)
 	disc := filepath.Join("testdata", "disclosure.yaml")
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte(validHead+"endpionts: []\n"), 0o644)
@@ -242,7 +242,7 @@ func TestRunErrors(t *testing.T) {
 		{"both artifacts and report", Options{DisclosurePath: disc, Report: testReport(), Artifacts: []string{"x"}, Keys: []string{k}}, ErrOptions},
 		{"bad format", Options{DisclosurePath: disc, Report: testReport(), Keys: []string{k}, Format: "yaml"}, ErrOptions},
 		{"invalid disclosure", Options{DisclosurePath: bad, Report: testReport(), Keys: []string{k}, KeyOptions: pwOpts}, ErrDisclosure},
-		{"wrong password", Options{DisclosurePath: disc, Report: testReport(), Keys: []string{k}, KeyOptions: keys.Options{Password: keys.StaticPassword([]byte("no"))}}, ErrKey},
+		{"wrong password", Options{DisclosurePath: disc, Report: testReport(), Keys: []string{k}, KeyOptions: signing.Options{Password: signing.StaticPassword([]byte("no"))}}, ErrKey},
 		{"same key twice", Options{DisclosurePath: disc, Report: testReport(), Keys: []string{k, k}, KeyOptions: pwOpts}, ErrKey},
 		{"KMS plugin scheme", Options{DisclosurePath: disc, Report: testReport(), Keys: []string{"evil://x"}}, ErrKey},
 		{"unreadable artifact", Options{DisclosurePath: disc, Artifacts: []string{"/nonexistent"}, Scanner: failingScanner{}, Keys: []string{k}, KeyOptions: pwOpts}, ErrArtifact},
@@ -338,7 +338,7 @@ func TestStatementDigests(t *testing.T) {
 
 func TestRunStdout(t *testing.T) {
 	t.Parallel()
-	k, _ := genKey(t, keys.ECDSAP384)
+	k, _ := genKey(t, signing.ECDSAP384)
 	var buf bytes.Buffer
 	_, err := Run(context.Background(), Options{
 		DisclosurePath: filepath.Join("testdata", "disclosure.yaml"),
@@ -355,7 +355,7 @@ func TestRunStdout(t *testing.T) {
 
 func TestRunWithDisclosureValue(t *testing.T) {
 	t.Parallel()
-	k, _ := genKey(t, keys.ECDSAP256)
+	k, _ := genKey(t, signing.ECDSAP256)
 	d := loadTestDisclosure(t)
 	d.Endpoints[0].Host = "*.ACME.example" // not normalised: Run normalises a copy
 	var buf bytes.Buffer

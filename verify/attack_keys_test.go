@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -60,7 +60,7 @@ func (k acceptAll) KeyID() (string, error)                       { return "evil"
 func (k acceptAll) Public() crypto.PublicKey                     { return k.pub }
 
 // TestUniversalEd25519KeyRefused: the identity key and its relatives, given as files, are
-// refused by LoadKeys with keys.ErrWeakKey, never trusted. The premise is checked first:
+// refused by LoadKeys with signing.ErrWeakKey, never trusted. The premise is checked first:
 // the standard library verifies the universal signature under the identity key.
 func TestUniversalEd25519KeyRefused(t *testing.T) {
 	t.Parallel()
@@ -90,8 +90,8 @@ func TestUniversalEd25519KeyRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := writePublicPEM(t, dir, name+".pub", pub)
 			ks, err := LoadKeys(context.Background(), []string{path}, keysOptions())
-			if !errors.Is(err, keys.ErrWeakKey) || !errors.Is(err, ErrKey) {
-				t.Fatalf("LoadKeys: got %d keys, %v; want keys.ErrWeakKey", len(ks), err)
+			if !errors.Is(err, signing.ErrWeakKey) || !errors.Is(err, ErrKey) {
+				t.Fatalf("LoadKeys: got %d keys, %v; want signing.ErrWeakKey", len(ks), err)
 			}
 		})
 	}
@@ -117,10 +117,10 @@ func TestCustomWeakKeyRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			evil := acceptAll{weak}
-			if _, err := NewVerifier(WithKeys([]Key{evil})); !errors.Is(err, keys.ErrWeakKey) {
+			if _, err := NewVerifier(WithKeys([]Key{evil})); !errors.Is(err, signing.ErrWeakKey) {
 				t.Errorf("alone: %v", err)
 			}
-			if _, err := NewVerifier(WithKeys(genuine, pub), WithKeys([]Key{evil}), WithThreshold(2)); !errors.Is(err, keys.ErrWeakKey) {
+			if _, err := NewVerifier(WithKeys(genuine, pub), WithKeys([]Key{evil}), WithThreshold(2)); !errors.Is(err, signing.ErrWeakKey) {
 				t.Errorf("beside a genuine key, threshold 2: %v", err)
 			}
 		})
@@ -157,7 +157,7 @@ func TestUniversalSignatureThreshold(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o.Threshold, o.Artifacts, o.Now = 2, []string{w.bin}, testNow
 			res, err := Run(context.Background(), o)
-			if !errors.Is(err, keys.ErrWeakKey) {
+			if !errors.Is(err, signing.ErrWeakKey) {
 				t.Fatalf("Run: %v", err)
 			}
 			if res != nil && res.Passed {
@@ -167,7 +167,7 @@ func TestUniversalSignatureThreshold(t *testing.T) {
 	}
 }
 
-// TestCertificateNotATrustedKey: LoadKeys refuses a certificate with keys.ErrUnsupportedKey
+// TestCertificateNotATrustedKey: LoadKeys refuses a certificate with signing.ErrUnsupportedKey
 // (candor validates no chain) and loads the public key extracted from it.
 func TestCertificateNotATrustedKey(t *testing.T) {
 	t.Parallel()
@@ -185,7 +185,7 @@ func TestCertificateNotATrustedKey(t *testing.T) {
 	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadKeys(context.Background(), []string{cert}, keysOptions()); !errors.Is(err, keys.ErrUnsupportedKey) || errors.Is(err, keys.ErrWeakKey) {
+	if _, err := LoadKeys(context.Background(), []string{cert}, keysOptions()); !errors.Is(err, signing.ErrUnsupportedKey) || errors.Is(err, signing.ErrWeakKey) {
 		t.Fatalf("certificate: %v", err)
 	}
 	if _, err := LoadKeys(context.Background(), []string{writePublicPEM(t, dir, "vendor.pub", &k.PublicKey)}, keysOptions()); err != nil {

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/signing"
 )
 
 var (
@@ -47,7 +47,7 @@ func writeBatch(tb testing.TB, dir string, n int) string {
 	tb.Helper()
 	ctx := context.Background()
 	priv, pub := testKey(tb, tb.TempDir(), "batch")
-	signer, err := keys.LoadSigner(ctx, priv, keys.Options{})
+	signer, err := signing.LoadSigner(ctx, priv, signing.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

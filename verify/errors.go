@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/signing"
 )
 
 // ErrVerification is wrapped by every error that says an attestation failed verification: a
@@ -46,7 +46,7 @@ var (
 	ErrInput = errors.New("cannot read input")
 	// ErrKey: a trusted key or the summary signing key cannot be loaded. It is the key
 	// loader's sentinel, so errors from either package match it.
-	ErrKey = keys.ErrKey
+	ErrKey = signing.ErrKey
 	// ErrPolicyFile: the policy cannot be read or is invalid. Its detail is a [*PolicyError]
 	// when the file was read.
 	ErrPolicyFile = errors.New("invalid policy")

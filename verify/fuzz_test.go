@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/signing"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -37,7 +37,7 @@ func seedEnvelope(tb testing.TB) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := keys.NewSigner(context.Background(), sv, "seed")
+	s, err := signing.NewSigner(context.Background(), sv, "seed")
 	if err != nil {
 		tb.Fatal(err)
 	}

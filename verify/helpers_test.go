@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/testbuild"
+	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -142,7 +142,7 @@ func signPayload(t testing.TB, payloadType string, payload []byte, privs ...stri
 	ctx := context.Background()
 	var signers []attest.Signer
 	for _, p := range privs {
-		s, err := keys.LoadSigner(ctx, p, keys.Options{})
+		s, err := signing.LoadSigner(ctx, p, signing.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func resign(t testing.TB, st map[string]any, priv string) []byte {
 // verifierFor builds a verifier trusting the public keys at paths.
 func verifierFor(t testing.TB, pubs []string, opts ...VerifierOption) *Verifier {
 	t.Helper()
-	ks, err := LoadKeys(context.Background(), pubs, keys.Options{})
+	ks, err := LoadKeys(context.Background(), pubs, signing.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +206,4 @@ func targetOf(t testing.TB, path string) Target {
 	return Target{Name: filepath.Base(path), SHA256: sha, Path: path}
 }
 
-func keysOptions() keys.Options { return keys.Options{} }
+func keysOptions() signing.Options { return signing.Options{} }

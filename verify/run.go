@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
+	"github.com/candor-dev/candor/signing"
 )
 
 // Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
@@ -49,7 +49,7 @@ type Options struct {
 	// Keys are trusted public keys: PEM files or KMS URIs, loaded with KeyOptions.
 	Keys []string
 	// KeyOptions also load the summary signing key.
-	KeyOptions keys.Options
+	KeyOptions signing.Options
 	// TrustedKeys are keys loaded already; they are trusted after Keys.
 	TrustedKeys []Key
 	// Threshold is how many distinct trusted keys must have signed; 0 means 1.

@@ -11,8 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/signing"
 )
 
 // release lays out a release directory: phonehome and quiet, each with its attestation
@@ -164,7 +164,7 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, _ := LoadKeys(ctx, []string{vsaPub}, keys.Options{})
+	ks, _ := LoadKeys(ctx, []string{vsaPub}, signing.Options{})
 	signed, _, reasons := checkSignatures(ctx, env, mustDistinct(t, ks), 1, new(atomic.Int64))
 	if len(signed) != 1 || reasons != nil {
 		t.Fatalf("summary signature: %v", reasons)

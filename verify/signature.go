@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/candor-dev/candor/internal/keys"
+	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -22,14 +22,14 @@ type Key interface {
 // trustedKey is a key with the identity that makes it distinct and the name it was given.
 type trustedKey struct {
 	key Key
-	// id is the SHA-256 fingerprint of the public key (keys.KeyID): two references to the
+	// id is the SHA-256 fingerprint of the public key (signing.KeyID): two references to the
 	// same public key share it, whatever the files or KMS names.
 	id   string
 	refs []string
 }
 
 // distinctKeys merges keys that are the same public key, keeping every name they were given.
-// Every key's public key must pass keys.CheckPublicKey: a degenerate key (such as the
+// Every key's public key must pass signing.CheckPublicKey: a degenerate key (such as the
 // Ed25519 identity point) would verify signatures nobody made.
 func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
 	var out []*trustedKey
@@ -43,10 +43,10 @@ func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
 			ref = refs[i]
 		}
 		// Keys loaded by LoadKeys were checked already; a library user's own Key was not.
-		if err := keys.CheckPublicKey(k.Public()); err != nil {
+		if err := signing.CheckPublicKey(k.Public()); err != nil {
 			return nil, fmt.Errorf("trusted key %s: %w", ref, err)
 		}
-		id, err := keys.KeyID(k.Public())
+		id, err := signing.KeyID(k.Public())
 		if err != nil {
 			return nil, fmt.Errorf("%w: trusted key %s: %w", ErrKey, ref, err)
 		}
@@ -134,8 +134,8 @@ func keySigned(ctx context.Context, t *trustedKey, pae []byte, sigs []Signature,
 // opts.AllowKMSPluginsUnsafe). A certificate is refused, since candor does not validate
 // certificate chains: extract its public key instead. Keys that do not bind signatures to a
 // private key (small-order Ed25519 points, EC points off the curve, RSA exponents below
-// 65537) are refused with keys.ErrWeakKey. Errors wrap [ErrKey].
-func LoadKeys(ctx context.Context, refs []string, opts keys.Options) ([]Key, error) {
+// 65537) are refused with signing.ErrWeakKey. Errors wrap [ErrKey].
+func LoadKeys(ctx context.Context, refs []string, opts signing.Options) ([]Key, error) {
 	out := make([]Key, 0, len(refs))
 	for _, ref := range refs {
 		k, err := loadKey(ctx, ref, opts)
@@ -147,18 +147,18 @@ func LoadKeys(ctx context.Context, refs []string, opts keys.Options) ([]Key, err
 	return out, nil
 }
 
-func loadKey(ctx context.Context, ref string, opts keys.Options) (Key, error) {
+func loadKey(ctx context.Context, ref string, opts signing.Options) (Key, error) {
 	if strings.Contains(ref, "://") {
 		// A KMS key verifies with the provider's verifier, hashing as it signs.
-		s, err := keys.LoadSigner(ctx, ref, opts)
+		s, err := signing.LoadSigner(ctx, ref, opts)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
-	pub, err := keys.LoadPublicKey(ref)
+	pub, err := signing.LoadPublicKey(ref)
 	if err != nil {
 		return nil, fmt.Errorf("%w (a trusted key is the vendor's PEM public key, such as candor.pub, or a KMS URI)", err)
 	}
-	return keys.NewVerifier(pub)
+	return signing.NewVerifier(pub)
 }

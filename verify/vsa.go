@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/signing"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -95,7 +95,7 @@ func newSummaryWriter(ctx context.Context, o *Options) (*summaryWriter, error) {
 		w.now = time.Now
 	}
 	if w.signer == nil {
-		k, err := keys.LoadSigner(ctx, s.Key, o.KeyOptions)
+		k, err := signing.LoadSigner(ctx, s.Key, o.KeyOptions)
 		if err != nil {
 			return nil, err
 		}

@@ -7,8 +7,8 @@ import (
 	"os"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -75,12 +75,12 @@ func (o *SigningKeyOptions) AddFlags(cmd *cobra.Command) {
 // keyOptions checks the opt-in came from the command line and returns the loader options.
 // A config file in the current directory is read automatically, so it must never be able
 // to make candor run a program.
-func (o *SigningKeyOptions) keyOptions(cmd *cobra.Command) (keys.Options, error) {
+func (o *SigningKeyOptions) keyOptions(cmd *cobra.Command) (signing.Options, error) {
 	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
-		return keys.Options{}, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag)
+		return signing.Options{}, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag)
 	}
 	stdin, _ := cmd.InOrStdin().(*os.File)
-	return keys.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe}, nil
+	return signing.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe}, nil
 }
 
 // AttestOptions are the flags of candor attest.

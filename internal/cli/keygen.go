@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -30,7 +30,7 @@ const keygenExample = `  # candor.key and candor.pub, asking for the password
 type KeygenOptions struct {
 	// Prefix names the files PREFIX.key and PREFIX.pub.
 	Prefix string
-	// Algorithm is one of keys.Algorithms.
+	// Algorithm is one of signing.Algorithms.
 	Algorithm string
 	// Force overwrites existing files.
 	Force bool
@@ -39,11 +39,11 @@ type KeygenOptions struct {
 // AddFlags registers the keygen flags.
 func (o *KeygenOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Prefix, "prefix", "candor", "write `PREFIX`.key and PREFIX.pub")
-	names := make([]string, len(keys.Algorithms))
-	for i, a := range keys.Algorithms {
+	names := make([]string, len(signing.Algorithms))
+	for i, a := range signing.Algorithms {
 		names[i] = string(a)
 	}
-	addEnumFlag(cmd, &o.Algorithm, "algorithm", string(keys.ECDSAP256), "key type", names...)
+	addEnumFlag(cmd, &o.Algorithm, "algorithm", string(signing.ECDSAP256), "key type", names...)
 	cmd.Flags().BoolVar(&o.Force, "force", false, "overwrite existing key files")
 }
 
@@ -61,11 +61,11 @@ func newKeygenCommand() *cobra.Command {
 			}
 			stdin, _ := cmd.InOrStdin().(*os.File)
 			priv, pub := o.Prefix+".key", o.Prefix+".pub"
-			_, err := keys.Generate(keys.KeygenOptions{
+			_, err := signing.Generate(signing.KeygenOptions{
 				PrivatePath: priv,
 				PublicPath:  pub,
-				Algorithm:   keys.Algorithm(o.Algorithm),
-				Password:    keys.DefaultPassword(nil, stdin, cmd.ErrOrStderr()),
+				Algorithm:   signing.Algorithm(o.Algorithm),
+				Password:    signing.DefaultPassword(nil, stdin, cmd.ErrOrStderr()),
 				Force:       o.Force,
 			})
 			if err != nil {

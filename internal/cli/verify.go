@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/prehash"
+	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
 )
@@ -218,7 +218,7 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	stdin, _ := cmd.InOrStdin().(*os.File)
 	opts := verify.Options{
 		Keys:         o.Keys,
-		KeyOptions:   keys.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe},
+		KeyOptions:   signing.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe},
 		Threshold:    o.Threshold,
 		PolicyPath:   o.Policy,
 		Artifacts:    args,

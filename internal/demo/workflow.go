@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
 
@@ -84,9 +84,9 @@ func makeKey(_ context.Context, s *session) error {
 		return nil
 	}
 	s.key, s.pub = filepath.Join(s.dir, "demo.key"), filepath.Join(s.dir, "demo.pub")
-	if _, err := keys.Generate(keys.KeygenOptions{
+	if _, err := signing.Generate(signing.KeygenOptions{
 		PrivatePath: s.key, PublicPath: s.pub,
-		Password: keys.StaticPassword([]byte(demoPassword)), Force: true,
+		Password: signing.StaticPassword([]byte(demoPassword)), Force: true,
 	}); err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func attestSample(ctx context.Context, s *session) error {
 		DisclosurePath: s.disclosure,
 		Artifacts:      []string{s.binary},
 		Keys:           []string{s.key},
-		KeyOptions:     keys.Options{Password: keys.StaticPassword([]byte(demoPassword))},
+		KeyOptions:     signing.Options{Password: signing.StaticPassword([]byte(demoPassword))},
 		Output:         s.envelope,
 	})
 	if err != nil {
@@ -156,7 +156,7 @@ func attestUndisclosed(ctx context.Context, s *session) error {
 		DisclosurePath: p,
 		Artifacts:      []string{s.binary},
 		Keys:           []string{s.key},
-		KeyOptions:     keys.Options{Password: keys.StaticPassword([]byte(demoPassword))},
+		KeyOptions:     signing.Options{Password: signing.StaticPassword([]byte(demoPassword))},
 		Output:         out,
 	})
 	if !errors.Is(err, attest.ErrUndisclosed) || res == nil {

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/keys"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
@@ -134,7 +134,7 @@ func attestFile(t *testing.T, dir, artifact, out string, keyRefs ...string) stri
 		Artifacts:      []string{artifact},
 		Scanner:        oneFile{},
 		Keys:           keyRefs,
-		KeyOptions:     keys.Options{Password: keys.StaticPassword([]byte(password))},
+		KeyOptions:     signing.Options{Password: signing.StaticPassword([]byte(password))},
 		Output:         out,
 	})
 	if err != nil {
@@ -152,10 +152,10 @@ func writeArtifact(t *testing.T, dir string) string {
 	return p
 }
 
-func candorKey(t *testing.T, dir string, alg keys.Algorithm) (priv, pub string) {
+func candorKey(t *testing.T, dir string, alg signing.Algorithm) (priv, pub string) {
 	t.Helper()
 	priv, pub = filepath.Join(dir, "candor.key"), filepath.Join(dir, "candor.pub")
-	if _, err := keys.Generate(keys.KeygenOptions{PrivatePath: priv, PublicPath: pub, Algorithm: alg, Password: keys.StaticPassword([]byte(password))}); err != nil {
+	if _, err := signing.Generate(signing.KeygenOptions{PrivatePath: priv, PublicPath: pub, Algorithm: alg, Password: signing.StaticPassword([]byte(password))}); err != nil {
 		t.Fatal(err)
 	}
 	return priv, pub
@@ -172,13 +172,13 @@ func verifyBlobAttestation(t *testing.T, dir, pub, envelope, artifact string, ex
 // a changed artifact does not.
 func TestCosignVerifiesCandorAttestation(t *testing.T) {
 	for _, tt := range []struct {
-		alg   keys.Algorithm
+		alg   signing.Algorithm
 		extra []string
 	}{
-		{keys.ECDSAP256, nil},
-		{keys.ECDSAP384, []string{"--signature-digest-algorithm", "sha384"}},
-		{keys.Ed25519, nil},
-		{keys.RSA3072, nil},
+		{signing.ECDSAP256, nil},
+		{signing.ECDSAP384, []string{"--signature-digest-algorithm", "sha384"}},
+		{signing.Ed25519, nil},
+		{signing.RSA3072, nil},
 	} {
 		t.Run(string(tt.alg), func(t *testing.T) {
 			dir := t.TempDir()
@@ -207,8 +207,8 @@ func TestCosignVerifiesEachOfSeveralSignatures(t *testing.T) {
 	d1, d2 := filepath.Join(dir, "one"), filepath.Join(dir, "two")
 	os.Mkdir(d1, 0o755)
 	os.Mkdir(d2, 0o755)
-	k1, p1 := candorKey(t, d1, keys.ECDSAP256)
-	k2, p2 := candorKey(t, d2, keys.Ed25519)
+	k1, p1 := candorKey(t, d1, signing.ECDSAP256)
+	k2, p2 := candorKey(t, d2, signing.Ed25519)
 	artifact := writeArtifact(t, dir)
 	env := attestFile(t, dir, artifact, "a.intoto.json", k1, k2)
 	for _, pub := range []string{p1, p2} {
@@ -236,7 +236,7 @@ func TestCandorSignsWithCosignKey(t *testing.T) {
 // verify-blob, and an attest-blob envelope that candor's verifier accepts with the public key.
 func TestCosignSignsWithCandorKey(t *testing.T) {
 	dir := t.TempDir()
-	priv, pub := candorKey(t, dir, keys.ECDSAP256)
+	priv, pub := candorKey(t, dir, signing.ECDSAP256)
 	artifact := writeArtifact(t, dir)
 	sig := filepath.Join(dir, "artifact.sig")
 	if out, err := cosign(t, dir, "sign-blob", "--key", priv, "--tlog-upload=false", "--yes", "--output-signature", sig, artifact); err != nil {
@@ -260,11 +260,11 @@ func TestCosignSignsWithCandorKey(t *testing.T) {
 	if err := json.Unmarshal(b, &env); err != nil {
 		t.Fatalf("cosign's envelope: %v\n%s", err, b)
 	}
-	p, err := keys.LoadPublicKey(pub)
+	p, err := signing.LoadPublicKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := keys.NewVerifier(p)
+	v, err := signing.NewVerifier(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,15 +287,15 @@ func TestCosignVerifiesCandorVSA(t *testing.T) {
 	vendorDir, buyerDir := filepath.Join(dir, "vendor"), filepath.Join(dir, "buyer")
 	os.Mkdir(vendorDir, 0o755)
 	os.Mkdir(buyerDir, 0o755)
-	vendorPriv, vendorPub := candorKey(t, vendorDir, keys.ECDSAP256)
-	buyerPriv, buyerPub := candorKey(t, buyerDir, keys.Ed25519)
+	vendorPriv, vendorPub := candorKey(t, vendorDir, signing.ECDSAP256)
+	buyerPriv, buyerPub := candorKey(t, buyerDir, signing.Ed25519)
 	artifact := writeArtifact(t, dir)
 	attestFile(t, dir, artifact, "artifact.bin.intoto.json", vendorPriv)
 
 	vsa := filepath.Join(dir, "artifact.vsa.intoto.json")
 	res, err := verify.Run(context.Background(), verify.Options{
 		Keys:       []string{vendorPub},
-		KeyOptions: keys.Options{Password: keys.StaticPassword([]byte(password))},
+		KeyOptions: signing.Options{Password: signing.StaticPassword([]byte(password))},
 		Artifacts:  []string{artifact},
 		Summary:    &verify.SummaryOptions{Path: vsa, Key: buyerPriv},
 	})

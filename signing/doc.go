@@ -1,4 +1,4 @@
-// Package keys loads the keys candor signs and verifies with, and generates new ones.
+// Package signing loads the keys candor signs and verifies with, and generates new ones.
 //
 // [LoadSigner] takes a key reference: a PEM file (PKCS#8, SEC 1 or PKCS#1 private key, or
 // cosign's encrypted "ENCRYPTED SIGSTORE PRIVATE KEY" format), or a KMS URI with one of the
@@ -22,4 +22,4 @@
 // key as a PEM "PUBLIC KEY", refusing to overwrite either file unless told to.
 //
 // Every error wraps [ErrKey].
-package keys
+package signing

@@ -1,4 +1,4 @@
-package keys
+package signing
 
 // The built-in KMS providers register themselves with sigstore's kms package when imported.
 import (
