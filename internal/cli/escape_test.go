@@ -90,7 +90,6 @@ func writeKey(t *testing.T, dir string) (priv, pub string) {
 // into dir under name.
 func phonehome(t *testing.T, dir, name string) string {
 	t.Helper()
-	needScanner(t)
 	for _, b := range testbuild.Build(t, "", testbuild.Target{GOOS: "linux", GOARCH: "amd64"}) {
 		if b.Program != "phonehome" {
 			continue
@@ -289,7 +288,6 @@ func TestCLIEscapesErrors(t *testing.T) {
 // edited in place as anyone shipping a binary can) are escaped in scan's text and carried
 // exactly in scan's JSON and SARIF.
 func TestCLIEscapesScannedStrings(t *testing.T) {
-	needScanner(t)
 	built := buildProgram(t, progNothing)
 	data, err := os.ReadFile(built)
 	if err != nil {

@@ -10,30 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/candor-dev/candor/internal/cli"
 	"github.com/candor-dev/candor/scan"
 )
-
-// scannerReady reports whether scan.ScanFile is implemented rather than the early stub
-// that returns "not implemented yet" for everything.
-var scannerReady = sync.OnceValue(func() bool {
-	s, err := scan.New()
-	if err != nil {
-		return false
-	}
-	_, err = s.ScanFile(context.Background(), filepath.Join(os.TempDir(), "candor-no-such-file"))
-	return err == nil || !strings.Contains(err.Error(), "not implemented yet")
-})
-
-func needScanner(t *testing.T) {
-	t.Helper()
-	if !scannerReady() {
-		t.Skip("scan.ScanFile is still the stub that returns \"not implemented yet\"")
-	}
-}
 
 // Test programs with known behaviour, built during the test.
 const (
@@ -88,7 +69,6 @@ func candor(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestScanPrograms(t *testing.T) {
-	needScanner(t)
 	tests := []struct {
 		name    string
 		src     string
@@ -156,7 +136,6 @@ func TestScanPrograms(t *testing.T) {
 }
 
 func TestScanDeterministic(t *testing.T) {
-	needScanner(t)
 	t.Parallel()
 	bin := buildProgram(t, progListen)
 	for _, format := range []string{"json", "sarif", "text"} {
@@ -169,7 +148,6 @@ func TestScanDeterministic(t *testing.T) {
 }
 
 func TestScanOutputFile(t *testing.T) {
-	needScanner(t)
 	t.Parallel()
 	bin := buildProgram(t, progNothing)
 	out := filepath.Join(t.TempDir(), "report.json")
@@ -196,7 +174,6 @@ func TestScanOutputFile(t *testing.T) {
 }
 
 func TestScanInputErrors(t *testing.T) {
-	needScanner(t)
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(text, []byte("just some text\n"), 0o644); err != nil {

@@ -29,17 +29,21 @@ func TestMain(m *testing.M) {
 //
 //	exitcode N CMD ARGS...  run CMD and check that it exits with status N;
 //	                        stdout and stderr are kept for the next commands
-//	[scanner]               the scanner is implemented (not the early stub)
+//	scrub SRC DST           write SRC (a file, or stdout or stderr) to DST with the
+//	                        fields that change from run to run replaced (see [scrub]),
+//	                        for a whole-output 'cmp DST golden'
 //	[go]                    a go command is on PATH
+//
+// go test -run TestScript -update rewrites the goldens that 'cmp' compares against
+// inside the txtar files; read the diff before committing it.
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: false,
+		UpdateScripts:       *update,
 		Setup:               setupGoEnv,
 		Condition: func(cond string) (bool, error) {
 			switch cond {
-			case "scanner":
-				return scannerReady(), nil
 			case "go":
 				_, err := exec.LookPath("go")
 				return err == nil, nil
@@ -48,6 +52,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"scrub":    cmdScrub,
 		},
 	})
 }
