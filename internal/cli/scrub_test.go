@@ -2,10 +2,12 @@ package cli_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/candor-dev/candor/scan"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -38,10 +40,13 @@ var scrubRules = []struct {
 	// Sigstore key IDs: SHA256: and the unpadded base64 of the key's digest.
 	{regexp.MustCompile(`SHA256:[A-Za-z0-9+/]{43}`), "SHA256:<keyid>"},
 	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`), "<time>"},
+	{regexp.MustCompile(`, [0-9a-z.]+ ago\b`), ", <age> ago"},
 	{regexp.MustCompile(`\bgo1\.\d+(\.\d+)?((rc|beta)\d+)?(-[\w.-]+)?\b`), "<go>"},
 	{regexp.MustCompile(`("key": "DefaultGODEBUG",\s*"value": )"[^"]*"`), `$1"<godebug>"`},
 	{regexp.MustCompile(`\b0x[0-9a-f]+\b`), "0x<n>"},
 	{regexp.MustCompile(`\b\d+ bytes\b`), "<n> bytes"},
+	// The payload holds times, versions and digests, whose lengths vary.
+	{regexp.MustCompile(`\b\d+-byte payload\b`), "<n>-byte payload"},
 	{regexp.MustCompile(`("(size|functions|packages)": )\d+`), "${1}<n>"},
 }
 
@@ -61,6 +66,10 @@ func scrub(text, work string) string {
 		text = strings.ReplaceAll(text, work, "$WORK")
 	}
 	text = strings.ReplaceAll(text, a.RulesDigest, "<rules-digest>")
+	// Shortened as "sha256:" and 12 digits in verdicts and the demo's narration.
+	if len(a.RulesDigest) > len("sha256:")+12 {
+		text = strings.ReplaceAll(text, a.RulesDigest[:len("sha256:")+12], "<rules-digest>")
+	}
 	text = strings.ReplaceAll(text, a.RulesVersion, "<rules>")
 	if a.Version != "" {
 		text = strings.ReplaceAll(text, "candor "+a.Version, "candor <version>")
@@ -71,4 +80,41 @@ func scrub(text, work string) string {
 		text = r.re.ReplaceAllString(text, r.repl)
 	}
 	return text
+}
+
+// TestScrub checks the scrubber on two outputs that differ only in volatile fields:
+// both scrub to the same text, and what a command decided is still there.
+func TestScrub(t *testing.T) {
+	a := analyzer()
+	const tmpl = `candor %[1]s, rules %[2]s (%[3]s)
+/tmp/%[4]s/work/app
+  sha256    %[5]s
+  format    elf linux/amd64, %[6]d bytes
+  go        %[7]s
+  - function net.Listen (.gopclntab+%[8]s)
+  pass  parse                DSSE envelope, %[6]d-byte payload, 1 signature(s)
+  pass  policy age           scanned %[9]s, %[10]s ago (at most 30d)
+  signedBy SHA256:%[11]s
+  rescan re-scanned with candor %[1]s (rules %[2]s, %[12]s…)
+  FAIL  subject not the digest of any subject ("app")
+`
+	run := func(work, sum, gover, off, when, age, keyID string, size int) string {
+		out := fmt.Sprintf(tmpl, a.Version, a.RulesVersion, a.RulesDigest, work, sum, size, gover, off, when, age, keyID, a.RulesDigest[:19])
+		return scrub(out, "/tmp/"+work)
+	}
+	one := run("ts1", strings.Repeat("ab", 32), "go1.27.3", "0x1f", "2026-12-01T20:22:51Z", "0s", strings.Repeat("A", 43), 3104157)
+	two := run("ts22", strings.Repeat("01", 32), "go1.28rc1", "0xfd03b", "2027-01-02T03:04:05.5+01:00", "1d2h", strings.Repeat("z", 43), 42)
+	if one != two {
+		t.Errorf("two runs scrub differently:\n%s\n---\n%s", one, two)
+	}
+	for _, want := range []string{"$WORK/work/app", "linux/amd64", "net.Listen", "DSSE envelope", "at most 30d", `FAIL  subject not the digest of any subject ("app")`} {
+		if !strings.Contains(one, want) {
+			t.Errorf("scrubbed output lost %q:\n%s", want, one)
+		}
+	}
+	for _, gone := range []string{a.RulesDigest, a.RulesDigest[:19], "3104157", "go1.27", "0x1f", "2026-12-01", "ts1", "AAAA", "0s ago"} {
+		if strings.Contains(one, gone) {
+			t.Errorf("scrubbed output still holds %q:\n%s", gone, one)
+		}
+	}
 }
