@@ -78,10 +78,6 @@ type Options struct {
 	// Limits bound the work and memory of the run (see [Limits]); zero fields take
 	// [DefaultLimits].
 	Limits Limits
-
-	// Hashed, when set, gives the SHA-256 (lower-case hex) of an artifact file hashed ahead of
-	// time, as the file at path is now; ok is false when it has none, and the file is hashed.
-	Hashed func(path string) (sha256 string, ok bool)
 }
 
 func (o *Options) check() error {
@@ -102,14 +98,14 @@ func (o *Options) check() error {
 		errs = append(errs, errors.New("give a policy file or a policy, not both"))
 	}
 	if len(o.Digests) > 0 && len(o.Attestations) == 0 {
-		errs = append(errs, errors.New("an artifact given by digest needs its attestation file (--attestation)"))
+		errs = append(errs, errors.New("an artifact given by digest needs its attestation file (Options.Attestations)"))
 	}
 	if s := o.Summary; s != nil {
 		if s.Path == "" {
 			errs = append(errs, errors.New("give the verification summary's file"))
 		}
 		if s.Key == "" && s.Signer == nil {
-			errs = append(errs, errors.New("a verification summary needs a signing key (--vsa-key)"))
+			errs = append(errs, errors.New("a verification summary needs a signing key (SummaryOptions.Key)"))
 		}
 		if s.ResourceURI != "" && len(o.Artifacts)+len(o.Digests) != 1 {
 			errs = append(errs, errors.New("a resource URI names one artifact: give one artifact with it"))
@@ -337,7 +333,7 @@ func (r *runner) collect() error {
 				r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
 			}
 			if len(t.sources) == 0 {
-				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or give --attestation FILE)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
+				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or name it in Options.Attestations)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
 			}
 		}
 		r.targets = append(r.targets, t)
@@ -403,7 +399,7 @@ func isAttestationName(name string) bool {
 func cleanPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: no such file or directory", pe.Path)
+		return fileio.Reworded(pe.Path+": no such file or directory", err)
 	}
 	return err
 }
@@ -595,12 +591,6 @@ func (r *runner) hash(ctx context.Context) error {
 		t := r.targets[i]
 		if t.Path == "" || t.SHA256 != "" {
 			return
-		}
-		if r.opts.Hashed != nil {
-			if sum, ok := r.opts.Hashed(t.Path); ok {
-				t.SHA256 = sum
-				return
-			}
 		}
 		t.SHA256, errs[i] = fileSHA256(t.Path)
 	})

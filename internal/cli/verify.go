@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/prehash"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
@@ -225,14 +223,14 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 		Digests:      o.Digests,
 		Attestations: o.Attestations,
 		Rescan:       o.Rescan,
-		Hashed:       prehash.SHA256,
 		Limits:       o.Limits,
 	}
 	if o.VSA != "" {
 		opts.Summary = &verify.SummaryOptions{Path: o.VSA, Key: o.VSAKey, ResourceURI: o.ResourceURI}
 	}
 	res, err := verify.Run(cmd.Context(), opts)
-	limitHints(res)
+	flagHints(res)
+	err = errWithFlags(err)
 	var le *verify.LimitError
 	if errors.As(err, &le) && !errors.Is(err, verify.ErrVerification) {
 		err = fmt.Errorf("%w (if the attestations are trusted, raise the limit with --%s)", err, verifyLimitFlags[le.Limit])
@@ -278,31 +276,4 @@ func refuseFoundConfig(cmd *cobra.Command) error {
 			name, defaultConfigFile, name, envName("verify."+name), defaultConfigFile)
 	}
 	return nil
-}
-
-// limitHints names the flag that raises a limit in every verdict message that names the
-// limit: the library names the option (Limits.MaxSignatures), the command line its flag.
-func limitHints(res *verify.Result) {
-	if res == nil {
-		return
-	}
-	for _, vd := range res.Verdicts {
-		if !errors.Is(vd.Err, verify.ErrLimit) {
-			continue
-		}
-		vd.Message = withLimitFlag(vd.Message)
-		for i := range vd.Checks {
-			for j, r := range vd.Checks[i].Reasons {
-				vd.Checks[i].Reasons[j] = withLimitFlag(r)
-			}
-		}
-	}
-}
-
-// withLimitFlag replaces "(Limits.X)" with the flag that sets X.
-func withLimitFlag(msg string) string {
-	for name, flag := range verifyLimitFlags {
-		msg = strings.ReplaceAll(msg, "(Limits."+name+")", "(if the attestations are trusted, raise the limit with --"+flag+")")
-	}
-	return msg
 }
