@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/internal/cli"
-	"github.com/candor-dev/candor/internal/startup"
 )
 
 // grace is how long an interrupted command has to stop on its own before the process
@@ -18,7 +17,6 @@ import (
 const grace = 2 * time.Second
 
 func main() {
-	startup.Done()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
