@@ -11,13 +11,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	// Run every persistent pre-run hook from the root down, so a subcommand that
-	// adds its own hook cannot skip the root's config handling. This is cobra's
-	// package-level switch; it is set once here, before any command runs.
-	cobra.EnableTraverseRunHooks = true
-}
-
 // Main runs the candor command line. args excludes the program name. Results go to
 // stdout, messages to stderr; an error ending the command is printed once to stderr as
 // "candor: <message>" (each line of it), escaped ([termsafe.Message]) so that a message naming a file, a

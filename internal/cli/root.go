@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -27,9 +28,17 @@ Settings: a flag on the command line wins over a CANDOR_* environment variable,
 which wins over the config file (.candor.yaml in the current directory, or
 --config FILE), which wins over the flag's default. See 'candor help config'.`
 
+// traverseHooks sets cobra's EnableTraverseRunHooks, once, for every root built.
+var traverseHooks sync.Once
+
 // newRootCommand builds the whole command tree. Nothing in it is shared between
 // calls, so every [Main] starts from scratch.
 func newRootCommand() *cobra.Command {
+	// Run every persistent pre-run hook from the root down, so a subcommand that adds its
+	// own hook cannot skip the root's config handling. cobra has this only as a package-level
+	// switch: it is set here, before the first command runs, and the Once orders the write
+	// before every later Execute.
+	traverseHooks.Do(func() { cobra.EnableTraverseRunHooks = true })
 	o := &RootOptions{}
 	root := &cobra.Command{
 		Use:           "candor",
