@@ -119,7 +119,8 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	bin := copyFile(t, w.bin, dir, "app")
-	junk, _ := ParseEnvelope(withJunkSignatures(t, w.env, 8))
+	junk, err := ParseEnvelope(withJunkSignatures(t, w.env, 8))
+	must(t, err)
 	// 200 envelopes of 8 junk signatures (no genuine one: every key tries every signature).
 	junk.Signatures = junk.Signatures[1:]
 	one := marshalEnv(t, junk)
@@ -131,7 +132,7 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 
 	// 200 × 8 signatures × 2 keys = 3,200 checks, over a limit of 3,199: no verification.
 	k1, k2 := loadCounting(t, w.pub), loadCounting(t, w.other)
-	_, err := Run(ctx, Options{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3199}})
+	_, err = Run(ctx, Options{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3199}})
 	var le *LimitError
 	if !errors.Is(err, ErrInput) || !errors.As(err, &le) || le.Limit != LimitSignatureChecks || le.Need != 3200 || le.Max != 3199 {
 		t.Fatalf("over the batch limit: %v", err)
@@ -153,7 +154,8 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 
 	// The shape: 2,000 envelopes of 64 junk signatures. With the default limits each
 	// envelope is refused unchecked.
-	wide, _ := ParseEnvelope(withJunkSignatures(t, w.env, 63))
+	wide, err := ParseEnvelope(withJunkSignatures(t, w.env, 63))
+	must(t, err)
 	envs = make([][]byte, 2000)
 	for i := range envs {
 		envs[i] = marshalEnv(t, wide)

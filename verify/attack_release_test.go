@@ -32,22 +32,16 @@ func TestReleaseDirectoryListsEverything(t *testing.T) {
 	t.Parallel()
 	dir, _, pub := release(t)
 	outside := filepath.Join(t.TempDir(), "secret")
-	os.WriteFile(outside, []byte("outside the release"), 0o644)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(os.Symlink(outside, filepath.Join(dir, "link-out")))
-	must(os.Symlink("quiet", filepath.Join(dir, "link-in")))
-	must(os.Symlink("nowhere", filepath.Join(dir, "dangling")))
-	must(os.MkdirAll(filepath.Join(dir, "plugins", "deep"), 0o755))
-	must(os.WriteFile(filepath.Join(dir, "plugins", "deep", "helper"), []byte("\x7fELF"), 0o755))
-	must(os.WriteFile(filepath.Join(dir, ".hidden-agent"), []byte("#!/bin/sh\n"), 0o755))
-	must(os.WriteFile(filepath.Join(dir, "plugins", "x.intoto.json"), []byte("{}"), 0o644))
-	must(syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
-	must(syscall.Mkfifo(filepath.Join(dir, "fifo.intoto.json"), 0o644))
+	must(t, os.WriteFile(outside, []byte("outside the release"), 0o644))
+	must(t, os.Symlink(outside, filepath.Join(dir, "link-out")))
+	must(t, os.Symlink("quiet", filepath.Join(dir, "link-in")))
+	must(t, os.Symlink("nowhere", filepath.Join(dir, "dangling")))
+	must(t, os.MkdirAll(filepath.Join(dir, "plugins", "deep"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "plugins", "deep", "helper"), []byte("\x7fELF"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, ".hidden-agent"), []byte("#!/bin/sh\n"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "plugins", "x.intoto.json"), []byte("{}"), 0o644))
+	must(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
+	must(t, syscall.Mkfifo(filepath.Join(dir, "fifo.intoto.json"), 0o644))
 
 	res, err := Run(context.Background(), Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
@@ -97,21 +91,21 @@ func TestReleaseSubjectsNeverFollowLinks(t *testing.T) {
 		reason string
 	}{
 		{"regular file in a subdirectory", func(t *testing.T, rel, bin string) string {
-			os.MkdirAll(filepath.Join(rel, "bin"), 0o755)
+			must(t, os.MkdirAll(filepath.Join(rel, "bin"), 0o755))
 			copyFile(t, bin, filepath.Join(rel, "bin"), "phonehome")
 			return "bin/phonehome"
 		}, true, ""},
 		{"link to a file outside", func(t *testing.T, rel, bin string) string {
-			os.Symlink(bin, filepath.Join(rel, "phonehome"))
+			must(t, os.Symlink(bin, filepath.Join(rel, "phonehome")))
 			return "phonehome"
 		}, false, "is a symbolic link"},
 		{"link to a file inside", func(t *testing.T, rel, bin string) string {
 			copyFile(t, bin, rel, "real")
-			os.Symlink("real", filepath.Join(rel, "phonehome"))
+			must(t, os.Symlink("real", filepath.Join(rel, "phonehome")))
 			return "phonehome"
 		}, false, "is a symbolic link"},
 		{"subdirectory that is a link out", func(t *testing.T, rel, bin string) string {
-			os.Symlink(filepath.Dir(bin), filepath.Join(rel, "bin"))
+			must(t, os.Symlink(filepath.Dir(bin), filepath.Join(rel, "bin")))
 			return "bin/" + filepath.Base(bin)
 		}, false, "is not a file in"},
 		{"parent escape", func(t *testing.T, rel, bin string) string {
@@ -125,7 +119,7 @@ func TestReleaseSubjectsNeverFollowLinks(t *testing.T) {
 			st["subject"].([]any)[0].(map[string]any)["name"] = subject
 			pred := st["predicate"].(map[string]any)
 			pred["analysis"].(map[string]any)["artifacts"].([]any)[0].(map[string]any)["name"] = subject
-			os.WriteFile(filepath.Join(rel, "release.intoto.json"), resign(t, st, w.priv), 0o644)
+			must(t, os.WriteFile(filepath.Join(rel, "release.intoto.json"), resign(t, st, w.priv), 0o644))
 			res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{rel}, Now: testNow})
 			if tc.pass {
 				if err != nil || !res.Passed {
@@ -149,12 +143,12 @@ func TestExplicitAttestationsReadReleaseRecursively(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	rel := t.TempDir()
-	os.MkdirAll(filepath.Join(rel, "bin"), 0o755)
+	must(t, os.MkdirAll(filepath.Join(rel, "bin"), 0o755))
 	copyFile(t, w.bin, filepath.Join(rel, "bin"), "phonehome")
-	os.Symlink(w.quiet, filepath.Join(rel, "quiet"))
-	os.WriteFile(filepath.Join(rel, ".env"), []byte("X=1\n"), 0o644)
+	must(t, os.Symlink(w.quiet, filepath.Join(rel, "quiet")))
+	must(t, os.WriteFile(filepath.Join(rel, ".env"), []byte("X=1\n"), 0o644))
 	att := filepath.Join(t.TempDir(), "a.intoto.json")
-	os.WriteFile(att, w.env, 0o644)
+	must(t, os.WriteFile(att, w.env, 0o644))
 	res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{rel}, Attestations: []string{att}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 1 || !strings.HasSuffix(res.Verdicts[0].Artifact, filepath.Join("bin", "phonehome")) {
 		t.Fatalf("%v %+v", err, res)

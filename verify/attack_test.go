@@ -116,7 +116,7 @@ func TestAttacks(t *testing.T) {
 		}, w.bin, nil, nil, ErrPayloadType},
 		{"signature copied from another envelope", func() []byte {
 			var o map[string]any
-			stdjson.Unmarshal(otherEnv, &o)
+			must(t, stdjson.Unmarshal(otherEnv, &o))
 			return editEnvelope(t, w.env, func(e map[string]any) { e["signatures"] = o["signatures"] })
 		}, w.bin, nil, nil, ErrSignature},
 		{"subject digest of another artifact", func() []byte { return w.env }, w.quiet, nil, nil, ErrSubject},
@@ -249,7 +249,8 @@ func TestThresholdWithDistinctKeys(t *testing.T) {
 	if _, err := NewVerifier(WithKeys(nil), WithThreshold(1)); !errors.Is(err, ErrOptions) {
 		t.Errorf("no keys: %v", err)
 	}
-	ks, _ := LoadKeys(ctx, []string{w.pub}, keysOptions())
+	ks, err := LoadKeys(ctx, []string{w.pub}, keysOptions())
+	must(t, err)
 	if _, err := NewVerifier(WithKeys(ks), WithThreshold(2)); !errors.Is(err, ErrOptions) {
 		t.Errorf("threshold above the keys given: %v", err)
 	}

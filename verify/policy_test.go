@@ -56,7 +56,7 @@ func TestLoadPolicyErrorsAreLocated(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 	big := filepath.Join(t.TempDir(), "big.yaml")
-	os.WriteFile(big, []byte("apiVersion: candor.dev/policy/v1\n#"+strings.Repeat("x", MaxPolicySize)), 0o644)
+	must(t, os.WriteFile(big, []byte("apiVersion: candor.dev/policy/v1\n#"+strings.Repeat("x", MaxPolicySize)), 0o644))
 	if _, err := LoadPolicy(big); !errors.Is(err, ErrPolicyFile) {
 		t.Errorf("oversized policy: %v", err)
 	}
@@ -185,9 +185,9 @@ func TestSemver(t *testing.T) {
 	t.Parallel()
 	order := []string{"v0.9.9", "v1.0.0-alpha", "v1.0.0-alpha.1", "v1.0.0-alpha.beta", "v1.0.0-beta.2", "v1.0.0-beta.11", "v1.0.0-rc.1", "v1.0.0", "v1.0.1", "v1.10.0", "v2.0.0"}
 	for i := 1; i < len(order); i++ {
-		a, _ := parseSemver(order[i-1])
+		a, okA := parseSemver(order[i-1])
 		b, ok := parseSemver(order[i])
-		if !ok || a.compare(b) >= 0 || b.compare(a) <= 0 {
+		if !okA || !ok || a.compare(b) >= 0 || b.compare(a) <= 0 {
 			t.Errorf("%s < %s does not hold", order[i-1], order[i])
 		}
 	}

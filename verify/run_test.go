@@ -26,7 +26,7 @@ func release(t *testing.T) (dir, priv, pub string) {
 		bin := copyFile(t, fixture(t, p), dir, p)
 		attestFile(t, phonehomeDisclosure, bin+SuffixJSON, false, []string{priv}, bin)
 	}
-	os.WriteFile(filepath.Join(dir, "README.md"), []byte("release notes\n"), 0o644)
+	must(t, os.WriteFile(filepath.Join(dir, "README.md"), []byte("release notes\n"), 0o644))
 	return dir, priv, pub
 }
 
@@ -49,7 +49,7 @@ func TestRunBesideAndDirectory(t *testing.T) {
 		t.Errorf("notes %q do not name the unattested README", res.Notes)
 	}
 	// An artifact replaced in the directory fails by its subject digest.
-	os.WriteFile(filepath.Join(dir, "quiet"), []byte("not the attested bits"), 0o755)
+	must(t, os.WriteFile(filepath.Join(dir, "quiet"), []byte("not the attested bits"), 0o755))
 	res, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	var fe *FailedError
 	if !errors.As(err, &fe) || !errors.Is(err, ErrSubject) || res.Passed || len(fe.Failed) != 1 || fe.Total != 2 {
@@ -59,7 +59,7 @@ func TestRunBesideAndDirectory(t *testing.T) {
 		t.Errorf("failed verdict is about %q", fe.Failed[0].Artifact)
 	}
 	// A missing file named by a subject fails too.
-	os.Remove(filepath.Join(dir, "quiet"))
+	must(t, os.Remove(filepath.Join(dir, "quiet")))
 	if _, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow}); !errors.Is(err, ErrSubject) {
 		t.Errorf("missing artifact: %v", err)
 	}
@@ -72,17 +72,18 @@ func TestRunExplicitAttestationsAndDigests(t *testing.T) {
 	// One JSON lines bundle with both envelopes, elsewhere.
 	var bundle bytes.Buffer
 	for _, p := range []string{"phonehome", "quiet"} {
-		b, _ := os.ReadFile(filepath.Join(dir, p+SuffixJSON))
 		var env map[string]any
-		stdjson.Unmarshal(b, &env)
-		line, _ := stdjson.Marshal(env)
+		must(t, stdjson.Unmarshal(readFile(t, filepath.Join(dir, p+SuffixJSON)), &env))
+		line, err := stdjson.Marshal(env)
+		must(t, err)
 		bundle.Write(append(line, '\n'))
 	}
 	bdir := t.TempDir()
 	bpath := filepath.Join(bdir, "release"+SuffixJSONL)
-	os.WriteFile(bpath, bundle.Bytes(), 0o644)
+	must(t, os.WriteFile(bpath, bundle.Bytes(), 0o644))
 
-	sha, _ := fileSHA256(filepath.Join(dir, "quiet"))
+	sha, err := fileSHA256(filepath.Join(dir, "quiet"))
+	must(t, err)
 	res, err := Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome")}, Digests: []string{"sha256:" + sha}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
 		t.Fatalf("bundle: %v %+v", err, res)
@@ -100,7 +101,7 @@ func TestRunExplicitAttestationsAndDigests(t *testing.T) {
 	}
 	// A bundle with a forged line fails that line only, and the run.
 	forged := bytes.Replace(bundle.Bytes(), []byte(`"sig":"`), []byte(`"sig":"AAAA`), 1)
-	os.WriteFile(bpath, forged, 0o644)
+	must(t, os.WriteFile(bpath, forged, 0o644))
 	res, err = Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome"), filepath.Join(dir, "quiet")}, Now: testNow})
 	if !errors.Is(err, ErrSignature) || res.Passed {
 		t.Errorf("forged line: %v", err)
@@ -146,9 +147,10 @@ func TestSummary(t *testing.T) {
 	kd := t.TempDir()
 	vsaPriv, vsaPub := testKey(t, kd, "buyer")
 	pol := filepath.Join(kd, "policy.yaml")
-	os.WriteFile(pol, []byte("apiVersion: candor.dev/policy/v1\nmaxAge: 30d\n"), 0o644)
+	must(t, os.WriteFile(pol, []byte("apiVersion: candor.dev/policy/v1\nmaxAge: 30d\n"), 0o644))
 	ctx := context.Background()
-	sc, _ := scan.New()
+	sc, err := scan.New()
+	must(t, err)
 	out := filepath.Join(kd, "vsa"+SuffixJSON)
 	bin := filepath.Join(dir, "phonehome")
 	res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{bin}, PolicyPath: pol, Rescan: true, Scanner: sc,
@@ -164,7 +166,8 @@ func TestSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ks, _ := LoadKeys(ctx, []string{vsaPub}, signing.Options{})
+	ks, err := LoadKeys(ctx, []string{vsaPub}, signing.Options{})
+	must(t, err)
 	signed, _, reasons := checkSignatures(ctx, env, mustDistinct(t, ks), 1, new(atomic.Int64))
 	if len(signed) != 1 || reasons != nil {
 		t.Fatalf("summary signature: %v", reasons)
@@ -178,7 +181,8 @@ func TestSummary(t *testing.T) {
 	if err := stdjson.Unmarshal(env.Payload, &st); err != nil {
 		t.Fatal(err)
 	}
-	sha, _ := fileSHA256(bin)
+	sha, err := fileSHA256(bin)
+	must(t, err)
 	p := st.Predicate
 	if st.Type != StatementType || st.PredicateType != SummaryPredicateType || st.Subject[0].Digest["sha256"] != sha {
 		t.Errorf("statement %+v", st)
@@ -188,30 +192,31 @@ func TestSummary(t *testing.T) {
 		strings.Join(p.VerifiedLevels, ",") != LevelDisclosure+","+LevelRescanned || !p.TimeVerified.Equal(testNow()) {
 		t.Errorf("summary %+v", p)
 	}
-	envSHA, _ := fileSHA256(bin + SuffixJSON)
+	envSHA, err := fileSHA256(bin + SuffixJSON)
+	must(t, err)
 	if p.InputAttestations[0].Digest["sha256"] != envSHA {
 		t.Errorf("input attestation digest %v, want %s", p.InputAttestations[0].Digest, envSHA)
 	}
 
 	// A failing verification still gets its summary, FAILED; several artifacts need JSON lines.
-	os.WriteFile(filepath.Join(dir, "quiet"), []byte("tampered"), 0o755)
+	must(t, os.WriteFile(filepath.Join(dir, "quiet"), []byte("tampered"), 0o755))
 	outl := filepath.Join(kd, "vsa"+SuffixJSONL)
 	res, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &SummaryOptions{Path: outl, Key: vsaPriv}, Now: testNow})
 	if !errors.Is(err, ErrSubject) {
 		t.Fatalf("tampered: %v", err)
 	}
-	bl, _ := os.ReadFile(outl)
-	envs, _, err := SplitBundle(bl)
+	envs, _, err := SplitBundle(readFile(t, outl))
 	if err != nil || len(envs) != 2 {
 		t.Fatalf("%d summaries, %v", len(envs), err)
 	}
 	results := ""
 	for _, e := range envs {
-		pe, _ := ParseEnvelope(e)
+		pe, err := ParseEnvelope(e)
+		must(t, err)
 		var s struct {
 			Predicate VerificationSummary `json:"predicate"`
 		}
-		stdjson.Unmarshal(pe.Payload, &s)
+		must(t, stdjson.Unmarshal(pe.Payload, &s))
 		results += s.Predicate.VerificationResult + "," + strings.Join(s.Predicate.VerifiedLevels, "+") + " "
 	}
 	if results != "PASSED,"+LevelDisclosure+" FAILED,FAILED " {

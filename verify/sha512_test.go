@@ -42,8 +42,7 @@ func newSHA512World(t *testing.T) *sha512World {
 	if w.env, err = os.ReadFile(out); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(w.bin)
-	sum := sha512.Sum512(b)
+	sum := sha512.Sum512(readFile(t, w.bin))
 	w.sha512 = hex.EncodeToString(sum[:])
 	if w.sha256, err = fileSHA256(w.bin); err != nil {
 		t.Fatal(err)
@@ -133,7 +132,7 @@ func TestSHA512SubjectMatches(t *testing.T) {
 		t.Fatalf("sha512-only subject: %v\n%+v", vd.Err, vd.Checks)
 	}
 	elsewhere := filepath.Join(t.TempDir(), "only512"+SuffixJSON)
-	os.WriteFile(elsewhere, only, 0o644)
+	must(t, os.WriteFile(elsewhere, only, 0o644))
 	res, err = Run(ctx, Options{Keys: []string{w.pub}, Attestations: []string{elsewhere}, Artifacts: []string{w.bin, w.quiet}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || len(res.Verdicts) != 2 || !res.Verdicts[0].Passed || res.Verdicts[1].Passed {
 		t.Fatalf("sha512-only subject through Run: %v %+v", err, res)
@@ -200,7 +199,7 @@ func TestSHA512Disagrees(t *testing.T) {
 			check("Verify with both digests", v.Verify(ctx, "a", env, targetOf(t, w.bin).withDigests(map[string]string{"sha512": w.sha512})))
 
 			// Through Run, beside the artifact and as a release directory.
-			os.WriteFile(w.bin+SuffixJSON, env, 0o644)
+			must(t, os.WriteFile(w.bin+SuffixJSON, env, 0o644))
 			for _, art := range []string{w.bin, w.dir} {
 				res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{art}, Now: testNow})
 				if !errors.Is(err, ErrSubject) || res.Passed {
@@ -238,8 +237,7 @@ func TestDigestSHA512(t *testing.T) {
 	if d := checkOf(vd, StepSubject).Detail; !strings.HasPrefix(d, "sha512 "+w.sha512+` is subject "phonehome"`) || !strings.Contains(d, "its sha256 not checked") {
 		t.Errorf("detail %q", d)
 	}
-	b, _ := os.ReadFile(out)
-	env, err := ParseEnvelope(b)
+	env, err := ParseEnvelope(readFile(t, out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +282,7 @@ func TestUnknownDigestOnly(t *testing.T) {
 		t.Fatalf("got %v, want a subject failure saying %q", vd.Err, want)
 	}
 	// In a release directory the subject names the file, which fails for the same reason.
-	os.WriteFile(w.bin+SuffixJSON, env, 0o644)
+	must(t, os.WriteFile(w.bin+SuffixJSON, env, 0o644))
 	res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{w.dir}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || len(res.Verdicts) != 1 || !strings.Contains(res.Verdicts[0].Err.Error(), want) {
 		t.Fatalf("release directory: %v %+v", err, res)
