@@ -12,8 +12,8 @@ import (
 )
 
 // The development corpus: real third-party binaries with documented behaviour,
-// unpacked by ../shared/corpus/fetch.sh into $CANDOR_CORPUS, and their ground
-// truth in labels.tsv.
+// unpacked by testdata/corpus/fetch.sh into $CANDOR_CORPUS, and their ground
+// truth in testdata/corpus/labels.tsv (see testdata/corpus/README.md).
 
 // corpusLabel is one row of labels.tsv.
 type corpusLabel struct {
@@ -23,13 +23,16 @@ type corpusLabel struct {
 	want   bool
 }
 
-// labelsPath locates labels.tsv: $CANDOR_CORPUS_LABELS, or else shared/ beside
-// the repository (CI clones the repository with shared/ next to it).
+// corpusDir holds the corpus scripts and labels, relative to this package.
+var corpusDir = filepath.Join("..", "testdata", "corpus")
+
+// labelsPath locates labels.tsv: $CANDOR_CORPUS_LABELS, or else the repository's
+// testdata/corpus/labels.tsv.
 func labelsPath() string {
 	if p := os.Getenv("CANDOR_CORPUS_LABELS"); p != "" {
 		return p
 	}
-	return filepath.Join("..", "..", "shared", "corpus", "labels.tsv")
+	return filepath.Join(corpusDir, "labels.tsv")
 }
 
 // readLabels parses labels.tsv: tab-separated binary, label, yes/no; lines
@@ -80,23 +83,39 @@ func readLabels(path string) ([]corpusLabel, error) {
 	return labels, nil
 }
 
-// TestCorpusLabels checks that labels.tsv parses, whether or not the corpus is there.
+// TestCorpusLabels checks that the label files parse, whether or not the corpus is
+// there: labels.tsv (or $CANDOR_CORPUS_LABELS) and labels-upstream.tsv, which label
+// the programs testdata/corpus/build-upstream.sh builds.
 func TestCorpusLabels(t *testing.T) {
-	path := labelsPath()
-	if _, err := os.Stat(path); err != nil && os.Getenv("CANDOR_CORPUS_LABELS") == "" && os.Getenv("CANDOR_CORPUS") == "" {
-		t.Skipf("no %s (set CANDOR_CORPUS_LABELS to the corpus labels.tsv)", path)
+	for _, path := range []string{labelsPath(), filepath.Join(corpusDir, "labels-upstream.tsv")} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			labels, err := readLabels(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, l := range labels {
+				k := l.binary + "\t" + l.label
+				if prev, ok := seen[k]; ok {
+					t.Errorf("%s:%d: %s %s already labelled on line %d", path, l.line, l.binary, l.label, prev)
+				}
+				seen[k] = l.line
+			}
+		})
 	}
-	labels, err := readLabels(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	for _, l := range labels {
-		k := l.binary + "\t" + l.label
-		if prev, ok := seen[k]; ok {
-			t.Errorf("%s:%d: %s %s already labelled on line %d", path, l.line, l.binary, l.label, prev)
+}
+
+// The corpus scripts are part of the repository, executable, so that a clone alone
+// can fetch the corpus (CI runs sh testdata/corpus/fetch.sh DIR).
+func TestCorpusScriptsAreInTheRepository(t *testing.T) {
+	for _, name := range []string{"fetch.sh", "build-upstream.sh"} {
+		fi, err := os.Stat(filepath.Join(corpusDir, name))
+		if err != nil {
+			t.Fatal(err)
 		}
-		seen[k] = l.line
+		if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			t.Errorf("%s: mode %v, want an executable regular file", name, fi.Mode())
+		}
 	}
 }
 
@@ -105,14 +124,14 @@ func TestCorpusLabels(t *testing.T) {
 func TestCorpus(t *testing.T) {
 	root := os.Getenv("CANDOR_CORPUS")
 	if root == "" {
-		t.Skip("set CANDOR_CORPUS to a directory filled by ../shared/corpus/fetch.sh to run the corpus tests")
+		t.Skip("set CANDOR_CORPUS to a directory filled by testdata/corpus/fetch.sh to run the corpus tests")
 	}
 	if _, err := os.Stat(filepath.Join(root, ".done")); err != nil {
-		t.Fatalf("CANDOR_CORPUS=%s is not a finished corpus (no .done): run ../shared/corpus/fetch.sh %s", root, root)
+		t.Fatalf("CANDOR_CORPUS=%s is not a finished corpus (no .done): run sh testdata/corpus/fetch.sh %s", root, root)
 	}
 	labels, err := readLabels(labelsPath())
 	if err != nil {
-		t.Fatalf("corpus labels: %v (set CANDOR_CORPUS_LABELS to labels.tsv)", err)
+		t.Fatalf("corpus labels: %v (testdata/corpus/labels.tsv, or set CANDOR_CORPUS_LABELS)", err)
 	}
 	var order []string
 	byBinary := map[string][]corpusLabel{}
