@@ -105,7 +105,7 @@ func (o *Options) check() error {
 			errs = append(errs, errors.New("give the verification summary's file"))
 		}
 		if s.Key == "" && s.Signer == nil {
-			errs = append(errs, errors.New("a verification summary needs a signing key (SummaryOptions.Key)"))
+			errs = append(errs, errors.New("a verification summary needs a signing key (SummaryOptions.Key or SummaryOptions.Signer)"))
 		}
 		if s.ResourceURI != "" && len(o.Artifacts)+len(o.Digests) != 1 {
 			errs = append(errs, errors.New("a resource URI names one artifact: give one artifact with it"))

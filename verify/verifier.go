@@ -263,7 +263,7 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 		// Run hashed the file in these already; a caller of Check may not have.
 		d, err := fileDigests(t.Path, need...)
 		if err != nil {
-			return fail(StepSubject, fmt.Errorf("%w: the artifact cannot be hashed in %s, which a subject lists: %s", ErrSubject, strings.Join(need, " and "), err))
+			return fail(StepSubject, fmt.Errorf("%w: the artifact cannot be hashed in %s, which a subject lists: %w", ErrSubject, strings.Join(need, " and "), err))
 		}
 		t = t.withDigests(d)
 		vd.SHA256, vd.Digests = t.SHA256, t.Digests
@@ -300,7 +300,7 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 	}
 
 	if v.scanner == nil || t.Path == "" {
-		detail := "not asked (--rescan)"
+		detail := "not asked (WithRescan)"
 		if v.scanner != nil {
 			detail = "no file to re-scan: only the digest was given"
 		}

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/candor-dev/candor/verify"
+)
+
+// hintPub writes a trusted public key for verify.Run.
+func hintPub(t *testing.T, dir string) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "vendor.pub")
+	if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// libraryMessages runs verify as a Go program would and returns what it says where a
+// person at the command line would need a flag: option errors and a verdict's reasons.
+func libraryMessages(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	pub := hintPub(t, dir)
+	bin := filepath.Join(dir, "app.bin")
+	if err := os.WriteFile(bin, []byte("not really a program"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	msgs := map[string]string{}
+
+	_, err := verify.Run(ctx, verify.Options{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
+	if !errors.Is(err, verify.ErrOptions) {
+		t.Fatalf("digest without attestation: %v, want verify.ErrOptions", err)
+	}
+	msgs["digest without attestation"] = err.Error()
+
+	_, err = verify.Run(ctx, verify.Options{Keys: []string{pub}, Artifacts: []string{bin}, Summary: &verify.SummaryOptions{Path: filepath.Join(dir, "s.json")}})
+	if !errors.Is(err, verify.ErrOptions) {
+		t.Fatalf("summary without key: %v, want verify.ErrOptions", err)
+	}
+	msgs["summary without key"] = err.Error()
+
+	res, err := verify.Run(ctx, verify.Options{Keys: []string{pub}, Artifacts: []string{bin}})
+	if !errors.Is(err, verify.ErrSubject) || res == nil || len(res.Verdicts) != 1 {
+		t.Fatalf("no attestation: %v, %+v", err, res)
+	}
+	for _, c := range res.Verdicts[0].Checks {
+		if c.Step == verify.StepSubject && len(c.Reasons) == 1 {
+			msgs["no attestation (reason)"] = c.Reasons[0]
+		}
+	}
+	msgs["no attestation (error)"] = err.Error()
+	return msgs
+}
+
+// The library names options, never flags; the command line names the flags, and every
+// option the hints know is one the library really names (no hint is left behind when a
+// message changes).
+func TestFlagHintsLibraryNamesOptions(t *testing.T) {
+	t.Parallel()
+	msgs := libraryMessages(t)
+	for name, msg := range msgs {
+		if strings.Contains(msg, "--") {
+			t.Errorf("%s: the library names a flag: %s", name, msg)
+		}
+	}
+	want := map[string]string{
+		"digest without attestation": "(--attestation)",
+		"summary without key":        "(--vsa-key)",
+		"no attestation (reason)":    "(or give --attestation FILE)",
+		"no attestation (error)":     "(or give --attestation FILE)",
+	}
+	for name, flag := range want {
+		if got := withFlags(msgs[name]); !strings.Contains(got, flag) {
+			t.Errorf("%s: %q does not name %s", name, got, flag)
+		}
+	}
+	for _, h := range optionFlags {
+		if h.option == "(WithRescan)" {
+			continue // needs a signed attestation: TestFlagHintsRescan
+		}
+		found := false
+		for _, msg := range msgs {
+			found = found || strings.Contains(msg, h.option)
+		}
+		if !found {
+			t.Errorf("no library message names %s: the hint %s is stale", h.option, h.flag)
+		}
+	}
+}
+
+// errWithFlags changes the words, never the error: errors.Is, errors.As and the exit code
+// see the library's error through it.
+func TestFlagHintsKeepTheChain(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pub := hintPub(t, dir)
+	_, lib := verify.Run(context.Background(), verify.Options{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
+	for name, err := range map[string]error{
+		"library error": lib,
+		"exit error":    &ExitError{Code: ExitNegative, Err: lib},
+	} {
+		got := errWithFlags(err)
+		if !errors.Is(got, verify.ErrOptions) || !errors.Is(got, err) {
+			t.Errorf("%s: %v lost the chain", name, got)
+		}
+		if ExitCode(got) != ExitCode(err) {
+			t.Errorf("%s: exit code %d, want %d", name, ExitCode(got), ExitCode(err))
+		}
+		if !strings.Contains(got.Error(), "(--attestation)") || strings.Contains(got.Error(), "Options.") {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+	if errWithFlags(nil) != nil {
+		t.Error("errWithFlags(nil) is not nil")
+	}
+	plain := errors.New("nothing to translate")
+	if errWithFlags(plain) != plain {
+		t.Error("an error naming no option is wrapped")
+	}
+}
+
+// flagHints rewrites every message of a result (verdict errors and notes, check details
+// and reasons, run notes), and the limits as before.
+func TestFlagHintsResult(t *testing.T) {
+	t.Parallel()
+	res := &verify.Result{
+		Notes: []string{"run note (WithRescan)"},
+		Verdicts: []*verify.Verdict{{
+			Message: "limit reached: signatures in the envelope: 2; the limit is 1 (Limits.MaxSignatures)",
+			Notes:   []string{"note (Options.Attestations)"},
+			Checks: []verify.Check{
+				{Step: verify.StepRescan, Status: verify.Skip, Detail: "not asked (WithRescan)"},
+				{Step: verify.StepSubject, Status: verify.Fail, Reasons: []string{"no attestation: a.intoto.json or a.intoto.jsonl is expected beside the artifact (or name it in Options.Attestations)"}},
+			},
+		}},
+	}
+	flagHints(res)
+	flagHints(nil)
+	vd := res.Verdicts[0]
+	for _, c := range []struct{ got, want string }{
+		{res.Notes[0], "run note (--rescan)"},
+		{vd.Message, "limit reached: signatures in the envelope: 2; the limit is 1 (if the attestations are trusted, raise the limit with --max-signatures)"},
+		{vd.Notes[0], "note (--attestation)"},
+		{vd.Checks[0].Detail, "not asked (--rescan)"},
+		{vd.Checks[1].Reasons[0], "no attestation: a.intoto.json or a.intoto.jsonl is expected beside the artifact (or give --attestation FILE)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
