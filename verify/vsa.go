@@ -161,7 +161,7 @@ func (w *summaryWriter) write(ctx context.Context, r *runner, res *Result) ([]st
 		out.Write(b)
 	}
 	if err := attest.WriteFileAtomic(w.opts.Path, out.Bytes()); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrOutput, strings.TrimPrefix(err.Error(), attest.ErrOutput.Error()+": "))
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return []string{w.opts.Path}, nil
 }
