@@ -19,6 +19,8 @@ var (
 	ErrUnsupported = errors.New("unsupported file format")
 	// ErrMalformed: the file claims a supported format but its structure is broken or exceeds a limit.
 	ErrMalformed = errors.New("malformed binary")
+	// ErrOptions: an [Option] given to [New] is invalid.
+	ErrOptions = errors.New("invalid options")
 )
 
 // Option configures a [Scanner].
@@ -39,7 +41,7 @@ type Scanner struct {
 func WithLimits(l archive.Limits) Option {
 	return func(s *Scanner) error {
 		if l.MaxTotalBytes < 0 || l.MaxMembers < 0 || l.MaxDepth < 0 || l.MaxMemberBytes < 0 {
-			return errors.New("scan: WithLimits: negative limit")
+			return fmt.Errorf("%w: WithLimits: limits must not be negative (give 0 for the default): %+v", ErrOptions, l)
 		}
 		s.limits = l
 		return nil
@@ -50,7 +52,7 @@ func WithLimits(l archive.Limits) Option {
 func WithWorkers(n int) Option {
 	return func(s *Scanner) error {
 		if n < 1 {
-			return fmt.Errorf("scan: WithWorkers: %d workers", n)
+			return fmt.Errorf("%w: WithWorkers: %d workers; give 1 or more", ErrOptions, n)
 		}
 		s.workers = n
 		return nil
@@ -64,7 +66,7 @@ func WithSHA512() Option { return func(s *Scanner) error { s.sha512 = true; retu
 func WithRules(r *Rules) Option {
 	return func(s *Scanner) error {
 		if r == nil {
-			return errors.New("scan: WithRules: nil rules")
+			return fmt.Errorf("%w: WithRules: nil rules; give rules from LoadRules or Builtin", ErrOptions)
 		}
 		s.rules = r
 		return nil
@@ -72,6 +74,7 @@ func WithRules(r *Rules) Option {
 }
 
 // New returns a scanner with the embedded rules unless [WithRules] says otherwise.
+// An invalid option fails with an error wrapping [ErrOptions].
 func New(opts ...Option) (*Scanner, error) {
 	s := &Scanner{workers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {

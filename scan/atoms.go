@@ -108,7 +108,7 @@ func (x *atomIndex) compile() error {
 		case atomURL:
 			re, err := regexp.Compile(a.value)
 			if err != nil {
-				return fmt.Errorf("url pattern %q: %v", a.value, err)
+				return fmt.Errorf("url pattern %q: %w", a.value, err)
 			}
 			a.re = re
 			x.urls = append(x.urls, id)

@@ -68,13 +68,13 @@ func openBinary(data []byte) (*binFile, error) {
 	case bytes.HasPrefix(data, magicELF):
 		im, err := openELF(data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: ELF: %v", ErrMalformed, err)
+			return nil, fmt.Errorf("%w: ELF: %w", ErrMalformed, err)
 		}
 		return &binFile{format: "elf", images: []*image{im}}, nil
 	case bytes.HasPrefix(data, []byte("MZ")):
 		im, err := openPE(data)
 		if err != nil {
-			return nil, fmt.Errorf("%w: PE: %v", ErrMalformed, err)
+			return nil, fmt.Errorf("%w: PE: %w", ErrMalformed, err)
 		}
 		return &binFile{format: "pe", images: []*image{im}}, nil
 	case bytes.HasPrefix(data, magicFat) && len(data) >= 8 && binary.BigEndian.Uint32(data[4:]) < 40:
@@ -84,7 +84,7 @@ func openBinary(data []byte) (*binFile, error) {
 	case len(data) >= 4 && isMachO(data):
 		im, err := openMachO(data, 0)
 		if err != nil {
-			return nil, fmt.Errorf("%w: Mach-O: %v", ErrMalformed, err)
+			return nil, fmt.Errorf("%w: Mach-O: %w", ErrMalformed, err)
 		}
 		return &binFile{format: "macho", images: []*image{im}}, nil
 	}
@@ -372,7 +372,7 @@ func openPE(data []byte) (*image, error) {
 func openFat(data []byte) (*binFile, error) {
 	ff, err := macho.NewFatFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%w: universal Mach-O: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: universal Mach-O: %w", ErrMalformed, err)
 	}
 	if len(ff.Arches) > 64 {
 		return nil, fmt.Errorf("%w: universal Mach-O: %d slices", ErrMalformed, len(ff.Arches))
@@ -384,7 +384,7 @@ func openFat(data []byte) (*binFile, error) {
 		}
 		im, err := openMachO(data[a.Offset:a.Offset+a.Size], int64(a.Offset))
 		if err != nil {
-			return nil, fmt.Errorf("%w: universal Mach-O slice at 0x%x: %v", ErrMalformed, a.Offset, err)
+			return nil, fmt.Errorf("%w: universal Mach-O slice at 0x%x: %w", ErrMalformed, a.Offset, err)
 		}
 		im.label = im.arch
 		bf.images = append(bf.images, im)

@@ -328,7 +328,7 @@ func (s *Scanner) hashFile(f *os.File, size int64) fileDigests {
 	}
 	buf := make([]byte, 1<<20)
 	if _, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, size), buf); err != nil {
-		return fileDigests{err: fmt.Errorf("%w: %s: %v", ErrInput, f.Name(), err)}
+		return fileDigests{err: fmt.Errorf("%w: %s: %w", ErrInput, f.Name(), err)}
 	}
 	d := fileDigests{sha256: hex.EncodeToString(h.Sum(nil))}
 	if h5 != nil {

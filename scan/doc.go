@@ -31,6 +31,8 @@
 //
 // Errors come in families tested with [errors.Is]: [ErrInput], [ErrUnsupported]
 // and [ErrMalformed] (archive limits and broken archives are ErrMalformed and
-// also match archive.ErrLimit or archive.ErrMalformed). [WithProgress] reports
+// also match archive.ErrLimit or archive.ErrMalformed), and [ErrOptions] for an
+// invalid [Option]. The cause stays in the chain: the error for a missing file
+// also matches [io/fs.ErrNotExist]. [WithProgress] reports
 // progress to a callback; the scanner never writes to a terminal itself.
 package scan

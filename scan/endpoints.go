@@ -46,21 +46,21 @@ func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
 	if len(s.InertURLs) > 0 {
 		re, err := regexp.Compile(`^(?:` + strings.Join(s.InertURLs, `|`) + `)`)
 		if err != nil {
-			return nil, fmt.Errorf("endpoints: inertURLs: %v", err)
+			return nil, fmt.Errorf("endpoints: inertURLs: %w", err)
 		}
 		f.urls = re
 	}
 	for _, p := range s.InertIPs {
 		pr, err := netip.ParsePrefix(p)
 		if err != nil {
-			return nil, fmt.Errorf("endpoints: inertIPs: %v", err)
+			return nil, fmt.Errorf("endpoints: inertIPs: %w", err)
 		}
 		f.ips = append(f.ips, pr)
 	}
 	for _, a := range s.ReportIPs {
 		ip, err := netip.ParseAddr(a)
 		if err != nil {
-			return nil, fmt.Errorf("endpoints: reportIPs: %v", err)
+			return nil, fmt.Errorf("endpoints: reportIPs: %w", err)
 		}
 		f.report[ip] = true
 	}

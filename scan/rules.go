@@ -132,7 +132,7 @@ func LoadRules(fsys fs.FS) (*Rules, error) {
 		dec := yaml.NewDecoder(bytes.NewReader(b))
 		dec.KnownFields(true)
 		if err := dec.Decode(&rf); err != nil {
-			return nil, fmt.Errorf("rules: %s: %v", name, err)
+			return nil, fmt.Errorf("rules: %s: %w", name, err)
 		}
 		if rf.Version != "" {
 			if r.Version != "" {
@@ -146,14 +146,14 @@ func LoadRules(fsys fs.FS) (*Rules, error) {
 			}
 			f, err := compileEndpointFilter(rf.Endpoints)
 			if err != nil {
-				return nil, fmt.Errorf("rules: %s: %v", name, err)
+				return nil, fmt.Errorf("rules: %s: %w", name, err)
 			}
 			r.filter = f
 		}
 		for i := range rf.Rules {
 			spec := rf.Rules[i]
 			if err := checkSpec(&spec); err != nil {
-				return nil, fmt.Errorf("rules: %s: rule %d (%s): %v", name, i+1, spec.ID, err)
+				return nil, fmt.Errorf("rules: %s: rule %d (%s): %w", name, i+1, spec.ID, err)
 			}
 			if prev, dup := ids[spec.ID]; dup {
 				return nil, fmt.Errorf("rules: %s: rule id %s already defined in %s", name, spec.ID, prev)
@@ -178,7 +178,7 @@ func LoadRules(fsys fs.FS) (*Rules, error) {
 		r.filter = &endpointFilter{}
 	}
 	if err := r.atoms.compile(); err != nil {
-		return nil, fmt.Errorf("rules: %v", err)
+		return nil, fmt.Errorf("rules: %w", err)
 	}
 	r.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	return r, nil
@@ -218,7 +218,7 @@ func checkSpec(s *RuleSpec) error {
 	}
 	for _, l := range append(append([]string{}, s.Any.Libraries...), libs(s.All)...) {
 		if _, err := path.Match(l, ""); err != nil {
-			return fmt.Errorf("library pattern %q: %v", l, err)
+			return fmt.Errorf("library pattern %q: %w", l, err)
 		}
 	}
 	for _, n := range s.Any.NameContains {

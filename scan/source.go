@@ -54,7 +54,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	f, fi, err := fileio.OpenRegular(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s: no such file", ErrInput, path)
+			return nil, fmt.Errorf("%w: %w", ErrInput, fileio.Reworded(path+": no such file", err))
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -62,7 +62,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	size := fi.Size()
 	head := make([]byte, min(size, 4096))
 	if _, err := io.ReadFull(f, head); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
 	if archive.Format(head) != "" {
 		return s.scanContainer(ctx, path, f, size, tr)
@@ -72,7 +72,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	}
 	data, unmap, mapped, err := mapFile(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInput, path, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
 	defer unmap()
 	a, err := s.scanBytes(ctx, path, data, mapped)
@@ -91,7 +91,7 @@ func (s *Scanner) ScanReaderAt(ctx context.Context, name string, r io.ReaderAt, 
 	}
 	b := make([]byte, size)
 	if _, err := io.ReadFull(io.NewSectionReader(r, 0, size), b); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInput, name, err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
 	}
 	return s.ScanBytes(ctx, name, b)
 }

@@ -29,7 +29,7 @@ func (w *walker) deb(r io.Reader, depth int, prefix string) error {
 			return nil
 		}
 		if err != nil {
-			return w.fail(orTop(prefix), fmt.Errorf("ar header at offset %d: %v", off, err))
+			return w.fail(orTop(prefix), fmt.Errorf("ar header at offset %d: %w", off, err))
 		}
 		if hdr[58] != '`' || hdr[59] != '\n' {
 			return w.fail(orTop(prefix), fmt.Errorf("ar header at offset %d: bad terminator", off))

@@ -110,7 +110,7 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 	}
 	images, detected, err := parseImages(meta)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrMalformed, orTop(prefix), err)
+		return "", fmt.Errorf("%w: %s: %w", ErrMalformed, orTop(prefix), err)
 	}
 	if images == nil {
 		return "", errNotImage

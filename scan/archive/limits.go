@@ -161,7 +161,7 @@ func (r *memberReader) Read(p []byte) (int, error) {
 		return n, &LimitError{Limit: LimitMemberBytes, Member: r.member, Max: r.max}
 	}
 	if err != nil && err != io.EOF && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed) {
-		err = fmt.Errorf("%w: %s: %v", ErrMalformed, r.member, err)
+		err = fmt.Errorf("%w: %s: %w", ErrMalformed, r.member, err)
 	}
 	return n, err
 }

@@ -71,7 +71,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 	if b, ok := meta["manifest.json"]; ok {
 		var ms []dockerManifest
 		if err := json.Unmarshal(b, &ms); err != nil {
-			return nil, "", fmt.Errorf("manifest.json: %v", err)
+			return nil, "", fmt.Errorf("manifest.json: %w", err)
 		}
 		var out []imageSpec
 		for i, m := range ms {
@@ -100,7 +100,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 	}
 	var idx ociIndex
 	if err := json.Unmarshal(b, &idx); err != nil {
-		return nil, "", fmt.Errorf("index.json: %v", err)
+		return nil, "", fmt.Errorf("index.json: %w", err)
 	}
 	var out []imageSpec
 	var walk func(ds []ociDescriptor, depth int, where string) error
@@ -111,7 +111,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 		for _, d := range ds {
 			name, err := blobName(d.Digest)
 			if err != nil {
-				return fmt.Errorf("%s: %v", where, err)
+				return fmt.Errorf("%s: %w", where, err)
 			}
 			if strings.Contains(d.MediaType, "layer") || strings.HasSuffix(d.MediaType, ".tar") {
 				continue
@@ -125,7 +125,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 			}
 			var m ociManifest
 			if err := json.Unmarshal(b, &m); err != nil {
-				return fmt.Errorf("%s: %v", name, err)
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			if isIndexType(d.MediaType) || isIndexType(m.MediaType) || (len(m.Manifests) > 0 && len(m.Layers) == 0) {
 				if err := walk(m.Manifests, depth+1, name); err != nil {
@@ -140,7 +140,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 			for _, l := range m.Layers {
 				bn, err := blobName(l.Digest)
 				if err != nil {
-					return fmt.Errorf("%s: layer: %v", name, err)
+					return fmt.Errorf("%s: layer: %w", name, err)
 				}
 				im.layers = append(im.layers, layerRef{blob: bn, digest: l.Digest})
 			}

@@ -383,7 +383,7 @@ func (w *walker) fail(member string, err error) error {
 	case err == io.EOF:
 		err = io.ErrUnexpectedEOF
 	}
-	return fmt.Errorf("%w: %s: %v", ErrMalformed, orTop(member), err)
+	return fmt.Errorf("%w: %s: %w", ErrMalformed, orTop(member), err)
 }
 
 // progressReaderAt reports bytes read through it.
