@@ -97,7 +97,7 @@ func readConfigFile(path string) (*viper.Viper, error) {
 		v.SetConfigType("yaml")
 	}
 	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("%w %s: %v", errConfigFile, path, err)
+		return nil, fmt.Errorf("%w %s: %w", errConfigFile, path, err)
 	}
 	return v, nil
 }
@@ -139,7 +139,7 @@ func (c *config) apply(cmd *cobra.Command) error {
 			if c.env.IsSet(k) {
 				val := c.env.GetString(k)
 				if err := f.Value.Set(val); err != nil {
-					errs = append(errs, fmt.Errorf("%w %s=%s: --%s %v", errSetting, envName(k), val, f.Name, valueError(f, err)))
+					errs = append(errs, fmt.Errorf("%w %s=%s: --%s %w", errSetting, envName(k), val, f.Name, valueError(f, err)))
 				}
 				return
 			}
@@ -150,7 +150,7 @@ func (c *config) apply(cmd *cobra.Command) error {
 		for _, k := range keys {
 			if c.file.InConfig(k) {
 				if err := setFromFile(f, c.file.Get(k)); err != nil {
-					errs = append(errs, fmt.Errorf("%w %s in config file %s: --%s %v", errSetting, k, c.fileName, f.Name, valueError(f, err)))
+					errs = append(errs, fmt.Errorf("%w %s in config file %s: --%s %w", errSetting, k, c.fileName, f.Name, valueError(f, err)))
 				}
 				return
 			}
@@ -167,7 +167,7 @@ func setFromFile(f *pflag.Flag, val any) error {
 			for i, it := range items {
 				s, err := scalar(it)
 				if err != nil {
-					return fmt.Errorf("item %d: %v", i+1, err)
+					return fmt.Errorf("item %d: %w", i+1, err)
 				}
 				strs[i] = s
 			}

@@ -235,7 +235,7 @@ func newToolchain(ctx context.Context, goBin, name string) (*toolchain, error) {
 	cmd.Env = tc.environ("", "")
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("go env GOVERSION with GOTOOLCHAIN=%q: %v%s", name, err, stderrOf(err))
+		return nil, fmt.Errorf("go env GOVERSION with GOTOOLCHAIN=%q: %w%s", name, err, stderrOf(err))
 	}
 	tc.version = strings.TrimSpace(string(out))
 	if !strings.HasPrefix(tc.version, "go1.") {
@@ -365,7 +365,7 @@ func (e *entry) buildInto(ctx context.Context, tb testing.TB, dir string) error 
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s (GOOS=%s GOARCH=%s GOTOOLCHAIN=%q in %s): %v\n%s",
+		return fmt.Errorf("%s (GOOS=%s GOARCH=%s GOTOOLCHAIN=%q in %s): %w\n%s",
 			strings.Join(cmd.Args, " "), e.t.GOOS, e.t.GOARCH, e.tc.name, cmd.Dir, err, stderr.Bytes())
 	}
 	key := fmt.Sprintf("%s\nsources %s\n%s\n%s\nflags %q\nlegacy %v\n", keyVersion, e.tc.srcHash, e.tc.version, e.t, e.t.buildFlags(), e.tc.legacy())
@@ -399,7 +399,7 @@ func (e *entry) collect(dir string) ([]Binary, error) {
 			if e.tc.legacy() {
 				continue // needs a newer Go than this toolchain
 			}
-			return nil, fmt.Errorf("%s missing from %s: %v (delete the directory to rebuild it)", name, dir, err)
+			return nil, fmt.Errorf("%s missing from %s: %w (delete the directory to rebuild it)", name, dir, err)
 		}
 		bins = append(bins, Binary{Program: p, Target: e.t, Toolchain: e.tc.name, GoVersion: e.tc.version, Path: path})
 	}
@@ -454,7 +454,7 @@ func cacheDir() (string, error) {
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory (%v): set CANDOR_TESTBUILD_CACHE", err)
+		return "", fmt.Errorf("no cache directory (%w): set CANDOR_TESTBUILD_CACHE", err)
 	}
 	return filepath.Join(d, "candor-testbuild"), nil
 }
