@@ -119,7 +119,9 @@ func TestDisclosureLimits(t *testing.T) {
 		t.Errorf("oversized input: %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "big.yaml")
-	os.WriteFile(p, []byte(big), 0o644)
+	if err := os.WriteFile(p, []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := LoadDisclosure(p); !errors.Is(err, ErrDisclosure) {
 		t.Errorf("oversized file: %v", err)
 	}

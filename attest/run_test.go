@@ -107,7 +107,7 @@ func TestRunSignsVerifiableAttestation(t *testing.T) {
 	}
 	// A verifier for another key accepts nothing.
 	_, p3 := genKey(t, signing.ECDSAP256)
-	other, _ := ssldsse.NewEnvelopeVerifier(sigstoreVerifier(t, p3))
+	other := must(ssldsse.NewEnvelopeVerifier(sigstoreVerifier(t, p3)))
 	if _, err := other.Verify(ctx, env); err == nil {
 		t.Error("an unrelated key verified the envelope")
 	}
@@ -128,7 +128,7 @@ func TestRunSignsVerifiableAttestation(t *testing.T) {
 		{Name: "acme-agent", Digest: map[string]string{"sha256": strings.Repeat("a1", 32)}},
 		{Name: "acme-agent.exe", Digest: map[string]string{"sha256": strings.Repeat("b2", 32)}},
 	}
-	if got, _ := json.Marshal(st.Subject); !bytes.Equal(got, must(json.Marshal(want))) {
+	if got := must(json.Marshal(st.Subject)); !bytes.Equal(got, must(json.Marshal(want))) {
 		t.Errorf("subjects %s", got)
 	}
 	if err := schemas.ValidatePredicateJSON(st.Predicate); err != nil {
@@ -207,7 +207,7 @@ func TestRunUndisclosed(t *testing.T) {
 	if v.NoUndisclosedExfiltration.Holds || v.NoUndisclosedExfiltration.Undisclosed != 1 || !v.NoUndisclosedRemoteControl.Holds || !v.NoForcedUpgrade.Holds {
 		t.Errorf("verdict %+v", v)
 	}
-	b, _ := os.ReadFile(out)
+	b := must(os.ReadFile(out))
 	if bytes.Count(b, []byte("\n")) != 1 || !bytes.HasSuffix(b, []byte("}\n")) {
 		t.Errorf("jsonl output is not one line: %q", b)
 	}
@@ -215,7 +215,7 @@ func TestRunUndisclosed(t *testing.T) {
 
 func assertEmptyDir(t *testing.T, dir string) {
 	t.Helper()
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+	if entries := must(os.ReadDir(dir)); len(entries) != 0 {
 		t.Errorf("left %d file(s) in %s", len(entries), dir)
 	}
 }
@@ -231,7 +231,9 @@ func TestRunErrors(t *testing.T) {
 	k, _ := genKey(t, signing.ECDSAP256)
 	disc := filepath.Join("testdata", "disclosure.yaml")
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
-	os.WriteFile(bad, []byte(validHead+"endpionts: []\n"), 0o644)
+	if err := os.WriteFile(bad, []byte(validHead+"endpionts: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name string
 		opts Options
@@ -287,7 +289,11 @@ func TestVerdictOnSubstance(t *testing.T) {
 	}
 	yes := true
 	d.Updates.UserCanDisable = &yes
-	if p, _, _ := BuildPredicate(d, testReport(), fixedNow()); !p.Verdict.NoForcedUpgrade.Holds {
+	p, _, err = BuildPredicate(d, testReport(), fixedNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Verdict.NoForcedUpgrade.Holds {
 		t.Errorf("automatic update the user can turn off: %+v", p.Verdict.NoForcedUpgrade)
 	}
 
@@ -323,14 +329,16 @@ func TestStatementDigests(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st struct{ Subject []subject }
-	json.Unmarshal(b, &st)
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
 	if st.Subject[0].Name != "dist/linux-amd64/acme-agent" || st.Subject[1].Name != "other/acme-agent" {
 		t.Errorf("subject names %+v", st.Subject)
 	}
 	if st.Subject[0].Digest["sha512"] != strings.Repeat("c3", 64) || len(st.Subject[1].Digest) != 1 {
 		t.Errorf("digests %+v", st.Subject)
 	}
-	again, _ := Statement(p)
+	again := must(Statement(p))
 	if !bytes.Equal(b, again) {
 		t.Error("the same predicate gave two different statements")
 	}
@@ -409,7 +417,9 @@ func TestArchiveMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var st struct{ Subject []subject }
-	json.Unmarshal(b, &st)
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
 	if len(st.Subject) != 1 || st.Subject[0].Name != "acme-agent.tar.gz" {
 		t.Errorf("subjects %+v", st.Subject)
 	}
