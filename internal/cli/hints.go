@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
+	"github.com/candor-dev/candor/scan/archive"
 	"github.com/candor-dev/candor/verify"
 )
 
@@ -19,6 +22,30 @@ var optionFlags = []struct{ option, flag string }{
 	{"(Options.Attestations)", "(--attestation)"},
 	{"(or name it in Options.Attestations)", "(or give --attestation FILE)"},
 	{"(SummaryOptions.Key or SummaryOptions.Signer)", "(--vsa-key)"},
+}
+
+// limitHint says which flag raises the archive limit a scan error hit, keeping the error
+// chain.
+func limitHint(err error) error {
+	var le *archive.LimitError
+	if errors.As(err, &le) {
+		if f, ok := limitFlags[le.Limit]; ok {
+			return fmt.Errorf("%w (if the input is trusted, raise the limit with --%s)", err, f)
+		}
+	}
+	return err
+}
+
+// verifyErrorHints names the flags in an error of verify.Run: the options it names, and
+// the flag that raises the limit that stopped the run (a limit that failed a verdict is
+// named in the verdict instead, by flagHints).
+func verifyErrorHints(err error) error {
+	err = errWithFlags(err)
+	var le *verify.LimitError
+	if errors.As(err, &le) && !errors.Is(err, verify.ErrVerification) {
+		err = fmt.Errorf("%w (if the attestations are trusted, raise the limit with --%s)", err, verifyLimitFlags[le.Limit])
+	}
+	return err
 }
 
 // withFlags names the flags in msg where it names an option.

@@ -48,17 +48,6 @@ func (o *ArchiveOptions) validate() error {
 	return nil
 }
 
-// limitHint says which flag raises the limit an error hit, keeping the error chain.
-func limitHint(err error) error {
-	var le *archive.LimitError
-	if errors.As(err, &le) {
-		if f, ok := limitFlags[le.Limit]; ok {
-			return fmt.Errorf("%w (if the input is trusted, raise the limit with --%s)", err, f)
-		}
-	}
-	return err
-}
-
 // byteSize is a flag value in bytes that accepts KiB, MiB, GiB and TiB suffixes (and K, M, G, T).
 type byteSize int64
 

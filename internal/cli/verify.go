@@ -230,11 +230,7 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	}
 	res, err := verify.Run(cmd.Context(), opts)
 	flagHints(res)
-	err = errWithFlags(err)
-	var le *verify.LimitError
-	if errors.As(err, &le) && !errors.Is(err, verify.ErrVerification) {
-		err = fmt.Errorf("%w (if the attestations are trusted, raise the limit with --%s)", err, verifyLimitFlags[le.Limit])
-	}
+	err = verifyErrorHints(err)
 	if res != nil {
 		write := verify.WriteText
 		if o.Format == "json" {
