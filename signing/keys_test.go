@@ -45,7 +45,10 @@ func noEnv(string) (string, bool) { return "", false }
 // go-securesystemslib's verifier.
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
-	_, edPriv, _ := ed25519.GenerateKey(rand.Reader)
+	_, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name string
 		key  crypto.PrivateKey
@@ -70,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want, _ := KeyID(s.Public()); env.Signatures[0].KeyID != want {
+			if want := mustKey(KeyID(s.Public())); env.Signatures[0].KeyID != want {
 				t.Errorf("keyid %q, want %q", env.Signatures[0].KeyID, want)
 			}
 			v, err := NewVerifier(s.Public())
@@ -147,10 +150,14 @@ func TestRejectedKeys(t *testing.T) {
 	dir := t.TempDir()
 	pubPath := filepath.Join(dir, "pub.pem")
 	k := mustKey(ecdsa.GenerateKey(elliptic.P256(), rand.Reader))
-	der, _ := x509.MarshalPKIXPublicKey(k.Public())
-	os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	der := mustKey(x509.MarshalPKIXPublicKey(k.Public()))
+	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	junk := filepath.Join(dir, "junk")
-	os.WriteFile(junk, []byte("not a key"), 0o600)
+	if err := os.WriteFile(junk, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name string
 		ref  func() string
@@ -188,7 +195,9 @@ func TestGenerateNoOverwrite(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	priv, pub := filepath.Join(dir, "k.key"), filepath.Join(dir, "k.pub")
-	os.WriteFile(pub, []byte("keep me"), 0o644)
+	if err := os.WriteFile(pub, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	pw := StaticPassword([]byte("pw"))
 	_, err := Generate(KeygenOptions{PrivatePath: priv, PublicPath: pub, Password: pw})
 	if !errors.Is(err, ErrKeyExists) {
@@ -197,7 +206,7 @@ func TestGenerateNoOverwrite(t *testing.T) {
 	if _, err := os.Stat(priv); !os.IsNotExist(err) {
 		t.Error("private key written although the public key exists")
 	}
-	if b, _ := os.ReadFile(pub); string(b) != "keep me" {
+	if b := mustKey(os.ReadFile(pub)); string(b) != "keep me" {
 		t.Error("existing file changed")
 	}
 	if _, err := Generate(KeygenOptions{PrivatePath: priv, PublicPath: pub, Password: pw, Force: true}); err != nil {
@@ -206,7 +215,7 @@ func TestGenerateNoOverwrite(t *testing.T) {
 	if _, err := LoadPublicKey(pub); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries := mustKey(os.ReadDir(dir))
 	if len(entries) != 2 {
 		t.Errorf("left %d files, want 2", len(entries))
 	}

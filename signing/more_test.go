@@ -25,7 +25,9 @@ func TestOtherPEMTypes(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "k.pem")
-			os.WriteFile(p, pem.EncodeToMemory(block), 0o600)
+			if err := os.WriteFile(p, pem.EncodeToMemory(block), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			s, err := LoadSigner(context.Background(), p, Options{LookupEnv: noEnv})
 			if err != nil {
 				t.Fatal(err)
@@ -44,8 +46,8 @@ func TestOtherPEMTypes(t *testing.T) {
 			if err := v.Verify(context.Background(), []byte("data"), sig); err != nil {
 				t.Fatal(err)
 			}
-			if id, _ := v.KeyID(); id == "" {
-				t.Error("empty key id")
+			if id, err := v.KeyID(); err != nil || id == "" {
+				t.Errorf("key id %q: %v", id, err)
 			}
 		})
 	}
