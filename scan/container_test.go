@@ -32,9 +32,13 @@ func writeTar(t *testing.T, files [][2]string) string {
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write([]byte(body))
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	tw.Close()
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	p := filepath.Join(t.TempDir(), "a.tar")
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -56,7 +60,9 @@ func self(t *testing.T) string {
 func TestContainerErrors(t *testing.T) {
 	dir := t.TempDir()
 	text := filepath.Join(dir, "notes.txt")
-	os.WriteFile(text, []byte("hello\n"), 0o644)
+	if err := os.WriteFile(text, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, err := scan.New()
 	if err != nil {
 		t.Fatal(err)
@@ -198,10 +204,16 @@ func TestImageLayoutDirectory(t *testing.T) {
 		var buf bytes.Buffer
 		tw := tar.NewWriter(&buf)
 		for _, f := range files {
-			tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o755, Typeflag: tar.TypeReg, Size: int64(len(f[1]))})
-			tw.Write([]byte(f[1]))
+			if err := tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o755, Typeflag: tar.TypeReg, Size: int64(len(f[1]))}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write([]byte(f[1])); err != nil {
+				t.Fatal(err)
+			}
 		}
-		tw.Close()
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return buf.Bytes()
 	}
 	l1 := layer([][2]string{{"usr/bin/app", exe}, {"usr/bin/old", exe}})
@@ -209,22 +221,34 @@ func TestImageLayoutDirectory(t *testing.T) {
 	dir := t.TempDir()
 	put := func(b []byte) string {
 		d := sha256hex(b)
-		os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755)
+		if err := os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, "blobs", "sha256", d), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return "sha256:" + d
 	}
 	cfg := []byte(`{"os":"linux","architecture":"amd64"}`)
-	m, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+	m, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
 		"config": map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(cfg), "size": len(cfg)},
 		"layers": []any{
 			map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(l1), "size": len(l1)},
 			map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": put(l2), "size": len(l2)},
 		}})
-	idx, _ := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(m), "size": len(m)}}})
-	os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644)
-	os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := json.Marshal(map[string]any{"schemaVersion": 2, "manifests": []any{map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(m), "size": len(m)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s, err := scan.New()
 	if err != nil {
 		t.Fatal(err)

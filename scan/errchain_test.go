@@ -85,12 +85,20 @@ func TestErrorChainTruncatedArchive(t *testing.T) {
 	if err := tw.WriteHeader(&tar.Header{Name: "a.txt", Mode: 0o644, Size: int64(len(body))}); err != nil {
 		t.Fatal(err)
 	}
-	tw.Write(body)
-	tw.Close()
+	if _, err := tw.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(tb.Bytes())
-	zw.Close()
+	if _, err := zw.Write(tb.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	s, _ := scan.New()
 	for name, b := range map[string][]byte{

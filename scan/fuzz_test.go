@@ -135,7 +135,10 @@ func TestSyntheticELF(t *testing.T) {
 
 func TestMalformedInputs(t *testing.T) {
 	t.Parallel()
-	s, _ := New()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	good := syntheticGoELF()
 	tests := []struct {
 		name string
@@ -159,7 +162,10 @@ func TestMalformedInputs(t *testing.T) {
 
 func TestScanFileErrors(t *testing.T) {
 	t.Parallel()
-	s, _ := New()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	if _, err := s.ScanFile(context.Background(), filepath.Join(dir, "missing")); !errors.Is(err, ErrInput) {
 		t.Errorf("missing file: %v", err)

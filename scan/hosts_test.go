@@ -73,7 +73,10 @@ func TestEndpointHosts(t *testing.T) {
 
 func TestEndpointEvidence(t *testing.T) {
 	t.Parallel()
-	r, _ := Builtin()
+	r, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
 	f := &facts{hits: newHits(len(r.atoms.atoms)), hosts: map[string]*hostAgg{}, urlHosts: map[string]bool{}}
 	data := "\x00\x00\x00\x00https://t.vendor-corp.com/a\x00https://t.vendor-corp.com/b\x00https://t.vendor-corp.com/c\x00https://t.vendor-corp.com/d"
 	f.dataSection(&image{}, r, &section{name: ".rodata", off: 0x1000, data: []byte(data)}, 0)

@@ -148,7 +148,10 @@ func TestSyntheticMachOFilesAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("debug/macho rejects the file: %v", err)
 	}
-	libs, _ := f.ImportedLibraries()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Equal(libs, m.dylibs) {
 		t.Errorf("debug/macho libraries %q, want %q", libs, m.dylibs)
 	}

@@ -109,14 +109,20 @@ func TestShippedLibrary(t *testing.T) {
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write(body)
+		if _, err := tw.Write(body); err != nil {
+			t.Fatal(err)
+		}
 	}
 	add(&tar.Header{Name: "app/bin/usesnet", Typeflag: tar.TypeReg}, read("usesnet"))
 	add(&tar.Header{Name: "app/lib/libnet.so.1.0", Typeflag: tar.TypeReg}, read("libnet.so.1"))
 	add(&tar.Header{Name: "app/lib/libnet.so", Typeflag: tar.TypeSymlink, Linkname: "libnet.so.1.0"}, nil)
 	add(&tar.Header{Name: "app/bin/server", Typeflag: tar.TypeReg}, read("server"))
-	tw.Close()
-	zw.Close()
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(t.TempDir(), "app.tgz")
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

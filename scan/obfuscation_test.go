@@ -8,7 +8,10 @@ import (
 
 func TestObfuscation(t *testing.T) {
 	t.Parallel()
-	s, _ := New()
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	hashed := []string{"main.main", "runtime.main", "Lb2xFq.Xk9", "QzT0aB.(*Ty7).M", "Wc3RtU.Fn", "Zx8Qw_.G", "Ab1CdE.H", "Pq2RsT.init"}
 	plain := []string{"main.main", "runtime.main", "config.Load", "server.(*S).Run", "util.Trim", "cache.Get", "store.Put"}
 	tests := []struct {

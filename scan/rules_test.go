@@ -60,8 +60,11 @@ func TestLoadRulesErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, _ := LoadRules(fstest.MapFS{"r.yaml": {Data: []byte(ok + "\n")}})
-	r3, _ := LoadRules(fstest.MapFS{"r.yaml": {Data: []byte(ok)}})
+	r2, err2 := LoadRules(fstest.MapFS{"r.yaml": {Data: []byte(ok + "\n")}})
+	r3, err3 := LoadRules(fstest.MapFS{"r.yaml": {Data: []byte(ok)}})
+	if err2 != nil || err3 != nil {
+		t.Fatal(err2, err3)
+	}
 	if r1.Digest == r2.Digest || r1.Digest != r3.Digest {
 		t.Errorf("digest must follow the bytes: %s %s %s", r1.Digest, r2.Digest, r3.Digest)
 	}
@@ -101,7 +104,10 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := New(WithRules(r))
+	s, err := New(WithRules(r))
+	if err != nil {
+		t.Fatal(err)
+	}
 	scan := func(funcs []string, rodata string) map[Capability]bool {
 		t.Helper()
 		bin := buildELF(0x3e, []testSection{
