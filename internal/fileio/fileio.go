@@ -92,7 +92,7 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, tooLarge(path, limit)
 	}
-	b, err := readAtMost(f, fi.Size(), limit)
+	b, err := ReadAtMost(f, fi.Size(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +106,16 @@ func tooLarge(path string, limit int64) error {
 	return fmt.Errorf("%s: %w: over the limit of %d bytes", path, ErrTooLarge, limit)
 }
 
-// minRead is the smallest buffer readAtMost starts with: files that report no size
+// minRead is the smallest buffer ReadAtMost starts with: files that report no size
 // (those of /proc) still have content.
 const minRead = 512
 
-// readAtMost reads r to its end or until it has read limit+1 bytes, starting with a
-// buffer of size+1 bytes (the size the file reports, plus one to see the end).
-func readAtMost(r io.Reader, size, limit int64) ([]byte, error) {
+// ReadAtMost is the bounded read behind [ReadFile], for a file already open: it reads r to
+// its end or until it has read limit+1 bytes, whichever comes first, so that a result
+// longer than limit says r holds more than limit (limit >= 0). size is what r is expected
+// to hold (the size a file's descriptor reports): the buffer starts at size+1 bytes (one
+// more, to see the end) and never grows past limit+1. Errors are r's.
+func ReadAtMost(r io.Reader, size, limit int64) ([]byte, error) {
 	most := limit + 1
 	if most <= 0 { // limit is the largest int64
 		most = limit
