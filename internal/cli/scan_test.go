@@ -168,7 +168,7 @@ func TestScanOutputFile(t *testing.T) {
 	if code != cli.ExitUsage {
 		t.Errorf("scan of a missing file: exit code %d, want %d", code, cli.ExitUsage)
 	}
-	if again, _ := os.ReadFile(out); !bytes.Equal(again, data) {
+	if again, err := os.ReadFile(out); err != nil || !bytes.Equal(again, data) {
 		t.Errorf("a failed scan changed %s", out)
 	}
 }

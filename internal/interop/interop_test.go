@@ -192,7 +192,9 @@ func TestCosignVerifiesCandorAttestation(t *testing.T) {
 			}
 			env := filepath.Join(dir, "a.intoto.json")
 			other := filepath.Join(dir, "other.bin")
-			os.WriteFile(other, []byte("other bits"), 0o644)
+			if err := os.WriteFile(other, []byte("other bits"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			if out, err := verifyBlobAttestation(t, dir, pub, env, other, tt.extra...); err == nil {
 				t.Fatalf("cosign accepted the attestation for another artifact:\n%s", out)
 			}
@@ -205,8 +207,12 @@ func TestCosignVerifiesCandorAttestation(t *testing.T) {
 func TestCosignVerifiesEachOfSeveralSignatures(t *testing.T) {
 	dir := t.TempDir()
 	d1, d2 := filepath.Join(dir, "one"), filepath.Join(dir, "two")
-	os.Mkdir(d1, 0o755)
-	os.Mkdir(d2, 0o755)
+	if err := os.Mkdir(d1, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(d2, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	k1, p1 := candorKey(t, d1, signing.ECDSAP256)
 	k2, p2 := candorKey(t, d2, signing.Ed25519)
 	artifact := writeArtifact(t, dir)
@@ -247,7 +253,9 @@ func TestCosignSignsWithCandorKey(t *testing.T) {
 	}
 
 	pred := filepath.Join(dir, "predicate.json")
-	os.WriteFile(pred, []byte(`{"hello":"candor"}`), 0o644)
+	if err := os.WriteFile(pred, []byte(`{"hello":"candor"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// attest-blob prints the envelope on standard output (--output-attestation would write
 	// only the statement).
 	stdout, stderr, err := cosignOut(t, dir, "attest-blob", "--key", priv, "--tlog-upload=false", "--yes",
@@ -285,8 +293,12 @@ func TestCosignSignsWithCandorKey(t *testing.T) {
 func TestCosignVerifiesCandorVSA(t *testing.T) {
 	dir := t.TempDir()
 	vendorDir, buyerDir := filepath.Join(dir, "vendor"), filepath.Join(dir, "buyer")
-	os.Mkdir(vendorDir, 0o755)
-	os.Mkdir(buyerDir, 0o755)
+	if err := os.Mkdir(vendorDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(buyerDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	vendorPriv, vendorPub := candorKey(t, vendorDir, signing.ECDSAP256)
 	buyerPriv, buyerPub := candorKey(t, buyerDir, signing.Ed25519)
 	artifact := writeArtifact(t, dir)
@@ -322,7 +334,9 @@ func TestCosignVerifiesCandorVSA(t *testing.T) {
 		}
 	}
 	other := filepath.Join(dir, "other.bin")
-	os.WriteFile(other, []byte("other bits"), 0o644)
+	if err := os.WriteFile(other, []byte("other bits"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err := verifyVSA(buyerPub, vsa, other, verify.SummaryPredicateType)
 	refused("the summary for another artifact", "no matching subject digest", out, err)
 	out, err = verifyVSA(vendorPub, vsa, artifact, verify.SummaryPredicateType)
@@ -353,7 +367,9 @@ func TestCosignVerifiesCandorVSA(t *testing.T) {
 		t.Fatal(err)
 	}
 	tampered := filepath.Join(dir, "tampered.intoto.json")
-	os.WriteFile(tampered, tb, 0o644)
+	if err := os.WriteFile(tampered, tb, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err = verifyVSA(buyerPub, tampered, artifact, verify.SummaryPredicateType)
 	refused("a tampered summary", "accepted signatures do not match threshold", out, err)
 }

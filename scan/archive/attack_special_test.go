@@ -148,10 +148,17 @@ func TestZipSpecialMembers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(fakeELF(name)) // content a reader would wrongly take as an executable
+		if _, err := w.Write(fakeELF(name)); err != nil { // content a reader would wrongly take as an executable
+			t.Fatal(err)
+		}
 	}
-	w, _ := zw.Create("bin/app")
-	w.Write(fakeELF("app"))
+	w, err := zw.Create("bin/app")
+	if err == nil {
+		_, err = w.Write(fakeELF("app"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
