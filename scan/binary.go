@@ -131,12 +131,12 @@ func checkELFTables(data []byte) error {
 	}
 	size := uint64(len(data))
 	within := func(off, n uint64) bool { return off <= size && n <= size-off }
-	n := uint64(shnum)
 	if shnum == 0 && shoff != 0 {
 		// Extended numbering: the count is in the first section header's size field.
 		if !within(shoff, 64) {
 			return fmt.Errorf("section header table (offset 0x%x) runs past the end of the file", shoff)
 		}
+		var n uint64
 		if data[4] == 1 {
 			n = uint64(order.Uint32(data[shoff+20:]))
 		} else {

@@ -64,11 +64,10 @@ func (f *facts) ensureLiterals(x *atomIndex, ids []int) {
 }
 
 type hostAgg struct {
-	host     string
-	refs     []hostRef // kept, non-inert references (a few)
-	n        int       // non-inert references
-	inertN   int
-	firstOff int64
+	host   string
+	refs   []hostRef // kept, non-inert references (a few)
+	n      int       // non-inert references
+	inertN int
 }
 
 // maxHostRefs bounds the strings kept as evidence per host.

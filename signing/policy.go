@@ -60,6 +60,7 @@ func checkECDSA(k *ecdsa.PublicKey) error {
 	}
 	name := k.Curve.Params().Name
 	// The coordinates are read only to say what is wrong; PublicKey.Bytes decides.
+	//lint:ignore SA1019 no other accessor tells a missing coordinate, on which Bytes would panic
 	x, y, p := k.X, k.Y, k.Curve.Params().P
 	switch {
 	case x == nil || y == nil:

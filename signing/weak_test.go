@@ -287,6 +287,7 @@ func TestWeakECDSA(t *testing.T) {
 			{"y = p", x, new(big.Int).Set(p)},
 		} {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				//lint:ignore SA1019 invalid points can be made only from raw coordinates
 				wantWeak(t, &ecdsa.PublicKey{Curve: c.curve, X: tt.x, Y: tt.y})
 			})
 		}

@@ -110,9 +110,9 @@ func TestCustomWeakKeyRefused(t *testing.T) {
 	p256 := elliptic.P256().Params()
 	for name, weak := range map[string]crypto.PublicKey{
 		"ed25519 identity": identityEd25519(),
-		"ecdsa infinity":   &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int), Y: new(big.Int)},
-		"ecdsa off curve":  &ecdsa.PublicKey{Curve: elliptic.P256(), X: p256.Gx, Y: new(big.Int).Add(p256.Gy, big.NewInt(1))},
-		"ecdsa nil y":      &ecdsa.PublicKey{Curve: elliptic.P384(), X: elliptic.P384().Params().Gx},
+		"ecdsa infinity":   rawECDSA(elliptic.P256(), new(big.Int), new(big.Int)),
+		"ecdsa off curve":  rawECDSA(elliptic.P256(), p256.Gx, new(big.Int).Add(p256.Gy, big.NewInt(1))),
+		"ecdsa nil y":      rawECDSA(elliptic.P384(), elliptic.P384().Params().Gx, nil),
 		"rsa e=1, even n":  &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 2048), E: 1},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -191,4 +191,10 @@ func TestCertificateNotATrustedKey(t *testing.T) {
 	if _, err := LoadKeys(context.Background(), []string{writePublicPEM(t, dir, "vendor.pub", &k.PublicKey)}, keysOptions()); err != nil {
 		t.Fatalf("the certificate's public key: %v", err)
 	}
+}
+
+// rawECDSA makes an ECDSA public key from raw coordinates, the only way to make an invalid one.
+func rawECDSA(c elliptic.Curve, x, y *big.Int) *ecdsa.PublicKey {
+	//lint:ignore SA1019 invalid points can be made only from raw coordinates
+	return &ecdsa.PublicKey{Curve: c, X: x, Y: y}
 }

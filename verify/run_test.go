@@ -201,7 +201,7 @@ func TestSummary(t *testing.T) {
 	// A failing verification still gets its summary, FAILED; several artifacts need JSON lines.
 	must(t, os.WriteFile(filepath.Join(dir, "quiet"), []byte("tampered"), 0o755))
 	outl := filepath.Join(kd, "vsa"+SuffixJSONL)
-	res, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &SummaryOptions{Path: outl, Key: vsaPriv}, Now: testNow})
+	_, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &SummaryOptions{Path: outl, Key: vsaPriv}, Now: testNow})
 	if !errors.Is(err, ErrSubject) {
 		t.Fatalf("tampered: %v", err)
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/candor-dev/candor/scan"
 )
 
-// sampleFiles holds the sample program. The sources carry a .txt suffix because
-// go:embed cannot reach into a directory holding a go.mod (another module).
+// sampleFiles holds the sample program. The sources carry a .txt suffix because an
+// embed directive cannot reach into a directory holding a go.mod (another module).
 //
 //go:embed sample/main.go.txt sample/go.mod.txt
 var sampleFiles embed.FS

@@ -30,6 +30,7 @@ type testNode struct {
 	Skipped  string     `json:"-"`
 	Untagged int
 	inner
+	//lint:ignore U1000 an unexported field, which the schema must leave out
 	hidden int
 }
 

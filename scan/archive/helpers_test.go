@@ -34,13 +34,11 @@ func fakeELF(tag string) []byte {
 
 // file is one tar or zip entry to write.
 type file struct {
-	name   string
-	body   []byte
-	link   string // symlink target
-	hard   string // hard link target
-	dir    bool
-	mode   int64
-	format tar.Format
+	name string
+	body []byte
+	link string // symlink target
+	hard string // hard link target
+	dir  bool
 }
 
 func mkTar(t testing.TB, files ...file) []byte {

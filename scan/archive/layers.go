@@ -90,7 +90,7 @@ func (w *walker) listLayer(r io.Reader, member string, spool func() io.Writer) (
 			switch hdr.Typeflag {
 			case tar.TypeDir:
 				e.typ = entDir
-			case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+			case tar.TypeReg, tar.TypeGNUSparse:
 				e.typ = entFile
 				if hdr.Size > 0 {
 					_, head, err := peek(io.LimitReader(tr, sniffLen))

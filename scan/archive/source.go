@@ -54,7 +54,7 @@ func (s *tarSource) each(fn func(name string, size int64, r io.Reader) error) er
 				return err
 			}
 		}
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA {
+		if hdr.Typeflag != tar.TypeReg {
 			continue
 		}
 		if err := fn(name, hdr.Size, entryView(stream, tr, hdr)); err != nil {

@@ -49,7 +49,7 @@ func (w *walker) tar(r io.Reader, depth int, prefix string, maybeImage bool) err
 			maybeImage = false
 		}
 		switch hdr.Typeflag {
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case tar.TypeReg, tar.TypeGNUSparse:
 			if _, err := w.member(p, hdr.Size, entryView(r, tr, hdr), depth+1); err != nil {
 				return w.fail(p, err)
 			}
