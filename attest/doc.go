@@ -8,7 +8,7 @@
 // one that is not; [BuildPredicate] records the disclosure, the analysis and a verdict per
 // commitment ([PredicateType], schema schemas/predicate.v1.json); [Statement] wraps it in an
 // in-toto Statement v1 with one subject per artifact; [Sign] puts the statement in a DSSE
-// envelope signed by one or more [Signer]s; [WriteFileAtomic] writes it without ever leaving a
+// envelope signed by one or more [Signer]s, written (Options.Output) without ever leaving a
 // partial file. [Run] does all of it from an [Options] value, as candor attest does.
 //
 // Host patterns are described at [NormalizeHost] and [MatchHost]; the coverage rules at

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -54,33 +52,11 @@ func MarshalEnvelope(env *dsse.Envelope, f Format) ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-// WriteFileAtomic writes b to path through a temporary file in the same directory, synced and
-// renamed over path, so that path holds either its old content or all of b, never a part.
-func WriteFileAtomic(path string, b []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	if _, err := io.Copy(tmp, bytes.NewReader(b)); err != nil {
-		return fmt.Errorf("%w: writing %s: %w", ErrOutput, path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("%w: writing %s: %w", ErrOutput, path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%w: writing %s: %w", ErrOutput, path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+// writeOutput writes an envelope to path, replacing any file there atomically and durably
+// (see [fileio.WriteFile]): path holds its old content or the whole envelope, never a part.
+// Errors wrap [ErrOutput] and the operating system's error.
+func writeOutput(path string, b []byte) error {
+	if err := fileio.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return nil

@@ -161,7 +161,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return res, nil
 	}
-	if err := WriteFileAtomic(opts.Output, out); err != nil {
+	if err := writeOutput(opts.Output, out); err != nil {
 		return res, err
 	}
 	res.Written = opts.Output

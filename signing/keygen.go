@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 )
@@ -126,36 +127,15 @@ func newKey(a Algorithm) (crypto.PrivateKey, error) {
 	return k, nil
 }
 
-// writeKeyFile writes b to path through a temporary file in the same directory and a rename,
-// so the file is complete or absent. Without force, an existing file is never replaced (a
-// hard link makes the final step fail if the name was taken meanwhile).
+// writeKeyFile writes b to path atomically and durably (see [fileio.WriteFile]), so the file
+// is complete or absent. Without force, an existing file is never replaced
+// ([fileio.CreateFile]: its final step fails if the name was taken meanwhile).
 func writeKeyFile(path string, b []byte, mode fs.FileMode, force bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrKey, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%w: %w", ErrKey, err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%w: writing %s: %w", ErrKey, path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%w: writing %s: %w", ErrKey, path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%w: writing %s: %w", ErrKey, path, err)
-	}
+	write := fileio.CreateFile
 	if force {
-		err = os.Rename(name, path)
-	} else {
-		err = os.Link(name, path)
+		write = fileio.WriteFile
 	}
+	err := write(path, b, mode)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %s", ErrKeyExists, path)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	intoto "github.com/in-toto/attestation/go/v1"
@@ -160,7 +161,7 @@ func (w *summaryWriter) write(ctx context.Context, r *runner, res *Result) ([]st
 		}
 		out.Write(b)
 	}
-	if err := attest.WriteFileAtomic(w.opts.Path, out.Bytes()); err != nil {
+	if err := fileio.WriteFile(w.opts.Path, out.Bytes(), 0o644); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return []string{w.opts.Path}, nil

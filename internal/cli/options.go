@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
@@ -52,33 +51,11 @@ func (o *OutputOptions) write(stdout, stderr io.Writer, render func(io.Writer) e
 	if err := render(&buf); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(o.Output, buf.Bytes()); err != nil {
+	if err := fileio.WriteFile(o.Output, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing the result: %w", err)
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", termsafe.String(o.Output))
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames it into place.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // ScanOptions are the flags of candor scan.
