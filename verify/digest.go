@@ -1,34 +1,34 @@
 package verify
 
 import (
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"fmt"
-	"hash"
-	"io"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"strings"
 
-	"github.com/candor-dev/candor/internal/digest"
 	"github.com/candor-dev/candor/internal/fileio"
 )
 
-// digestAlgs are the digest algorithms verify computes and compares, by their in-toto names
-// (https://github.com/in-toto/attestation/blob/main/spec/v1/digest_set.md). A subject's
+// knownAlgs lists, in order, the names of the digest algorithms verify computes and
+// compares ([fileio.Algs]: sha256 and sha512, by their in-toto names,
+// https://github.com/in-toto/attestation/blob/main/spec/v1/digest_set.md). A subject's
 // digests in other algorithms are ignored; a subject with no digest in these cannot match.
-var digestAlgs = map[string]struct {
-	hexLen int
-	new    func() hash.Hash
-}{
-	"sha256": {64, sha256.New},
-	"sha512": {128, sha512.New},
+var knownAlgs = algNames(fileio.Algs)
+
+func algNames(algs []fileio.Alg) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
 }
 
-// knownAlgs lists digestAlgs' names in order, for messages.
-var knownAlgs = slices.Sorted(maps.Keys(digestAlgs))
+// hexLen is the length in hex digits of a digest in the algorithm named alg; 0 for one
+// verify does not know.
+func hexLen(alg string) int {
+	a, _ := fileio.ParseAlg(alg)
+	return a.HexLen()
+}
 
 // digest returns the artifact's digest in alg, "" when it is not known.
 func (t *Target) digest(alg string) string {
@@ -72,12 +72,12 @@ func parseDigest(d string) (alg, hexPart string, err error) {
 	if !ok {
 		alg, hexPart = "sha256", d
 	}
-	a, known := digestAlgs[alg]
-	if !known {
+	n := hexLen(alg)
+	if n == 0 {
 		return "", "", fmt.Errorf("%w: digest %q: candor checks %s digests: write it as sha256:<64 hex digits> or sha512:<128 hex digits>", ErrOptions, d, strings.Join(knownAlgs, " and "))
 	}
-	if !isHex(hexPart, a.hexLen) {
-		return "", "", fmt.Errorf("%w: digest %q: write it as %s:<%d hex digits>", ErrOptions, d, alg, a.hexLen)
+	if !isHex(hexPart, n) {
+		return "", "", fmt.Errorf("%w: digest %q: write it as %s:<%d hex digits>", ErrOptions, d, alg, n)
 	}
 	return alg, strings.ToLower(hexPart), nil
 }
@@ -85,8 +85,8 @@ func parseDigest(d string) (alg, hexPart string, err error) {
 // isDigestName reports whether an artifact name is a digest given with --digest.
 func isDigestName(name string) bool {
 	alg, h, ok := strings.Cut(name, ":")
-	a, known := digestAlgs[alg]
-	return ok && known && isHex(h, a.hexLen)
+	n := hexLen(alg)
+	return ok && n > 0 && isHex(h, n)
 }
 
 // fileSHA256 returns the SHA-256 of a file, hex.
@@ -95,74 +95,24 @@ func fileSHA256(path string) (string, error) {
 	return d["sha256"], err
 }
 
-// mapAtLeast is the size from which a file is hashed from a mapping rather than read.
-const mapAtLeast = 1 << 20
-
-// fileDigests hashes a file once in each of algs (names in digestAlgs) and returns the hex
-// digests by algorithm. Anything but a regular file fails with [ErrInput] wrapping
-// [fileio.ErrNotRegular], without being read.
+// fileDigests hashes a file once in each of algs (names in knownAlgs) and returns the hex
+// digests by algorithm name, with [fileio.HashFile]: a large file is hashed from a mapping,
+// released as it goes, a small one read. Anything but a regular file fails with [ErrInput]
+// wrapping [fileio.ErrNotRegular], without being read.
 func fileDigests(path string, algs ...string) (map[string]string, error) {
-	// Only a regular file is read: a FIFO would block, a device never end.
-	f, fi, err := fileio.OpenRegular(path)
+	as := make([]fileio.Alg, 0, len(algs))
+	for _, name := range algs {
+		a, ok := fileio.ParseAlg(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s: digest algorithm %q: candor computes %s", ErrInput, path, name, strings.Join(knownAlgs, " and "))
+		}
+		as = append(as, a)
+	}
+	d, err := fileio.HashFile(path, as...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
-	defer f.Close()
-	hs := make([]hash.Hash, len(algs))
-	ws := make([]io.Writer, len(algs))
-	for i, alg := range algs {
-		hs[i] = digestAlgs[alg].new()
-		ws[i] = hs[i]
-	}
-	// Large reads: a release binary is tens of megabytes, a 32 KiB copy buffer costs a
-	// system call per 32 KiB. A large file is mapped instead of read.
-	size := min(max(fi.Size(), 512), 1<<20)
-	if fi.Size() >= mapAtLeast {
-		if b, err := mapFile(f, fi.Size()); err == nil {
-			err := hashMapped(b, hs)
-			unmapFile(b)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
-			}
-			return sums(algs, hs), nil
-		}
-	}
-	w := ws[0]
-	if len(ws) > 1 {
-		w = io.MultiWriter(ws...)
-	}
-	if _, err := io.CopyBuffer(w, onlyReader{f}, make([]byte, size)); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
-	}
-	return sums(algs, hs), nil
-}
-
-// hashMapped writes a file mapping to every hash, 1 MiB at a time, releasing each part once
-// hashed. A file truncated while it is mapped faults on the missing pages: that is an error,
-// not a crash.
-func hashMapped(b []byte, hs []hash.Hash) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("reading failed (did the file change?): %v", r)
-		}
-	}()
-	for off := 0; off < len(b); off += digest.Step {
-		part := b[off:min(off+digest.Step, len(b))]
-		for _, h := range hs {
-			h.Write(part)
-		}
-		releasePages(part)
-	}
-	return nil
-}
-
-func sums(algs []string, hs []hash.Hash) map[string]string {
-	out := make(map[string]string, len(algs))
-	for i, alg := range algs {
-		out[alg] = hex.EncodeToString(hs[i].Sum(nil))
-	}
-	return out
+	return d.Names(), nil
 }
 
 // checkDigests checks that the digests of a statement's subjects in known algorithms are
@@ -173,7 +123,7 @@ func checkDigests(st *Statement) error {
 			return fmt.Errorf("%w: subject %d (%q) has no digest", ErrStatement, i+1, s.Name)
 		}
 		for _, alg := range knownAlgs {
-			if d, ok := s.Digest[alg]; ok && !isHex(d, digestAlgs[alg].hexLen) {
+			if d, ok := s.Digest[alg]; ok && !isHex(d, hexLen(alg)) {
 				return fmt.Errorf("%w: subject %d (%q) has no valid %s digest", ErrStatement, i+1, s.Name, alg)
 			}
 		}

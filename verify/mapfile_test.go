@@ -4,19 +4,21 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"hash"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
-// Files from mapAtLeast up are hashed from a mapping, smaller ones read: both give the digests.
+// Files from fileio.MapAtLeast up are hashed from a mapping, smaller ones read: both give the
+// digests. (A mapping of a file that shrinks is tested in fileio: TestHashShrunkMapping.)
 func TestFileDigestsMappedAndRead(t *testing.T) {
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, mapAtLeast - 1, mapAtLeast, mapAtLeast + 1, 5*mapAtLeast/2 + 7} {
+	for _, n := range []int{0, 1, fileio.MapAtLeast - 1, fileio.MapAtLeast, fileio.MapAtLeast + 1, 5*fileio.MapAtLeast/2 + 7} {
 		data := make([]byte, n)
 		for i := range data {
 			data[i] = byte(r.Uint32())
@@ -36,27 +38,15 @@ func TestFileDigestsMappedAndRead(t *testing.T) {
 	}
 }
 
-// A mapping that outlives the file's end (the file was truncated while it was hashed) gives
-// an error, not a crash.
-func TestHashMappedTruncated(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no file mappings")
-	}
+// An algorithm verify does not compute is an input error, not a crash.
+func TestFileDigestsUnknownAlgorithm(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(p, make([]byte, 4096), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := mapFile(f, 3*mapAtLeast)
-	if err != nil {
-		t.Skipf("cannot map: %v", err)
-	}
-	defer unmapFile(b)
-	if err := hashMapped(b, []hash.Hash{sha256.New()}); err == nil {
-		t.Fatal("hashing past the end of the file succeeded")
+	for _, alg := range []string{"md5", "SHA256", ""} {
+		if _, err := fileDigests(p, "sha256", alg); !errors.Is(err, ErrInput) {
+			t.Errorf("%q: %v, want ErrInput", alg, err)
+		}
 	}
 }

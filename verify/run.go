@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -485,7 +484,7 @@ func (r *runner) readSource(s *source) (envs [][]byte, names []string, err error
 	if fi.Size() > budget {
 		return nil, nil, r.bytesLimit(fi.Size())
 	}
-	data, err := io.ReadAll(io.LimitReader(f, min(limit, budget)+1))
+	data, err := fileio.ReadAtMost(f, fi.Size(), min(limit, budget))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
@@ -785,11 +784,6 @@ func parallel(ctx context.Context, n, workers int, fn func(int)) {
 	close(next)
 	wg.Wait()
 }
-
-// onlyReader hides a file's WriterTo, so that io.CopyBuffer uses the buffer it is given.
-type onlyReader struct{ r io.Reader }
-
-func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
