@@ -2,12 +2,8 @@ package scan
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,7 +11,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/candor-dev/candor/internal/digest"
 	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/scan/archive"
 )
@@ -32,8 +27,9 @@ type memberJob struct {
 	layer    string
 	data     []byte
 	reserved int64
-	// mapped: data is part of the container's file mapping, not the heap.
-	mapped bool
+	// m is the container's file mapping when data is part of it; nil when data is on
+	// the heap.
+	m *fileio.Mapping
 }
 
 // memberResult is what a worker learned about one member.
@@ -52,16 +48,14 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	// A file is mapped when it can be: uncompressed members are then
 	// analysed and hashed in place, and nothing is copied.
 	var data []byte
-	var mapped bool
+	var cm *fileio.Mapping
 	if f != nil && size <= MaxFileSize {
-		b, unmap, ok, err := mapFile(f, size)
-		if err == nil && ok {
-			data, mapped = b, true
-			defer unmap() // after the workers and the hasher, which return first
-		} else if err == nil {
-			unmap()
+		if m, err := fileio.Map(f, size); err == nil && m.Mapped() {
+			cm, data = m, m.Bytes()
+			defer m.Close() // after the workers and the hasher, which return first
 		}
 	}
+	mapped := cm != nil
 
 	var (
 		mu      sync.Mutex
@@ -95,7 +89,7 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 		case archive.Executable:
 			if e.Data != nil && mapped {
 				// In the mapping: nothing to read, nothing on the heap.
-				return s.sendJob(ctx, jobs, &mu, &results, memberJob{path: e.Path, layer: e.Layer, data: e.Data, mapped: true})
+				return s.sendJob(ctx, jobs, &mu, &results, memberJob{path: e.Path, layer: e.Layer, data: e.Data, m: cm})
 			}
 			// Reserve the declared size before reading; a member of unknown
 			// size is reserved once read (never while holding a reservation,
@@ -136,7 +130,7 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	case mapped:
 		art.Size = size
 		digests = make(chan fileDigests, 1)
-		go func() { digests <- s.hashBytes(name, data) }()
+		go func() { digests <- s.hashBytes(name, cm) }()
 		var last int64
 		opts.Progress = func(read int64) { tr.add(read - last); last = read }
 		format, werr = archive.WalkMapped(ctx, data, opts, visit)
@@ -227,7 +221,7 @@ func (s *Scanner) sendJob(ctx context.Context, jobs chan<- memberJob, mu *sync.M
 // scanMemberGuarded is scanMember, with a fault reading a mapped member (the
 // file truncated during the scan) reported as an error instead of a crash.
 func (s *Scanner) scanMemberGuarded(ctx context.Context, j memberJob) (r memberResult, err error) {
-	if !j.mapped {
+	if j.m == nil {
 		return s.scanMember(ctx, j)
 	}
 	defer func() {
@@ -256,7 +250,9 @@ func containerError(name string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrInput, name, err)
 }
 
-// readMember reads an archive member into memory; size is a hint (-1 unknown).
+// readMember reads an archive member into memory; size is a hint (-1 unknown). It reads
+// a decompressed stream, not a file: the walk's limits (archive.Limits) bound it, and the
+// memory budget reserved the size before it is read, so it is not fileio's bounded read.
 func readMember(r io.Reader, size int64) ([]byte, error) {
 	capacity := max(size, 0) + 1
 	if capacity > 256<<20 {
@@ -283,7 +279,7 @@ func readMember(r io.Reader, size int64) ([]byte, error) {
 // failing the whole archive: it cannot be attested clean, and a person should
 // look at it.
 func (s *Scanner) scanMember(ctx context.Context, j memberJob) (memberResult, error) {
-	art, err := s.scanBytes(ctx, j.path, j.data, j.mapped)
+	art, err := s.scanBytes(ctx, j.path, j.data, j.m)
 	if err != nil {
 		if ctx.Err() != nil {
 			return memberResult{}, context.Cause(ctx)
@@ -299,12 +295,8 @@ func (s *Scanner) scanMember(ctx context.Context, j memberJob) (memberResult, er
 
 func unreadableMember(path string, data []byte, with512 bool, err error) *Artifact {
 	a := &Artifact{Path: path, Size: int64(len(data)), Format: "unknown", Modules: []Module{}}
-	a.SHA256 = digest.SHA256Hex(data)
-	if with512 {
-		h5 := sha512.New()
-		digest.Write(h5, data)
-		a.SHA512 = hex.EncodeToString(h5.Sum(nil))
-	}
+	d := fileio.HashBytes(data, hashAlgs(with512)...)
+	a.SHA256, a.SHA512 = d[fileio.SHA256], d[fileio.SHA512]
 	ev := []Evidence{{Kind: EvidenceFormat, Value: err.Error(), Where: "executable header"}}
 	a.Findings = []Finding{newFinding("analysis.unreadable", AnalysisObscured, CommitmentAll,
 		"member looks like an executable but cannot be parsed: its capabilities cannot be determined, so it cannot be attested clean", "", ev, 1)}
@@ -319,35 +311,21 @@ type fileDigests struct {
 // hashFile hashes size bytes of f with one sequential read, beside the walk
 // (which reads the same pages, from the page cache).
 func (s *Scanner) hashFile(f *os.File, size int64) fileDigests {
-	h := sha256.New()
-	var h5 hash.Hash
-	w := io.Writer(h)
-	if s.sha512 {
-		h5 = sha512.New()
-		w = io.MultiWriter(h, h5)
-	}
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(w, io.NewSectionReader(f, 0, size), buf); err != nil {
+	d, err := fileio.HashReader(io.NewSectionReader(f, 0, size), hashAlgs(s.sha512)...)
+	if err != nil {
 		return fileDigests{err: fmt.Errorf("%w: %s: %w", ErrInput, f.Name(), err)}
 	}
-	d := fileDigests{sha256: hex.EncodeToString(h.Sum(nil))}
-	if h5 != nil {
-		d.sha512 = hex.EncodeToString(h5.Sum(nil))
-	}
-	return d
+	return fileDigests{sha256: d[fileio.SHA256], sha512: d[fileio.SHA512]}
 }
 
-// hashBytes hashes a file's mapping, handing each hashed chunk back to the
+// hashBytes hashes the container's mapping m, handing each hashed step back to the
 // kernel (the walk and the workers fault back in what they still need).
-func (s *Scanner) hashBytes(name string, data []byte) (d fileDigests) {
-	defer func() {
-		if r := recover(); r != nil {
-			d = fileDigests{err: fmt.Errorf("%w: %s: reading failed (was the file changed during the scan?): %v", ErrInput, name, r)}
-		}
-	}()
-	debug.SetPanicOnFault(true)
-	d.sha256, d.sha512 = hashData(data, s.sha512, true)
-	return d
+func (s *Scanner) hashBytes(name string, m *fileio.Mapping) fileDigests {
+	d, err := m.Hash(m.Bytes(), hashAlgs(s.sha512)...)
+	if err != nil {
+		return fileDigests{err: fmt.Errorf("%w: %s: %w", ErrInput, name, err)}
+	}
+	return fileDigests{sha256: d[fileio.SHA256], sha512: d[fileio.SHA512]}
 }
 
 // maxLayoutIndex bounds an OCI layout's index.json, as the walk bounds every metadata file.
@@ -362,12 +340,8 @@ func (s *Scanner) layoutDigest(a *Artifact, dir string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInput, dir, err)
 	}
-	h := sha256.Sum256(b)
-	a.SHA256 = hex.EncodeToString(h[:])
-	if s.sha512 {
-		h5 := sha512.Sum512(b)
-		a.SHA512 = hex.EncodeToString(h5[:])
-	}
+	d := fileio.HashBytes(b, hashAlgs(s.sha512)...)
+	a.SHA256, a.SHA512 = d[fileio.SHA256], d[fileio.SHA512]
 	a.Size = int64(len(b))
 	return nil
 }

@@ -2,33 +2,20 @@ package scan
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 
-	"github.com/candor-dev/candor/internal/digest"
 	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/scan/archive"
 )
 
 // MaxFileSize bounds the size of one artifact (4 GiB); larger inputs are refused with [ErrMalformed].
 const MaxFileSize = 4 << 30
-
-func readWhole(f *os.File, size int64) ([]byte, func() error, error) {
-	b := make([]byte, size)
-	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), b); err != nil {
-		return nil, nil, err
-	}
-	return b, func() error { return nil }, nil
-}
 
 // ScanFile scans the file at path. The returned artifact's Path is path as given.
 //
@@ -70,12 +57,13 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 	if size > MaxFileSize {
 		return nil, fmt.Errorf("%w: %s: %d bytes is over the %d byte limit", ErrMalformed, path, size, int64(MaxFileSize))
 	}
-	data, unmap, mapped, err := mapFile(f, size)
+	// Mapped when large: the hasher and the parsers share one copy of the bytes.
+	m, err := fileio.Load(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
-	defer unmap()
-	a, err := s.scanBytes(ctx, path, data, mapped)
+	defer m.Close()
+	a, err := s.scanBytes(ctx, path, m.Bytes(), m)
 	if err == nil {
 		tr.member()
 		tr.add(size)
@@ -102,58 +90,35 @@ func (s *Scanner) ScanReaderAt(ctx context.Context, name string, r io.ReaderAt, 
 // analysis only the headers, tables and data sections, so on two cores the
 // scan costs about as much as the hash alone.
 func (s *Scanner) ScanBytes(ctx context.Context, name string, data []byte) (*Artifact, error) {
-	return s.scanBytes(ctx, name, data, false)
+	return s.scanBytes(ctx, name, data, nil)
 }
 
-// hashChunk is how much the hasher reads before releasing mapped pages.
-const hashChunk = 8 << 20
-
-// hashData returns the hex SHA-256 of data, and its SHA-512 when with512.
-// When data is a file mapping (mapped), each hashed chunk's pages are handed
-// back to the kernel.
-func hashData(data []byte, with512, mapped bool) (sum256, sum512 string) {
-	h := sha256.New()
-	var h5 hash.Hash
+// hashAlgs are the digests a scan computes: SHA-256, and SHA-512 when with512.
+func hashAlgs(with512 bool) []fileio.Alg {
 	if with512 {
-		h5 = sha512.New()
+		return []fileio.Alg{fileio.SHA256, fileio.SHA512}
 	}
-	for off := 0; off < len(data); off += hashChunk {
-		chunk := data[off:min(off+hashChunk, len(data))]
-		digest.Write(h, chunk)
-		if h5 != nil {
-			digest.Write(h5, chunk)
-		}
-		if mapped {
-			release(chunk)
-		}
-	}
-	sum256 = hex.EncodeToString(h.Sum(nil))
-	if h5 != nil {
-		sum512 = hex.EncodeToString(h5.Sum(nil))
-	}
-	return sum256, sum512
+	return []fileio.Alg{fileio.SHA256}
 }
 
-// scanBytes hashes and analyses data. When data is a file mapping (mapped), the
-// hasher hands each chunk back to the kernel once hashed: the pages stay in the
-// page cache, the analysis faults back in the few it needs, and peak memory stays
-// near the size of the tables and data sections instead of the whole file.
-func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, mapped bool) (art *Artifact, err error) {
+// scanBytes hashes and analyses data, which is part of m, or on the heap when m is nil.
+// When m is a file mapping, the hasher hands each step back to the kernel once hashed
+// ([fileio.Mapping.Hash]): the pages stay in the page cache, the analysis faults back in
+// the few it needs, and peak memory stays near the size of the tables and data sections
+// instead of the whole file.
+func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, m *fileio.Mapping) (art *Artifact, err error) {
 	type digests struct {
 		sha256, sha512 string
 		err            error
 	}
 	done := make(chan digests, 1)
 	go func() {
-		var d digests
-		defer func() {
-			if r := recover(); r != nil {
-				d.err = fmt.Errorf("%w: %s: reading failed: %v", ErrInput, name, r)
-			}
-			done <- d
-		}()
-		debug.SetPanicOnFault(true) // a file truncated under the mapping faults; report it instead of crashing
-		d.sha256, d.sha512 = hashData(data, s.sha512, mapped)
+		// A file truncated under the mapping faults: reported, not a crash.
+		sums, err := m.Hash(data, hashAlgs(s.sha512)...)
+		if err != nil {
+			err = fmt.Errorf("%w: %s: %w", ErrInput, name, err)
+		}
+		done <- digests{sha256: sums[fileio.SHA256], sha512: sums[fileio.SHA512], err: err}
 	}()
 	art, err = s.analyse(ctx, name, data)
 	d := <-done

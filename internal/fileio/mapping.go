@@ -110,14 +110,10 @@ func (m *Mapping) Release(b []byte) {
 
 // Hash returns the digests of b in algs (see [NewHasher]). b is part of m's bytes, or any
 // bytes when m is nil or not mapped. It hashes in steps of [HashStep], releasing each step's
-// pages once hashed (see [Mapping.Release]); a fault reading the mapping (the file shrank)
-// fails with [ErrShrunk] instead of crashing the program.
+// pages once hashed (see [Mapping.Release]); a fault reading b (a mapped file shrank) fails
+// with [ErrShrunk] instead of crashing the program.
 func (m *Mapping) Hash(b []byte, algs ...Alg) (d Digests, err error) {
 	h := NewHasher(algs...)
-	if m == nil || !m.mapped {
-		h.Write(b)
-		return h.Digests(), nil
-	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {

@@ -166,7 +166,9 @@ func (r *memberReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readAllBounded reads r into memory, at most max bytes; sizeHint presizes the buffer.
+// readAllBounded reads r into memory, at most max bytes; sizeHint presizes the buffer. r is
+// a member's stream inside an archive, not a file: its bound fails with a [LimitError]
+// naming the member, which fileio's bounded read of files (fileio.ReadFile) cannot say.
 func readAllBounded(r io.Reader, sizeHint, max int64, member string) ([]byte, error) {
 	if sizeHint > max {
 		return nil, &LimitError{Limit: LimitMemberBytes, Member: member, Max: max}

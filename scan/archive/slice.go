@@ -8,7 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/candor-dev/candor/internal/digest"
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // sliceReader reads bytes that are already addressable: the walked file's
@@ -175,7 +175,7 @@ func hashAsync(b []byte) <-chan hashResult {
 			}
 		}()
 		debug.SetPanicOnFault(true)
-		out <- hashResult{sum: digest.SHA256Hex(b)}
+		out <- hashResult{sum: fileio.HashBytes(b, fileio.SHA256)[fileio.SHA256]}
 	}()
 	return out
 }
