@@ -2,10 +2,8 @@ package attest
 
 import (
 	"errors"
-	"fmt"
-	"slices"
-	"strings"
 
+	"github.com/candor-dev/candor/internal/yamldoc"
 	"github.com/candor-dev/candor/schemas"
 	"github.com/candor-dev/candor/signing"
 )
@@ -30,18 +28,9 @@ var (
 	ErrOutput = errors.New("cannot write attestation")
 )
 
-// Problem is one thing wrong with a disclosure manifest, located in its source.
-type Problem struct {
-	// Line and Col are 1-based; zero when the problem concerns the whole file.
-	Line, Col int
-	// Field is the path of the field concerned, such as endpoints[2].host; empty for the file.
-	Field string
-	// Message says what is wrong and, where it can, how to fix it.
-	Message string
-	// Err is the kind of problem when it has a sentinel (such as strictjson.ErrDuplicate),
-	// else nil. The error listing the problem wraps it.
-	Err error `json:"-"`
-}
+// Problem is one thing wrong with a disclosure manifest, located in its source: its line,
+// column and field, a message, and the kind of problem when it has a sentinel.
+type Problem = yamldoc.Problem
 
 // DisclosureError lists every problem found in a disclosure manifest. It wraps
 // [ErrDisclosure], and [schemas.ErrInvalid] when the schema rejected the document.
@@ -53,31 +42,7 @@ type DisclosureError struct {
 }
 
 // Error returns one "file:line:col: field: message" line per problem.
-func (e *DisclosureError) Error() string { return FormatProblems(e.File, e.Problems) }
-
-// FormatProblems renders problems found in file as "file:line:col: field: message"
-// lines, the form every located error of a YAML document takes.
-func FormatProblems(file string, problems []Problem) string {
-	var b strings.Builder
-	for i, p := range problems {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(file)
-		if p.Line > 0 {
-			fmt.Fprintf(&b, ":%d", p.Line)
-			if p.Col > 0 {
-				fmt.Fprintf(&b, ":%d", p.Col)
-			}
-		}
-		b.WriteString(": ")
-		if p.Field != "" {
-			b.WriteString(p.Field + ": ")
-		}
-		b.WriteString(p.Message)
-	}
-	return b.String()
-}
+func (e *DisclosureError) Error() string { return yamldoc.Format(e.File, e.Problems) }
 
 // Unwrap returns [ErrDisclosure], [schemas.ErrInvalid] for schema violations, and the
 // kinds of the problems ([Problem.Err]).
@@ -86,22 +51,5 @@ func (e *DisclosureError) Unwrap() []error {
 	if e.schema {
 		errs = append(errs, schemas.ErrInvalid)
 	}
-	return ProblemKinds(errs, e.Problems)
-}
-
-// ProblemKinds appends to errs the distinct kinds ([Problem.Err]) of problems.
-func ProblemKinds(errs []error, problems []Problem) []error {
-	for _, p := range problems {
-		if p.Err != nil && !slices.Contains(errs, p.Err) {
-			errs = append(errs, p.Err)
-		}
-	}
-	return errs
-}
-
-func fieldPath(tokens []string) string {
-	if len(tokens) == 0 {
-		return ""
-	}
-	return schemas.FieldPath(tokens)
+	return yamldoc.Kinds(errs, e.Problems)
 }

@@ -8,10 +8,32 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/internal/yamldoc"
 	"github.com/candor-dev/candor/schemas"
 )
+
+// MaxDisclosureSize is the largest disclosure manifest accepted, in bytes. The input is
+// untrusted in the sense that it is parsed before anything is checked: it must never exhaust
+// memory or time.
+const MaxDisclosureSize = 1 << 20
+
+// disclosureYAML is how a disclosure manifest is read.
+var disclosureYAML = yamldoc.Rules{Noun: "disclosure", MaxSize: MaxDisclosureSize, Required: "apiVersion, product and security",
+	Fields: sync.OnceValue(strictjson.For[Disclosure])}
+
+// parseYAML decodes exactly one YAML document into JSON-compatible values: map[string]any,
+// []any, string, int64, float64, bool and nil. It refuses what a disclosure never needs and
+// an attacker could abuse: anchors and aliases, merge keys, duplicate keys (also keys of one
+// mapping that differ only in case, '_' or '-', and keys that fold so onto a field of
+// [Disclosure] without being it: other parsers read them as one), non-string keys, custom
+// tags, binary scalars, several documents, deep nesting and large inputs.
+func parseYAML(data []byte) (doc *yamldoc.Document, probs []Problem) {
+	return yamldoc.Parse(data, disclosureYAML)
+}
 
 // LoadDisclosure reads, validates and normalises the disclosure manifest at path (YAML, or
 // JSON, which is YAML). Every error wraps [ErrDisclosure]; a manifest that was read but is
@@ -35,28 +57,23 @@ func ParseDisclosure(name string, data []byte) (*Disclosure, error) {
 		return nil, derr
 	}
 	reported := map[string]bool{}
-	if err := schemas.ValidateDisclosure(doc.value); err != nil {
+	if err := schemas.ValidateDisclosure(doc.Value()); err != nil {
 		var se *schemas.Error
 		if !errors.As(err, &se) {
 			return nil, fmt.Errorf("%w: %s: %w", ErrDisclosure, name, err)
 		}
 		derr.schema = true
 		for _, v := range se.Violations {
-			derr.Problems = append(derr.Problems, doc.problem(v))
+			derr.Problems = append(derr.Problems, locate(doc, v))
 			reported[strings.Join(v.Field, "/")] = true
 		}
 	}
-	derr.Problems = append(derr.Problems, doc.normalize(reported)...)
+	derr.Problems = append(derr.Problems, normalize(doc, reported)...)
 	if len(derr.Problems) > 0 {
-		slices.SortStableFunc(derr.Problems, func(a, b Problem) int {
-			if a.Line != b.Line {
-				return a.Line - b.Line
-			}
-			return a.Col - b.Col
-		})
+		yamldoc.Sort(derr.Problems)
 		return nil, derr
 	}
-	b, err := json.Marshal(doc.value)
+	b, err := json.Marshal(doc.Value())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrDisclosure, name, err)
 	}
@@ -85,30 +102,22 @@ func (d *Disclosure) Normalize() error {
 	return nil
 }
 
-// problem locates a schema violation in the YAML source.
-func (doc *yamlDoc) problem(v schemas.Violation) Problem {
-	p := Problem{Field: fieldPath(v.Field), Message: v.Message}
-	at, ok := doc.pos[strings.Join(v.At, "/")]
-	if !ok {
+// locate places a schema violation in the YAML source (see [yamldoc.Document.Locate]),
+// saying what is wrong with a host pattern or a security contact.
+func locate(doc *yamldoc.Document, v schemas.Violation) Problem {
+	p := doc.Locate(v)
+	if line, _ := doc.Position(v.At...); line == 0 || v.Keyword != "pattern" {
 		return p
 	}
-	p.Line, p.Col = at.line, at.col
-	if v.Keyword == "additionalProperties" && at.keyLine > 0 {
-		p.Line, p.Col = at.keyLine, at.keyCol
-	}
 	switch {
-	case v.Keyword == "pattern" && isHostField(v.Field):
-		if s, ok := doc.lookup(v.Field).(string); ok {
+	case isHostField(v.Field):
+		if s, ok := doc.Lookup(v.Field).(string); ok {
 			if _, _, err := NormalizeHost(s); err != nil {
 				p.Message = strings.TrimPrefix(err.Error(), errHost.Error()+": ")
 			}
 		}
-	case v.Keyword == "pattern" && strings.HasSuffix(v.Message, "'^https://'"):
-		p.Message = fmt.Sprintf("%q is not an https:// URL", at.scalar)
-	case v.Keyword == "pattern" && fieldPath(v.Field) == "security.contact":
-		p.Message = fmt.Sprintf("%q is not an email address, mailto: URI or https:// URL", at.scalar)
-	case v.Keyword == "type" && strings.HasSuffix(v.Message, "want string") && !at.quoted && at.scalar != "":
-		p.Message += fmt.Sprintf(" (write it in quotes: %q)", at.scalar)
+	case p.Field == "security.contact" && !strings.HasSuffix(v.Message, "'^https://'"):
+		p.Message = fmt.Sprintf("%q is not an email address, mailto: URI or https:// URL", doc.Scalar(v.At...))
 	}
 	return p
 }
@@ -126,33 +135,13 @@ func isHostField(path []string) bool {
 	return false
 }
 
-// lookup returns the value at a path, or nil.
-func (doc *yamlDoc) lookup(path []string) any {
-	v := doc.value
-	for _, t := range path {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[t]
-		case []any:
-			i, err := strconv.Atoi(t)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
-}
-
 // normalize checks what the schema cannot (host patterns, port ranges) and rewrites hosts to
 // their canonical form in the value tree. Fields already reported are skipped.
-func (doc *yamlDoc) normalize(reported map[string]bool) []Problem {
+func normalize(doc *yamldoc.Document, reported map[string]bool) []Problem {
 	var probs []Problem
 	fail := func(path []string, msg string) {
-		at := doc.pos[strings.Join(path, "/")]
-		probs = append(probs, Problem{Line: at.line, Col: at.col, Field: fieldPath(path), Message: msg})
+		line, col := doc.Position(path...)
+		probs = append(probs, Problem{Line: line, Col: col, Field: yamldoc.FieldPath(path), Message: msg})
 	}
 	// host checks a host pattern and, when valid, stores its canonical form with set.
 	host := func(set func(string), v any, path []string) {
@@ -173,7 +162,7 @@ func (doc *yamlDoc) normalize(reported map[string]bool) []Problem {
 			host(func(h string) { list[i] = h }, list[i], append(slices.Clip(path), strconv.Itoa(i)))
 		}
 	}
-	root, _ := doc.value.(map[string]any)
+	root, _ := doc.Value().(map[string]any)
 	for i, e := range asList(root["endpoints"]) {
 		if m, ok := e.(map[string]any); ok {
 			host(func(h string) { m["host"] = h }, m["host"], []string{"endpoints", strconv.Itoa(i), "host"})

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/internal/yamldoc"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -129,29 +129,34 @@ type EndpointsPolicy struct {
 type PolicyError struct {
 	// File is the name the policy was read under.
 	File     string
-	Problems []attest.Problem
+	Problems []Problem
 	schema   bool
 }
 
+// Problem is one thing wrong with a policy file, located in its source: its line, column
+// and field, a message, and the kind of problem when it has a sentinel. It is the type of
+// attest.Problem too: both documents are read by one YAML reader.
+type Problem = yamldoc.Problem
+
 // Error returns one "file:line:col: field: message" line per problem.
-func (e *PolicyError) Error() string { return attest.FormatProblems(e.File, e.Problems) }
+func (e *PolicyError) Error() string { return yamldoc.Format(e.File, e.Problems) }
 
 // Unwrap returns [ErrPolicyFile], [schemas.ErrInvalid] for schema violations, and the kinds
-// of the problems ([attest.Problem.Err]), such as [strictjson.ErrDuplicate] for keys that
+// of the problems ([Problem.Err]), such as [strictjson.ErrDuplicate] for keys that
 // differ only in case.
 func (e *PolicyError) Unwrap() []error {
 	errs := []error{ErrPolicyFile}
 	if e.schema {
 		errs = append(errs, schemas.ErrInvalid)
 	}
-	return attest.ProblemKinds(errs, e.Problems)
+	return yamldoc.Kinds(errs, e.Problems)
 }
 
 // policySchema names the fields of a policy: a key that folds onto one without being it
 // ("MaxAge", "max_age") is refused, as are keys of one mapping that fold together.
 var policySchema = sync.OnceValue(strictjson.For[Policy])
 
-var policyYAML = attest.YAMLRules{Noun: "policy", MaxSize: MaxPolicySize, Required: "apiVersion: " + PolicyAPIVersion, Fields: policySchema}
+var policyYAML = yamldoc.Rules{Noun: "policy", MaxSize: MaxPolicySize, Required: "apiVersion: " + PolicyAPIVersion, Fields: policySchema}
 
 // LoadPolicy reads and checks the policy file at path (YAML, or JSON, read as YAML: keys of
 // one mapping that differ only in case, '_' or '-', and keys that fold onto a field without
@@ -170,7 +175,7 @@ func LoadPolicy(path string) (*Policy, error) {
 // ParsePolicy checks a policy read under the given name (used in messages). See [LoadPolicy].
 func ParsePolicy(name string, data []byte) (*Policy, error) {
 	perr := &PolicyError{File: name}
-	doc, probs := attest.ParseYAMLDocument(data, policyYAML)
+	doc, probs := yamldoc.Parse(data, policyYAML)
 	if len(probs) > 0 {
 		perr.Problems = probs
 		return nil, perr
@@ -184,7 +189,7 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 		for _, v := range se.Violations {
 			perr.Problems = append(perr.Problems, doc.Locate(v))
 		}
-		sortProblems(perr.Problems)
+		yamldoc.Sort(perr.Problems)
 		return nil, perr
 	}
 	b, err := stdjson.Marshal(doc.Value())
@@ -215,26 +220,17 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 
 // pathProblem is a problem with the JSON pointer tokens of its field, located later.
 type pathProblem struct {
-	attest.Problem
+	Problem
 	path []string
 }
 
-func problemsOf(ps []pathProblem) []attest.Problem {
-	out := make([]attest.Problem, len(ps))
+func problemsOf(ps []pathProblem) []Problem {
+	out := make([]Problem, len(ps))
 	for i, p := range ps {
 		out[i] = p.Problem
 	}
-	sortProblems(out)
+	yamldoc.Sort(out)
 	return out
-}
-
-func sortProblems(ps []attest.Problem) {
-	slices.SortStableFunc(ps, func(a, b attest.Problem) int {
-		if a.Line != b.Line {
-			return a.Line - b.Line
-		}
-		return a.Col - b.Col
-	})
 }
 
 // check validates a policy built in Go: it goes through the schema as a file would.
@@ -261,7 +257,7 @@ var ageRE = regexp.MustCompile(`^([0-9]+)d$`)
 func (p *Policy) compile() []pathProblem {
 	var probs []pathProblem
 	fail := func(msg string, path ...string) {
-		probs = append(probs, pathProblem{Problem: attest.Problem{Field: schemas.FieldPath(path), Message: msg}, path: path})
+		probs = append(probs, pathProblem{Problem: Problem{Field: schemas.FieldPath(path), Message: msg}, path: path})
 	}
 	if p.MaxAge != "" {
 		d, err := parseAge(p.MaxAge)

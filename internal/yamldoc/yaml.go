@@ -1,4 +1,4 @@
-package attest
+package yamldoc
 
 import (
 	"bytes"
@@ -9,20 +9,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/candor-dev/candor/internal/strictjson"
 	"go.yaml.in/yaml/v3"
 )
 
-// Limits on a disclosure manifest. The input is untrusted in the sense that it is parsed
-// before anything is checked: it must never exhaust memory or time.
-const (
-	// MaxDisclosureSize is the largest disclosure manifest accepted, in bytes.
-	MaxDisclosureSize = 1 << 20
-	// maxDepth bounds nesting; the schema needs five levels.
-	maxDepth = 32
-)
+// MaxDepth bounds nesting. The input is untrusted in the sense that it is parsed before
+// anything is checked: it must never exhaust memory or time. A disclosure needs five levels.
+const MaxDepth = 32
 
 // yamlPos is where a value, and the key that names it, stand in the source.
 type yamlPos struct {
@@ -32,31 +26,17 @@ type yamlPos struct {
 	scalar          string // the scalar's source text, for hints
 }
 
-// yamlDoc is a YAML document converted to JSON values, with the position of every value
-// indexed by its JSON pointer tokens joined with "/" (the root is "").
-type yamlDoc struct {
-	value any
-	pos   map[string]yamlPos
-}
-
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-// disclosureYAML is how a disclosure manifest is read.
-var disclosureYAML = YAMLRules{Noun: "disclosure", MaxSize: MaxDisclosureSize, Required: "apiVersion, product and security",
-	Fields: sync.OnceValue(strictjson.For[Disclosure])}
-
-// parseYAML decodes exactly one YAML document into JSON-compatible values: map[string]any,
-// []any, string, int64, float64, bool and nil. It refuses what a disclosure never needs and
-// an attacker could abuse: anchors and aliases, merge keys, duplicate keys (also keys of one
-// mapping that differ only in case, '_' or '-', and keys that fold so onto a field of
-// [Disclosure] without being it: other parsers read them as one), non-string keys, custom
-// tags, binary scalars, several documents, deep nesting and large inputs.
-func parseYAML(data []byte) (doc *yamlDoc, probs []Problem) {
-	return parseYAMLAs(data, disclosureYAML)
-}
-
-// parseYAMLAs is parseYAML for any kind of document: r names it in messages and bounds it.
-func parseYAMLAs(data []byte, r YAMLRules) (doc *yamlDoc, probs []Problem) {
+// Parse decodes exactly one YAML document into JSON-compatible values: map[string]any,
+// []any, string, int64, float64, bool and nil. It refuses what a candor document never needs
+// and an attacker could abuse: anchors and aliases, merge keys, duplicate keys (also keys of
+// one mapping that differ only in case, '_' or '-', and keys that fold so onto a field of
+// r.Fields without being it: other parsers read them as one), non-string keys, custom tags,
+// binary scalars, several documents, deep nesting ([MaxDepth]) and inputs over r.MaxSize.
+// r names the kind of document in messages. Each problem has the line and column it
+// concerns.
+func Parse(data []byte, r Rules) (doc *Document, probs []Problem) {
 	if len(data) > r.MaxSize {
 		return nil, []Problem{{Message: fmt.Sprintf("file is %d bytes; a %s may have at most %d", len(data), r.Noun, r.MaxSize)}}
 	}
@@ -91,7 +71,7 @@ func parseYAMLAs(data []byte, r YAMLRules) (doc *yamlDoc, probs []Problem) {
 	if len(c.probs) > 0 {
 		return nil, c.probs
 	}
-	return &yamlDoc{value: v, pos: c.pos}, nil
+	return &Document{value: v, pos: c.pos}, nil
 }
 
 func yamlProblem(err error) Problem {
@@ -115,13 +95,13 @@ func (c *converter) fail(n *yaml.Node, path []string, format string, args ...any
 
 // failErr records a problem of a kind that has a sentinel.
 func (c *converter) failErr(kind error, n *yaml.Node, path []string, format string, args ...any) {
-	c.probs = append(c.probs, Problem{Line: n.Line, Col: n.Column, Field: fieldPath(path), Message: fmt.Sprintf(format, args...), Err: kind})
+	c.probs = append(c.probs, Problem{Line: n.Line, Col: n.Column, Field: FieldPath(path), Message: fmt.Sprintf(format, args...), Err: kind})
 }
 
 // convert converts the node at path, whose mappings s describes (nil: any keys).
 func (c *converter) convert(n *yaml.Node, path []string, depth int, at yamlPos, s *strictjson.Schema) any {
-	if depth > maxDepth {
-		c.failErr(strictjson.ErrDepth, n, path, "nested more than %d levels deep", maxDepth)
+	if depth > MaxDepth {
+		c.failErr(strictjson.ErrDepth, n, path, "nested more than %d levels deep", MaxDepth)
 		return nil
 	}
 	if n.Anchor != "" || n.Kind == yaml.AliasNode {
