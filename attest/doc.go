@@ -3,16 +3,18 @@
 //
 // The flow is: [LoadDisclosure] reads and validates the vendor's disclosure manifest (YAML,
 // schema schemas/disclosure.v1.json, errors located by file, line and field); the analyser
-// (package scan) reports findings; [Disclosure.Cover] matches each finding with the
-// disclosure entry that covers it, and [Disclosure.Suggest] writes the YAML that would cover
-// one that is not; [BuildPredicate] records the disclosure, the analysis and a verdict per
-// commitment ([PredicateType], schema schemas/predicate.v1.json); [Statement] wraps it in an
-// in-toto Statement v1 with one subject per artifact; [Sign] puts the statement in a DSSE
-// envelope signed by one or more [Signer]s, written (Options.Output) without ever leaving a
-// partial file. [Run] does all of it from an [Options] value, as candor attest does.
+// (package scan) reports findings; [predicate.Declarations.Cover] matches each finding with
+// the disclosure entry that covers it, and [Disclosure.Suggest] writes the YAML that would
+// cover one that is not; [BuildPredicate] records the disclosure, the analysis and a verdict
+// per commitment (a [predicate.Predicate] of type [predicate.PredicateType], schema
+// schemas/predicate.v1.json); [Statement] wraps it in an in-toto Statement v1 with one
+// subject per artifact; [Sign] puts the statement in a DSSE envelope signed by one or more
+// [Signer]s, written (Options.Output) without ever leaving a partial file. [Run] does all of
+// it from an [Options] value, as candor attest does.
 //
-// Host patterns are described at [NormalizeHost] and [MatchHost]; the coverage rules at
-// [Disclosure.Cover].
+// Package predicate owns the predicate's types, host patterns ([predicate.NormalizeHost],
+// [predicate.MatchHost]) and the coverage rules ([predicate.Declarations.Cover]), which
+// package verify applies again without importing this package.
 //
 // The verdict is judged on substance: findings no entry covers make their commitment false;
 // an automatic update the user cannot turn off makes "no forced upgrade" false even when it is

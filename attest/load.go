@@ -13,6 +13,7 @@ import (
 	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/internal/yamldoc"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -112,8 +113,8 @@ func locate(doc *yamldoc.Document, v schemas.Violation) Problem {
 	switch {
 	case isHostField(v.Field):
 		if s, ok := doc.Lookup(v.Field).(string); ok {
-			if _, _, err := NormalizeHost(s); err != nil {
-				p.Message = strings.TrimPrefix(err.Error(), errHost.Error()+": ")
+			if _, _, err := predicate.NormalizeHost(s); err != nil {
+				p.Message = strings.TrimPrefix(err.Error(), predicate.ErrHost.Error()+": ")
 			}
 		}
 	case p.Field == "security.contact" && !strings.HasSuffix(v.Message, "'^https://'"):
@@ -149,9 +150,9 @@ func normalize(doc *yamldoc.Document, reported map[string]bool) []Problem {
 		if !ok || reported[strings.Join(path, "/")] {
 			return
 		}
-		h, _, err := NormalizeHost(s)
+		h, _, err := predicate.NormalizeHost(s)
 		if err != nil {
-			fail(path, strings.TrimPrefix(err.Error(), errHost.Error()+": "))
+			fail(path, strings.TrimPrefix(err.Error(), predicate.ErrHost.Error()+": "))
 			return
 		}
 		set(h)
@@ -183,7 +184,7 @@ func normalize(doc *yamldoc.Document, reported map[string]bool) []Problem {
 		if !ok || reported[strings.Join(path, "/")] {
 			continue
 		}
-		if _, err := parsePortRange(s); err != nil {
+		if _, err := predicate.ParsePortRange(s); err != nil {
 			fail(path, err.Error())
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
 )
@@ -28,7 +29,7 @@ func TestLoadDisclosure(t *testing.T) {
 	if got := d.Endpoints[1].Host; got != "xn--bcher-kva.example" {
 		t.Errorf("IDNA host normalised to %q", got)
 	}
-	if got := *d.Listeners[1].Port; got != (PortRange{8000, 8010}) {
+	if got := *d.Listeners[1].Port; got != (predicate.PortRange{Low: 8000, High: 8010}) {
 		t.Errorf("port range %v", got)
 	}
 	if d.Product.Version != "1.4.2" || d.Security.NotificationDays != 30 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -70,7 +71,7 @@ func TestCoverSections(t *testing.T) {
 	t.Parallel()
 	base := func() *Disclosure {
 		d := loadTestDisclosure(t)
-		d.Declarations = Declarations{}
+		d.Declarations = predicate.Declarations{}
 		return d
 	}
 	// network.connect falls back from configured endpoints to endpoints, telemetry, updates.
@@ -78,15 +79,15 @@ func TestCoverSections(t *testing.T) {
 	if got := d.Cover(capability(scan.NetworkConnect)); got != "" {
 		t.Errorf("connect with nothing declared: %q", got)
 	}
-	d.Updates = &Updates{Mechanism: UpdateNotify, Endpoints: []string{"u.acme.example"}}
+	d.Updates = &predicate.Updates{Mechanism: predicate.UpdateNotify, Endpoints: []string{"u.acme.example"}}
 	if got := d.Cover(capability(scan.NetworkConnect)); got != "updates" {
 		t.Errorf("connect with update endpoints: %q", got)
 	}
-	d.Telemetry = []Telemetry{{Name: "New Relic", Data: []string{}, Consent: ConsentOptIn}, {Name: "x", Endpoints: []string{"t.acme.example"}, Data: []string{}, Consent: ConsentOptIn}}
+	d.Telemetry = []predicate.Telemetry{{Name: "New Relic", Data: []string{}, Consent: predicate.ConsentOptIn}, {Name: "x", Endpoints: []string{"t.acme.example"}, Data: []string{}, Consent: predicate.ConsentOptIn}}
 	if got := d.Cover(capability(scan.NetworkConnect)); got != "telemetry[1]" {
 		t.Errorf("connect with telemetry endpoints: %q", got)
 	}
-	d.Endpoints = []Endpoint{{Host: "a.acme.example", Purpose: "p", Data: []string{}, Consent: ConsentAlways}}
+	d.Endpoints = []predicate.Endpoint{{Host: "a.acme.example", Purpose: "p", Data: []string{}, Consent: predicate.ConsentAlways}}
 	if got := d.Cover(capability(scan.NetworkConnect)); got != "endpoints" {
 		t.Errorf("connect with endpoints: %q", got)
 	}
@@ -96,7 +97,7 @@ func TestCoverSections(t *testing.T) {
 		t.Errorf("telemetry by name: %q", got)
 	}
 	// updates: none covers no update finding, and the suggestion says why.
-	d.Updates = &Updates{Mechanism: UpdateNone}
+	d.Updates = &predicate.Updates{Mechanism: predicate.UpdateNone}
 	f := capability(scan.UpdateCheck)
 	if got := d.Cover(f); got != "" {
 		t.Errorf("update with mechanism none: %q", got)
@@ -105,7 +106,7 @@ func TestCoverSections(t *testing.T) {
 		t.Errorf("note: %q", s.Note)
 	}
 	// Accepted: by rule or by capability, with the value of the host or an evidence item.
-	d.Accepted = []Accepted{
+	d.Accepted = []predicate.Accepted{
 		{Rule: "go.process.exec", Value: "os/exec.(*Cmd).Start", Reason: "only runs the bundled helper"},
 		{Capability: scan.NetworkEndpoint, Value: "Docs.Acme.Example", Reason: "documentation link"},
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -58,7 +59,7 @@ type Options struct {
 // Result is what [Run] did. On ErrUndisclosed it holds everything but the envelope.
 type Result struct {
 	Report    *scan.Report
-	Predicate *Predicate
+	Predicate *predicate.Predicate
 	// Uncovered lists the findings no disclosure entry covers, with the YAML to add.
 	Uncovered []Uncovered
 	// Statement is the signed payload; nil when nothing was signed.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
 	"github.com/candor-dev/candor/signing"
@@ -92,7 +93,7 @@ func TestRunSignsVerifiableAttestation(t *testing.T) {
 		t.Fatalf("written %q, uncovered %v", res.Written, res.Uncovered)
 	}
 	env := readEnvelope(t, out)
-	if env.PayloadType != PayloadType || len(env.Signatures) != 2 {
+	if env.PayloadType != predicate.PayloadType || len(env.Signatures) != 2 {
 		t.Fatalf("payload type %q, %d signatures", env.PayloadType, len(env.Signatures))
 	}
 	ctx := context.Background()
@@ -121,7 +122,7 @@ func TestRunSignsVerifiableAttestation(t *testing.T) {
 	if err := json.Unmarshal(payload, &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Type != "https://in-toto.io/Statement/v1" || st.PredicateType != PredicateType {
+	if st.Type != "https://in-toto.io/Statement/v1" || st.PredicateType != predicate.PredicateType {
 		t.Errorf("statement type %q, predicate type %q", st.Type, st.PredicateType)
 	}
 	want := []subject{
@@ -275,7 +276,7 @@ func TestVerdictOnSubstance(t *testing.T) {
 	t.Parallel()
 	d := loadTestDisclosure(t)
 	no := false
-	d.Updates = &Updates{Mechanism: UpdateAutomatic, Endpoints: []string{"updates.acme.example"}, UserCanDisable: &no, Signed: &no}
+	d.Updates = &predicate.Updates{Mechanism: predicate.UpdateAutomatic, Endpoints: []string{"updates.acme.example"}, UserCanDisable: &no, Signed: &no}
 	p, uncovered, err := BuildPredicate(d, testReport(), fixedNow())
 	if err != nil {
 		t.Fatal(err)
@@ -300,12 +301,12 @@ func TestVerdictOnSubstance(t *testing.T) {
 	// An obfuscated artifact fails all three commitments, even when accepted.
 	obf := capability(scan.AnalysisObscured, scan.Evidence{Kind: scan.EvidenceFormat, Value: "UPX0", Where: "section headers"})
 	obf.Summary = "packed with UPX"
-	d.Accepted = append(d.Accepted, Accepted{Capability: scan.AnalysisObscured, Value: "UPX0", Reason: "packed to save space"})
+	d.Accepted = append(d.Accepted, predicate.Accepted{Capability: scan.AnalysisObscured, Value: "UPX0", Reason: "packed to save space"})
 	p, uncovered, err = BuildPredicate(d, withFinding(testReport(), obf), fixedNow())
 	if err != nil || len(uncovered) != 0 {
 		t.Fatalf("%v, uncovered %v", err, uncovered)
 	}
-	for name, c := range map[string]CommitmentVerdict{"remote": p.Verdict.NoUndisclosedRemoteControl, "exfil": p.Verdict.NoUndisclosedExfiltration, "forced": p.Verdict.NoForcedUpgrade} {
+	for name, c := range map[string]predicate.CommitmentVerdict{"remote": p.Verdict.NoUndisclosedRemoteControl, "exfil": p.Verdict.NoUndisclosedExfiltration, "forced": p.Verdict.NoForcedUpgrade} {
 		if c.Holds || c.Undisclosed != 0 || len(c.Reasons) == 0 {
 			t.Errorf("%s with an accepted obfuscation finding: %+v", name, c)
 		}

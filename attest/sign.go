@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"fmt"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
@@ -18,7 +19,7 @@ type Signer interface {
 	Public() crypto.PublicKey
 }
 
-// Sign wraps a statement in a DSSE envelope with payload type [PayloadType], signed by every
+// Sign wraps a statement in a DSSE envelope with payload type [predicate.PayloadType], signed by every
 // signer: one envelope, one signature per signer.
 func Sign(ctx context.Context, statement []byte, signers ...Signer) (*dsse.Envelope, error) {
 	if len(signers) == 0 {
@@ -32,7 +33,7 @@ func Sign(ctx context.Context, statement []byte, signers ...Signer) (*dsse.Envel
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	env, err := es.SignPayload(ctx, PayloadType, statement)
+	env, err := es.SignPayload(ctx, predicate.PayloadType, statement)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}

@@ -5,18 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/candor-dev/candor/predicate"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// PayloadType is the DSSE payload type of an in-toto statement.
-const PayloadType = "application/vnd.in-toto+json"
-
 // Statement returns the in-toto Statement v1 for a predicate, with one subject per analysed
 // artifact and its digests, serialised with protojson (fields _type, predicateType) and
 // compacted so that the same statement always gives the same bytes.
-func Statement(p *Predicate) ([]byte, error) {
+func Statement(p *predicate.Predicate) ([]byte, error) {
 	raw, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
@@ -27,7 +25,7 @@ func Statement(p *Predicate) ([]byte, error) {
 	}
 	st := &intoto.Statement{
 		Type:          intoto.StatementTypeUri,
-		PredicateType: PredicateType,
+		PredicateType: predicate.PredicateType,
 		Predicate:     pred,
 	}
 	for _, a := range p.Analysis.Artifacts {

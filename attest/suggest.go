@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -57,7 +58,7 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 		}
 		fmt.Fprintf(&b, "    endpoints: [<host the data goes to>]\n    data: %s\n    consent: %s\n", dataHint, consentChoice)
 	case scan.UpdateSelf, scan.UpdateCheck, scan.UpdateFetchExec:
-		if d.Updates != nil && d.Updates.Mechanism == UpdateNone {
+		if d.Updates != nil && d.Updates.Mechanism == predicate.UpdateNone {
 			u.Note = "the disclosure says updates: mechanism: none, but the software contains update code"
 		}
 		b.WriteString("updates:\n  mechanism: <notify|user-approved|automatic>\n  endpoints: [<host updates come from>]\n  userCanDisable: <true|false>\n  signed: <true|false>\n")
@@ -82,7 +83,7 @@ func acceptSnippet(f scan.Finding) string {
 
 // suggestHost returns the canonical form of a reported host for a suggestion.
 func suggestHost(h string) string {
-	c, _ := canonicalHost(h)
+	c, _ := predicate.CanonicalHost(h)
 	return c
 }
 

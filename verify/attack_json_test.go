@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/predicate"
 )
 
 // edited returns b with the first old replaced by new; the test fails when old is absent,
@@ -107,7 +107,7 @@ func TestCaseVariantStatements(t *testing.T) {
 	ctx := context.Background()
 	v := verifierFor(t, []string{w.pub})
 	// The edits start from the genuine payload, which passes when signed again as it is.
-	if vd := v.Verify(ctx, "genuine", signPayload(t, attest.PayloadType, payload, w.priv), targetOf(t, w.bin)); !vd.Passed {
+	if vd := v.Verify(ctx, "genuine", signPayload(t, predicate.PayloadType, payload, w.priv), targetOf(t, w.bin)); !vd.Passed {
 		t.Fatalf("the genuine payload, re-signed, fails: %v", vd.Err)
 	}
 	for _, tt := range tests {
@@ -119,7 +119,7 @@ func TestCaseVariantStatements(t *testing.T) {
 					t.Fatalf("the edit does not make another parser read another statement (%v)", err)
 				}
 			}
-			vd := v.Verify(ctx, "attestation", signPayload(t, attest.PayloadType, p, w.priv), targetOf(t, w.bin))
+			vd := v.Verify(ctx, "attestation", signPayload(t, predicate.PayloadType, p, w.priv), targetOf(t, w.bin))
 			if vd.Passed {
 				t.Fatalf("accepted:\n%+v", vd.Checks)
 			}

@@ -21,7 +21,7 @@
 //     strictly by [ParseStatement] (duplicate members, members that differ only in case,
 //     '_' or '-', and names that fold onto a known field rejected at every level, the
 //     predicate included: two parsers must never read two statements from one payload) as an in-toto Statement v1 with predicate type
-//     [attest.PredicateType].
+//     [predicate.PredicateType].
 //  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject, and every
 //     other digest that subject lists in an algorithm verify checks (SHA-512) is the
 //     artifact's too: the file is hashed in SHA-512 only when a subject lists one. A subject

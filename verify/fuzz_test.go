@@ -16,6 +16,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	intoto "github.com/in-toto/attestation/go/v1"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -155,7 +156,7 @@ func FuzzParseStatement(f *testing.F) {
 			}
 			return
 		}
-		if st.Type != StatementType || st.PredicateType != attest.PredicateType || len(st.Subject) == 0 {
+		if st.Type != StatementType || st.PredicateType != predicate.PredicateType || len(st.Subject) == 0 {
 			t.Fatalf("accepted %+v", st)
 		}
 		// Two parsers must agree on what was signed: encoding/json (case-insensitive, last

@@ -15,6 +15,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/testbuild"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
@@ -179,7 +180,7 @@ func resign(t testing.TB, st map[string]any, priv string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signPayload(t, attest.PayloadType, b, priv)
+	return signPayload(t, predicate.PayloadType, b, priv)
 }
 
 // verifierFor builds a verifier trusting the public keys at paths.

@@ -13,10 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/internal/yamldoc"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -94,7 +94,7 @@ type FindingsPolicy struct {
 type UpdatesPolicy struct {
 	// AllowedMechanisms lists the mechanisms accepted; nil accepts any. A disclosure without
 	// an updates section counts as "none".
-	AllowedMechanisms []attest.UpdateMechanism `json:"allowedMechanisms,omitempty"`
+	AllowedMechanisms []predicate.UpdateMechanism `json:"allowedMechanisms,omitempty"`
 	// AllowForced accepts automatic updates the user cannot turn off. Off by default.
 	AllowForced bool `json:"allowForced,omitempty"`
 }
@@ -103,7 +103,7 @@ type UpdatesPolicy struct {
 type TelemetryPolicy struct {
 	// AllowedConsent lists the consent levels accepted for telemetry entries; empty accepts
 	// no telemetry at all.
-	AllowedConsent []attest.Consent `json:"allowedConsent"`
+	AllowedConsent []predicate.Consent `json:"allowedConsent"`
 }
 
 // ListenersPolicy bounds inbound network surfaces.
@@ -114,7 +114,7 @@ type ListenersPolicy struct {
 }
 
 // EndpointsPolicy bounds the hosts the software may contact. Hosts are patterns as in
-// disclosures (see [attest.NormalizeHost]), except that a policy may name a wildcard under a
+// disclosures (see [predicate.NormalizeHost]), except that a policy may name a wildcard under a
 // public suffix, such as "*.example" or "*.co.uk", to allow or deny a whole domain.
 type EndpointsPolicy struct {
 	// Allow, when not nil, must cover every host: every declared endpoint, telemetry and
@@ -310,7 +310,7 @@ func parseAge(s string) (time.Duration, error) {
 // may sit directly under a public suffix: a buyer may deny or allow a whole domain.
 func normalizePolicyHost(s string) (string, error) {
 	if rest, ok := strings.CutPrefix(s, "*."); ok {
-		h, wild, err := attest.NormalizeHost(rest)
+		h, wild, err := predicate.NormalizeHost(rest)
 		if err != nil {
 			return "", err
 		}
@@ -319,7 +319,7 @@ func normalizePolicyHost(s string) (string, error) {
 		}
 		return "*." + h, nil
 	}
-	h, _, err := attest.NormalizeHost(s)
+	h, _, err := predicate.NormalizeHost(s)
 	return h, err
 }
 

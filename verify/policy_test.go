@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
 )
@@ -82,23 +82,23 @@ func TestPolicyNormalisesHosts(t *testing.T) {
 }
 
 // testPredicate is a predicate with one artifact holding the given findings.
-func testPredicate(d attest.Declarations, findings ...attest.Finding) *attest.Predicate {
-	return &attest.Predicate{
-		Product:    attest.Product{Name: "agent", Version: "1.4.2", Vendor: "ACME"},
-		Security:   attest.Security{Contact: "security@acme.example", Policy: "https://acme.example/security", NotificationDays: 30},
+func testPredicate(d predicate.Declarations, findings ...predicate.Finding) *predicate.Predicate {
+	return &predicate.Predicate{
+		Product:    predicate.Product{Name: "agent", Version: "1.4.2", Vendor: "ACME"},
+		Security:   predicate.Security{Contact: "security@acme.example", Policy: "https://acme.example/security", NotificationDays: 30},
 		Disclosure: d,
-		Analysis: attest.Analysis{
-			Analyzer: attest.Analyzer{Name: "candor", Version: "v1.3.0", RulesVersion: "1", RulesDigest: "sha256:00"},
-			Artifacts: []attest.ArtifactAnalysis{{Name: "agent", Digest: map[string]string{"sha256": strings.Repeat("a", 64)},
+		Analysis: predicate.Analysis{
+			Analyzer: predicate.Analyzer{Name: "candor", Version: "v1.3.0", RulesVersion: "1", RulesDigest: "sha256:00"},
+			Artifacts: []predicate.ArtifactAnalysis{{Name: "agent", Digest: map[string]string{"sha256": strings.Repeat("a", 64)},
 				Format: "elf", Arch: "amd64", Findings: findings}},
 		},
 		ScannedAt: scannedAt,
 	}
 }
 
-func endpointFinding(host, coveredBy string) attest.Finding {
-	return attest.Finding{Rule: "endpoint.literal", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
-		Confidence: scan.Referenced, Host: host, Evidence: []attest.Evidence{{Kind: scan.EvidenceString, Value: "https://" + host, Where: ".rodata"}},
+func endpointFinding(host, coveredBy string) predicate.Finding {
+	return predicate.Finding{Rule: "endpoint.literal", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
+		Confidence: scan.Referenced, Host: host, Evidence: []predicate.Evidence{{Kind: scan.EvidenceString, Value: "https://" + host, Where: ".rodata"}},
 		EvidenceTotal: 1, CoveredBy: coveredBy}
 }
 
@@ -107,23 +107,23 @@ func endpointFinding(host, coveredBy string) attest.Finding {
 func TestPolicyRules(t *testing.T) {
 	t.Parallel()
 	yes, no := true, false
-	decl := attest.Declarations{
-		Endpoints: []attest.Endpoint{{Host: "*.acme.example", Purpose: "licence", Data: []string{}, Consent: attest.ConsentAlways}},
-		Listeners: []attest.Listener{{Port: &attest.PortRange{Low: 9100, High: 9100}, Bind: "all", Purpose: "metrics", Authentication: "none"}},
-		Telemetry: []attest.Telemetry{{Name: "Sentry", Endpoints: []string{"o1.ingest.sentry.io"}, Data: []string{"crashes"}, Consent: attest.ConsentOptOut}},
-		Updates:   &attest.Updates{Mechanism: attest.UpdateUserApproved, Endpoints: []string{"updates.acme.example"}, UserCanDisable: &yes, Signed: &yes},
+	decl := predicate.Declarations{
+		Endpoints: []predicate.Endpoint{{Host: "*.acme.example", Purpose: "licence", Data: []string{}, Consent: predicate.ConsentAlways}},
+		Listeners: []predicate.Listener{{Port: &predicate.PortRange{Low: 9100, High: 9100}, Bind: "all", Purpose: "metrics", Authentication: "none"}},
+		Telemetry: []predicate.Telemetry{{Name: "Sentry", Endpoints: []string{"o1.ingest.sentry.io"}, Data: []string{"crashes"}, Consent: predicate.ConsentOptOut}},
+		Updates:   &predicate.Updates{Mechanism: predicate.UpdateUserApproved, Endpoints: []string{"updates.acme.example"}, UserCanDisable: &yes, Signed: &yes},
 	}
 	covered := testPredicate(decl, endpointFinding("api.acme.example", "endpoints[0]"))
-	forced := testPredicate(attest.Declarations{Updates: &attest.Updates{Mechanism: attest.UpdateAutomatic, Endpoints: []string{"u.acme.example"}, UserCanDisable: &no, Signed: &yes}})
-	undisclosed := testPredicate(attest.Declarations{}, endpointFinding("evil.example", ""))
-	obfuscated := testPredicate(attest.Declarations{Accepted: []attest.Accepted{{Capability: scan.AnalysisObscured, Value: "UPX!", Reason: "packed on purpose"}}},
-		attest.Finding{Rule: "packer.upx", Capability: scan.AnalysisObscured, Commitment: scan.CommitmentAll, Confidence: scan.Linked,
-			Evidence: []attest.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX", CoveredBy: "accepted[0]"})
+	forced := testPredicate(predicate.Declarations{Updates: &predicate.Updates{Mechanism: predicate.UpdateAutomatic, Endpoints: []string{"u.acme.example"}, UserCanDisable: &no, Signed: &yes}})
+	undisclosed := testPredicate(predicate.Declarations{}, endpointFinding("evil.example", ""))
+	obfuscated := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{{Capability: scan.AnalysisObscured, Value: "UPX!", Reason: "packed on purpose"}}},
+		predicate.Finding{Rule: "packer.upx", Capability: scan.AnalysisObscured, Commitment: scan.CommitmentAll, Confidence: scan.Linked,
+			Evidence: []predicate.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX", CoveredBy: "accepted[0]"})
 
 	tests := []struct {
 		name   string
 		policy string
-		pred   *attest.Predicate
+		pred   *predicate.Predicate
 		fail   []string // rules expected to fail
 	}{
 		{"defaults pass a clean attestation", "", covered, nil},

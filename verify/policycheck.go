@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -28,8 +28,8 @@ const (
 
 // policyInput is what the policy judges: the predicate and the analysis of one artifact.
 type policyInput struct {
-	pred     *attest.Predicate
-	analysis *attest.ArtifactAnalysis
+	pred     *predicate.Predicate
+	analysis *predicate.ArtifactAnalysis
 	name     string // the artifact, for messages
 	now      time.Time
 }
@@ -139,7 +139,7 @@ func roundAge(d time.Duration) string {
 	return d.Truncate(time.Second).String()
 }
 
-func securityReasons(s attest.Security, sp *SecurityPolicy) []string {
+func securityReasons(s predicate.Security, sp *SecurityPolicy) []string {
 	var r []string
 	if sp.MaxNotificationDays != nil && s.NotificationDays > *sp.MaxNotificationDays {
 		r = append(r, fmt.Sprintf("the vendor notifies users of serious vulnerabilities within %d day(s); the policy needs %d or fewer", s.NotificationDays, *sp.MaxNotificationDays))
@@ -167,10 +167,10 @@ func (p *Policy) maxUndisclosed() int {
 }
 
 func undisclosedReasons(in policyInput, max int) (string, []string) {
-	d := &attest.Disclosure{Declarations: in.pred.Disclosure}
+	d := &in.pred.Disclosure
 	var obscured, undisclosed []string
 	total := 0
-	walkFindings(in.name, in.analysis, func(where string, f *attest.Finding) {
+	walkFindings(in.name, in.analysis, func(where string, f *predicate.Finding) {
 		total++
 		if f.Capability == scan.AnalysisObscured {
 			obscured = append(obscured, fmt.Sprintf("%s cannot be analysed (%s): %s; no disclosure makes it acceptable", where, f.Rule, f.Summary))
@@ -190,8 +190,8 @@ func undisclosedReasons(in policyInput, max int) (string, []string) {
 	return detail, append(r, fmt.Sprintf("%d undisclosed finding(s); the policy accepts at most %d", len(undisclosed), max))
 }
 
-func updatesReasons(u *attest.Updates, up *UpdatesPolicy) (string, []string) {
-	mech := attest.UpdateNone
+func updatesReasons(u *predicate.Updates, up *UpdatesPolicy) (string, []string) {
+	mech := predicate.UpdateNone
 	if u != nil {
 		mech = u.Mechanism
 	}
@@ -220,7 +220,7 @@ type host struct {
 func hostsOf(in policyInput) []host {
 	var hs []host
 	decl := func(p, where string) {
-		n, wild, err := attest.NormalizeHost(p)
+		n, wild, err := predicate.NormalizeHost(p)
 		if err != nil {
 			// An attestation is normalised when made: keep the raw text so it matches nothing
 			// an allow list names, and say where it is.
@@ -242,7 +242,7 @@ func hostsOf(in policyInput) []host {
 			decl(h, "updates")
 		}
 	}
-	walkFindings(in.name, in.analysis, func(where string, f *attest.Finding) {
+	walkFindings(in.name, in.analysis, func(where string, f *predicate.Finding) {
 		if f.Host != "" {
 			hs = append(hs, host{pattern: f.Host, where: "found in " + where})
 		}
@@ -279,7 +279,7 @@ func endpointReasons(hosts []host, ep *EndpointsPolicy) []string {
 // coveredByPattern reports whether every host h stands for matches the allow pattern a.
 func coveredByPattern(a string, h host) bool {
 	if !h.wildcard {
-		return attest.MatchHost(a, h.pattern)
+		return predicate.MatchHost(a, h.pattern)
 	}
 	d := strings.TrimPrefix(h.pattern, "*.")
 	e, ok := strings.CutPrefix(a, "*.")
@@ -289,18 +289,18 @@ func coveredByPattern(a string, h host) bool {
 // overlaps reports whether some host matches both the deny pattern d and h.
 func overlaps(d string, h host) bool {
 	if !h.wildcard {
-		return attest.MatchHost(d, h.pattern)
+		return predicate.MatchHost(d, h.pattern)
 	}
 	hd := strings.TrimPrefix(h.pattern, "*.")
 	if e, ok := strings.CutPrefix(d, "*."); ok {
 		return hd == e || strings.HasSuffix(hd, "."+e) || strings.HasSuffix(e, "."+hd)
 	}
-	return attest.MatchHost(h.pattern, d)
+	return predicate.MatchHost(h.pattern, d)
 }
 
 // walkFindings calls fn for every finding of an artifact and of its members, with where
 // naming the artifact ("app", or "image.tar!/usr/bin/app" for a member).
-func walkFindings(name string, a *attest.ArtifactAnalysis, fn func(where string, f *attest.Finding)) {
+func walkFindings(name string, a *predicate.ArtifactAnalysis, fn func(where string, f *predicate.Finding)) {
 	for i := range a.Findings {
 		fn(name, &a.Findings[i])
 	}
@@ -310,7 +310,7 @@ func walkFindings(name string, a *attest.ArtifactAnalysis, fn func(where string,
 }
 
 // scanFinding converts an attested finding back to the analyser's type for the matcher.
-func scanFinding(f *attest.Finding) scan.Finding {
+func scanFinding(f *predicate.Finding) scan.Finding {
 	ev := make([]scan.Evidence, len(f.Evidence))
 	for i, e := range f.Evidence {
 		ev[i] = scan.Evidence{Kind: e.Kind, Value: e.Value, Where: e.Where}
@@ -321,14 +321,14 @@ func scanFinding(f *attest.Finding) scan.Finding {
 	}
 }
 
-func findingName(f *attest.Finding) string {
+func findingName(f *predicate.Finding) string {
 	if f.Host != "" {
 		return string(f.Capability) + " " + f.Host
 	}
 	return string(f.Capability)
 }
 
-func listenerName(l attest.Listener) string {
+func listenerName(l predicate.Listener) string {
 	switch {
 	case l.Path != "":
 		return "unix " + l.Path

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -17,14 +17,14 @@ import (
 const maxSchemaReasons = 20
 
 // predicateSchema names the members of a predicate for [strictjson.Check].
-var predicateSchema = sync.OnceValue(strictjson.For[attest.Predicate])
+var predicateSchema = sync.OnceValue(strictjson.For[predicate.Predicate])
 
 // parsePredicate validates the predicate against schemas/predicate.v1.json and decodes it.
 // First it refuses, at every depth, a member name that folds onto a field of
-// [attest.Predicate] without being it ("Product", "scanned_at"), which another JSON parser
+// [predicate.Predicate] without being it ("Product", "scanned_at"), which another JSON parser
 // would read as that field, and names that fold together or nest too deep, so that what the
 // schema validator and decoder see is bounded. Errors wrap [ErrPredicate].
-func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
+func parsePredicate(raw jsontext.Value) (*predicate.Predicate, error) {
 	if err := strictjson.Check(raw, predicateSchema()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPredicate, err)
 	}
@@ -47,7 +47,7 @@ func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
 		}
 		return nil, fmt.Errorf("%w: does not match %s: %s", ErrPredicate, schemas.PredicateV1, strings.Join(msgs, "; "))
 	}
-	p := new(attest.Predicate)
+	p := new(predicate.Predicate)
 	if err := json.Unmarshal(raw, p, json.RejectUnknownMembers(true)); err != nil {
 		// The schema and the Go types disagree.
 		return nil, fmt.Errorf("%w: %s", ErrPredicate, jsonMessage(err))
@@ -58,7 +58,7 @@ func parsePredicate(raw jsontext.Value) (*attest.Predicate, error) {
 // analysisOf returns the analysis of the subject that matched the artifact, or nil: the
 // entry whose digests agree with those of the artifact and, where the artifact has none in
 // an algorithm, of the subject.
-func analysisOf(p *attest.Predicate, sub *Subject, t *Target) *attest.ArtifactAnalysis {
+func analysisOf(p *predicate.Predicate, sub *Subject, t *Target) *predicate.ArtifactAnalysis {
 	ref := map[string]string{}
 	for _, alg := range knownAlgs {
 		if d := t.digest(alg); d != "" {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -33,7 +33,7 @@ type rescanResult struct {
 // the analysis lists but no disclosure entry covers are accepted up to that many, as the
 // policy step accepts them. A finding the analysis does not list, or one it claims covered
 // that no declared entry covers, always fails: the analysis misreports the artifact.
-func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer, pred *attest.Predicate, attested *attest.ArtifactAnalysis, maxUndisclosed int) rescanResult {
+func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer, pred *predicate.Predicate, attested *predicate.ArtifactAnalysis, maxUndisclosed int) rescanResult {
 	var res rescanResult
 	an := pred.Analysis.Analyzer
 	sameRules := freshAn.RulesDigest == an.RulesDigest
@@ -52,15 +52,15 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 		}
 		return place + "\x00" + id + "\x00" + strings.ToLower(host)
 	}
-	want := map[string]*attest.Finding{}
+	want := map[string]*predicate.Finding{}
 	seen := map[string]bool{}
-	walkFindings(name, attested, func(where string, f *attest.Finding) {
+	walkFindings(name, attested, func(where string, f *predicate.Finding) {
 		k := key(where, f.Rule, f.Capability, f.Host)
 		if prev, ok := want[k]; !ok || prev.CoveredBy != "" && f.CoveredBy == "" {
 			want[k] = f // with other rules, several may share a key: keep an uncovered one
 		}
 	})
-	d := &attest.Disclosure{Declarations: pred.Disclosure}
+	d := &pred.Disclosure
 	total := 0
 	var uncovered []string
 	walkScanFindings(name, fresh, func(where string, f *scan.Finding) {

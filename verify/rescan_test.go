@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -19,13 +19,13 @@ func TestCompareRescan(t *testing.T) {
 	t.Parallel()
 	sha := strings.Repeat("a", 64)
 	an := scan.Analyzer{Name: "candor", Version: "v1.3.0", RulesVersion: "1", RulesDigest: "sha256:00"}
-	decl := attest.Declarations{Endpoints: []attest.Endpoint{{Host: "*.acme.example", Purpose: "p", Data: []string{}, Consent: attest.ConsentAlways}}}
+	decl := predicate.Declarations{Endpoints: []predicate.Endpoint{{Host: "*.acme.example", Purpose: "p", Data: []string{}, Consent: predicate.ConsentAlways}}}
 	pred := testPredicate(decl)
 	a := &pred.Analysis.Artifacts[0]
 	a.Name = "bundle.tar"
 	a.Digest["sha256"] = sha
-	a.Members = []attest.ArtifactAnalysis{{Name: "bin/agent", Format: "elf", Arch: "amd64",
-		Findings: []attest.Finding{endpointFinding("api.acme.example", "endpoints[0]"), endpointFinding("old.acme.example", "endpoints[0]")}}}
+	a.Members = []predicate.ArtifactAnalysis{{Name: "bin/agent", Format: "elf", Arch: "amd64",
+		Findings: []predicate.Finding{endpointFinding("api.acme.example", "endpoints[0]"), endpointFinding("old.acme.example", "endpoints[0]")}}}
 
 	fresh := func(fs ...scan.Finding) *scan.Artifact {
 		return &scan.Artifact{SHA256: sha, Members: []scan.Artifact{{Path: "bin/agent", Findings: fs}}}

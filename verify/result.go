@@ -1,6 +1,6 @@
 package verify
 
-import "github.com/candor-dev/candor/attest"
+import "github.com/candor-dev/candor/predicate"
 
 // Step names a verification step. Steps run in the order of the constants, and the first
 // that fails ends the verification of that artifact: the later steps are skipped.
@@ -75,9 +75,9 @@ type Verdict struct {
 	// SignedBy lists the key ids of the trusted keys whose signatures verified.
 	SignedBy []string `json:"signedBy,omitempty"`
 	// Product is what the attestation says it is about, once its predicate is read.
-	Product *attest.Product `json:"product,omitempty"`
-	Passed  bool            `json:"passed"`
-	Checks  []Check         `json:"checks"`
+	Product *predicate.Product `json:"product,omitempty"`
+	Passed  bool               `json:"passed"`
+	Checks  []Check            `json:"checks"`
 	// Notes are remarks that do not change the verdict.
 	Notes []string `json:"notes,omitempty"`
 	// Err is nil when the verdict passed, else the failing step's error, wrapping its

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/predicate"
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
@@ -54,7 +54,7 @@ var statementSchema = sync.OnceValue(strictjson.For[struct {
 // case-insensitively and keeps the last duplicate, protojson accepts "predicate_type" for
 // "predicateType", and the statement they read must be the one candor reads), _type
 // [StatementType], at least one subject, each with a digest (those in algorithms verify
-// checks, sha256 and sha512, well formed), predicate type [attest.PredicateType] and a
+// checks, sha256 and sha512, well formed), predicate type [predicate.PredicateType] and a
 // predicate object. Errors wrap [ErrStatement].
 func ParseStatement(payload []byte) (*Statement, error) {
 	if err := strictjson.Check(payload, statementSchema()); err != nil {
@@ -67,8 +67,8 @@ func ParseStatement(payload []byte) (*Statement, error) {
 	if st.Type != StatementType {
 		return nil, fmt.Errorf("%w: _type is %q; want %q (in-toto Statement v1)", ErrStatement, st.Type, StatementType)
 	}
-	if st.PredicateType != attest.PredicateType {
-		return nil, fmt.Errorf("%w: predicateType is %q; want %q", ErrStatement, st.PredicateType, attest.PredicateType)
+	if st.PredicateType != predicate.PredicateType {
+		return nil, fmt.Errorf("%w: predicateType is %q; want %q", ErrStatement, st.PredicateType, predicate.PredicateType)
 	}
 	if len(st.Subject) == 0 {
 		return nil, fmt.Errorf("%w: the statement has no subject", ErrStatement)

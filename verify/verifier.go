@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 )
 
 // Verifier checks attestations with a fixed set of trusted keys, threshold and policy. It is
@@ -164,7 +164,7 @@ type Attestation struct {
 	err    error   // set when a step failed; checks then end with it
 
 	predOnce sync.Once
-	pred     *attest.Predicate
+	pred     *predicate.Predicate
 	predErr  error
 }
 
@@ -217,8 +217,8 @@ func (v *Verifier) openParsed(ctx context.Context, source, sha string, env *Enve
 		a.SignedBy = append(a.SignedBy, t.id)
 	}
 	a.checks = append(a.checks, Check{Step: StepSignature, Status: Pass, Detail: detail})
-	if env.PayloadType != attest.PayloadType {
-		return fail(StepPayloadType, fmt.Errorf("%w: the signed payload type is %q; want %q", ErrPayloadType, env.PayloadType, attest.PayloadType))
+	if env.PayloadType != predicate.PayloadType {
+		return fail(StepPayloadType, fmt.Errorf("%w: the signed payload type is %q; want %q", ErrPayloadType, env.PayloadType, predicate.PayloadType))
 	}
 	a.checks = append(a.checks, Check{Step: StepPayloadType, Status: Pass, Detail: env.PayloadType})
 	// Only the payload the signatures cover is read from here on.
@@ -241,7 +241,7 @@ func (v *Verifier) signatureChecks(env *Envelope) int64 {
 }
 
 // predicate parses and validates the predicate once per attestation.
-func (a *Attestation) predicate() (*attest.Predicate, error) {
+func (a *Attestation) predicate() (*predicate.Predicate, error) {
 	a.predOnce.Do(func() { a.pred, a.predErr = parsePredicate(a.Statement.Predicate) })
 	return a.pred, a.predErr
 }
@@ -285,7 +285,7 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 	}
 	vd.Product = &pred.Product
 	vd.Checks = append(vd.Checks, Check{Step: StepPredicate, Status: Pass,
-		Detail: fmt.Sprintf("valid %s predicate: %s %s by %s, %d finding(s) in this artifact", attest.PredicateType, pred.Product.Name, pred.Product.Version, pred.Product.Vendor, countFindings(analysis))})
+		Detail: fmt.Sprintf("valid %s predicate: %s %s by %s, %d finding(s) in this artifact", predicate.PredicateType, pred.Product.Name, pred.Product.Version, pred.Product.Vendor, countFindings(analysis))})
 
 	pcs := applyPolicy(v.policy, policyInput{pred: pred, analysis: analysis, name: sub.Name, now: v.now()})
 	vd.Checks = append(vd.Checks, pcs...)
@@ -358,8 +358,8 @@ func reason(err error, s Step) string {
 	return msg
 }
 
-func countFindings(a *attest.ArtifactAnalysis) int {
+func countFindings(a *predicate.ArtifactAnalysis) int {
 	n := 0
-	walkFindings("", a, func(string, *attest.Finding) { n++ })
+	walkFindings("", a, func(string, *predicate.Finding) { n++ })
 	return n
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	"github.com/spf13/cobra"
 )
@@ -23,7 +24,7 @@ it, and exits 1. --allow-undisclosed signs anyway; the verdict in the
 attestation then says false for the commitments concerned.
 
 The attestation is an in-toto Statement v1 (predicate type
-` + attest.PredicateType + `) with one subject per
+` + predicate.PredicateType + `) with one subject per
 artifact, in a DSSE envelope with one signature per --key. A file named
 *.jsonl gets the envelope on one line (JSON lines); any other name, or standard
 output, gets indented JSON. The file is written whole or not at all.
@@ -50,7 +51,7 @@ const attestExample = `  # Make a key once, then attest a release build
 
   # Check the result with cosign (for a P-384 key add --signature-digest-algorithm sha384)
   cosign verify-blob-attestation --key candor.pub --insecure-ignore-tlog \
-    --type ` + attest.PredicateType + ` \
+    --type ` + predicate.PredicateType + ` \
     --signature app.intoto.json ./app`
 
 // allowPluginFlag is the loudly named opt-in for sigstore's KMS plugin programs.
@@ -181,7 +182,7 @@ func summarizeAttestation(w io.Writer, res *attest.Result) error {
 	return err
 }
 
-func verdictWord(c attest.CommitmentVerdict) string {
+func verdictWord(c predicate.CommitmentVerdict) string {
 	if c.Holds {
 		return fmt.Sprintf("true (%d finding(s), all disclosed)", c.Findings)
 	}

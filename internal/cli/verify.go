@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
@@ -22,7 +22,7 @@ Each artifact goes through these steps, and the first that fails ends its check:
                 given twice counts once, signatures by other keys are ignored
   payload-type  application/vnd.in-toto+json
   statement     the signed payload, and only it, is an in-toto Statement v1
-                with predicate type ` + attest.PredicateType + `
+                with predicate type ` + predicate.PredicateType + `
   subject       the artifact's sha256 is a subject's digest, and the other
                 digest that subject lists (sha512, from attest --sha512)
                 is the artifact's too; digests in other algorithms are

@@ -10,6 +10,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
@@ -132,7 +133,7 @@ func attestSample(ctx context.Context, s *session) error {
 	s.say("attest scans the build again, checks that an entry of the disclosure covers every")
 	s.say("finding, and signs an in-toto attestation. Wrote %s:", s.envelope)
 	s.say("  a DSSE envelope (as cosign uses) holding a Statement about the binary's sha256")
-	s.say("  %s, predicate %s,", res.Predicate.Analysis.Artifacts[0].Digest["sha256"], attest.PredicateType)
+	s.say("  %s, predicate %s,", res.Predicate.Analysis.Artifacts[0].Digest["sha256"], predicate.PredicateType)
 	s.say("  with the disclosure, the %d findings and what covers each, and a verdict:", len(res.Predicate.Analysis.Artifacts[0].Findings))
 	s.say("  no undisclosed remote control %t, no undisclosed exfiltration %t, no forced upgrade %t.",
 		v.NoUndisclosedRemoteControl.Holds, v.NoUndisclosedExfiltration.Holds, v.NoForcedUpgrade.Holds)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
@@ -162,7 +163,7 @@ func candorKey(t *testing.T, dir string, alg signing.Algorithm) (priv, pub strin
 }
 
 func verifyBlobAttestation(t *testing.T, dir, pub, envelope, artifact string, extra ...string) (string, error) {
-	args := append([]string{"verify-blob-attestation", "--key", pub, "--type", attest.PredicateType,
+	args := append([]string{"verify-blob-attestation", "--key", pub, "--type", predicate.PredicateType,
 		"--insecure-ignore-tlog", "--signature", envelope}, extra...)
 	return cosign(t, dir, append(args, artifact)...)
 }
@@ -341,7 +342,7 @@ func TestCosignVerifiesCandorVSA(t *testing.T) {
 	refused("the summary for another artifact", "no matching subject digest", out, err)
 	out, err = verifyVSA(vendorPub, vsa, artifact, verify.SummaryPredicateType)
 	refused("the summary with a key that did not sign it", "accepted signatures do not match threshold", out, err)
-	out, err = verifyVSA(buyerPub, vsa, artifact, attest.PredicateType)
+	out, err = verifyVSA(buyerPub, vsa, artifact, predicate.PredicateType)
 	refused("the summary as a disclosure attestation", "invalid predicate type", out, err)
 
 	// The payload edited after signing (PASSED turned into FAILED, and the reverse is as

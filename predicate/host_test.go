@@ -1,4 +1,4 @@
-package attest
+package predicate
 
 import (
 	"errors"
@@ -40,7 +40,7 @@ func TestNormalizeHost(t *testing.T) {
 	} {
 		got, wc, err := NormalizeHost(tt.in)
 		if tt.bad {
-			if !errors.Is(err, errHost) {
+			if !errors.Is(err, ErrHost) {
 				t.Errorf("NormalizeHost(%q) = %q, %v; want an error", tt.in, got, err)
 			}
 			continue

@@ -1,4 +1,4 @@
-package attest
+package predicate
 
 import (
 	"errors"
@@ -30,33 +30,34 @@ var hostProfile = idna.New(
 	idna.StrictDomainName(true),
 )
 
-// errHost is the root of host pattern errors; the message after it says how to fix the pattern.
-var errHost = errors.New("invalid host")
+// ErrHost is the root of host pattern errors from [NormalizeHost]; the message after it says
+// how to fix the pattern.
+var ErrHost = errors.New("invalid host")
 
 // NormalizeHost returns the canonical form of a host pattern from a disclosure: lower-case
 // IDNA for names (a trailing dot removed), the canonical text of an IP address, and whether
 // it is a wildcard. It rejects malformed names and misplaced or too-broad wildcards.
 func NormalizeHost(s string) (host string, wildcard bool, err error) {
 	if s == "*" {
-		return "", false, fmt.Errorf("%w: %q alone would match every host: name the domain, as in *.example.com", errHost, s)
+		return "", false, fmt.Errorf("%w: %q alone would match every host: name the domain, as in *.example.com", ErrHost, s)
 	}
 	rest, wildcard := strings.CutPrefix(s, "*.")
 	if strings.Contains(rest, "*") {
-		return "", false, fmt.Errorf("%w: %q: a wildcard must be the whole first label, as in *.example.com", errHost, s)
+		return "", false, fmt.Errorf("%w: %q: a wildcard must be the whole first label, as in *.example.com", ErrHost, s)
 	}
 	if ip, ok := parseIP(rest); ok {
 		if wildcard {
-			return "", false, fmt.Errorf("%w: %q: an IP address cannot take a wildcard", errHost, s)
+			return "", false, fmt.Errorf("%w: %q: an IP address cannot take a wildcard", ErrHost, s)
 		}
 		return ip, false, nil
 	}
 	name, err := normalizeName(rest)
 	if err != nil {
-		return "", false, fmt.Errorf("%w: %q: %w", errHost, s, err)
+		return "", false, fmt.Errorf("%w: %q: %w", ErrHost, s, err)
 	}
 	if wildcard {
 		if suffix, _ := publicsuffix.PublicSuffix(name); suffix == name {
-			return "", false, fmt.Errorf("%w: %q would cover every domain under the public suffix %q: name your own domain, as in *.example.com", errHost, s, name)
+			return "", false, fmt.Errorf("%w: %q would cover every domain under the public suffix %q: name your own domain, as in *.example.com", ErrHost, s, name)
 		}
 		return "*." + name, true, nil
 	}
@@ -95,9 +96,9 @@ func parseIP(s string) (string, bool) {
 	return a.Unmap().String(), true
 }
 
-// canonicalHost normalises a host reported by the analyser for comparison. A host that is
+// CanonicalHost normalises a host reported by the analyser for comparison. A host that is
 // not a valid name is only lower-cased, and ok is false.
-func canonicalHost(s string) (host string, ok bool) {
+func CanonicalHost(s string) (host string, ok bool) {
 	if ip, ok := parseIP(s); ok {
 		return ip, true
 	}
@@ -111,7 +112,7 @@ func canonicalHost(s string) (host string, ok bool) {
 // is normalised here; one that is not a valid name matches only an identical pattern, never
 // a wildcard.
 func MatchHost(pattern, host string) bool {
-	host, valid := canonicalHost(host)
+	host, valid := CanonicalHost(host)
 	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
 		if !valid {
 			return false

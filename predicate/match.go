@@ -1,4 +1,4 @@
-package attest
+package predicate
 
 import (
 	"strconv"
@@ -37,7 +37,7 @@ import (
 // covered by a whole section it is the section's name: listeners, updates.
 
 // Cover returns the reference of the disclosure entry that covers f, or "" when none does.
-func (d *Disclosure) Cover(f scan.Finding) string {
+func (d *Declarations) Cover(f scan.Finding) string {
 	if by := d.declared(f); by != "" {
 		return by
 	}
@@ -49,7 +49,7 @@ func (d *Disclosure) Cover(f scan.Finding) string {
 	return ""
 }
 
-func (d *Disclosure) declared(f scan.Finding) string {
+func (d *Declarations) declared(f scan.Finding) string {
 	switch f.Capability {
 	case scan.NetworkEndpoint:
 		return d.coverHost(f.Host)
@@ -88,11 +88,11 @@ func (d *Disclosure) declared(f scan.Finding) string {
 	return ""
 }
 
-func (d *Disclosure) updatesDeclared() bool {
+func (d *Declarations) updatesDeclared() bool {
 	return d.Updates != nil && d.Updates.Mechanism != UpdateNone
 }
 
-func (d *Disclosure) coverHost(host string) string {
+func (d *Declarations) coverHost(host string) string {
 	if host == "" {
 		return ""
 	}
@@ -118,7 +118,7 @@ func (d *Disclosure) coverHost(host string) string {
 	return ""
 }
 
-func (d *Disclosure) coverTelemetry(f scan.Finding) string {
+func (d *Declarations) coverTelemetry(f scan.Finding) string {
 	for i, t := range d.Telemetry {
 		if t.SDK == "" {
 			continue
@@ -178,8 +178,8 @@ func evidenceValues(f scan.Finding) []string {
 // or equal to one of its evidence values.
 func valueMatches(v string, f scan.Finding) bool {
 	if f.Host != "" {
-		h, _ := canonicalHost(f.Host)
-		if a, _ := canonicalHost(v); a == h {
+		h, _ := CanonicalHost(f.Host)
+		if a, _ := CanonicalHost(v); a == h {
 			return true
 		}
 	}

@@ -1,0 +1,193 @@
+package attest
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/schemas"
+)
+
+// BuildPredicate matches every finding of the report against the disclosure and returns the
+// predicate, with the findings no entry covers. It does not refuse undisclosed findings: the
+// verdict records them. The predicate is validated against the schema.
+func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*predicate.Predicate, []Uncovered, error) {
+	if len(rep.Artifacts) == 0 {
+		return nil, nil, fmt.Errorf("%w: the report has no artifacts", ErrOptions)
+	}
+	names := subjectNames(rep.Artifacts)
+	p := &predicate.Predicate{
+		Product:    d.Product,
+		Security:   d.Security,
+		Disclosure: d.Declarations,
+		Analysis: predicate.Analysis{Analyzer: predicate.Analyzer{
+			Name: rep.Analyzer.Name, Version: rep.Analyzer.Version,
+			RulesVersion: rep.Analyzer.RulesVersion, RulesDigest: rep.Analyzer.RulesDigest,
+		}},
+		ScannedAt: scannedAt.UTC().Truncate(time.Second),
+	}
+	m := matcher{d: d}
+	for i, a := range rep.Artifacts {
+		if a.SHA256 == "" {
+			return nil, nil, fmt.Errorf("%w: the report has no SHA-256 for %s", ErrOptions, a.Path)
+		}
+		p.Analysis.Artifacts = append(p.Analysis.Artifacts, m.analyse(names[i], names[i], a))
+	}
+	tally, uncovered := m.tally, m.uncovered
+	if d.Updates.Forced() {
+		tally.forced.reasons = append(tally.forced.reasons, "updates are installed automatically and the user cannot turn them off")
+	}
+	p.Verdict = predicate.Verdict{
+		NoUndisclosedRemoteControl: tally.remote.verdict(),
+		NoUndisclosedExfiltration:  tally.exfil.verdict(),
+		NoForcedUpgrade:            tally.forced.verdict(),
+	}
+	if err := validate(p); err != nil {
+		return nil, nil, err
+	}
+	return p, uncovered, nil
+}
+
+// validate checks the predicate against schemas/predicate.v1.json.
+func validate(p *predicate.Predicate) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := schemas.ValidatePredicateJSON(b); err != nil {
+		return fmt.Errorf("predicate does not match its schema (a bug, please report it): %w", err)
+	}
+	return nil
+}
+
+type tally struct {
+	findings, undisclosed int
+	reasons               []string
+}
+
+func (t tally) verdict() predicate.CommitmentVerdict {
+	r := t.reasons
+	if t.undisclosed > 0 {
+		r = append([]string{fmt.Sprintf("%d undisclosed finding(s)", t.undisclosed)}, r...)
+	}
+	return predicate.CommitmentVerdict{Holds: len(r) == 0, Findings: t.findings, Undisclosed: t.undisclosed, Reasons: r}
+}
+
+type tallies struct{ remote, exfil, forced tally }
+
+func (ts *tallies) add(artifact string, f predicate.Finding) {
+	var targets []*tally
+	switch f.Commitment {
+	case scan.CommitmentRemoteControl:
+		targets = []*tally{&ts.remote}
+	case scan.CommitmentExfiltration:
+		targets = []*tally{&ts.exfil}
+	case scan.CommitmentForcedUpgrade:
+		targets = []*tally{&ts.forced}
+	case scan.CommitmentAll:
+		targets = []*tally{&ts.remote, &ts.exfil, &ts.forced}
+		for _, t := range targets {
+			t.reasons = append(t.reasons, fmt.Sprintf("%s cannot be analysed (%s): %s", artifact, f.Rule, f.Summary))
+		}
+	}
+	for _, t := range targets {
+		t.findings++
+		if f.CoveredBy == "" {
+			t.undisclosed++
+		}
+	}
+}
+
+// matcher matches the findings of artifacts and their members, keeping the tallies.
+type matcher struct {
+	d         *Disclosure
+	tally     tallies
+	uncovered []Uncovered
+}
+
+// analyse records artifact a under name; display names it in messages (for a member, the
+// subject name and the member path joined with "!/").
+func (m *matcher) analyse(name, display string, a scan.Artifact) predicate.ArtifactAnalysis {
+	aa := artifactAnalysis(name, a)
+	for _, f := range a.Findings {
+		pf := finding(f)
+		pf.CoveredBy = m.d.Cover(f)
+		if pf.CoveredBy == "" {
+			m.uncovered = append(m.uncovered, m.d.Suggest(display, f))
+		}
+		m.tally.add(display, pf)
+		aa.Findings = append(aa.Findings, pf)
+	}
+	for _, mem := range a.Members {
+		aa.Members = append(aa.Members, m.analyse(mem.Path, display+"!/"+mem.Path, mem))
+	}
+	return aa
+}
+
+func finding(f scan.Finding) predicate.Finding {
+	c := f.Commitment
+	if c == "" {
+		c, _ = scan.CommitmentOf(f.Capability)
+	}
+	ev := make([]predicate.Evidence, 0, len(f.Evidence))
+	for _, e := range f.Evidence {
+		ev = append(ev, predicate.Evidence{Kind: e.Kind, Value: e.Value, Where: e.Where})
+	}
+	total := f.EvidenceTotal
+	if total < len(ev) {
+		total = len(ev)
+	}
+	return predicate.Finding{
+		Rule: f.Rule, Capability: f.Capability, Commitment: c, Confidence: f.Confidence,
+		Host: f.Host, Evidence: ev, EvidenceTotal: total, Summary: f.Summary,
+	}
+}
+
+func artifactAnalysis(name string, a scan.Artifact) predicate.ArtifactAnalysis {
+	aa := predicate.ArtifactAnalysis{
+		Name: name, Size: a.Size,
+		Format: a.Format, OS: a.OS, Arch: a.Arch, GoVersion: a.GoVersion,
+		MainModule: module(a.MainModule), Functions: a.Functions, Packages: a.Packages,
+		Libraries: a.Libraries, Findings: []predicate.Finding{}, Layer: a.Layer,
+	}
+	if a.SHA256 != "" {
+		aa.Digest = map[string]string{"sha256": a.SHA256}
+		if a.SHA512 != "" {
+			aa.Digest["sha512"] = a.SHA512
+		}
+	}
+	for i := range a.Modules {
+		aa.Modules = append(aa.Modules, *module(&a.Modules[i]))
+	}
+	for _, s := range a.BuildSettings {
+		aa.BuildSettings = append(aa.BuildSettings, predicate.Setting{Key: s.Key, Value: s.Value})
+	}
+	return aa
+}
+
+func module(m *scan.Module) *predicate.Module {
+	if m == nil {
+		return nil
+	}
+	return &predicate.Module{Path: m.Path, Version: m.Version, Sum: m.Sum, Replace: module(m.Replace)}
+}
+
+// subjectNames names each artifact by its file name, or by its slash-separated path when two
+// artifacts share a file name.
+func subjectNames(as []scan.Artifact) []string {
+	names := make([]string, len(as))
+	count := map[string]int{}
+	for i, a := range as {
+		names[i] = filepath.Base(a.Path)
+		count[names[i]]++
+	}
+	for i, a := range as {
+		if count[names[i]] > 1 {
+			names[i] = filepath.ToSlash(filepath.Clean(a.Path))
+		}
+	}
+	return names
+}
