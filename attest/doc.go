@@ -8,9 +8,9 @@
 // cover one that is not; [BuildPredicate] records the disclosure, the analysis and a verdict
 // per commitment (a [predicate.Predicate] of type [predicate.PredicateType], schema
 // schemas/predicate.v1.json); [Statement] wraps it in an in-toto Statement v1 with one
-// subject per artifact; [Sign] puts the statement in a DSSE envelope signed by one or more
-// [Signer]s, written (Options.Output) without ever leaving a partial file. [Run] does all of
-// it from an [Options] value, as candor attest does.
+// subject per artifact; [signing.SignEnvelope] puts the statement in a DSSE envelope signed
+// by one or more [signing.EnvelopeSigner]s, written (Options.Output) without ever leaving a
+// partial file. [Run] does all of it from an [Options] value, as candor attest does.
 //
 // Package predicate owns the predicate's types, host patterns ([predicate.NormalizeHost],
 // [predicate.MatchHost]) and the coverage rules ([predicate.Declarations.Cover]), which

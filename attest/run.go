@@ -40,12 +40,12 @@ type Options struct {
 	Keys       []string
 	KeyOptions signing.Options
 	// Signers are signers already loaded; they sign after Keys.
-	Signers []Signer
+	Signers []signing.EnvelopeSigner
 
 	// Output is the file to write the envelope to; empty writes it to Stdout.
 	Output string
-	// Format is the envelope encoding; empty picks it from Output (see [FormatFor]).
-	Format Format
+	// Format is the envelope encoding; empty picks it from Output (see [signing.FormatFor]).
+	Format signing.Format
 	// Stdout receives the envelope when Output is empty.
 	Stdout io.Writer
 
@@ -83,7 +83,7 @@ func (o *Options) check() error {
 	if o.Output == "" && o.Stdout == nil {
 		errs = append(errs, errors.New("give an output file"))
 	}
-	if o.Format != "" && o.Format != FormatJSON && o.Format != FormatJSONL {
+	if o.Format != "" && o.Format != signing.FormatJSON && o.Format != signing.FormatJSONL {
 		errs = append(errs, fmt.Errorf("unknown format %q (use json or jsonl)", o.Format))
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -116,7 +116,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	// Keys before the scan: a wrong password should not cost a scan.
-	signers := make([]Signer, 0, len(opts.Keys)+len(opts.Signers))
+	signers := make([]signing.EnvelopeSigner, 0, len(opts.Keys)+len(opts.Signers))
 	loaded, err := signing.LoadSigners(ctx, opts.Keys, opts.KeyOptions)
 	if err != nil {
 		return nil, err
@@ -145,16 +145,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if res.Statement, err = Statement(pred); err != nil {
 		return res, err
 	}
-	if res.Envelope, err = Sign(ctx, res.Statement, signers...); err != nil {
+	if res.Envelope, err = signing.SignEnvelope(ctx, predicate.PayloadType, res.Statement, signers...); err != nil {
 		return res, err
 	}
 	format := opts.Format
 	if format == "" {
-		format = FormatFor(opts.Output)
+		format = signing.FormatFor(opts.Output)
 	}
-	out, err := MarshalEnvelope(res.Envelope, format)
+	out, err := signing.MarshalEnvelope(res.Envelope, format)
 	if err != nil {
-		return res, err
+		return res, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	if opts.Output == "" {
 		if _, err := opts.Stdout.Write(out); err != nil {

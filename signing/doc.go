@@ -51,5 +51,11 @@
 // [Generate] writes a new key pair: the private key encrypted in cosign's format, the public
 // key as a PEM "PUBLIC KEY", refusing to overwrite either file unless told to.
 //
-// Every error wraps [ErrKey].
+// # Envelopes
+//
+// [SignEnvelope] wraps a payload, such as an in-toto statement, in a DSSE envelope signed by
+// one or more [EnvelopeSigner]s (a [*Signer], or a signer of your own); [MarshalEnvelope]
+// writes it as indented JSON or as one JSON line ([Format], [FormatFor]).
+//
+// Every error wraps [ErrKey], except those of [MarshalEnvelope] ([ErrFormat]).
 package signing

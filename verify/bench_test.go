@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 )
@@ -85,11 +86,11 @@ func writeBatch(tb testing.TB, dir string, n int) string {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		env, err := attest.Sign(ctx, st, signer)
+		env, err := signing.SignEnvelope(ctx, predicate.PayloadType, st, signer)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		b, err := attest.MarshalEnvelope(env, attest.FormatJSON)
+		b, err := signing.MarshalEnvelope(env, signing.FormatJSON)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
@@ -42,11 +41,11 @@ func seedEnvelope(tb testing.TB) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	env, err := attest.Sign(context.Background(), []byte(seedStatement), s)
+	env, err := signing.SignEnvelope(context.Background(), predicate.PayloadType, []byte(seedStatement), s)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	b, err := attest.MarshalEnvelope(env, attest.FormatJSON)
+	b, err := signing.MarshalEnvelope(env, signing.FormatJSON)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/candor-dev/candor/internal/testbuild"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
 // scannedAt is the time test attestations record; testNow is a day later.
@@ -141,7 +140,7 @@ func payloadOf(t testing.TB, envelope []byte) map[string]any {
 func signPayload(t testing.TB, payloadType string, payload []byte, privs ...string) []byte {
 	t.Helper()
 	ctx := context.Background()
-	var signers []attest.Signer
+	var signers []signing.EnvelopeSigner
 	for _, p := range privs {
 		s, err := signing.LoadSigner(ctx, p, signing.Options{})
 		if err != nil {
@@ -149,28 +148,15 @@ func signPayload(t testing.TB, payloadType string, payload []byte, privs ...stri
 		}
 		signers = append(signers, s)
 	}
-	env, err := signWithType(ctx, payloadType, payload, signers...)
+	env, err := signing.SignEnvelope(ctx, payloadType, payload, signers...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := attest.MarshalEnvelope(env, attest.FormatJSON)
+	b, err := signing.MarshalEnvelope(env, signing.FormatJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// signWithType is attest.Sign with any payload type.
-func signWithType(ctx context.Context, payloadType string, payload []byte, signers ...attest.Signer) (*dsse.Envelope, error) {
-	ds := make([]dsse.Signer, len(signers))
-	for i, s := range signers {
-		ds[i] = s
-	}
-	es, err := dsse.NewEnvelopeSigner(ds...)
-	if err != nil {
-		return nil, err
-	}
-	return es.SignPayload(ctx, payloadType, payload)
 }
 
 // resign re-signs an edited statement, as a vendor (or anyone holding the key) could.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	intoto "github.com/in-toto/attestation/go/v1"
@@ -46,7 +46,7 @@ type SummaryOptions struct {
 	// Key is the signing key reference (a private key file or KMS URI), loaded with the run's
 	// KeyOptions; Signer is a signer loaded already, used instead.
 	Key    string
-	Signer attest.Signer
+	Signer signing.EnvelopeSigner
 	// ResourceURI names the artifact in the summary (one artifact only). The default is the
 	// artifact file's file:// URL, or the subject name for an artifact given by digest.
 	ResourceURI string
@@ -78,7 +78,7 @@ type ResourceRef struct {
 
 type summaryWriter struct {
 	opts   SummaryOptions
-	signer attest.Signer
+	signer signing.EnvelopeSigner
 	now    func() time.Time
 	policy ResourceRef
 }
@@ -142,20 +142,20 @@ func (w *summaryWriter) write(ctx context.Context, r *runner, res *Result) ([]st
 		return nil, nil
 	}
 	var out bytes.Buffer
-	format := attest.FormatFor(w.opts.Path)
+	format := signing.FormatFor(w.opts.Path)
 	if len(order) > 1 {
-		format = attest.FormatJSONL
+		format = signing.FormatJSONL
 	}
 	for _, name := range order {
 		st, err := w.statement(r, byArtifact[name])
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 		}
-		env, err := attest.Sign(ctx, st, w.signer)
+		env, err := signing.SignEnvelope(ctx, predicate.PayloadType, st, w.signer)
 		if err != nil {
 			return nil, err
 		}
-		b, err := attest.MarshalEnvelope(env, format)
+		b, err := signing.MarshalEnvelope(env, format)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 		}

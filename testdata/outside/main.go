@@ -70,8 +70,8 @@ func run(ctx context.Context, dir, file string) error {
 		return err
 	}
 	fmt.Printf("attested: %d signature(s), verdict holds: %v\n", len(res.Envelope.Signatures), res.Predicate.Verdict.Holds())
-	var signer attest.Signer = signers[0]
-	if _, err = attest.Run(ctx, attest.Options{Disclosure: d, Report: res.Report, Signers: []attest.Signer{signer}, Output: filepath.Join(dir, "again"+verify.SuffixJSON)}); err != nil {
+	var signer signing.EnvelopeSigner = signers[0]
+	if _, err = attest.Run(ctx, attest.Options{Disclosure: d, Report: res.Report, Signers: []signing.EnvelopeSigner{signer}, Output: filepath.Join(dir, "again"+verify.SuffixJSON)}); err != nil {
 		return err
 	}
 
