@@ -83,7 +83,7 @@ func TestMissingInputKeepsItsChain(t *testing.T) {
 }
 
 // Library messages name options, not flags: they end up in verdict JSON written by any Go
-// program, where no command line exists (the CLI adds the flags, internal/cli/hints.go).
+// program, where no command line exists (the CLI adds the flags, cmd/candor/internal/cli/hints.go).
 func TestLibraryMessagesNameNoFlags(t *testing.T) {
 	t.Parallel()
 	dir, _, pub := release(t)

@@ -16,6 +16,6 @@
 // Every flag can also be set with a CANDOR_* environment variable or in .candor.yaml; see
 // 'candor help config'.
 //
-// This command is a thin shell over [github.com/candor-dev/candor/internal/cli.Main];
+// This command is a thin shell over [github.com/candor-dev/candor/cmd/candor/internal/cli.Main];
 // the work is done by the candor libraries.
 package main

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/candor-dev/candor/internal/cli"
+	"github.com/candor-dev/candor/cmd/candor/internal/cli"
 )
 
 // grace is how long an interrupted command has to stop on its own before the process

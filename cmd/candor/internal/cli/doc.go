@@ -19,5 +19,5 @@
 //
 // The command logic a library user would want (scanning, rendering, the demo) lives in
 // package scan, [github.com/candor-dev/candor/internal/output] and
-// [github.com/candor-dev/candor/internal/demo]; this package only wires them up.
+// [github.com/candor-dev/candor/cmd/candor/internal/demo]; this package only wires them up.
 package cli

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"github.com/candor-dev/candor/internal/demo"
+	"github.com/candor-dev/candor/cmd/candor/internal/demo"
 	"github.com/spf13/cobra"
 )
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/candor-dev/candor/internal/cli"
+	"github.com/candor-dev/candor/cmd/candor/internal/cli"
 	"github.com/candor-dev/candor/scan"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/candor-dev/candor/internal/cli"
+	"github.com/candor-dev/candor/cmd/candor/internal/cli"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
