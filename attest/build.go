@@ -23,11 +23,8 @@ func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*pred
 		Product:    d.Product,
 		Security:   d.Security,
 		Disclosure: d.Declarations,
-		Analysis: predicate.Analysis{Analyzer: predicate.Analyzer{
-			Name: rep.Analyzer.Name, Version: rep.Analyzer.Version,
-			RulesVersion: rep.Analyzer.RulesVersion, RulesDigest: rep.Analyzer.RulesDigest,
-		}},
-		ScannedAt: scannedAt.UTC().Truncate(time.Second),
+		Analysis:   predicate.Analysis{Analyzer: rep.Analyzer},
+		ScannedAt:  scannedAt.UTC().Truncate(time.Second),
 	}
 	m := matcher{d: d}
 	for i, a := range rep.Artifacts {
@@ -127,23 +124,17 @@ func (m *matcher) analyse(name, display string, a scan.Artifact) predicate.Artif
 	return aa
 }
 
+// finding records f as the predicate does: with its commitment, evidence copied, and an
+// evidence total no smaller than the evidence listed.
 func finding(f scan.Finding) predicate.Finding {
-	c := f.Commitment
-	if c == "" {
-		c, _ = scan.CommitmentOf(f.Capability)
+	if f.Commitment == "" {
+		f.Commitment, _ = scan.CommitmentOf(f.Capability)
 	}
-	ev := make([]predicate.Evidence, 0, len(f.Evidence))
-	for _, e := range f.Evidence {
-		ev = append(ev, predicate.Evidence{Kind: e.Kind, Value: e.Value, Where: e.Where})
+	f.Evidence = append(make([]scan.Evidence, 0, len(f.Evidence)), f.Evidence...)
+	if f.EvidenceTotal < len(f.Evidence) {
+		f.EvidenceTotal = len(f.Evidence)
 	}
-	total := f.EvidenceTotal
-	if total < len(ev) {
-		total = len(ev)
-	}
-	return predicate.Finding{
-		Rule: f.Rule, Capability: f.Capability, Commitment: c, Confidence: f.Confidence,
-		Host: f.Host, Evidence: ev, EvidenceTotal: total, Summary: f.Summary,
-	}
+	return predicate.Finding{Finding: f}
 }
 
 func artifactAnalysis(name string, a scan.Artifact) predicate.ArtifactAnalysis {
@@ -162,17 +153,16 @@ func artifactAnalysis(name string, a scan.Artifact) predicate.ArtifactAnalysis {
 	for i := range a.Modules {
 		aa.Modules = append(aa.Modules, *module(&a.Modules[i]))
 	}
-	for _, s := range a.BuildSettings {
-		aa.BuildSettings = append(aa.BuildSettings, predicate.Setting{Key: s.Key, Value: s.Value})
-	}
+	aa.BuildSettings = append(aa.BuildSettings, a.BuildSettings...)
 	return aa
 }
 
-func module(m *scan.Module) *predicate.Module {
+// module returns a copy of m and of the modules it replaces.
+func module(m *scan.Module) *scan.Module {
 	if m == nil {
 		return nil
 	}
-	return &predicate.Module{Path: m.Path, Version: m.Version, Sum: m.Sum, Replace: module(m.Replace)}
+	return &scan.Module{Path: m.Path, Version: m.Version, Sum: m.Sum, Replace: module(m.Replace)}
 }
 
 // subjectNames names each artifact by its file name, or by its slash-separated path when two

@@ -27,17 +27,9 @@ type Predicate struct {
 
 // Analysis records the analyser and what it found in each subject.
 type Analysis struct {
-	Analyzer  Analyzer           `json:"analyzer"`
+	// Analyzer names the analyser and its rules, as in its report.
+	Analyzer  scan.Analyzer      `json:"analyzer"`
 	Artifacts []ArtifactAnalysis `json:"artifacts"`
-}
-
-// Analyzer names the analyser and its rules.
-type Analyzer struct {
-	Name         string `json:"name"`
-	Version      string `json:"version"`
-	RulesVersion string `json:"rulesVersion"`
-	// RulesDigest is "sha256:<hex>" over the rule files.
-	RulesDigest string `json:"rulesDigest"`
 }
 
 // ArtifactAnalysis is the facts and findings of one subject, or of an executable inside one.
@@ -51,9 +43,9 @@ type ArtifactAnalysis struct {
 	OS            string            `json:"os,omitempty"`
 	Arch          string            `json:"arch"`
 	GoVersion     string            `json:"goVersion,omitempty"`
-	MainModule    *Module           `json:"mainModule,omitempty"`
-	Modules       []Module          `json:"modules,omitempty"`
-	BuildSettings []Setting         `json:"buildSettings,omitempty"`
+	MainModule    *scan.Module      `json:"mainModule,omitempty"`
+	Modules       []scan.Module     `json:"modules,omitempty"`
+	BuildSettings []scan.Setting    `json:"buildSettings,omitempty"`
 	Functions     int               `json:"functions"`
 	Packages      int               `json:"packages"`
 	Libraries     []string          `json:"libraries,omitempty"`
@@ -64,40 +56,14 @@ type ArtifactAnalysis struct {
 	Members []ArtifactAnalysis `json:"members,omitempty"`
 }
 
-// Module is a Go module from the build info.
-type Module struct {
-	Path    string  `json:"path"`
-	Version string  `json:"version,omitempty"`
-	Sum     string  `json:"sum,omitempty"`
-	Replace *Module `json:"replace,omitempty"`
-}
-
-// Setting is a Go build setting.
-type Setting struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
-
-// Finding is an analyser finding and the disclosure entry that covers it.
+// Finding is an analyser finding, as the analyser reports it, and the disclosure entry that
+// covers it. Its JSON is the analyser's with coveredBy added. In a predicate made by candor,
+// Commitment is always set and EvidenceTotal counts at least the Evidence listed.
 type Finding struct {
-	Rule          string          `json:"rule"`
-	Capability    scan.Capability `json:"capability"`
-	Commitment    scan.Commitment `json:"commitment"`
-	Confidence    scan.Confidence `json:"confidence"`
-	Host          string          `json:"host,omitempty"`
-	Evidence      []Evidence      `json:"evidence"`
-	EvidenceTotal int             `json:"evidenceTotal"`
-	Summary       string          `json:"summary"`
+	scan.Finding
 	// CoveredBy references the covering disclosure entry (see [Declarations.Cover]); empty when
 	// the finding is undisclosed.
 	CoveredBy string `json:"coveredBy,omitempty"`
-}
-
-// Evidence is one checkable fact behind a finding.
-type Evidence struct {
-	Kind  scan.EvidenceKind `json:"kind"`
-	Value string            `json:"value"`
-	Where string            `json:"where"`
 }
 
 // Verdict says, per commitment, whether it holds for every subject.

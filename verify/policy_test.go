@@ -88,7 +88,7 @@ func testPredicate(d predicate.Declarations, findings ...predicate.Finding) *pre
 		Security:   predicate.Security{Contact: "security@acme.example", Policy: "https://acme.example/security", NotificationDays: 30},
 		Disclosure: d,
 		Analysis: predicate.Analysis{
-			Analyzer: predicate.Analyzer{Name: "candor", Version: "v1.3.0", RulesVersion: "1", RulesDigest: "sha256:00"},
+			Analyzer: scan.Analyzer{Name: "candor", Version: "v1.3.0", RulesVersion: "1", RulesDigest: "sha256:00"},
 			Artifacts: []predicate.ArtifactAnalysis{{Name: "agent", Digest: map[string]string{"sha256": strings.Repeat("a", 64)},
 				Format: "elf", Arch: "amd64", Findings: findings}},
 		},
@@ -97,9 +97,9 @@ func testPredicate(d predicate.Declarations, findings ...predicate.Finding) *pre
 }
 
 func endpointFinding(host, coveredBy string) predicate.Finding {
-	return predicate.Finding{Rule: "endpoint.literal", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
-		Confidence: scan.Referenced, Host: host, Evidence: []predicate.Evidence{{Kind: scan.EvidenceString, Value: "https://" + host, Where: ".rodata"}},
-		EvidenceTotal: 1, CoveredBy: coveredBy}
+	return predicate.Finding{Finding: scan.Finding{Rule: "endpoint.literal", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
+		Confidence: scan.Referenced, Host: host, Evidence: []scan.Evidence{{Kind: scan.EvidenceString, Value: "https://" + host, Where: ".rodata"}},
+		EvidenceTotal: 1}, CoveredBy: coveredBy}
 }
 
 // TestPolicyRules: each rule passes what it should and fails what it should, with the
@@ -117,8 +117,8 @@ func TestPolicyRules(t *testing.T) {
 	forced := testPredicate(predicate.Declarations{Updates: &predicate.Updates{Mechanism: predicate.UpdateAutomatic, Endpoints: []string{"u.acme.example"}, UserCanDisable: &no, Signed: &yes}})
 	undisclosed := testPredicate(predicate.Declarations{}, endpointFinding("evil.example", ""))
 	obfuscated := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{{Capability: scan.AnalysisObscured, Value: "UPX!", Reason: "packed on purpose"}}},
-		predicate.Finding{Rule: "packer.upx", Capability: scan.AnalysisObscured, Commitment: scan.CommitmentAll, Confidence: scan.Linked,
-			Evidence: []predicate.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX", CoveredBy: "accepted[0]"})
+		predicate.Finding{Finding: scan.Finding{Rule: "packer.upx", Capability: scan.AnalysisObscured, Commitment: scan.CommitmentAll, Confidence: scan.Linked,
+			Evidence: []scan.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX"}, CoveredBy: "accepted[0]"})
 
 	tests := []struct {
 		name   string

@@ -178,7 +178,7 @@ func undisclosedReasons(in policyInput, max int) (string, []string) {
 		switch {
 		case f.CoveredBy == "":
 			undisclosed = append(undisclosed, fmt.Sprintf("%s: undisclosed %s (rule %s)", where, findingName(f), f.Rule))
-		case d.Cover(scanFinding(f)) == "":
+		case d.Cover(f.Finding) == "":
 			undisclosed = append(undisclosed, fmt.Sprintf("%s: %s is marked as covered by %s, but no declared entry covers it", where, findingName(f), f.CoveredBy))
 		}
 	})
@@ -306,18 +306,6 @@ func walkFindings(name string, a *predicate.ArtifactAnalysis, fn func(where stri
 	}
 	for i := range a.Members {
 		walkFindings(name+"!/"+a.Members[i].Name, &a.Members[i], fn)
-	}
-}
-
-// scanFinding converts an attested finding back to the analyser's type for the matcher.
-func scanFinding(f *predicate.Finding) scan.Finding {
-	ev := make([]scan.Evidence, len(f.Evidence))
-	for i, e := range f.Evidence {
-		ev[i] = scan.Evidence{Kind: e.Kind, Value: e.Value, Where: e.Where}
-	}
-	return scan.Finding{
-		Rule: f.Rule, Capability: f.Capability, Commitment: f.Commitment, Confidence: f.Confidence,
-		Host: f.Host, Evidence: ev, EvidenceTotal: f.EvidenceTotal, Summary: f.Summary,
 	}
 }
 
