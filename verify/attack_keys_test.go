@@ -117,10 +117,10 @@ func TestCustomWeakKeyRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			evil := acceptAll{weak}
-			if _, err := NewVerifier(WithKeys([]Key{evil})); !errors.Is(err, signing.ErrWeakKey) {
+			if _, err := NewVerifier([]Key{evil}); !errors.Is(err, signing.ErrWeakKey) {
 				t.Errorf("alone: %v", err)
 			}
-			if _, err := NewVerifier(WithKeys(genuine, pub), WithKeys([]Key{evil}), WithThreshold(2)); !errors.Is(err, signing.ErrWeakKey) {
+			if _, err := NewVerifier(append(genuine, evil), WithKeyNames(pub), WithThreshold(2)); !errors.Is(err, signing.ErrWeakKey) {
 				t.Errorf("beside a genuine key, threshold 2: %v", err)
 			}
 		})
@@ -150,13 +150,13 @@ func TestUniversalSignatureThreshold(t *testing.T) {
 		t.Fatal(err)
 	}
 	evilPub := writePublicPEM(t, t.TempDir(), "evil.pub", identityEd25519())
-	for name, o := range map[string]Options{
+	for name, o := range map[string]runOptions{
 		"key file": {Keys: []string{w.pub, evilPub}},
 		"Key":      {Keys: []string{w.pub}, TrustedKeys: []Key{acceptAll{identityEd25519()}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			o.Threshold, o.Artifacts, o.Now = 2, []string{w.bin}, testNow
-			res, err := Run(context.Background(), o)
+			res, err := runWith(context.Background(), o)
 			if !errors.Is(err, signing.ErrWeakKey) {
 				t.Fatalf("Run: %v", err)
 			}

@@ -83,7 +83,7 @@ func TestSignaturesPerEnvelopeBound(t *testing.T) {
 		{junk: 4, limit: 4, pass: false},
 	} {
 		k := loadCounting(t, w.pub)
-		v, err := NewVerifier(WithKeys([]Key{k}, w.pub), WithClock(testNow), WithLimits(Limits{MaxSignatures: tc.limit}))
+		v, err := NewVerifier([]Key{k}, WithKeyNames(w.pub), WithClock(testNow), WithLimits(Limits{MaxSignatures: tc.limit}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 
 	// 200 × 8 signatures × 2 keys = 3,200 checks, over a limit of 3,199: no verification.
 	k1, k2 := loadCounting(t, w.pub), loadCounting(t, w.other)
-	_, err = Run(ctx, Options{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3199}})
+	_, err = runWith(ctx, runOptions{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3199}})
 	var le *LimitError
 	if !errors.Is(err, ErrInput) || !errors.As(err, &le) || le.Limit != LimitSignatureChecks || le.Need != 3200 || le.Max != 3199 {
 		t.Fatalf("over the batch limit: %v", err)
@@ -144,7 +144,7 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 		t.Errorf("the error does not name the limit: %v", err)
 	}
 	// At the limit: every envelope fails its signature step, with exactly 3,200 checks.
-	_, err = Run(ctx, Options{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3200}})
+	_, err = runWith(ctx, runOptions{TrustedKeys: []Key{k1, k2}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxSignatureChecks: 3200}})
 	if !errors.Is(err, ErrSignature) {
 		t.Fatalf("junk signatures at the limit: %v", err)
 	}
@@ -162,7 +162,7 @@ func TestSignatureChecksPerBatchBound(t *testing.T) {
 	}
 	writeBundle(t, bin+SuffixJSONL, envs...)
 	k1.n.Store(0)
-	res, err := Run(ctx, Options{TrustedKeys: []Key{k1}, Artifacts: []string{bin}, Now: testNow})
+	res, err := runWith(ctx, runOptions{TrustedKeys: []Key{k1}, Artifacts: []string{bin}, Now: testNow})
 	if !errors.Is(err, ErrSignature) || !errors.Is(err, ErrLimit) || res == nil || len(res.Verdicts) != 2000 {
 		t.Fatalf("2,000 envelopes of 64 signatures: %v", err)
 	}
@@ -184,7 +184,7 @@ func TestEnvelopesPerFileBound(t *testing.T) {
 	}
 	writeBundle(t, bin+SuffixJSONL, envs...)
 	k := loadCounting(t, w.pub)
-	_, err := Run(context.Background(), Options{TrustedKeys: []Key{k}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxEnvelopes: 10}})
+	_, err := runWith(context.Background(), runOptions{TrustedKeys: []Key{k}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxEnvelopes: 10}})
 	var le *LimitError
 	if !errors.Is(err, ErrParse) || !errors.As(err, &le) || le.Limit != LimitEnvelopes || le.Need != 11 {
 		t.Fatalf("11 envelopes, limit 10: %v", err)
@@ -192,7 +192,7 @@ func TestEnvelopesPerFileBound(t *testing.T) {
 	if k.n.Load() != 0 {
 		t.Errorf("a file over the envelope limit was checked: %d verifications", k.n.Load())
 	}
-	res, err := Run(context.Background(), Options{TrustedKeys: []Key{k}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxEnvelopes: 11}})
+	res, err := runWith(context.Background(), runOptions{TrustedKeys: []Key{k}, Artifacts: []string{bin}, Now: testNow, Limits: Limits{MaxEnvelopes: 11}})
 	if err != nil || len(res.Verdicts) != 11 {
 		t.Fatalf("11 envelopes, limit 11: %v", err)
 	}
@@ -212,12 +212,12 @@ func TestBytesPerBatchBound(t *testing.T) {
 	}
 	total := size("phonehome"+SuffixJSON) + size("quiet"+SuffixJSON)
 	ctx := context.Background()
-	_, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow, Limits: Limits{MaxBytes: total - 1}})
+	_, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow, Limits: Limits{MaxBytes: total - 1}})
 	var le *LimitError
 	if !errors.Is(err, ErrInput) || !errors.As(err, &le) || le.Limit != LimitBytes || le.Need != total {
 		t.Fatalf("one byte short: %v", err)
 	}
-	if res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow, Limits: Limits{MaxBytes: total}}); err != nil || !res.Passed {
+	if res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow, Limits: Limits{MaxBytes: total}}); err != nil || !res.Passed {
 		t.Fatalf("exactly at the limit: %v", err)
 	}
 }
@@ -227,10 +227,10 @@ func TestLimitsOptions(t *testing.T) {
 	t.Parallel()
 	for _, l := range []Limits{{MaxSignatures: -1}, {MaxEnvelopes: -1}, {MaxSignatureChecks: -5}, {MaxBytes: -1},
 		{MaxSignatures: MaxSignatures + 1}, {MaxEnvelopes: MaxBundleEnvelopes + 1}} {
-		if _, err := Run(context.Background(), Options{Keys: []string{"k.pub"}, Artifacts: []string{"a"}, Limits: l}); !errors.Is(err, ErrOptions) {
+		if _, err := runWith(context.Background(), runOptions{Keys: []string{"k.pub"}, Artifacts: []string{"a"}, Limits: l}); !errors.Is(err, ErrOptions) {
 			t.Errorf("%+v: %v", l, err)
 		}
-		if _, err := NewVerifier(WithLimits(l)); !errors.Is(err, ErrOptions) {
+		if _, err := NewVerifier(nil, WithLimits(l)); !errors.Is(err, ErrOptions) {
 			t.Errorf("WithLimits(%+v): %v", l, err)
 		}
 	}

@@ -43,7 +43,7 @@ func TestReleaseDirectoryListsEverything(t *testing.T) {
 	must(t, syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644))
 	must(t, syscall.Mkfifo(filepath.Join(dir, "fifo.intoto.json"), 0o644))
 
-	res, err := Run(context.Background(), Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	res, err := runWith(context.Background(), runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
 		t.Fatalf("release with extra entries: %v %+v", err, res)
 	}
@@ -120,7 +120,7 @@ func TestReleaseSubjectsNeverFollowLinks(t *testing.T) {
 			pred := st["predicate"].(map[string]any)
 			pred["analysis"].(map[string]any)["artifacts"].([]any)[0].(map[string]any)["name"] = subject
 			must(t, os.WriteFile(filepath.Join(rel, "release.intoto.json"), resign(t, st, w.priv), 0o644))
-			res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{rel}, Now: testNow})
+			res, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Artifacts: []string{rel}, Now: testNow})
 			if tc.pass {
 				if err != nil || !res.Passed {
 					t.Fatalf("%v %+v", err, res)
@@ -149,7 +149,7 @@ func TestExplicitAttestationsReadReleaseRecursively(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(rel, ".env"), []byte("X=1\n"), 0o644))
 	att := filepath.Join(t.TempDir(), "a.intoto.json")
 	must(t, os.WriteFile(att, w.env, 0o644))
-	res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{rel}, Attestations: []string{att}, Now: testNow})
+	res, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Artifacts: []string{rel}, Attestations: []string{att}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 1 || !strings.HasSuffix(res.Verdicts[0].Artifact, filepath.Join("bin", "phonehome")) {
 		t.Fatalf("%v %+v", err, res)
 	}
@@ -172,11 +172,11 @@ func TestFIFOBesideArtifact(t *testing.T) {
 	}
 	done := make(chan error, 3)
 	go func() {
-		_, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{bin}, Now: testNow})
+		_, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Artifacts: []string{bin}, Now: testNow})
 		done <- err
 	}()
 	go func() {
-		_, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Attestations: []string{fifo}, Now: testNow})
+		_, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Attestations: []string{fifo}, Now: testNow})
 		done <- err
 	}()
 	go func() {

@@ -246,12 +246,12 @@ func TestThresholdWithDistinctKeys(t *testing.T) {
 	if vd := v.Verify(ctx, "2", both, targetOf(t, w.bin)); !errors.Is(vd.Err, ErrSignature) {
 		t.Fatalf("a signature by an untrusted key counted: %v", vd.Err)
 	}
-	if _, err := NewVerifier(WithKeys(nil), WithThreshold(1)); !errors.Is(err, ErrOptions) {
+	if _, err := NewVerifier(nil, WithThreshold(1)); !errors.Is(err, ErrOptions) {
 		t.Errorf("no keys: %v", err)
 	}
 	ks, err := LoadKeys(ctx, []string{w.pub}, keysOptions())
 	must(t, err)
-	if _, err := NewVerifier(WithKeys(ks), WithThreshold(2)); !errors.Is(err, ErrOptions) {
+	if _, err := NewVerifier(ks, WithThreshold(2)); !errors.Is(err, ErrOptions) {
 		t.Errorf("threshold above the keys given: %v", err)
 	}
 }

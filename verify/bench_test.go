@@ -155,7 +155,7 @@ func BenchmarkRunBatch1000(b *testing.B) {
 	var times []time.Duration
 	for b.Loop() {
 		start := time.Now()
-		res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+		res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 		times = append(times, time.Since(start))
 		if err != nil || len(res.Verdicts) != 1000 {
 			b.Fatal(err)

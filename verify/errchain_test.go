@@ -32,8 +32,8 @@ func TestSummaryErrorKeepsItsChain(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Run(context.Background(), Options{Keys: []string{pub}, Artifacts: []string{bin},
-				Summary: &SummaryOptions{Path: tt.path, Key: vsaPriv}, Now: testNow})
+			_, err := runWith(context.Background(), runOptions{Keys: []string{pub}, Artifacts: []string{bin},
+				Summary: &summaryOptions{Path: tt.path, Key: vsaPriv}, Now: testNow})
 			if !errors.Is(err, ErrOutput) || errors.Is(err, ErrVerification) {
 				t.Fatalf("%v: want ErrOutput", err)
 			}
@@ -59,7 +59,7 @@ func TestMissingInputKeepsItsChain(t *testing.T) {
 	art := filepath.Join(dir, "app.bin")
 	must(t, os.WriteFile(art, []byte("not really a program"), 0o644))
 	missing := filepath.Join(dir, "missing.bin")
-	for name, o := range map[string]Options{
+	for name, o := range map[string]runOptions{
 		"artifact":           {Keys: []string{pub}, Artifacts: []string{missing}},
 		"attestation":        {Keys: []string{pub}, Artifacts: []string{art}, Attestations: []string{missing + SuffixJSON}},
 		"one of several":     {Keys: []string{pub}, Artifacts: []string{art, missing}, Attestations: []string{art}},
@@ -67,7 +67,7 @@ func TestMissingInputKeepsItsChain(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Run(context.Background(), o)
+			_, err := runWith(context.Background(), o)
 			if !errors.Is(err, ErrInput) || !errors.Is(err, fs.ErrNotExist) {
 				t.Fatalf("%v: want ErrInput and fs.ErrNotExist", err)
 			}
@@ -90,7 +90,7 @@ func TestLibraryMessagesNameNoFlags(t *testing.T) {
 	lone := copyFile(t, filepath.Join(dir, "quiet"), t.TempDir(), "lone")
 	ctx := context.Background()
 	var msgs []string
-	res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), lone}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), lone}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || res == nil {
 		t.Fatalf("%v, %+v", err, res)
 	}
@@ -102,19 +102,19 @@ func TestLibraryMessagesNameNoFlags(t *testing.T) {
 			msgs = append(append(msgs, c.Detail), c.Reasons...)
 		}
 	}
-	for _, o := range []Options{
+	for _, o := range []runOptions{
 		{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("0", 64)}},
-		{Keys: []string{pub}, Artifacts: []string{lone}, Summary: &SummaryOptions{Path: "x" + SuffixJSON}},
+		{Keys: []string{pub}, Artifacts: []string{lone}, Summary: &summaryOptions{Path: "x" + SuffixJSON}},
 		{Keys: []string{pub}, Artifacts: []string{lone}, Threshold: -1},
 	} {
-		_, err := Run(ctx, o)
+		_, err := runWith(ctx, o)
 		if !errors.Is(err, ErrOptions) {
 			t.Fatalf("%+v: %v, want ErrOptions", o, err)
 		}
 		msgs = append(msgs, err.Error())
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, want := range []string{"not asked (WithRescan)", "(or name it in Options.Attestations)", "(Options.Attestations)", "(SummaryOptions.Key or SummaryOptions.Signer)"} {
+	for _, want := range []string{"not asked (WithRescan)", "(or name it in Inputs.Attestations)", "(Inputs.Attestations)", "(SummaryOptions.Signer)"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no message says %q", want)
 		}

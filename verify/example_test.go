@@ -15,7 +15,9 @@ import (
 )
 
 // Verify a release as a buyer: the vendor's public key and the attestation beside the
-// artifact are all it takes. Every step is reported, passed or not.
+// artifact are all it takes. The key is loaded first and trusted by a [verify.Verifier]
+// (a policy would be loaded with [verify.LoadPolicy] and given with [verify.WithPolicy]);
+// Run then finds the attestation beside the artifact. Every step is reported, passed or not.
 func ExampleRun() {
 	dir, err := os.MkdirTemp("", "candor-example")
 	if err != nil {
@@ -24,10 +26,16 @@ func ExampleRun() {
 	defer os.RemoveAll(dir)
 	release, vendorPub := attestRelease(dir)
 
-	res, err := verify.Run(context.Background(), verify.Options{
-		Keys:      []string{vendorPub},
-		Artifacts: []string{release},
-	})
+	ctx := context.Background()
+	keys, err := verify.LoadKeys(ctx, []string{vendorPub}, signing.Options{})
+	if err != nil {
+		log.Fatal(err) // wraps verify.ErrKey
+	}
+	verifier, err := verify.NewVerifier(keys, verify.WithKeyNames(vendorPub))
+	if err != nil {
+		log.Fatal(err) // wraps verify.ErrOptions
+	}
+	res, err := verify.Run(ctx, verifier, verify.Inputs{Artifacts: []string{release}})
 	if err != nil {
 		log.Fatal(err) // wraps verify.ErrVerification when a step failed
 	}

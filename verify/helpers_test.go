@@ -176,7 +176,7 @@ func verifierFor(t testing.TB, pubs []string, opts ...VerifierOption) *Verifier 
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewVerifier(append([]VerifierOption{WithKeys(ks, pubs...), WithClock(testNow)}, opts...)...)
+	v, err := NewVerifier(ks, append([]VerifierOption{WithKeyNames(pubs...), WithClock(testNow)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,8 @@ type Policy struct {
 	// source and digest identify the policy in verification summaries.
 	source string
 	digest string
+	// file is the path LoadPolicy read; empty for a policy parsed or built in Go.
+	file string
 }
 
 // ProductPolicy says which product the attestation must be about; each field given must
@@ -169,7 +171,12 @@ func LoadPolicy(path string) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicyFile, err)
 	}
-	return ParsePolicy(path, data)
+	p, err := ParsePolicy(path, data)
+	if err != nil {
+		return nil, err
+	}
+	p.file = path
+	return p, nil
 }
 
 // ParsePolicy checks a policy read under the given name (used in messages). See [LoadPolicy].

@@ -36,12 +36,12 @@ func TestRunBesideAndDirectory(t *testing.T) {
 	ctx := context.Background()
 
 	// Artifacts named one by one: their attestations are beside them.
-	res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), filepath.Join(dir, "quiet")}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), filepath.Join(dir, "quiet")}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
 		t.Fatalf("beside: %v, %+v", err, res)
 	}
 	// The release directory: each attestation's subjects are its files.
-	res, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
 		t.Fatalf("directory: %v, %+v", err, res)
 	}
@@ -50,7 +50,7 @@ func TestRunBesideAndDirectory(t *testing.T) {
 	}
 	// An artifact replaced in the directory fails by its subject digest.
 	must(t, os.WriteFile(filepath.Join(dir, "quiet"), []byte("not the attested bits"), 0o755))
-	res, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	var fe *FailedError
 	if !errors.As(err, &fe) || !errors.Is(err, ErrSubject) || res.Passed || len(fe.Failed) != 1 || fe.Total != 2 {
 		t.Fatalf("tampered release: %v", err)
@@ -60,7 +60,7 @@ func TestRunBesideAndDirectory(t *testing.T) {
 	}
 	// A missing file named by a subject fails too.
 	must(t, os.Remove(filepath.Join(dir, "quiet")))
-	if _, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow}); !errors.Is(err, ErrSubject) {
+	if _, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow}); !errors.Is(err, ErrSubject) {
 		t.Errorf("missing artifact: %v", err)
 	}
 }
@@ -84,7 +84,7 @@ func TestRunExplicitAttestationsAndDigests(t *testing.T) {
 
 	sha, err := fileSHA256(filepath.Join(dir, "quiet"))
 	must(t, err)
-	res, err := Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome")}, Digests: []string{"sha256:" + sha}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome")}, Digests: []string{"sha256:" + sha}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
 		t.Fatalf("bundle: %v %+v", err, res)
 	}
@@ -92,17 +92,17 @@ func TestRunExplicitAttestationsAndDigests(t *testing.T) {
 		t.Errorf("attestations %q, %q", res.Verdicts[0].Attestation, res.Verdicts[1].Attestation)
 	}
 	// A directory of attestations; an artifact none names fails, a bad digest is a usage error.
-	res, err = Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bdir}, Artifacts: []string{filepath.Join(dir, "README.md")}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Attestations: []string{bdir}, Artifacts: []string{filepath.Join(dir, "README.md")}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || len(res.Notes) != 2 {
 		t.Errorf("unattested artifact: %v, notes %q", err, res.Notes)
 	}
-	if _, err := Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bpath}, Digests: []string{"sha256:abc"}}); !errors.Is(err, ErrOptions) {
+	if _, err := runWith(ctx, runOptions{Keys: []string{pub}, Attestations: []string{bpath}, Digests: []string{"sha256:abc"}}); !errors.Is(err, ErrOptions) {
 		t.Errorf("bad digest: %v", err)
 	}
 	// A bundle with a forged line fails that line only, and the run.
 	forged := bytes.Replace(bundle.Bytes(), []byte(`"sig":"`), []byte(`"sig":"AAAA`), 1)
 	must(t, os.WriteFile(bpath, forged, 0o644))
-	res, err = Run(ctx, Options{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome"), filepath.Join(dir, "quiet")}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Attestations: []string{bpath}, Artifacts: []string{filepath.Join(dir, "phonehome"), filepath.Join(dir, "quiet")}, Now: testNow})
 	if !errors.Is(err, ErrSignature) || res.Passed {
 		t.Errorf("forged line: %v", err)
 	}
@@ -114,27 +114,27 @@ func TestRunInputErrors(t *testing.T) {
 	ctx := context.Background()
 	bin := filepath.Join(dir, "phonehome")
 	for name, tt := range map[string]struct {
-		opts Options
+		opts runOptions
 		want error
 	}{
-		"no key":                             {Options{Artifacts: []string{bin}}, ErrOptions},
-		"no artifact":                        {Options{Keys: []string{pub}}, ErrOptions},
-		"missing artifact":                   {Options{Keys: []string{pub}, Artifacts: []string{bin + ".gone"}}, ErrInput},
-		"missing key":                        {Options{Keys: []string{pub + ".gone"}, Artifacts: []string{bin}}, ErrKey},
-		"private key as key":                 {Options{Keys: []string{bin}, Artifacts: []string{bin}}, ErrKey},
-		"missing policy":                     {Options{Keys: []string{pub}, Artifacts: []string{bin}, PolicyPath: bin + ".yaml"}, ErrPolicyFile},
-		"digest without file":                {Options{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("0", 64)}}, ErrOptions},
-		"empty attestations":                 {Options{Keys: []string{pub}, Artifacts: []string{bin}, Attestations: []string{t.TempDir()}}, ErrInput},
-		"summary without key":                {Options{Keys: []string{pub}, Artifacts: []string{bin}, Summary: &SummaryOptions{Path: "x"}}, ErrOptions},
-		"several summaries in one JSON file": {Options{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &SummaryOptions{Path: "x.json", Key: pub}}, ErrOptions},
+		"no key":                             {runOptions{Artifacts: []string{bin}}, ErrOptions},
+		"no artifact":                        {runOptions{Keys: []string{pub}}, ErrOptions},
+		"missing artifact":                   {runOptions{Keys: []string{pub}, Artifacts: []string{bin + ".gone"}}, ErrInput},
+		"missing key":                        {runOptions{Keys: []string{pub + ".gone"}, Artifacts: []string{bin}}, ErrKey},
+		"private key as key":                 {runOptions{Keys: []string{bin}, Artifacts: []string{bin}}, ErrKey},
+		"missing policy":                     {runOptions{Keys: []string{pub}, Artifacts: []string{bin}, PolicyPath: bin + ".yaml"}, ErrPolicyFile},
+		"digest without file":                {runOptions{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("0", 64)}}, ErrOptions},
+		"empty attestations":                 {runOptions{Keys: []string{pub}, Artifacts: []string{bin}, Attestations: []string{t.TempDir()}}, ErrInput},
+		"summary without key":                {runOptions{Keys: []string{pub}, Artifacts: []string{bin}, Summary: &summaryOptions{Path: "x"}}, ErrOptions},
+		"several summaries in one JSON file": {runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &summaryOptions{Path: "x.json", Key: pub}}, ErrOptions},
 	} {
-		if _, err := Run(ctx, tt.opts); !errors.Is(err, tt.want) || errors.Is(err, ErrVerification) {
+		if _, err := runWith(ctx, tt.opts); !errors.Is(err, tt.want) || errors.Is(err, ErrVerification) {
 			t.Errorf("%s: got %v, want %v", name, err, tt.want)
 		}
 	}
 	// No attestation beside an artifact: a negative verdict, not an input error.
 	lone := copyFile(t, filepath.Join(dir, "quiet"), t.TempDir(), "lone")
-	if _, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{lone}}); !errors.Is(err, ErrSubject) {
+	if _, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{lone}}); !errors.Is(err, ErrSubject) {
 		t.Errorf("no attestation beside: %v", err)
 	}
 }
@@ -153,8 +153,8 @@ func TestSummary(t *testing.T) {
 	must(t, err)
 	out := filepath.Join(kd, "vsa"+SuffixJSON)
 	bin := filepath.Join(dir, "phonehome")
-	res, err := Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{bin}, PolicyPath: pol, Rescan: true, Scanner: sc,
-		Summary: &SummaryOptions{Path: out, Key: vsaPriv}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{bin}, PolicyPath: pol, Rescan: true, Scanner: sc,
+		Summary: &summaryOptions{Path: out, Key: vsaPriv}, Now: testNow})
 	if err != nil || len(res.Summaries) != 1 {
 		t.Fatalf("%v %+v", err, res)
 	}
@@ -201,7 +201,7 @@ func TestSummary(t *testing.T) {
 	// A failing verification still gets its summary, FAILED; several artifacts need JSON lines.
 	must(t, os.WriteFile(filepath.Join(dir, "quiet"), []byte("tampered"), 0o755))
 	outl := filepath.Join(kd, "vsa"+SuffixJSONL)
-	_, err = Run(ctx, Options{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &SummaryOptions{Path: outl, Key: vsaPriv}, Now: testNow})
+	_, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Summary: &summaryOptions{Path: outl, Key: vsaPriv}, Now: testNow})
 	if !errors.Is(err, ErrSubject) {
 		t.Fatalf("tampered: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 // safe for concurrent use. Obtain one from [NewVerifier].
 type Verifier struct {
 	keys      []*trustedKey
+	refs      []string
 	listed    int
 	threshold int
 	policy    *Policy
@@ -31,30 +32,12 @@ type Verifier struct {
 // VerifierOption configures a [Verifier].
 type VerifierOption func(*Verifier) error
 
-// WithKeys adds trusted keys. refs name them in messages, in the same order (they may be
-// fewer than the keys). The same public key given twice counts once.
-func WithKeys(ks []Key, refs ...string) VerifierOption {
+// WithKeyNames names the trusted keys in messages, in the order [NewVerifier] was given
+// them: their files or KMS URIs, as given to [LoadKeys]. There may be fewer names than
+// keys; a key without one is "key N".
+func WithKeyNames(refs ...string) VerifierOption {
 	return func(v *Verifier) error {
-		all := make([]Key, 0, len(ks))
-		names := make([]string, 0, len(ks))
-		for _, t := range v.keys {
-			for _, r := range t.refs {
-				all, names = append(all, t.key), append(names, r)
-			}
-		}
-		for i, k := range ks {
-			all = append(all, k)
-			if i < len(refs) {
-				names = append(names, refs[i])
-			} else {
-				names = append(names, "")
-			}
-		}
-		d, err := distinctKeys(all, names)
-		if err != nil {
-			return err
-		}
-		v.keys, v.listed = d, len(all)
+		v.refs = refs
 		return nil
 	}
 }
@@ -107,18 +90,27 @@ func WithClock(now func() time.Time) VerifierOption {
 	}
 }
 
-// NewVerifier returns a verifier. At least one trusted key is needed, and no more than the
-// number of keys given can be required by the threshold.
-func NewVerifier(opts ...VerifierOption) (*Verifier, error) {
+// NewVerifier returns a verifier that trusts keys (such as those [LoadKeys] returns). The
+// same public key given twice counts once. At least one trusted key is needed, and the
+// threshold cannot require more than the number of keys given.
+func NewVerifier(keys []Key, opts ...VerifierOption) (*Verifier, error) {
 	v := &Verifier{threshold: 1, now: time.Now, limits: DefaultLimits}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
 		}
 	}
-	if len(v.keys) == 0 {
+	if len(v.refs) > len(keys) {
+		return nil, fmt.Errorf("%w: WithKeyNames: %d names for %d trusted keys", ErrOptions, len(v.refs), len(keys))
+	}
+	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: no trusted key: give the vendor's public key", ErrOptions)
 	}
+	d, err := distinctKeys(keys, v.refs)
+	if err != nil {
+		return nil, err
+	}
+	v.keys, v.listed = d, len(keys)
 	if v.threshold > v.listed {
 		return nil, fmt.Errorf("%w: a threshold of %d needs at least %d trusted keys; %d given", ErrOptions, v.threshold, v.threshold, v.listed)
 	}

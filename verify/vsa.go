@@ -43,9 +43,8 @@ const (
 type SummaryOptions struct {
 	// Path is the file written, atomically.
 	Path string
-	// Key is the signing key reference (a private key file or KMS URI), loaded with the run's
-	// KeyOptions; Signer is a signer loaded already, used instead.
-	Key    string
+	// Signer signs the summaries: a key loaded with signing.LoadSigner (a private key file
+	// or KMS URI), or any other [signing.EnvelopeSigner].
 	Signer signing.EnvelopeSigner
 	// ResourceURI names the artifact in the summary (one artifact only). The default is the
 	// artifact file's file:// URL, or the subject name for an artifact given by digest.
@@ -83,43 +82,23 @@ type summaryWriter struct {
 	policy ResourceRef
 }
 
-func newSummaryWriter(ctx context.Context, o *Options) (*summaryWriter, error) {
-	s := o.Summary
-	n := len(o.Artifacts) + len(o.Digests)
-	if n != 1 || dirArgs(o.Artifacts) {
-		if !strings.HasSuffix(s.Path, ".jsonl") {
-			return nil, fmt.Errorf("%w: several artifacts give one verification summary each, as JSON lines: name the file *%s", ErrOptions, SuffixJSONL)
-		}
+// newSummaryWriter prepares the summaries of a run: their signer and clock, and the policy
+// they name (its file when [LoadPolicy] read it, none for one made in Go, else candor's
+// defaults).
+func newSummaryWriter(v *Verifier, in *Inputs) (*summaryWriter, error) {
+	s := in.Summary
+	if s.Signer == nil {
+		return nil, fmt.Errorf("%w: a verification summary needs a signing key (SummaryOptions.Signer)", ErrOptions)
 	}
-	w := &summaryWriter{opts: *s, signer: s.Signer, now: o.Now}
-	if w.now == nil {
-		w.now = time.Now
-	}
-	if w.signer == nil {
-		k, err := signing.LoadSigner(ctx, s.Key, o.KeyOptions)
-		if err != nil {
-			return nil, err
-		}
-		w.signer = k
-	}
+	w := &summaryWriter{opts: *s, signer: s.Signer, now: v.now}
 	w.policy = ResourceRef{URI: DefaultPolicyURI}
-	switch {
-	case o.PolicyPath != "":
-		w.policy = ResourceRef{URI: fileURI(o.PolicyPath)}
-	case o.Policy != nil:
+	switch pol := v.policy; {
+	case pol != nil && pol.file != "":
+		w.policy = ResourceRef{URI: fileURI(pol.file)}
+	case pol != nil:
 		w.policy = ResourceRef{}
 	}
 	return w, nil
-}
-
-// dirArgs reports whether any artifact argument is a directory (it may stand for many).
-func dirArgs(paths []string) bool {
-	for _, p := range paths {
-		if isDir(p) {
-			return true
-		}
-	}
-	return false
 }
 
 // write signs one summary per artifact and writes them all, or nothing.

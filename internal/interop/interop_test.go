@@ -306,11 +306,23 @@ func TestCosignVerifiesCandorVSA(t *testing.T) {
 	attestFile(t, dir, artifact, "artifact.bin.intoto.json", vendorPriv)
 
 	vsa := filepath.Join(dir, "artifact.vsa.intoto.json")
-	res, err := verify.Run(context.Background(), verify.Options{
-		Keys:       []string{vendorPub},
-		KeyOptions: signing.Options{Password: signing.StaticPassword([]byte(password))},
-		Artifacts:  []string{artifact},
-		Summary:    &verify.SummaryOptions{Path: vsa, Key: buyerPriv},
+	ctx := context.Background()
+	keyOpts := signing.Options{Password: signing.StaticPassword([]byte(password))}
+	keys, err := verify.LoadKeys(ctx, []string{vendorPub}, keyOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewVerifier(keys, verify.WithKeyNames(vendorPub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := signing.LoadSigner(ctx, buyerPriv, keyOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verify.Run(ctx, v, verify.Inputs{
+		Artifacts: []string{artifact},
+		Summary:   &verify.SummaryOptions{Path: vsa, Signer: buyer},
 	})
 	if err != nil || !res.Passed || len(res.Summaries) != 1 {
 		t.Fatalf("candor verify --vsa: %v %+v", err, res)

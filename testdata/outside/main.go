@@ -80,8 +80,12 @@ func run(ctx context.Context, dir, file string) error {
 	if keys, err = verify.LoadKeys(ctx, []string{pub}, keyOpts); err != nil {
 		return err
 	}
+	var v *verify.Verifier
+	if v, err = verify.NewVerifier(keys, verify.WithKeyNames(pub)); err != nil {
+		return err
+	}
 	var vr *verify.Result
-	if vr, err = verify.Run(ctx, verify.Options{TrustedKeys: keys, Artifacts: []string{file}}); err != nil {
+	if vr, err = verify.Run(ctx, v, verify.Inputs{Artifacts: []string{file}}); err != nil {
 		return err
 	}
 	fmt.Printf("verified: passed %v, %d verdict(s)\n", vr.Passed, len(vr.Verdicts))

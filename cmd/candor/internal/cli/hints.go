@@ -10,7 +10,7 @@ import (
 )
 
 // The libraries' messages name the options and steps a Go program sets (WithRescan,
-// Options.Attestations, Limits.MaxBytes); a person at the command line sets flags. The
+// Inputs.Attestations, Limits.MaxBytes); a person at the command line sets flags. The
 // hints below are applied to what candor prints, at the edge: the verdicts, the JSON and
 // the errors, never to what a library writes itself (a verification summary keeps the
 // library's words).
@@ -19,9 +19,9 @@ import (
 // command line says instead. Every entry is checked against the library's message by a test.
 var optionFlags = []struct{ option, flag string }{
 	{"(WithRescan)", "(--rescan)"},
-	{"(Options.Attestations)", "(--attestation)"},
-	{"(or name it in Options.Attestations)", "(or give --attestation FILE)"},
-	{"(SummaryOptions.Key or SummaryOptions.Signer)", "(--vsa-key)"},
+	{"(Inputs.Attestations)", "(--attestation)"},
+	{"(or name it in Inputs.Attestations)", "(or give --attestation FILE)"},
+	{"(SummaryOptions.Signer)", "(--vsa-key)"},
 }
 
 // limitHint says which flag raises the archive limit a scan error hit, keeping the error

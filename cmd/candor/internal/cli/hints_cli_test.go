@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
 
@@ -23,7 +24,16 @@ func TestFlagHintsRescan(t *testing.T) {
 		t.Fatalf("attest exited %d: %s", code, stderr)
 	}
 
-	res, err := verify.Run(context.Background(), verify.Options{Keys: []string{pub}, Artifacts: []string{bin}})
+	ctx := context.Background()
+	keys, err := verify.LoadKeys(ctx, []string{pub}, signing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewVerifier(keys, verify.WithKeyNames(pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}})
 	if err != nil || !res.Passed || len(res.Verdicts) != 1 {
 		t.Fatalf("verify.Run: %v, %+v", err, res)
 	}
@@ -72,7 +82,7 @@ func TestFlagHintsOptionError(t *testing.T) {
 	if code != 2 || stdout != "" {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
-	if !strings.Contains(stderr, "needs its attestation file (--attestation)") || strings.Contains(stderr, "Options.") {
+	if !strings.Contains(stderr, "needs its attestation file (--attestation)") || strings.Contains(stderr, "Inputs.") {
 		t.Errorf("stderr = %q", stderr)
 	}
 }

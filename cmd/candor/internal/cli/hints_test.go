@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
 
@@ -34,6 +35,20 @@ func hintPub(t *testing.T, dir string) string {
 	return p
 }
 
+// hintVerifier trusts the public key file pub, as a Go program would.
+func hintVerifier(t *testing.T, pub string) *verify.Verifier {
+	t.Helper()
+	keys, err := verify.LoadKeys(context.Background(), []string{pub}, signing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.NewVerifier(keys, verify.WithKeyNames(pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // libraryMessages runs verify as a Go program would and returns what it says where a
 // person at the command line would need a flag: option errors and a verdict's reasons.
 func libraryMessages(t *testing.T) map[string]string {
@@ -45,21 +60,22 @@ func libraryMessages(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
+	v := hintVerifier(t, pub)
 	msgs := map[string]string{}
 
-	_, err := verify.Run(ctx, verify.Options{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
+	_, err := verify.Run(ctx, v, verify.Inputs{Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
 	if !errors.Is(err, verify.ErrOptions) {
 		t.Fatalf("digest without attestation: %v, want verify.ErrOptions", err)
 	}
 	msgs["digest without attestation"] = err.Error()
 
-	_, err = verify.Run(ctx, verify.Options{Keys: []string{pub}, Artifacts: []string{bin}, Summary: &verify.SummaryOptions{Path: filepath.Join(dir, "s.json")}})
+	_, err = verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}, Summary: &verify.SummaryOptions{Path: filepath.Join(dir, "s.json")}})
 	if !errors.Is(err, verify.ErrOptions) {
 		t.Fatalf("summary without key: %v, want verify.ErrOptions", err)
 	}
 	msgs["summary without key"] = err.Error()
 
-	res, err := verify.Run(ctx, verify.Options{Keys: []string{pub}, Artifacts: []string{bin}})
+	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}})
 	if !errors.Is(err, verify.ErrSubject) || res == nil || len(res.Verdicts) != 1 {
 		t.Fatalf("no attestation: %v, %+v", err, res)
 	}
@@ -114,7 +130,7 @@ func TestFlagHintsKeepTheChain(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	pub := hintPub(t, dir)
-	_, lib := verify.Run(context.Background(), verify.Options{Keys: []string{pub}, Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
+	_, lib := verify.Run(context.Background(), hintVerifier(t, pub), verify.Inputs{Digests: []string{"sha256:" + strings.Repeat("ab", 32)}})
 	for name, err := range map[string]error{
 		"library error": lib,
 		"exit error":    &ExitError{Code: ExitNegative, Err: lib},
@@ -126,7 +142,7 @@ func TestFlagHintsKeepTheChain(t *testing.T) {
 		if ExitCode(got) != ExitCode(err) {
 			t.Errorf("%s: exit code %d, want %d", name, ExitCode(got), ExitCode(err))
 		}
-		if !strings.Contains(got.Error(), "(--attestation)") || strings.Contains(got.Error(), "Options.") {
+		if !strings.Contains(got.Error(), "(--attestation)") || strings.Contains(got.Error(), "Inputs.") {
 			t.Errorf("%s: %q", name, got)
 		}
 	}
@@ -147,10 +163,10 @@ func TestFlagHintsResult(t *testing.T) {
 		Notes: []string{"run note (WithRescan)"},
 		Verdicts: []*verify.Verdict{{
 			Message: "limit reached: signatures in the envelope: 2; the limit is 1 (Limits.MaxSignatures)",
-			Notes:   []string{"note (Options.Attestations)"},
+			Notes:   []string{"note (Inputs.Attestations)"},
 			Checks: []verify.Check{
 				{Step: verify.StepRescan, Status: verify.Skip, Detail: "not asked (WithRescan)"},
-				{Step: verify.StepSubject, Status: verify.Fail, Reasons: []string{"no attestation: a.intoto.json or a.intoto.jsonl is expected beside the artifact (or name it in Options.Attestations)"}},
+				{Step: verify.StepSubject, Status: verify.Fail, Reasons: []string{"no attestation: a.intoto.json or a.intoto.jsonl is expected beside the artifact (or name it in Inputs.Attestations)"}},
 			},
 		}},
 	}

@@ -1,0 +1,240 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/candor-dev/candor/internal/fileio"
+)
+
+// Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
+// (one envelope) or ARTIFACT.intoto.jsonl (JSON lines, one envelope per line).
+const (
+	SuffixJSON  = ".intoto.json"
+	SuffixJSONL = ".intoto.jsonl"
+)
+
+// source is one attestation file and the envelopes in it.
+type source struct {
+	path string
+	// owner is the index of the target whose sibling this file is; -1 otherwise.
+	owner int
+	atts  []*Attestation
+	// matched records, per envelope, whether a target matched it.
+	matched []bool
+	// splitErr says why a JSON lines file could not be split into envelopes.
+	splitErr error
+}
+
+// target is an artifact to verify and where to look for its attestations.
+type target struct {
+	Target
+	// sources are the candidate source indexes.
+	sources []int
+	// missing explains why the target has no candidate at all.
+	missing string
+	// dirIndex is the directory argument the target came from, or -1.
+	dirIndex int
+	// from is the attestation whose subject named the target (release directories).
+	from *Attestation
+}
+
+// collect stats the artifacts and finds the attestation files.
+func (r *runner) collect() error {
+	explicit := len(r.in.Attestations) > 0
+	if explicit {
+		for _, p := range r.in.Attestations {
+			files, err := attestationFiles(p, true)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				r.sources = append(r.sources, &source{path: f, owner: -1})
+			}
+		}
+	}
+	r.dirSources = map[int][]int{}
+	for _, p := range r.in.Artifacts {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+		}
+		if fi.IsDir() {
+			di := len(r.dirs)
+			rl, err := readRelease(p)
+			if err != nil {
+				return err
+			}
+			r.dirs, r.releases = append(r.dirs, p), append(r.releases, rl)
+			if explicit {
+				continue // its files are matched against the given attestations
+			}
+			files := rl.attestations()
+			if len(files) == 0 {
+				return fmt.Errorf("%w: release directory %s holds no *%s or *%s file", ErrInput, p, SuffixJSON, SuffixJSONL)
+			}
+			for _, f := range files {
+				r.dirSources[di] = append(r.dirSources[di], len(r.sources))
+				r.sources = append(r.sources, &source{path: f, owner: -1})
+			}
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%w: %s is not a regular file", ErrInput, p)
+		}
+		t := &target{Target: Target{Name: p, Path: p}, dirIndex: -1}
+		if !explicit {
+			for _, suffix := range []string{SuffixJSON, SuffixJSONL} {
+				fi, err := os.Stat(p + suffix)
+				if err != nil {
+					continue
+				}
+				if !fi.Mode().IsRegular() {
+					// A FIFO or device would block or never end: never open one.
+					return fmt.Errorf("%w: %s: %w: it is %s; candor reads attestations only from regular files", ErrInput, p+suffix, fileio.ErrNotRegular, fileio.Describe(fi.Mode()))
+				}
+				t.sources = append(t.sources, len(r.sources))
+				r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
+			}
+			if len(t.sources) == 0 {
+				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or name it in Inputs.Attestations)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
+			}
+		}
+		r.targets = append(r.targets, t)
+	}
+	for _, d := range r.in.Digests {
+		alg, h, err := parseDigest(d)
+		if err != nil {
+			return err
+		}
+		t := Target{Name: alg + ":" + h}
+		r.targets = append(r.targets, &target{Target: t.withDigests(map[string]string{alg: h}), dirIndex: -1})
+	}
+	if explicit {
+		all := make([]int, len(r.sources))
+		for i := range all {
+			all[i] = i
+		}
+		for _, t := range r.targets {
+			t.sources = all
+		}
+	}
+	return nil
+}
+
+// attestationFiles returns path itself, or for a directory its *.intoto.json and
+// *.intoto.jsonl files in name order.
+func attestationFiles(path string, explicit bool) ([]string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	if !fi.IsDir() {
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: %s: %w: it is %s; candor reads attestations only from regular files", ErrInput, path, fileio.ErrNotRegular, fileio.Describe(fi.Mode()))
+		}
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if isAttestationName(e.Name()) && e.Type().IsRegular() {
+			out = append(out, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(out) == 0 {
+		what := "release directory"
+		if explicit {
+			what = "attestation directory"
+		}
+		return nil, fmt.Errorf("%w: %s %s holds no *%s or *%s file", ErrInput, what, path, SuffixJSON, SuffixJSONL)
+	}
+	return out, nil
+}
+
+func isAttestationName(name string) bool {
+	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, SuffixJSON) || strings.HasSuffix(name, SuffixJSONL))
+}
+
+// cleanPathError says "no such file" the way a person expects.
+func cleanPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		return fileio.Reworded(pe.Path+": no such file or directory", err)
+	}
+	return err
+}
+
+// dirTargets turns the subjects of each release directory's verified attestations into
+// targets: files in the directory named by the subjects.
+func (r *runner) dirTargets() error {
+	for di, dir := range r.dirs {
+		srcs := r.dirSources[di]
+		if len(r.in.Attestations) > 0 {
+			// Files of the directory are matched against the given attestations.
+			if err := r.dirFiles(di, dir); err != nil {
+				return err
+			}
+			continue
+		}
+		seen := map[string]bool{}
+		for _, si := range srcs {
+			for _, a := range r.sources[si].atts {
+				if a.err != nil {
+					continue
+				}
+				for _, s := range a.Statement.Subject {
+					if seen[s.Name] {
+						continue
+					}
+					seen[s.Name] = true
+					t := &target{Target: Target{Name: filepath.Join(dir, filepath.FromSlash(s.Name))}, sources: srcs, dirIndex: di, from: a}
+					t.Path, t.missing = r.releases[di].subjectFile(s.Name)
+					if t.missing != "" {
+						t.missing += " (named by " + a.Source + ")"
+					}
+					r.targets = append(r.targets, t)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// unverified lists the entries of every release directory that no verdict accounts for, and
+// notes each.
+func (r *runner) unverified() []Unverified {
+	var out []Unverified
+	for _, rl := range r.releases {
+		out = append(out, rl.unverified()...)
+	}
+	for _, u := range out {
+		r.notes = append(r.notes, fmt.Sprintf("%s: not verified: %s", u.Path, u.Reason))
+	}
+	return out
+}
+
+// dirFiles adds every regular, non-hidden file of a release directory, at every level, that
+// is not an attestation at its top level.
+func (r *runner) dirFiles(di int, dir string) error {
+	var srcs []int
+	for i := range r.sources {
+		srcs = append(srcs, i)
+	}
+	for _, p := range r.releases[di].files() {
+		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, sources: srcs, dirIndex: di})
+	}
+	return nil
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

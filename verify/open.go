@@ -1,0 +1,127 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/candor-dev/candor/internal/fileio"
+)
+
+// open reads every attestation file and runs the artifact-independent steps on each
+// envelope, in parallel. Every envelope is parsed first, so that the signature checks the
+// batch needs are counted against Limits.MaxSignatureChecks before any is made.
+func (r *runner) open(ctx context.Context) error {
+	type job struct {
+		src  *source
+		i    int
+		name string
+		sha  string
+		env  *Envelope
+		err  error
+	}
+	var jobs []*job
+	var checks int64
+	for _, s := range r.sources {
+		envs, names, err := r.readSource(s)
+		if err != nil {
+			return err
+		}
+		s.atts = make([]*Attestation, len(envs))
+		s.matched = make([]bool, len(envs))
+		base := len(jobs)
+		for i := range envs {
+			jobs = append(jobs, &job{src: s, i: i, name: names[i]})
+		}
+		if s.splitErr != nil {
+			continue
+		}
+		parallel(ctx, len(envs), r.workers, func(k int) {
+			j := jobs[base+k]
+			j.sha = envelopeDigest(envs[k])
+			j.env, j.err = ParseEnvelope(envs[k])
+		})
+		for _, j := range jobs[base:] {
+			checks += r.v.signatureChecks(j.env)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if max := int64(r.v.limits.MaxSignatureChecks); checks > max {
+		return fmt.Errorf("%w: %w", ErrInput, &LimitError{Limit: LimitSignatureChecks, Max: max, Need: checks,
+			What: fmt.Sprintf("%d envelope(s) and %d trusted key(s) need this many signature checks", len(jobs), len(r.v.keys))})
+	}
+	parallel(ctx, len(jobs), r.workers, func(k int) {
+		j := jobs[k]
+		if j.src.splitErr != nil { // the file as a whole failed to parse
+			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
+			return
+		}
+		a := r.v.openParsed(ctx, j.name, j.sha, j.env, j.err)
+		j.src.atts[j.i] = a
+		if a.err == nil && len(r.in.Attestations) == 0 {
+			// An attestation beside an artifact or in a release directory is checked against
+			// it: parse its predicate now, while the artifacts are still being hashed.
+			_, _ = a.predicate()
+		}
+	})
+	return ctx.Err()
+}
+
+// readSource reads an attestation file: one envelope, or JSON lines. A JSON lines file that
+// cannot be split, or holds more than Limits.MaxEnvelopes envelopes, gives one empty
+// envelope and s.splitErr, reported as a parse failure. Only a regular file is opened, and
+// the bytes of all files together stay within Limits.MaxBytes.
+func (r *runner) readSource(s *source) (envs [][]byte, names []string, err error) {
+	path := s.path
+	lines := strings.HasSuffix(path, ".jsonl")
+	limit := int64(MaxEnvelopeSize)
+	if lines {
+		limit = MaxBundleSize
+	}
+	f, fi, err := fileio.OpenRegular(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer f.Close()
+	budget := r.v.limits.MaxBytes - r.bytes
+	if fi.Size() > budget {
+		return nil, nil, r.bytesLimit(fi.Size())
+	}
+	data, err := fileio.ReadAtMost(f, fi.Size(), min(limit, budget))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+	}
+	if int64(len(data)) > budget {
+		return nil, nil, r.bytesLimit(int64(len(data)))
+	}
+	r.bytes += int64(len(data))
+	if !lines {
+		return [][]byte{data}, []string{path}, nil
+	}
+	envs, nums, err := SplitBundle(data)
+	if err == nil && len(envs) > r.v.limits.MaxEnvelopes {
+		err = fmt.Errorf("%w: %w", ErrParse, &LimitError{Limit: LimitEnvelopes, Max: int64(r.v.limits.MaxEnvelopes), Need: int64(len(envs)), What: "envelopes in " + path})
+	}
+	if err != nil {
+		s.splitErr = err
+		return [][]byte{nil}, []string{path}, nil
+	}
+	names = make([]string, len(envs))
+	for i, n := range nums {
+		names[i] = fmt.Sprintf("%s#%d", path, n)
+	}
+	return envs, names, nil
+}
+
+// bytesLimit is the error of a batch whose attestation files hold more than Limits.MaxBytes.
+func (r *runner) bytesLimit(more int64) error {
+	return fmt.Errorf("%w: %w", ErrInput, &LimitError{Limit: LimitBytes, Max: r.v.limits.MaxBytes, Need: r.bytes + more,
+		What: "bytes of attestation files"})
+}
+
+// failedAttestation is the parse failure of a whole JSON lines file.
+func failedAttestation(name string, err error) *Attestation {
+	return &Attestation{Source: name, err: err, checks: []Check{{Step: StepParse, Status: Fail, Reasons: []string{reason(err, StepParse)}}}}
+}
