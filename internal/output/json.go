@@ -7,6 +7,7 @@ import (
 
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/verify"
 )
 
 // jsonRenderer writes the report as indented JSON. The encoding is deterministic:
@@ -15,11 +16,27 @@ import (
 // exactly the report's strings.
 type jsonRenderer struct{}
 
-func (jsonRenderer) Render(w io.Writer, r *scan.Report) error {
+func (jsonRenderer) Scan(w io.Writer, r *scan.Report) error {
 	if r == nil {
-		return errNilReport
+		return errNilResult
 	}
 	return writeJSON(w, normalize(r))
+}
+
+// Verify writes the result as indented JSON: {"passed", "verdicts": [...], "notes",
+// "summaries"}, each verdict with its checks and, when it failed, its error message.
+// Characters a terminal would act on are written as JSON \u escapes ([termsafe.JSON]):
+// the document decodes to exactly the strings of res.
+func (jsonRenderer) Verify(w io.Writer, res *verify.Result) error {
+	if res == nil {
+		return errNilResult
+	}
+	return writeJSON(w, res)
+}
+
+// Attest has no JSON form: attest's machine-readable output is the envelope it writes.
+func (jsonRenderer) Attest(io.Writer, *Attestation) error {
+	return unsupported(FormatJSON, "an attest outcome")
 }
 
 // writeJSON writes v as indented JSON ending in a newline, HTML characters as they are,

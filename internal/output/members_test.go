@@ -21,7 +21,7 @@ func TestMembers(t *testing.T) {
 		},
 	}}}
 	var buf bytes.Buffer
-	if err := (textRenderer{}).Render(&buf, rep); err != nil {
+	if err := (textRenderer{}).Scan(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -38,7 +38,7 @@ func TestMembers(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	if err := (sarifRenderer{}).Render(&buf, rep); err != nil {
+	if err := (sarifRenderer{}).Scan(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `"uri": "app.tar.gz%21/bin/app"`) {

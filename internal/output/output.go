@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/verify"
 )
 
 // Format names an output format, as given to --format.
@@ -35,9 +36,27 @@ func FormatNames() []string {
 	return names
 }
 
-// Renderer writes a whole scan report to w in one format.
+// Renderer writes candor's results in one format, one method per kind of result. Each
+// method writes one whole result to w and nothing anywhere else. A format that has no
+// form for a kind of result returns an error wrapping [ErrUnsupported]. A new kind of
+// result (inspect, diff) is a new method, written by every format.
 type Renderer interface {
-	Render(w io.Writer, r *scan.Report) error
+	// Scan writes a scan report: text, JSON and SARIF.
+	Scan(w io.Writer, r *scan.Report) error
+	// Attest writes what attest did: the findings the disclosure does not cover, with
+	// the YAML that would cover them, then what was signed. Text only.
+	Attest(w io.Writer, a *Attestation) error
+	// Verify writes verify's verdicts: text and JSON.
+	Verify(w io.Writer, r *verify.Result) error
+}
+
+// ErrUnsupported is returned by a [Renderer] asked for a result its format has no form for
+// (a SARIF verification, a JSON attest outcome).
+var ErrUnsupported = errors.New("output format does not apply")
+
+// unsupported returns the error for a result of kind what that format f cannot write.
+func unsupported(f Format, what string) error {
+	return fmt.Errorf("%w: %s has no %s form", ErrUnsupported, what, string(f))
 }
 
 // Option configures a renderer made by [New].
@@ -79,5 +98,5 @@ func New(f Format, opts ...Option) (Renderer, error) {
 	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, string(f), strings.Join(FormatNames(), ", "))
 }
 
-// errNilReport is returned when a renderer is handed no report at all.
-var errNilReport = errors.New("output: nil report")
+// errNilResult is returned when a renderer is handed no result at all.
+var errNilResult = errors.New("output: nil result")

@@ -204,7 +204,7 @@ func TestNew(t *testing.T) {
 		t.Errorf("New(yaml) = %v, want ErrUnknownFormat", err)
 	}
 	r, _ := New(FormatText)
-	if err := r.Render(&bytes.Buffer{}, nil); err == nil {
+	if err := r.Scan(&bytes.Buffer{}, nil); err == nil {
 		t.Errorf("rendering a nil report succeeded")
 	}
 }
@@ -216,7 +216,7 @@ func render(t *testing.T, f Format, r *scan.Report, opts ...Option) []byte {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := ren.Render(&buf, r); err != nil {
+	if err := ren.Scan(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

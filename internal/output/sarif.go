@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/verify"
 )
 
 // SARIF constants written into every log.
@@ -97,11 +98,21 @@ type sarifRenderer struct {
 	summaries map[string]string
 }
 
-func (s sarifRenderer) Render(w io.Writer, r *scan.Report) error {
+func (s sarifRenderer) Scan(w io.Writer, r *scan.Report) error {
 	if r == nil {
-		return errNilReport
+		return errNilResult
 	}
 	return writeJSON(w, s.build(r))
+}
+
+// Attest has no SARIF form: a code-scanning dashboard takes scan reports.
+func (sarifRenderer) Attest(io.Writer, *Attestation) error {
+	return unsupported(FormatSARIF, "an attest outcome")
+}
+
+// Verify has no SARIF form: a code-scanning dashboard takes scan reports.
+func (sarifRenderer) Verify(io.Writer, *verify.Result) error {
+	return unsupported(FormatSARIF, "a verification result")
 }
 
 func (s sarifRenderer) build(r *scan.Report) *sarifLog {

@@ -27,9 +27,9 @@ var commitmentGroups = []struct {
 	{scan.CommitmentAll, "all commitments", false},
 }
 
-func (textRenderer) Render(w io.Writer, r *scan.Report) error {
+func (textRenderer) Scan(w io.Writer, r *scan.Report) error {
 	if r == nil {
-		return errNilReport
+		return errNilResult
 	}
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }

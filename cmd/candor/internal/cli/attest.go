@@ -3,11 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/candor-dev/candor/attest"
-	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/signing"
 	"github.com/spf13/cobra"
@@ -156,44 +155,15 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 		Stdout:           cmd.OutOrStdout(),
 		AllowUndisclosed: o.AllowUndisclosed,
 	})
-	if res != nil && len(res.Uncovered) > 0 {
-		if werr := attest.WriteUncovered(stderr, o.Disclosure, res.Uncovered); werr != nil {
+	if res != nil {
+		// What attest found and, when it signed, what it signed; then the error, if any.
+		txt, werr := output.New(output.FormatText)
+		if werr == nil {
+			werr = txt.Attest(stderr, &output.Attestation{Result: res, Disclosure: o.Disclosure, Signed: err == nil})
+		}
+		if werr != nil {
 			return werr
 		}
-		fmt.Fprintln(stderr)
 	}
-	if err != nil {
-		return err
-	}
-	return summarizeAttestation(stderr, res)
-}
-
-// summarizeAttestation tells on stderr what was signed and the verdict.
-func summarizeAttestation(w io.Writer, res *attest.Result) error {
-	v := res.Predicate.Verdict
-	where := "standard output"
-	if res.Written != "" {
-		where = termsafe.String(res.Written)
-	}
-	_, err := fmt.Fprintf(w, "signed %d artifact(s) with %d signature(s), wrote %s\n"+
-		"  no undisclosed remote control: %s\n  no undisclosed exfiltration:  %s\n  no forced upgrade:            %s\n",
-		len(res.Predicate.Analysis.Artifacts), len(res.Envelope.Signatures), where,
-		verdictWord(v.NoUndisclosedRemoteControl), verdictWord(v.NoUndisclosedExfiltration), verdictWord(v.NoForcedUpgrade))
 	return err
-}
-
-func verdictWord(c predicate.CommitmentVerdict) string {
-	if c.Holds {
-		return fmt.Sprintf("true (%d finding(s), all disclosed)", c.Findings)
-	}
-	s := "false"
-	for i, r := range c.Reasons {
-		if i == 0 {
-			s += ": "
-		} else {
-			s += "; "
-		}
-		s += termsafe.Line(r)
-	}
-	return s
 }

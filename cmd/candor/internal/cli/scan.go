@@ -97,5 +97,5 @@ func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr
 	if err != nil {
 		return limitHint(err)
 	}
-	return o.Output.write(stdout, stderr, func(w io.Writer) error { return r.Render(w, rep) })
+	return o.Output.write(stdout, stderr, func(w io.Writer) error { return r.Scan(w, rep) })
 }

@@ -50,6 +50,9 @@ type session struct {
 	binary string
 	sample bool
 	report *scan.Report
+	// text renders the report, what attest refused and the verdicts, as the commands do
+	// by default.
+	text output.Renderer
 	// The vendor's and buyer's files, set by the workflow steps (workflow.go).
 	key, pub, disclosure, envelope string
 }
@@ -79,7 +82,11 @@ func steps() []step {
 // Run runs the demo. The scan report and the verify verdicts go to stdout; the narration,
 // and what attest prints when it refuses, go to stderr.
 func Run(ctx context.Context, stdout, stderr io.Writer, opts Options) error {
-	s := &session{opts: opts, stdout: stdout, stderr: stderr, dir: opts.Dir}
+	text, err := output.New(output.FormatText)
+	if err != nil {
+		return err
+	}
+	s := &session{opts: opts, stdout: stdout, stderr: stderr, dir: opts.Dir, text: text}
 	if s.dir == "" {
 		dir, err := os.MkdirTemp("", "candor-demo-")
 		if err != nil {
@@ -206,11 +213,7 @@ func scanBinary(ctx context.Context, s *session) error {
 	s.report = rep
 	s.say("The report follows on standard output:")
 	fmt.Fprintln(s.stderr)
-	r, err := output.New(output.FormatText)
-	if err != nil {
-		return err
-	}
-	return r.Render(s.stdout, rep)
+	return s.text.Scan(s.stdout, rep)
 }
 
 func explain(_ context.Context, s *session) error {

@@ -9,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/attest"
+	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/predicate"
-	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
@@ -165,10 +165,9 @@ func attestUndisclosed(ctx context.Context, s *session) error {
 		return fmt.Errorf("attest should have refused the draft disclosure, got %v", err)
 	}
 	fmt.Fprintln(s.stderr)
-	if err := attest.WriteUncovered(s.stderr, s.rel(p), res.Uncovered); err != nil {
+	if err := s.text.Attest(s.stderr, &output.Attestation{Result: res, Disclosure: s.rel(p)}); err != nil {
 		return err
 	}
-	fmt.Fprintln(s.stderr)
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("attest wrote %s despite refusing", out)
 	}
@@ -177,15 +176,6 @@ func attestUndisclosed(ctx context.Context, s *session) error {
 	s.say("string is never contacted). --allow-undisclosed would sign anyway, with the")
 	s.say("exfiltration verdict false for every buyer to see.")
 	return nil
-}
-
-// verifier trusts the demo's public key, as candor verify --key demo.pub does.
-func (s *session) verifier(ctx context.Context, opts ...verify.VerifierOption) (*verify.Verifier, error) {
-	keys, err := verify.LoadKeys(ctx, []string{s.pub}, signing.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return verify.NewVerifier(keys, append([]verify.VerifierOption{verify.WithKeyNames(s.pub)}, opts...)...)
 }
 
 func verifyAsBuyer(ctx context.Context, s *session) error {
@@ -202,21 +192,11 @@ func verifyAsBuyer(ctx context.Context, s *session) error {
 	s.say("Running: candor verify --key demo.pub --policy policy.yaml --rescan %s", s.rel(s.binary))
 	s.say("(the verdict follows on standard output):")
 	fmt.Fprintln(s.stderr)
-	policy, err := verify.LoadPolicy(pol)
-	if err != nil {
-		return err
-	}
-	sc, err := scan.New()
-	if err != nil {
-		return err
-	}
-	v, err := s.verifier(ctx, verify.WithPolicy(policy), verify.WithRescan(sc))
-	if err != nil {
-		return err
-	}
-	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{s.binary}})
+	res, err := verify.Run(ctx, verify.Options{
+		Keys: []string{s.pub}, PolicyPath: pol, Rescan: true, Artifacts: []string{s.binary},
+	})
 	if res != nil {
-		if werr := verify.WriteText(s.stdout, res); werr != nil {
+		if werr := s.text.Verify(s.stdout, res); werr != nil {
 			return werr
 		}
 	}
@@ -256,13 +236,9 @@ func verifyTampered(ctx context.Context, s *session) error {
 	s.say("Someone appended bytes to a copy of the binary, %s, and kept the", s.rel(bin))
 	s.say("genuine attestation beside it. Running: candor verify --key demo.pub %s", s.rel(bin))
 	fmt.Fprintln(s.stderr)
-	v, err := s.verifier(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}})
+	res, err := verify.Run(ctx, verify.Options{Keys: []string{s.pub}, Artifacts: []string{bin}})
 	if res != nil {
-		if werr := verify.WriteText(s.stdout, res); werr != nil {
+		if werr := s.text.Verify(s.stdout, res); werr != nil {
 			return werr
 		}
 	}

@@ -1,4 +1,4 @@
-package attest
+package output
 
 import (
 	"bytes"
@@ -6,14 +6,15 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 )
 
-// TestWriteUncoveredEscapes: every string in the list of undisclosed findings (the
+// TestAttestTextEscapes: every string in the list of undisclosed findings (the
 // artifact's name, what the binary holds, the disclosure's file name and the YAML built
 // from them) is written escaped.
-func TestWriteUncoveredEscapes(t *testing.T) {
+func TestAttestTextEscapes(t *testing.T) {
 	t.Parallel()
 	for name, v := range map[string]string{
 		"csi":     "\x1b[2J\x1b[HPASS: 1 of 1 verdict(s) passed\x1b[8m",
@@ -26,7 +27,7 @@ func TestWriteUncoveredEscapes(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			u := Uncovered{
+			u := attest.Uncovered{
 				Artifact: "app" + v,
 				Finding: scan.Finding{
 					Rule: "endpoint.literal" + v, Capability: scan.Capability("network.endpoint" + v),
@@ -39,7 +40,8 @@ func TestWriteUncoveredEscapes(t *testing.T) {
 				Accept:   "accepted:\n  - {value: evil" + v + ".net, reason: <why>}\n",
 			}
 			var b bytes.Buffer
-			if err := WriteUncovered(&b, "disclosure"+v+".yaml", []Uncovered{u}); err != nil {
+			a := &Attestation{Result: &attest.Result{Uncovered: []attest.Uncovered{u}}, Disclosure: "disclosure" + v + ".yaml"}
+			if err := (textRenderer{}).Attest(&b, a); err != nil {
 				t.Fatal(err)
 			}
 			out := b.String()

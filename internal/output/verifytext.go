@@ -1,20 +1,22 @@
-package verify
+package output
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 
+	"github.com/candor-dev/candor/internal/fileio"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/verify"
 )
 
-// WriteText writes a result for people: per verdict a PASS or FAIL line naming the artifact
+// Verify writes a result for people: per verdict a PASS or FAIL line naming the artifact
 // and the attestation, then every check with its outcome and reasons, and a last line
 // counting the verdicts. Every string from the attestation, the policy or a file name
 // is escaped ([termsafe]): none reaches the terminal as a control sequence.
-func WriteText(w io.Writer, res *Result) error {
+func (textRenderer) Verify(w io.Writer, res *verify.Result) error {
+	if res == nil {
+		return errNilResult
+	}
 	ew := &errWriter{w: w}
 	passed := 0
 	for i, vd := range res.Verdicts {
@@ -43,7 +45,10 @@ func WriteText(w io.Writer, res *Result) error {
 	return ew.err
 }
 
-func writeVerdict(ew *errWriter, vd *Verdict) {
+// checkStatus is how the text shows each check's status.
+var checkStatus = map[verify.Status]string{verify.Pass: "pass", verify.Fail: "FAIL", verify.Skip: "skip"}
+
+func writeVerdict(ew *errWriter, vd *verify.Verdict) {
 	word := "PASS"
 	if !vd.Passed {
 		word = "FAIL"
@@ -56,9 +61,9 @@ func writeVerdict(ew *errWriter, vd *Verdict) {
 	if vd.SHA256 != "" {
 		ew.printf("  artifact sha256 %s\n", termsafe.String(vd.SHA256))
 	}
-	for _, alg := range knownAlgs {
-		if d := vd.Digests[alg]; d != "" {
-			ew.printf("  artifact %s %s\n", alg, termsafe.String(d))
+	for _, alg := range fileio.Algs {
+		if d := vd.Digests[string(alg)]; d != "" {
+			ew.printf("  artifact %s %s\n", string(alg), termsafe.String(d))
 		}
 	}
 	if vd.Artifact != "" && vd.Attestation != "" {
@@ -66,7 +71,7 @@ func writeVerdict(ew *errWriter, vd *Verdict) {
 	}
 	var skipped []string
 	for _, c := range vd.Checks {
-		if c.Status == Skip && !vd.Passed {
+		if c.Status == verify.Skip && !vd.Passed {
 			skipped = append(skipped, termsafe.String(string(c.Step)))
 			continue
 		}
@@ -75,7 +80,7 @@ func writeVerdict(ew *errWriter, vd *Verdict) {
 		if c.Rule != "" {
 			label += " " + termsafe.String(c.Rule)
 		}
-		status := map[Status]string{Pass: "pass", Fail: "FAIL", Skip: "skip"}[c.Status]
+		status := checkStatus[c.Status]
 		switch len(c.Reasons) {
 		case 0:
 			ew.printf("  %-4s  %-20s %s\n", status, label, text)
@@ -93,33 +98,5 @@ func writeVerdict(ew *errWriter, vd *Verdict) {
 	}
 	for _, n := range vd.Notes {
 		ew.printf("  note: %s\n", termsafe.Line(n))
-	}
-}
-
-// WriteJSON writes a result as indented JSON: {"passed", "verdicts": [...], "notes",
-// "summaries"}, each verdict with its checks and, when it failed, its error message.
-// Characters a terminal would act on are written as JSON \u escapes ([termsafe.JSON]):
-// the document decodes to exactly the strings of res.
-func WriteJSON(w io.Writer, res *Result) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
-		return err
-	}
-	_, err := w.Write(termsafe.JSON(buf.Bytes()))
-	return err
-}
-
-// errWriter keeps the first write error so that a sequence of prints checks it once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
