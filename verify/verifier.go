@@ -68,7 +68,7 @@ func WithPolicy(p *Policy) VerifierOption {
 }
 
 // WithRescan re-scans each artifact file with s and compares with the attested analysis
-// ([StepRescan]).
+// ([StepRescan]). candor verify --rescan uses candor's own analyser, scan.New().
 func WithRescan(s Scanner) VerifierOption {
 	return func(v *Verifier) error {
 		if s == nil {
