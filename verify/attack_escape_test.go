@@ -90,7 +90,7 @@ func TestEscapesInSignedValues(t *testing.T) {
 				if err := os.WriteFile(att, hostileEnvelope(t, w, v, host), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Policy: pol,
+				res, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Policy: pol,
 					Artifacts: []string{w.bin}, Attestations: []string{att}, Now: testNow})
 				if !errors.Is(err, ErrVerification) || res == nil || res.Passed {
 					t.Fatalf("verify = %v, want a failed verification with a result", err)
@@ -130,7 +130,7 @@ func TestEscapesInFileNames(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "README"+v), []byte("hello"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{dir}, Now: testNow})
+			res, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Artifacts: []string{dir}, Now: testNow})
 			if err == nil {
 				t.Fatalf("a garbage attestation verified")
 			}

@@ -38,13 +38,27 @@
 //     in the attested analysis (same rule and host, or same capability and host when the
 //     rules differ) and covered.
 //
-// A [Verifier], made by [NewVerifier] with its keys, threshold, policy and optional
-// re-scan, runs the steps: [Verifier.Open] the four that concern the envelope alone,
-// [Verifier.Check] the others for one artifact, [Verifier.Verify] all of them. [Run] is the
-// batch entry point behind candor verify: artifacts and release directories, attestations
-// found beside them or given, one [Verdict] each, checked in parallel, and an optional
+// A [Verifier] holds who is trusted and what is accepted. [NewVerifier] takes the trusted
+// keys (loaded by [LoadKeys]) and options: [WithKeyNames] (the keys' names in messages),
+// [WithThreshold], [WithPolicy] (a policy read by [LoadPolicy] or [ParsePolicy]),
+// [WithRescan], [WithClock] and [WithLimits]. It runs the steps: [Verifier.Open] the four
+// that concern the envelope alone, [Verifier.Check] the others for one artifact,
+// [Verifier.Verify] all of them.
+//
+// [Run] is the batch entry point behind candor verify: given a Verifier and [Inputs]
+// (artifacts and release directories, digests, attestation files, and the run's own
+// settings), it finds the attestations beside the artifacts or in the files given, gives
+// one [Verdict] per artifact and attestation, checked in parallel, and writes an optional
 // signed SLSA verification summary ([SummaryOptions], predicate type
-// [SummaryPredicateType]). A [Result] is data: the command renders it, as text or JSON.
+// [SummaryPredicateType]). Nothing is loaded from a file name inside Run but the artifacts
+// and attestations: keys, the policy and the summary's signer are loaded before.
+// [Inputs.Check] refuses inconsistent inputs before anything is loaded.
+//
+//	keys, err := verify.LoadKeys(ctx, []string{"vendor.pub"}, signing.Options{})
+//	...
+//	v, err := verify.NewVerifier(keys, verify.WithKeyNames("vendor.pub"), verify.WithPolicy(pol))
+//	...
+//	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{"./release"}})
 //
 // The work and memory of a run are bounded by [Limits]; a limit reached gives an error
 // wrapping [ErrLimit]. Every input file is opened only when it is a regular file, checked

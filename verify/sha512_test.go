@@ -96,7 +96,7 @@ func TestSHA512SubjectMatches(t *testing.T) {
 	t.Parallel()
 	w := newSHA512World(t)
 	ctx := context.Background()
-	res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 1 {
 		t.Fatalf("Run: %v %+v", err, res)
 	}
@@ -128,7 +128,7 @@ func TestSHA512SubjectMatches(t *testing.T) {
 	}
 	elsewhere := filepath.Join(t.TempDir(), "only512"+SuffixJSON)
 	must(t, os.WriteFile(elsewhere, only, 0o644))
-	res, err = Run(ctx, Options{Keys: []string{w.pub}, Attestations: []string{elsewhere}, Artifacts: []string{w.bin, w.quiet}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{w.pub}, Attestations: []string{elsewhere}, Artifacts: []string{w.bin, w.quiet}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || len(res.Verdicts) != 2 || !res.Verdicts[0].Passed || res.Verdicts[1].Passed {
 		t.Fatalf("sha512-only subject through Run: %v %+v", err, res)
 	}
@@ -139,7 +139,7 @@ func TestSHA512SubjectMatches(t *testing.T) {
 func TestSHA512OnlyWhenNeeded(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	res, err := Run(context.Background(), Options{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Now: testNow})
+	res, err := runWith(context.Background(), runOptions{Keys: []string{w.pub}, Artifacts: []string{w.bin}, Now: testNow})
 	if err != nil || !res.Passed {
 		t.Fatalf("%v %+v", err, res)
 	}
@@ -196,7 +196,7 @@ func TestSHA512Disagrees(t *testing.T) {
 			// Through Run, beside the artifact and as a release directory.
 			must(t, os.WriteFile(w.bin+SuffixJSON, env, 0o644))
 			for _, art := range []string{w.bin, w.dir} {
-				res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{art}, Now: testNow})
+				res, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Artifacts: []string{art}, Now: testNow})
 				if !errors.Is(err, ErrSubject) || res.Passed {
 					t.Fatalf("Run %s: %v", art, err)
 				}
@@ -220,8 +220,8 @@ func TestDigestSHA512(t *testing.T) {
 	kd := t.TempDir()
 	vsaPriv, _ := testKey(t, kd, "buyer")
 	out := filepath.Join(kd, "vsa"+SuffixJSON)
-	res, err := Run(ctx, Options{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{"sha512:" + strings.ToUpper(w.sha512)},
-		Summary: &SummaryOptions{Path: out, Key: vsaPriv}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{"sha512:" + strings.ToUpper(w.sha512)},
+		Summary: &summaryOptions{Path: out, Key: vsaPriv}, Now: testNow})
 	if err != nil || !res.Passed || len(res.Verdicts) != 1 {
 		t.Fatalf("%v %+v", err, res)
 	}
@@ -241,7 +241,7 @@ func TestDigestSHA512(t *testing.T) {
 		t.Errorf("summary %s", env.Payload)
 	}
 
-	res, err = Run(ctx, Options{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{"sha512:" + flip(w.sha512)}, Now: testNow})
+	res, err = runWith(ctx, runOptions{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{"sha512:" + flip(w.sha512)}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || !strings.Contains(res.Verdicts[0].Err.Error(), "no verified attestation names sha512 "+flip(w.sha512)) {
 		t.Errorf("wrong sha512: %v", err)
 	}
@@ -255,7 +255,7 @@ func TestDigestSHA512(t *testing.T) {
 		{"md5:d41d8cd98f00b204e9800998ecf8427e", "candor checks sha256 and sha512 digests"},
 		{"SHA512:" + w.sha512, "candor checks sha256 and sha512 digests"},
 	} {
-		_, err := Run(ctx, Options{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{tt.digest}})
+		_, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Attestations: []string{w.bin + SuffixJSON}, Digests: []string{tt.digest}})
 		if !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("digest %q: %v, want ErrOptions saying %q", tt.digest, err, tt.want)
 		}
@@ -278,7 +278,7 @@ func TestUnknownDigestOnly(t *testing.T) {
 	}
 	// In a release directory the subject names the file, which fails for the same reason.
 	must(t, os.WriteFile(w.bin+SuffixJSON, env, 0o644))
-	res, err := Run(ctx, Options{Keys: []string{w.pub}, Artifacts: []string{w.dir}, Now: testNow})
+	res, err := runWith(ctx, runOptions{Keys: []string{w.pub}, Artifacts: []string{w.dir}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || len(res.Verdicts) != 1 || !strings.Contains(res.Verdicts[0].Err.Error(), want) {
 		t.Fatalf("release directory: %v %+v", err, res)
 	}

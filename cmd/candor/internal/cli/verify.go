@@ -7,6 +7,7 @@ import (
 
 	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
@@ -214,22 +215,15 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.ResourceURI != "" && o.VSA == "" {
 		return usageError(cmd, errors.New("--resource-uri names the artifact in the verification summary: give --vsa too"))
 	}
-	stdin, _ := cmd.InOrStdin().(*os.File)
-	opts := verify.Options{
-		Keys:         o.Keys,
-		KeyOptions:   signing.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe},
-		Threshold:    o.Threshold,
-		PolicyPath:   o.Policy,
-		Artifacts:    args,
-		Digests:      o.Digests,
-		Attestations: o.Attestations,
-		Rescan:       o.Rescan,
-		Limits:       o.Limits,
-	}
+	in := verify.Inputs{Artifacts: args, Digests: o.Digests, Attestations: o.Attestations}
 	if o.VSA != "" {
-		opts.Summary = &verify.SummaryOptions{Path: o.VSA, Key: o.VSAKey, ResourceURI: o.ResourceURI}
+		in.Summary = &verify.SummaryOptions{Path: o.VSA, ResourceURI: o.ResourceURI}
 	}
-	res, err := verify.Run(cmd.Context(), opts)
+	v, err := loadVerifier(cmd, o, &in)
+	if err != nil {
+		return verifyErrorHints(err)
+	}
+	res, err := verify.Run(cmd.Context(), v, in)
 	flagHints(res)
 	err = verifyErrorHints(err)
 	if res != nil {
@@ -242,6 +236,47 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 		}
 	}
 	return err
+}
+
+// loadVerifier checks the inputs, then loads what the flags name, in this order: the trusted
+// keys, the policy, the scanner, and the summary's signing key into in.Summary. It returns
+// the verifier that checks them.
+func loadVerifier(cmd *cobra.Command, o *VerifyOptions, in *verify.Inputs) (*verify.Verifier, error) {
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	ctx := cmd.Context()
+	stdin, _ := cmd.InOrStdin().(*os.File)
+	keyOpts := signing.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe}
+	keys, err := verify.LoadKeys(ctx, o.Keys, keyOpts)
+	if err != nil {
+		return nil, err
+	}
+	opts := []verify.VerifierOption{verify.WithKeyNames(o.Keys...), verify.WithThreshold(o.Threshold), verify.WithLimits(o.Limits)}
+	if o.Policy != "" {
+		pol, err := verify.LoadPolicy(o.Policy)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, verify.WithPolicy(pol))
+	}
+	if o.Rescan {
+		sc, err := scan.New()
+		if err != nil {
+			return nil, fmt.Errorf("%w: loading the analyser's rules: %w", verify.ErrOptions, err)
+		}
+		opts = append(opts, verify.WithRescan(sc))
+	}
+	v, err := verify.NewVerifier(keys, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if in.Summary != nil {
+		if in.Summary.Signer, err = signing.LoadSigner(ctx, o.VSAKey, keyOpts); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
 }
 
 // refuseFoundConfig refuses the trusted flags (keys, policy, threshold, and the summary's

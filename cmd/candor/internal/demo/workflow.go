@@ -12,6 +12,7 @@ import (
 	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 )
@@ -178,6 +179,15 @@ func attestUndisclosed(ctx context.Context, s *session) error {
 	return nil
 }
 
+// verifier trusts the demo's public key, as candor verify --key demo.pub does.
+func (s *session) verifier(ctx context.Context, opts ...verify.VerifierOption) (*verify.Verifier, error) {
+	keys, err := verify.LoadKeys(ctx, []string{s.pub}, signing.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return verify.NewVerifier(keys, append([]verify.VerifierOption{verify.WithKeyNames(s.pub)}, opts...)...)
+}
+
 func verifyAsBuyer(ctx context.Context, s *session) error {
 	if !s.needSample() {
 		return nil
@@ -192,9 +202,19 @@ func verifyAsBuyer(ctx context.Context, s *session) error {
 	s.say("Running: candor verify --key demo.pub --policy policy.yaml --rescan %s", s.rel(s.binary))
 	s.say("(the verdict follows on standard output):")
 	fmt.Fprintln(s.stderr)
-	res, err := verify.Run(ctx, verify.Options{
-		Keys: []string{s.pub}, PolicyPath: pol, Rescan: true, Artifacts: []string{s.binary},
-	})
+	policy, err := verify.LoadPolicy(pol)
+	if err != nil {
+		return err
+	}
+	sc, err := scan.New()
+	if err != nil {
+		return err
+	}
+	v, err := s.verifier(ctx, verify.WithPolicy(policy), verify.WithRescan(sc))
+	if err != nil {
+		return err
+	}
+	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{s.binary}})
 	if res != nil {
 		if werr := s.text.Verify(s.stdout, res); werr != nil {
 			return werr
@@ -236,7 +256,11 @@ func verifyTampered(ctx context.Context, s *session) error {
 	s.say("Someone appended bytes to a copy of the binary, %s, and kept the", s.rel(bin))
 	s.say("genuine attestation beside it. Running: candor verify --key demo.pub %s", s.rel(bin))
 	fmt.Fprintln(s.stderr)
-	res, err := verify.Run(ctx, verify.Options{Keys: []string{s.pub}, Artifacts: []string{bin}})
+	v, err := s.verifier(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}})
 	if res != nil {
 		if werr := s.text.Verify(s.stdout, res); werr != nil {
 			return werr
