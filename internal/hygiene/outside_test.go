@@ -69,6 +69,15 @@ func TestOutsideModule(t *testing.T) {
 	if out, err := buildOutside(t, dir); err != nil {
 		t.Fatalf("testdata/outside does not build as an outside module: %v\n%s", err, out)
 	}
+	// It stays vetted and tidy, as the main module does.
+	for _, args := range [][]string{{"vet", "."}, {"mod", "tidy", "-diff"}} {
+		cmd := exec.CommandContext(t.Context(), "go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("testdata/outside: go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
 
 	work := t.TempDir()
 	release := filepath.Join(work, "release.zip")
