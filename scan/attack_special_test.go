@@ -6,11 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -18,22 +17,8 @@ import (
 // fileio.ErrNotRegular: it neither blocks on the pipe nor reads /dev/zero to the size bound.
 func TestScanRefusesSpecialFiles(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "app")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "app-link")
-	if err := os.Symlink(fifo, link); err != nil {
-		t.Fatal(err)
-	}
-	paths := []string{fifo, link}
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		zero := filepath.Join(dir, "zero")
-		if err := os.Symlink("/dev/zero", zero); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, zero, "/dev/zero", "/dev/null")
-	}
+	special := fileiotest.Special(t, dir)
+	delete(special, fileiotest.Directory) // a directory is scanned as a tree of files
 	// An OCI layout whose index.json is a FIFO.
 	layout := filepath.Join(dir, "layout")
 	if err := os.Mkdir(layout, 0o755); err != nil {
@@ -42,40 +27,25 @@ func TestScanRefusesSpecialFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(layout, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(layout, "index.json"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fileiotest.Mkfifo(t, filepath.Join(layout, "index.json"))
 	s, err := scan.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range paths {
-		done := make(chan error, 2)
-		go func() {
-			_, err := s.ScanFile(t.Context(), p)
-			done <- err
-			_, err = s.Run(t.Context(), []string{p})
-			done <- err
-		}()
-		for range 2 {
-			select {
-			case err := <-done:
-				if !errors.Is(err, scan.ErrInput) || !errors.Is(err, fileio.ErrNotRegular) {
-					t.Errorf("scan %s: %v, want ErrInput and fileio.ErrNotRegular", p, err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Fatalf("scan %s blocked", p)
+	for _, p := range special {
+		var errs [2]error
+		fileiotest.NoHang(t, "scan "+p, func() {
+			_, errs[0] = s.ScanFile(t.Context(), p)
+			_, errs[1] = s.Run(t.Context(), []string{p})
+		})
+		for _, err := range errs {
+			if !errors.Is(err, scan.ErrInput) || !errors.Is(err, fileio.ErrNotRegular) {
+				t.Errorf("scan %s: %v, want ErrInput and fileio.ErrNotRegular", p, err)
 			}
 		}
 	}
-	done := make(chan error, 1)
-	go func() { _, err := s.ScanFile(t.Context(), layout); done <- err }()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Error("a layout whose index.json is a FIFO was scanned")
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("scan of a layout whose index.json is a FIFO blocked")
+	fileiotest.NoHang(t, "scan of a layout whose index.json is a FIFO", func() { _, err = s.ScanFile(t.Context(), layout) })
+	if err == nil {
+		t.Error("a layout whose index.json is a FIFO was scanned")
 	}
 }

@@ -7,43 +7,24 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 )
 
 // A key file that is a FIFO, a device (directly or through a symlink) or a directory is
 // refused at once, for public and private keys alike, without blocking or reading it.
 func TestKeyFileRefusesSpecialFiles(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "cosign.pub")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	paths := []string{fifo, dir}
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		link := filepath.Join(dir, "zero.key")
-		if err := os.Symlink("/dev/zero", link); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, link, "/dev/zero")
-	}
-	for _, p := range paths {
+	for _, p := range fileiotest.Special(t, t.TempDir()) {
 		for what, load := range map[string]func() error{
 			"public":  func() error { _, err := LoadPublicKey(p); return err },
 			"private": func() error { _, err := loadFile(context.Background(), p, Options{}); return err },
 		} {
-			done := make(chan error, 1)
-			go func() { done <- load() }()
-			select {
-			case err := <-done:
-				if !errors.Is(err, ErrKey) || !errors.Is(err, fileio.ErrNotRegular) {
-					t.Errorf("%s key %s: %v, want ErrKey and fileio.ErrNotRegular", what, p, err)
-				}
-			case <-time.After(20 * time.Second):
-				t.Fatalf("%s key %s: loading blocked", what, p)
+			var err error
+			fileiotest.NoHang(t, what+" key "+p+": loading", func() { err = load() })
+			if !errors.Is(err, ErrKey) || !errors.Is(err, fileio.ErrNotRegular) {
+				t.Errorf("%s key %s: %v, want ErrKey and fileio.ErrNotRegular", what, p, err)
 			}
 		}
 	}

@@ -4,76 +4,28 @@ package verify
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 )
-
-// noHang runs f and fails the test, instead of hanging it, if f has not returned soon.
-func noHang(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s blocked: it did not return within 20 s", what)
-	}
-}
-
-// specialInputs makes, beside an artifact in dir, the files that must never be read: a FIFO
-// attestation (mkfifo app.intoto.json), a FIFO reached through a symlink, a .jsonl linked to
-// /dev/zero, a device, a directory.
-func specialInputs(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, "app"), []byte("\x7fELF"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(dir, "app"+SuffixJSON)
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	link := filepath.Join(dir, "other"+SuffixJSON)
-	if err := os.Symlink(fifo, link); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{"fifo": fifo, "fifo via symlink": link, "directory": dir}
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		zero := filepath.Join(dir, "app"+SuffixJSONL)
-		if err := os.Symlink("/dev/zero", zero); err != nil {
-			t.Fatal(err)
-		}
-		out["/dev/zero via symlink"] = zero
-		out["/dev/zero"] = "/dev/zero"
-	}
-	if _, err := os.Stat("/dev/null"); err == nil {
-		out["/dev/null"] = "/dev/null"
-	}
-	return out
-}
 
 // The digest of a FIFO, a device or a directory is refused at once with fileio.ErrNotRegular
 // (and ErrInput), in every algorithm, on the read and on the mapped path.
 func TestFileDigestsRefuseSpecialFiles(t *testing.T) {
-	for name, p := range specialInputs(t, t.TempDir()) {
+	for name, p := range fileiotest.Special(t, t.TempDir()) {
 		t.Run(name, func(t *testing.T) {
 			for _, algs := range [][]string{{"sha256"}, {"sha256", "sha512"}, {"sha512"}} {
 				var err error
-				noHang(t, "fileDigests("+p+")", func() { _, err = fileDigests(p, algs...) })
+				fileiotest.NoHang(t, "fileDigests("+p+")", func() { _, err = fileDigests(p, algs...) })
 				if !errors.Is(err, fileio.ErrNotRegular) || !errors.Is(err, ErrInput) {
 					t.Fatalf("fileDigests(%s, %v) = %v, want ErrInput and fileio.ErrNotRegular", p, algs, err)
 				}
 			}
 			var err error
-			noHang(t, "fileSHA256("+p+")", func() { _, err = fileSHA256(p) })
+			fileiotest.NoHang(t, "fileSHA256("+p+")", func() { _, err = fileSHA256(p) })
 			if !errors.Is(err, fileio.ErrNotRegular) {
 				t.Fatalf("fileSHA256(%s) = %v, want fileio.ErrNotRegular", p, err)
 			}
@@ -84,7 +36,7 @@ func TestFileDigestsRefuseSpecialFiles(t *testing.T) {
 // Refusing /dev/zero reached through a .jsonl symlink reads nothing: it costs an error
 // message, not the 600 MiB that reading up to the size bound cost.
 func TestDevZeroDigestCostsNothing(t *testing.T) {
-	p, ok := specialInputs(t, t.TempDir())["/dev/zero via symlink"]
+	p, ok := fileiotest.Special(t, t.TempDir())[fileiotest.DevZeroSymlink]
 	if !ok {
 		t.Skip("no /dev/zero")
 	}

@@ -4,73 +4,20 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 )
 
-// noHang runs f and fails the test, instead of hanging it, if f has not returned soon.
-func noHang(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s blocked: it did not return within 20 s", what)
-	}
-}
-
-// special makes the special files of this system in dir, by name: what OpenRegular
-// must refuse.
-func special(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{"directory": dir}
-	if runtime.GOOS == "windows" {
-		out["NUL device"] = "NUL"
-		return out
-	}
-	fifo := filepath.Join(dir, "app.intoto.json")
-	if err := mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out["fifo"] = fifo
-	out["fifo via symlink"] = symlink(t, fifo, filepath.Join(dir, "fifo-link.json"))
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		out["/dev/zero"] = "/dev/zero"
-		out["/dev/zero via symlink"] = symlink(t, "/dev/zero", filepath.Join(dir, "zero.intoto.jsonl"))
-	}
-	if _, err := os.Stat("/dev/null"); err == nil {
-		out["/dev/null"] = "/dev/null"
-	}
-	sock := filepath.Join(dir, "s.sock")
-	if l, err := net.Listen("unix", sock); err == nil {
-		t.Cleanup(func() { l.Close() })
-		out["socket"] = sock
-	}
-	return out
-}
-
-func symlink(t *testing.T, target, link string) string {
-	t.Helper()
-	if err := os.Symlink(target, link); err != nil {
-		t.Fatal(err)
-	}
-	return link
-}
-
 func TestOpenRegularRefusesSpecialFiles(t *testing.T) {
-	for name, p := range special(t, t.TempDir()) {
+	for name, p := range fileiotest.Special(t, t.TempDir()) {
 		t.Run(name, func(t *testing.T) {
 			var err error
-			noHang(t, "OpenRegular("+p+")", func() {
+			fileiotest.NoHang(t, "OpenRegular("+p+")", func() {
 				var f *os.File
 				f, _, err = OpenRegular(p)
 				if f != nil {
@@ -83,7 +30,7 @@ func TestOpenRegularRefusesSpecialFiles(t *testing.T) {
 			if !strings.Contains(err.Error(), p) {
 				t.Errorf("the error does not name the path: %v", err)
 			}
-			noHang(t, "ReadFile("+p+")", func() { _, err = ReadFile(p, 1<<20) })
+			fileiotest.NoHang(t, "ReadFile("+p+")", func() { _, err = ReadFile(p, 1<<20) })
 			if !errors.Is(err, ErrNotRegular) {
 				t.Fatalf("ReadFile(%s) = %v, want ErrNotRegular", p, err)
 			}
@@ -96,7 +43,7 @@ func TestNotRegularSaysWhat(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no FIFOs")
 	}
-	files := special(t, t.TempDir())
+	files := fileiotest.Special(t, t.TempDir())
 	for name, want := range map[string]string{
 		"fifo":                  "named pipe (FIFO)",
 		"fifo via symlink":      "named pipe (FIFO)",
@@ -137,7 +84,7 @@ func TestOpenRegularRefusesFIFOWithWriter(t *testing.T) {
 	if _, err := w.Write([]byte(`{"payload":""}`)); err != nil {
 		t.Fatal(err)
 	}
-	noHang(t, "ReadFile", func() { _, err = ReadFile(p, 1<<20) })
+	fileiotest.NoHang(t, "ReadFile", func() { _, err = ReadFile(p, 1<<20) })
 	if !errors.Is(err, ErrNotRegular) {
 		t.Fatalf("ReadFile = %v, want ErrNotRegular", err)
 	}
@@ -149,7 +96,7 @@ func TestDevZeroCostsNothing(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
-	link := symlink(t, "/dev/zero", filepath.Join(t.TempDir(), "a.intoto.jsonl"))
+	link := fileiotest.Symlink(t, "/dev/zero", filepath.Join(t.TempDir(), "a.intoto.jsonl"))
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	for range 10 {
@@ -239,7 +186,7 @@ func TestOpenRegularFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{p, symlink(t, p, filepath.Join(dir, "l"))} {
+	for _, q := range []string{p, fileiotest.Symlink(t, p, filepath.Join(dir, "l"))} {
 		f, fi, err := OpenRegular(q)
 		if err != nil {
 			t.Fatal(err)
@@ -258,7 +205,7 @@ func TestOpenRegularFile(t *testing.T) {
 // Inside a root, the same files are refused, and a link out of the root fails too.
 func TestOpenRegularIn(t *testing.T) {
 	dir := t.TempDir()
-	files := special(t, dir)
+	files := fileiotest.Special(t, dir)
 	if err := os.WriteFile(filepath.Join(dir, "ok.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +213,7 @@ func TestOpenRegularIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if runtime.GOOS != "windows" {
-		symlink(t, "app.intoto.json", filepath.Join(dir, "rel-fifo.json"))
+		fileiotest.Symlink(t, "app.intoto.json", filepath.Join(dir, "rel-fifo.json"))
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -282,7 +229,7 @@ func TestOpenRegularIn(t *testing.T) {
 		if runtime.GOOS == "windows" && name != "sub" {
 			continue
 		}
-		noHang(t, "OpenRegularIn("+name+")", func() {
+		fileiotest.NoHang(t, "OpenRegularIn("+name+")", func() {
 			var f *os.File
 			f, _, err = OpenRegularIn(root, name)
 			if f != nil {

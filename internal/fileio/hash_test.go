@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 )
 
 // want returns the digests crypto/sha256 and crypto/sha512 give for b.
@@ -148,9 +150,9 @@ func TestHashFileMappedAllocatesLittle(t *testing.T) {
 // file's error.
 func TestHashFileRefusesSpecialFiles(t *testing.T) {
 	dir := t.TempDir()
-	for name, p := range special(t, dir) {
+	for name, p := range fileiotest.Special(t, dir) {
 		var err error
-		noHang(t, "HashFile("+p+")", func() { _, err = HashFile(p, SHA256, SHA512) })
+		fileiotest.NoHang(t, "HashFile("+p+")", func() { _, err = HashFile(p, SHA256, SHA512) })
 		if !errors.Is(err, ErrNotRegular) {
 			t.Errorf("%s: HashFile = %v, want ErrNotRegular", name, err)
 		}

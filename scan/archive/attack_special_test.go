@@ -11,28 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 	"github.com/candor-dev/candor/scan/archive"
 )
-
-// noHang runs f and fails the test, instead of hanging it, if f has not returned soon.
-func noHang(t *testing.T, what string, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s blocked: it did not return within 20 s", what)
-	}
-}
 
 // specialTar holds one regular executable among members that are no regular files: a FIFO,
 // a character device (1,5: /dev/zero), a block device, a symlink to /dev/zero and a hard link
@@ -90,7 +74,7 @@ func TestTarSpecialMembers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var w *walked
 			var err error
-			noHang(t, "walk", func() { w, err = walk(t, data, archive.Limits{}) })
+			fileiotest.NoHang(t, "walk", func() { w, err = walk(t, data, archive.Limits{}) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,22 +161,11 @@ func TestWalkFileRefusesSpecialFiles(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no FIFOs")
 	}
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "release.tar")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	paths := []string{fifo}
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		link := filepath.Join(dir, "zero.tar")
-		if err := os.Symlink("/dev/zero", link); err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, link)
-	}
-	for _, p := range paths {
+	special := fileiotest.Special(t, t.TempDir())
+	delete(special, fileiotest.Directory) // a directory is walked as an OCI layout
+	for _, p := range special {
 		var err error
-		noHang(t, "WalkFile("+p+")", func() {
+		fileiotest.NoHang(t, "WalkFile("+p+")", func() {
 			_, err = archive.WalkFile(context.Background(), p, nil, func(*archive.Entry) error { return nil })
 		})
 		if !errors.Is(err, fileio.ErrNotRegular) {
@@ -220,14 +193,10 @@ func TestLayoutDirectorySpecialBlobs(t *testing.T) {
 				// Replace the layer blob (the largest blob) with the special file.
 				if replaced == "" && filepath.Base(filepath.Dir(p)) == "sha256" && len(f.body) > 1000 {
 					replaced = p
-					var err error
 					if special == "fifo" {
-						err = syscall.Mkfifo(p, 0o644)
+						fileiotest.Mkfifo(t, p)
 					} else {
-						err = os.Symlink("/dev/zero", p)
-					}
-					if err != nil {
-						t.Fatal(err)
+						fileiotest.Symlink(t, "/dev/zero", p)
 					}
 					continue
 				}
@@ -240,7 +209,7 @@ func TestLayoutDirectorySpecialBlobs(t *testing.T) {
 			}
 			var err error
 			var got []string
-			noHang(t, "WalkFile(layout)", func() {
+			fileiotest.NoHang(t, "WalkFile(layout)", func() {
 				_, err = archive.WalkFile(context.Background(), dir, nil, func(e *archive.Entry) error {
 					if e.Kind == archive.Executable {
 						io.Copy(io.Discard, e.Content)

@@ -9,54 +9,40 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/fileio/fileiotest"
 )
 
 // A config file that is a FIFO, a device or a link to one is refused at once: the command
 // fails with a usage error that says what the file is, instead of waiting for a writer.
 func TestConfigFileRefusesSpecialFiles(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "candor.yaml")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	paths := map[string]string{fifo: "named pipe", dir: "directory"}
-	if _, err := os.Stat("/dev/zero"); err == nil {
-		link := filepath.Join(dir, "zero.yaml")
-		if err := os.Symlink("/dev/zero", link); err != nil {
-			t.Fatal(err)
+	special := fileiotest.Special(t, t.TempDir())
+	for kind, what := range map[string]string{
+		fileiotest.FIFO:           "named pipe",
+		fileiotest.FIFOViaSymlink: "named pipe",
+		fileiotest.Directory:      "directory",
+		fileiotest.DevZero:        "character device",
+		fileiotest.DevZeroSymlink: "character device",
+		fileiotest.DevNull:        "character device",
+		fileiotest.Socket:         "socket",
+	} {
+		p, ok := special[kind]
+		if !ok {
+			continue
 		}
-		paths[link] = "character device"
-	}
-	for p, what := range paths {
 		var err error
-		done := make(chan struct{})
-		go func() { defer close(done); _, err = readConfigFile(p) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("reading config %s blocked", p)
-		}
+		fileiotest.NoHang(t, "reading config "+p, func() { _, err = readConfigFile(p) })
 		if !errors.Is(err, errConfigFile) || !errors.Is(err, fileio.ErrNotRegular) || !strings.Contains(err.Error(), what) {
 			t.Errorf("config %s: %v, want errConfigFile and fileio.ErrNotRegular saying %q", p, err, what)
 		}
 
 		var stdout, stderr bytes.Buffer
 		code := -1
-		done = make(chan struct{})
-		go func() {
-			defer close(done)
+		fileiotest.NoHang(t, "candor --config "+p, func() {
 			code = Main(context.Background(), []string{"--config", p, "version"}, strings.NewReader(""), &stdout, &stderr)
-		}()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Fatalf("candor --config %s blocked", p)
-		}
+		})
 		if code != ExitUsage || !strings.Contains(stderr.String(), what) {
 			t.Errorf("candor --config %s version: exit %d, stderr %q; want %d and a message saying %q", p, code, stderr.String(), ExitUsage, what)
 		}

@@ -1,0 +1,18 @@
+//go:build unix
+
+package fileiotest
+
+import (
+	"syscall"
+	"testing"
+)
+
+// Mkfifo makes a named pipe at path (mode 0o644) and returns path; it fails the test if it
+// cannot, and skips it where there are no FIFOs.
+func Mkfifo(t testing.TB, path string) string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
