@@ -44,6 +44,28 @@ type section struct {
 	data   []byte
 	exec   bool
 	strong bool // a section worth scanning for string literals
+	// addr is the virtual address of data[0] when the section is loaded, else 0.
+	addr uint64
+}
+
+// textSection returns the section that holds the Go code (ELF and PE .text,
+// Mach-O __TEXT,__text), or else the largest executable loaded section, or nil.
+// Its addr and data are what a pass over the machine code reads.
+func (im *image) textSection() *section {
+	var best *section
+	for i := range im.sections {
+		s := &im.sections[i]
+		if !s.exec || s.addr == 0 {
+			continue
+		}
+		if s.name == ".text" || s.name == "__TEXT,__text" {
+			return s
+		}
+		if best == nil || len(s.data) > len(best.data) {
+			best = s
+		}
+	}
+	return best
 }
 
 func (im *image) where(sec *section, off int64) string {
@@ -192,6 +214,9 @@ func openELF(data []byte) (*image, error) {
 		}
 		sec := section{name: s.Name, off: int64(s.Offset), data: data[s.Offset : s.Offset+s.Size], exec: s.Flags&elf.SHF_EXECINSTR != 0}
 		sec.strong = s.Flags&elf.SHF_ALLOC != 0 && !sec.exec && elfStringSection(s.Name)
+		if s.Flags&elf.SHF_ALLOC != 0 {
+			sec.addr = s.Addr
+		}
 		im.sections = append(im.sections, sec)
 		if strings.HasPrefix(s.Name, "UPX") {
 			im.packer = "UPX"
@@ -351,6 +376,7 @@ func openPE(data []byte) (*image, error) {
 		const memExecute, memWrite, cntCode = 0x20000000, 0x80000000, 0x20
 		sec := section{name: s.Name, off: int64(s.Offset), data: data[s.Offset : s.Offset+s.Size], exec: s.Characteristics&(memExecute|cntCode) != 0}
 		sec.strong = !sec.exec && (s.Name == ".rdata" || s.Name == ".data")
+		sec.addr = peImageBase(f) + uint64(s.VirtualAddress)
 		im.sections = append(im.sections, sec)
 		if strings.HasPrefix(s.Name, "UPX") {
 			im.packer = "UPX"
@@ -367,6 +393,18 @@ func openPE(data []byte) (*image, error) {
 		im.imports = t.symbols
 	}
 	return im, nil
+}
+
+// peImageBase is the preferred load address of a PE image, which its section
+// addresses are relative to (0 without an optional header).
+func peImageBase(f *pe.File) uint64 {
+	switch h := f.OptionalHeader.(type) {
+	case *pe.OptionalHeader64:
+		return h.ImageBase
+	case *pe.OptionalHeader32:
+		return uint64(h.ImageBase)
+	}
+	return 0
 }
 
 func openFat(data []byte) (*binFile, error) {
@@ -450,6 +488,7 @@ func openMachO(data []byte, base int64) (*image, error) {
 		}
 		const pureInstr, someInstr = 0x80000000, 0x400
 		sec := section{name: s.Seg + "," + s.Name, off: int64(s.Offset), data: data[s.Offset : uint64(s.Offset)+s.Size], exec: s.Flags&(pureInstr|someInstr) != 0}
+		sec.addr = s.Addr
 		switch s.Name {
 		case "__rodata", "__cstring", "__const", "__data", "__noptrdata":
 			sec.strong = !sec.exec

@@ -3,6 +3,9 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
 )
 
 // The Go function table (pclntab) survives stripping and names every function
@@ -32,6 +35,13 @@ type pclntab struct {
 	nameBlob []byte // funcnametab (1.16+)
 	blobOff  int64  // offset of nameBlob in sec.data
 	names12  []string
+	order    binary.ByteOrder
+	ptr      int   // pointer size of the table
+	ftab     int64 // offset of the function table records (functab) in sec.data
+	// textStart is the header's runtime.text (1.18+). Go 1.26 and later leave the
+	// field 0 (runtime/symtab.go: "no longer stored as it requires a relocation");
+	// the moduledata's text field says it then (see [image.textStart]).
+	textStart uint64
 }
 
 // maxFuncs bounds the function count accepted from a header (the largest real
@@ -129,7 +139,7 @@ func parsePclntab(s *section, off int64, order binary.ByteOrder) *pclntab {
 		}
 		return order.Uint64(d[o:]), true
 	}
-	t := &pclntab{sec: s, start: off, magic: magic}
+	t := &pclntab{sec: s, start: off, magic: magic, order: order, ptr: ptr}
 	switch magic {
 	case pclnGo12:
 		return parsePcln12(t, d, ptr, order, word)
@@ -228,6 +238,10 @@ func parsePclntab(s *section, off int64, order binary.ByteOrder) *pclntab {
 	}
 	t.nfunc = int(nfunc)
 	t.nameBlob = blob
+	t.ftab = off + int64(ftab)
+	if magic != pclnGo116 {
+		t.textStart, _ = word(2)
+	}
 	t.blobOff = off + int64(offs[0])
 	t.end = off + int64(ftab+(nfunc+1)*rec+maxOff) + 64
 	if t.end > int64(len(s.data)) {
@@ -280,6 +294,7 @@ func parsePcln12(t *pclntab, d []byte, ptr int, order binary.ByteOrder, word fun
 	}
 	t.nfunc = int(nfunc)
 	t.names12 = names
+	t.ftab = t.start + int64(ftab)
 	t.end = min(t.start+int64(maxOff)+64, int64(len(t.sec.data)))
 	return t
 }
@@ -324,4 +339,242 @@ func (t *pclntab) goVersionRange() string {
 
 func plausibleMagic(m uint32) bool {
 	return m == pclnGo12 || m == pclnGo116 || m == pclnGo118 || m == pclnGo120
+}
+
+// funcRange is one function of the table: its name and the half-open range
+// [entry, end) of its code. The name aliases the table's bytes.
+type funcRange struct {
+	name       []byte
+	entry, end uint64
+}
+
+// errFuncTable reports a function table whose records are inconsistent.
+var errFuncTable = errors.New("malformed function table")
+
+// funcs returns every function with its own entry, in table order (sorted by
+// entry): the boundaries a pass over the machine code follows. Function i ends
+// where function i+1 starts; the last one at the table's end PC (the extra
+// record after the last function, as in debug/gosym). text is runtime.text,
+// which 1.18+ entries are relative to (see [image.textStart]); 1.2–1.17 entries
+// are absolute and text is not used. Every record, _func and name offset is
+// checked against the table's bounds: a broken table yields an error.
+func (t *pclntab) funcs(text uint64) ([]funcRange, error) {
+	d := t.sec.data[t.start:]
+	ftab := uint64(t.ftab - t.start)
+	n := uint64(t.nfunc)
+	ptr := uint64(t.ptr)
+	rec, wide := uint64(8), false // (entryoff, funcoff) uint32 pairs since 1.18
+	if t.magic == pclnGo12 || t.magic == pclnGo116 {
+		rec, wide = 2*ptr, true
+	}
+	if n == 0 || ftab > uint64(len(d)) || (n+1) > (uint64(len(d))-ftab)/rec {
+		return nil, fmt.Errorf("%w: %d records at 0x%x do not fit in %d bytes", errFuncTable, n+1, ftab, len(d))
+	}
+	uword := func(p uint64) uint64 {
+		if ptr == 4 {
+			return uint64(t.order.Uint32(d[p:]))
+		}
+		return t.order.Uint64(d[p:])
+	}
+	entry := func(i uint64) (uint64, error) {
+		p := ftab + i*rec
+		if wide {
+			return uword(p), nil
+		}
+		off := uint64(t.order.Uint32(d[p:]))
+		if text > math.MaxUint64-off {
+			return 0, fmt.Errorf("%w: entry 0x%x past the address space from text 0x%x", errFuncTable, off, text)
+		}
+		return text + off, nil
+	}
+	out := make([]funcRange, 0, n)
+	prev, err := entry(0)
+	if err != nil {
+		return nil, err
+	}
+	for i := uint64(0); i < n; i++ {
+		next, err := entry(i + 1)
+		if err != nil {
+			return nil, err
+		}
+		if next < prev {
+			return nil, fmt.Errorf("%w: function %d starts at 0x%x, before function %d (0x%x)", errFuncTable, i+1, next, i, prev)
+		}
+		name, err := t.funcName(d, ftab, i, rec, wide)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, funcRange{name: name, entry: prev, end: next})
+		prev = next
+	}
+	return out, nil
+}
+
+// funcName reads the name of function i from its _func record, whose entry must
+// repeat the function table's.
+func (t *pclntab) funcName(d []byte, ftab, i, rec uint64, wide bool) ([]byte, error) {
+	if t.names12 != nil {
+		if i >= uint64(len(t.names12)) {
+			return nil, fmt.Errorf("%w: function %d has no name", errFuncTable, i)
+		}
+		return []byte(t.names12[i]), nil
+	}
+	ptr := uint64(t.ptr)
+	p := ftab + i*rec
+	var fo, want, got uint64
+	nameAt := uint64(4) // _func: entryOff uint32, nameOff int32 since 1.18
+	switch {
+	case !wide:
+		fo, want = uint64(t.order.Uint32(d[p+4:])), uint64(t.order.Uint32(d[p:]))
+	case ptr == 4: // 1.2–1.17: entry uintptr, nameOff int32
+		fo, want, nameAt = uint64(t.order.Uint32(d[p+4:])), uint64(t.order.Uint32(d[p:])), 4
+	default:
+		fo, want, nameAt = t.order.Uint64(d[p+8:]), t.order.Uint64(d[p:]), 8
+	}
+	f := ftab + fo
+	if fo == 0 || f < ftab || f > uint64(len(d)) || nameAt+4 > uint64(len(d))-f {
+		return nil, fmt.Errorf("%w: function %d: _func offset 0x%x outside the table", errFuncTable, i, fo)
+	}
+	switch {
+	case !wide:
+		got = uint64(t.order.Uint32(d[f:]))
+	case ptr == 4:
+		got = uint64(t.order.Uint32(d[f:]))
+	default:
+		got = t.order.Uint64(d[f:])
+	}
+	if got != want {
+		return nil, fmt.Errorf("%w: function %d: _func entry 0x%x, function table 0x%x", errFuncTable, i, got, want)
+	}
+	off := uint64(t.order.Uint32(d[f+nameAt:]))
+	b := t.nameBlob
+	if off >= uint64(len(b)) {
+		return nil, fmt.Errorf("%w: function %d: name offset 0x%x outside the name table", errFuncTable, i, off)
+	}
+	e := bytes.IndexByte(b[off:], 0)
+	if e <= 0 {
+		return nil, fmt.Errorf("%w: function %d: empty or unterminated name at 0x%x", errFuncTable, i, off)
+	}
+	return b[off : off+uint64(e)], nil
+}
+
+// textStart returns runtime.text, the address 1.18+ function entries are
+// relative to. In order of trust: the table header's field (Go 1.18–1.25 fill
+// it); the text field of the runtime's moduledata, found as the static data
+// that points at the header (its layout, runtime/symtab.go, has kept pcHeader
+// first and text at word 22 since Go 1.16); the start of the text section, which
+// is runtime.text when Go links internally (no cgo). The result must put every
+// function inside the text section. 1.2–1.17 tables need none and return 0.
+func (im *image) textStart(t *pclntab) (uint64, error) {
+	if t.magic == pclnGo12 || t.magic == pclnGo116 {
+		return 0, nil
+	}
+	text := im.textSection()
+	first, last, ok := t.span()
+	fits := func(start uint64) bool {
+		if !ok || start == 0 || start > math.MaxUint64-last {
+			return false
+		}
+		return text == nil || start+first >= text.addr && start+last-text.addr <= uint64(len(text.data))
+	}
+	if t.textStart != 0 && fits(t.textStart) {
+		return t.textStart, nil
+	}
+	if v, ok := im.moduledataText(t); ok && fits(v) {
+		return v, nil
+	}
+	if text != nil && fits(text.addr) {
+		return text.addr, nil
+	}
+	return 0, fmt.Errorf("%w: no runtime.text address puts the functions inside the text section", errFuncTable)
+}
+
+// span returns the raw entry values of the first record and of the end record
+// after the last function (offsets from runtime.text since 1.18).
+func (t *pclntab) span() (first, last uint64, ok bool) {
+	d := t.sec.data[t.start:]
+	ftab := uint64(t.ftab - t.start)
+	n, rec := uint64(t.nfunc), uint64(8)
+	if t.magic == pclnGo12 || t.magic == pclnGo116 {
+		return 0, 0, false // absolute entries: no runtime.text needed
+	}
+	if n == 0 || ftab > uint64(len(d)) || n+1 > (uint64(len(d))-ftab)/rec {
+		return 0, 0, false
+	}
+	first, last = uint64(t.order.Uint32(d[ftab:])), uint64(t.order.Uint32(d[ftab+n*rec:]))
+	return first, last, first <= last
+}
+
+// moduledataText finds the runtime's moduledata, whose first word points at the
+// table header and whose funcnametab slice follows (its length is the names'
+// without the alignment padding the header's offsets may include), and returns
+// its text field.
+func (im *image) moduledataText(t *pclntab) (uint64, bool) {
+	if t.sec.addr == 0 || t.ptr != im.ptrSize {
+		return 0, false
+	}
+	ptr := t.ptr
+	hdr := t.sec.addr + uint64(t.start)
+	blob := t.sec.addr + uint64(t.blobOff)
+	pat := make([]byte, ptr)
+	put := func(b []byte, v uint64) {
+		if ptr == 4 {
+			t.order.PutUint32(b, uint32(v))
+		} else {
+			t.order.PutUint64(b, v)
+		}
+	}
+	put(pat, hdr)
+	const textWord, words = 22, 24
+	for i := range im.sections {
+		s := &im.sections[i]
+		if s.exec || s.addr == 0 {
+			continue
+		}
+		d := s.data
+		for k, hits := 0, 0; k+words*ptr <= len(d) && hits < maxCandidates; {
+			j := bytes.Index(d[k:], pat)
+			if j < 0 {
+				break
+			}
+			p := k + j
+			k = p + 1
+			if p%ptr != 0 || p+words*ptr > len(d) {
+				continue
+			}
+			hits++
+			w := func(n int) uint64 {
+				if ptr == 4 {
+					return uint64(t.order.Uint32(d[p+n*ptr:]))
+				}
+				return t.order.Uint64(d[p+n*ptr:])
+			}
+			if w(1) == blob && w(2) <= uint64(len(t.nameBlob)) && uint64(len(t.nameBlob))-w(2) < 64 && w(textWord) != 0 && w(textWord) <= w(textWord+1) {
+				return w(textWord), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// codeFuncs returns the text section and the functions of the table with
+// absolute addresses, each inside that section: what the code pass reads.
+func (im *image) codeFuncs(t *pclntab) (*section, []funcRange, error) {
+	text := im.textSection()
+	if text == nil {
+		return nil, nil, fmt.Errorf("%w: no text section", errFuncTable)
+	}
+	start, err := im.textStart(t)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := t.funcs(start)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fs[0].entry < text.addr || fs[len(fs)-1].end-text.addr > uint64(len(text.data)) {
+		return nil, nil, fmt.Errorf("%w: functions [0x%x, 0x%x) outside the text section [0x%x, 0x%x)", errFuncTable,
+			fs[0].entry, fs[len(fs)-1].end, text.addr, text.addr+uint64(len(text.data)))
+	}
+	return text, fs, nil
 }
