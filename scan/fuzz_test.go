@@ -242,12 +242,20 @@ func FuzzScanBytes(f *testing.F) {
 }
 
 // FuzzPclntab runs the table parser on arbitrary bytes, without the scanner's
-// panic recovery, so any crash in candor's own parser is reported.
+// panic recovery, so any crash in candor's own parser is reported. Each table
+// found also gives its functions (funcs, codeFuncs): sorted, each ending where
+// the next starts, inside the text, or an error.
 func FuzzPclntab(f *testing.F) {
 	f.Add(buildPclntab([]string{"main.main", "os.Exit"}, []string{"fmt.Println"}))
 	f.Add([]byte{0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8, 1})
 	f.Add([]byte{0xfa, 0xff, 0xff, 0xff, 0, 0, 4, 4, 1, 0, 0, 0})
 	f.Add([]byte{0xfb, 0xff, 0xff, 0xff, 0, 0, 1, 8, 1, 0, 0, 0, 0, 0, 0, 0})
+	f.Add(moduledataTable(0x1000))
+	for _, magic := range []uint32{pclnGo12, pclnGo116} {
+		for _, ptr := range []int{4, 8} {
+			f.Add(buildOldPclntab(magic, ptr, binary.LittleEndian, 0x1000, []string{"main.main", "os.Exit", "runtime.main"}))
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
 			sec := &section{name: "x", data: data}
@@ -262,9 +270,59 @@ func FuzzPclntab(f *testing.F) {
 				if tab.end > int64(len(data)) || tab.start < 0 {
 					t.Fatalf("table bounds %d..%d outside %d bytes", tab.start, tab.end, len(data))
 				}
+				for _, text := range []uint64{tab.textStart, 0x1000, 1<<64 - 1} {
+					if fs, err := tab.funcs(text); err == nil {
+						checkFuncRanges(t, fs, fs[0].entry, fs[len(fs)-1].end)
+					}
+				}
+			}
+			// The same bytes loaded at 0x10000 beside a 16 KiB text section at
+			// 0x1000, for the runtime.text search and the text bounds.
+			im := &image{order: order, ptrSize: 8, sections: []section{
+				{name: ".text", exec: true, addr: 0x1000, data: make([]byte, 0x4000)},
+				{name: "x", addr: 0x10000, data: data},
+			}}
+			if tab := searchPclntab(&im.sections[1], order); tab != nil {
+				if text, fs, err := im.codeFuncs(tab); err == nil {
+					checkFuncRanges(t, fs, text.addr, text.addr+uint64(len(text.data)))
+				}
 			}
 		}
 	})
+}
+
+// checkFuncRanges fails t unless fs is non-empty, sorted, each function ending
+// where the next starts, named, and inside [lo, hi).
+func checkFuncRanges(t *testing.T, fs []funcRange, lo, hi uint64) {
+	t.Helper()
+	if len(fs) == 0 {
+		t.Fatal("no functions and no error")
+	}
+	for i, f := range fs {
+		if len(f.name) == 0 || f.entry > f.end || f.entry < lo || f.end > hi || i > 0 && f.entry != fs[i-1].end {
+			t.Fatalf("function %d %q [%#x, %#x) in [%#x, %#x), previous ends at %#x", i, f.name, f.entry, f.end, lo, hi, fs[max(i-1, 0)].end)
+		}
+	}
+}
+
+// moduledataTable is a Go 1.26-style table (header textStart 0) to be loaded
+// at 0x10000, followed by a moduledata that points at it and says runtime.text
+// is text.
+func moduledataTable(text uint64) []byte {
+	b := buildPclntab([]string{"main.main", "os.Exit"}, nil)
+	binary.LittleEndian.PutUint64(b[8+2*8:], 0)
+	nameOff := binary.LittleEndian.Uint64(b[8+3*8:])
+	cuOff := binary.LittleEndian.Uint64(b[8+4*8:])
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	md := make([]uint64, 30)
+	md[0], md[1], md[2], md[3] = 0x10000, 0x10000+nameOff, cuOff-nameOff, cuOff-nameOff
+	md[22], md[23] = text, text+0x80
+	for _, w := range md {
+		b = binary.LittleEndian.AppendUint64(b, w)
+	}
+	return b
 }
 
 // FuzzHosts runs the string pass on arbitrary bytes.

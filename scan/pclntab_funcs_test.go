@@ -343,3 +343,169 @@ func TestPclntabFuncsBroken(t *testing.T) {
 		t.Errorf("overflowing text: err = %v", err)
 	}
 }
+
+// buildOldPclntab writes a Go 1.2–1.15 (pclnGo12) or 1.16–1.17 (pclnGo116)
+// table, whose entries are absolute PCs: function i of names starts at
+// base+i*0x20, and the table ends at base+len(names)*0x20.
+func buildOldPclntab(magic uint32, ptr int, order binary.ByteOrder, base uint64, names []string) []byte {
+	n := len(names)
+	var b []byte
+	u32 := func(v uint32) { b = order.(binary.AppendByteOrder).AppendUint32(b, v) }
+	word := func(v uint64) {
+		if ptr == 4 {
+			u32(uint32(v))
+		} else {
+			b = order.(binary.AppendByteOrder).AppendUint64(b, v)
+		}
+	}
+	setWord := func(at int, v uint64) {
+		if ptr == 4 {
+			order.PutUint32(b[at:], uint32(v))
+		} else {
+			order.PutUint64(b[at:], v)
+		}
+	}
+	pad := func(a int) {
+		for len(b)%a != 0 {
+			b = append(b, 0)
+		}
+	}
+	u32(magic)
+	b = append(b, 0, 0, 1, byte(ptr))
+	word(uint64(n))
+	var nameBase, pcln int // where name offsets and funcoffs count from
+	hdrWords := len(b)
+	if magic == pclnGo116 {
+		for range 6 {
+			word(0) // nfiles, funcname, cu, filetab, pctab, pcln offsets: set below
+		}
+		setWord(hdrWords+ptr, uint64(len(b))) // funcnameOffset
+		nameBase = len(b)
+	}
+	nameOff := make([]uint32, n)
+	if magic == pclnGo116 {
+		for i, s := range names {
+			nameOff[i] = uint32(len(b) - nameBase)
+			b = append(append(b, s...), 0)
+		}
+		pad(ptr)
+		for k := 2; k <= 4; k++ {
+			setWord(hdrWords+k*ptr, uint64(len(b))) // cu, filetab, pctab: empty
+		}
+		setWord(hdrWords+5*ptr, uint64(len(b))) // pclnOffset
+		pcln = len(b)
+	} else {
+		pcln = 0 // 1.2: funcoffs and name offsets count from the header
+	}
+	ftab := len(b)
+	funcSize := ptr + 5*4
+	funcs := ftab + (2*n+2)*ptr
+	if magic == pclnGo12 {
+		funcs += 4 // the file table offset after the end PC
+	}
+	for i := range n {
+		word(base + uint64(i)*0x20)
+		word(uint64(funcs + i*funcSize - pcln))
+	}
+	word(base + uint64(n)*0x20)
+	fileoffAt := len(b)
+	if magic == pclnGo12 {
+		u32(0) // file table offset, set below
+	}
+	word(0)
+	for i := range n {
+		word(base + uint64(i)*0x20)
+		u32(nameOff[i]) // 1.2: set below
+		b = append(b, make([]byte, 4*4)...)
+	}
+	if magic == pclnGo12 {
+		for i, s := range names {
+			order.PutUint32(b[funcs+i*funcSize+ptr:], uint32(len(b)))
+			b = append(append(b, s...), 0)
+		}
+		pad(4)
+		order.PutUint32(b[fileoffAt:], uint32(len(b)))
+		u32(1) // one file
+	}
+	return append(b, make([]byte, 16)...)
+}
+
+// TestPclntabFuncsOldLayouts checks the 1.2 and 1.16 layouts, 32- and 64-bit,
+// both byte orders, against debug/gosym.
+func TestPclntabFuncsOldLayouts(t *testing.T) {
+	t.Parallel()
+	names := []string{"runtime.text", "main.main", "net.(*Dialer).DialContext", "main.main.func1"}
+	for _, magic := range []uint32{pclnGo12, pclnGo116} {
+		for _, ptr := range []int{4, 8} {
+			for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+				b := buildOldPclntab(magic, ptr, order, 0x401000, names)
+				tab := searchPclntab(&section{name: "x", data: b}, order)
+				if tab == nil {
+					t.Fatalf("%#x/%d/%v: table rejected", magic, ptr, order)
+				}
+				got, err := tab.funcs(0)
+				if err != nil {
+					t.Fatalf("%#x/%d/%v: %v", magic, ptr, order, err)
+				}
+				st, err := gosym.NewTable(nil, gosym.NewLineTable(b, 0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(names) || len(st.Funcs) != len(names) {
+					t.Fatalf("%#x/%d/%v: %d functions, gosym %d, want %d", magic, ptr, order, len(got), len(st.Funcs), len(names))
+				}
+				for i, f := range got {
+					w := st.Funcs[i]
+					if string(f.name) != w.Name || f.name == nil || f.entry != w.Entry || f.end != w.End || f.entry != 0x401000+uint64(i)*0x20 {
+						t.Errorf("%#x/%d/%v: function %d: %s [%#x, %#x), gosym %s [%#x, %#x)", magic, ptr, order, i, f.name, f.entry, f.end, w.Name, w.Entry, w.End)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPclntabTextStartSources: a header's runtime.text wins; a zero one (Go
+// 1.26+) is taken from the moduledata that points at the table; without either,
+// the text section's start; an address that puts functions outside the text is
+// refused.
+func TestPclntabTextStartSources(t *testing.T) {
+	t.Parallel()
+	load := func(b []byte) (*image, *pclntab) {
+		im := &image{order: binary.LittleEndian, ptrSize: 8, sections: []section{
+			{name: ".text", exec: true, addr: 0x1000, data: make([]byte, 0x4000)},
+			{name: ".data.rel.ro", addr: 0x10000, data: b},
+		}}
+		tab := findPclntab(im)
+		if tab == nil {
+			t.Fatal("table not found")
+		}
+		return im, tab
+	}
+	cases := []struct {
+		name string
+		b    []byte
+		want uint64
+	}{
+		{"header", buildPclntab([]string{"main.main", "os.Exit"}, nil), 0x1000},
+		{"moduledata", moduledataTable(0x2400), 0x2400},
+		{"text section", moduledataTable(0)[:len(moduledataTable(0))-30*8], 0x1000},
+		{"moduledata outside the text falls back", moduledataTable(0x4f90), 0x1000},
+	}
+	for _, c := range cases {
+		im, tab := load(c.b)
+		got, err := im.textStart(tab)
+		if err != nil || got != c.want {
+			t.Errorf("%s: textStart = %#x, %v; want %#x", c.name, got, err, c.want)
+		}
+		if _, fs, err := im.codeFuncs(tab); err != nil || fs[0].entry != c.want || fs[1].end != c.want+0x80 {
+			t.Errorf("%s: codeFuncs = %v, %v", c.name, fs, err)
+		}
+	}
+	// Text too small for the functions wherever they start.
+	im, tab := load(moduledataTable(0x2400))
+	im.sections[0].data = im.sections[0].data[:0x40]
+	if _, err := im.textStart(tab); !errors.Is(err, errFuncTable) {
+		t.Errorf("functions larger than the text: err = %v", err)
+	}
+}
