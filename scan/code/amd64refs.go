@@ -1,0 +1,406 @@
+package code
+
+// This file reads string references and calls from decoded amd64 instructions; the rule is
+// described at the top of amd64.go.
+
+// Kinds of instruction summary.
+const (
+	kOther    = iota
+	kLEA      // LEAQ off(RIP), reg: val is the address
+	kMovImm   // MOV $val, reg (the whole 64-bit register)
+	kStore    // MOVQ reg, mem
+	kStoreImm // MOVQ $val, mem
+	kBranch   // conditional branch: the code after it still follows in one path
+	kCall     // call (direct, indirect or system): clobbers the registers
+	kStop     // return, jump, trap: the straight-line code ends
+)
+
+const (
+	noReg  = -1 // writes no general-purpose register
+	anyReg = 16 // may write any (or an unknown) general-purpose register
+	regSP  = 4
+	ripReg = 16 // base of a RIP-relative memory operand
+)
+
+// memRef is a memory operand; for a RIP-relative one, disp is the absolute address.
+type memRef struct {
+	base, index int8 // -1 for none
+	scale       uint8
+	disp        int64
+}
+
+// summary is what the pairing rules need of one instruction.
+type summary struct {
+	pc   uint64
+	val  uint64
+	mem  memRef
+	kind uint8
+	reg  int8 // register loaded (kLEA, kMovImm) or stored (kStore)
+	dst  int8 // register written: noReg, 0-15, or anyReg
+}
+
+// nextArg is the integer argument register of ABIInternal that follows each one
+// (AX BX CX DI SI R8 R9 R10 R11), or -1.
+var nextArg = [16]int8{0: 3, 3: 1, 1: 7, 7: 6, 6: 8, 8: 9, 9: 10, 10: 11, 2: -1, 4: -1, 5: -1, 11: -1, 12: -1, 13: -1, 14: -1, 15: -1}
+
+// Window sizes of the pairing rule.
+const (
+	regWindow = 6  // instructions either side of the LEA for the length register
+	memWindow = 12 // instructions either side of the pointer store for the length store
+	ringSize  = 64 // must hold regWindow + 2*memWindow + 1 instructions at least
+	horizon   = regWindow + memWindow
+)
+
+// decodeAMD64 appends the string references and calls of one function's amd64 code, which
+// starts at pc, to refs.
+func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs *Refs) {
+	var (
+		ring    [ringSize]summary
+		pending [ringSize]int
+		np, pq  int // pending LEAs: pending[pq:pq+np] (mod ringSize)
+		n       int // instructions decoded
+		in      inst
+	)
+	p := &pairer{ring: &ring, fi: fi, isData: isData, lim: lim, refs: refs}
+	for off := 0; off < len(code); {
+		if !decodeInst(code[off:], &in) {
+			refs.Skipped++
+			off++
+			continue
+		}
+		s := summarise(code[off:off+in.n], &in, pc+uint64(off))
+		if s.kind == kCall && code[off] == 0xE8 {
+			refs.Calls = append(refs.Calls, Call{Func: fi, PC: s.pc, Target: s.val})
+		}
+		off += in.n
+		ring[n%ringSize] = s
+		n++
+		p.n = n
+		if s.kind == kLEA {
+			pending[(pq+np)%ringSize] = n - 1
+			np++
+		}
+		for np > 0 && n-1-pending[pq] >= horizon {
+			p.resolve(pending[pq])
+			pq, np = (pq+1)%ringSize, np-1
+		}
+	}
+	for ; np > 0; pq, np = (pq+1)%ringSize, np-1 {
+		p.resolve(pending[pq])
+	}
+}
+
+// pairer resolves the LEAs of one function against the instructions around them.
+type pairer struct {
+	ring   *[ringSize]summary
+	n      int // instructions decoded so far; ring holds the last ringSize of them
+	fi     int
+	isData IsData
+	lim    Limits
+	refs   *Refs
+}
+
+func (p *pairer) at(i int) *summary { return &p.ring[i%ringSize] }
+
+// lo is the first index a window may reach back to.
+func (p *pairer) lo() int { return max(0, p.n-ringSize) }
+
+func writes(s *summary, r int8) bool { return s.dst == r || s.dst == anyReg }
+
+// resolve applies the pairing rule to the LEA at index i.
+func (p *pairer) resolve(i int) {
+	lea := p.at(i)
+	if n, ok, _ := p.regConst(i, lea.reg, nextArg[lea.reg]); ok {
+		if nn := nextArg[nextArg[lea.reg]]; nn >= 0 {
+			if m, ok, _ := p.regConst(i, lea.reg, nn); ok && m == n {
+				return // a slice: pointer, length, capacity
+			}
+		}
+		p.emit(lea, n)
+		return
+	}
+	for j := i + 1; j < min(p.n, i+1+regWindow); j++ {
+		s := p.at(j)
+		if s.kind >= kBranch {
+			return
+		}
+		if s.kind == kStore && s.reg == lea.reg {
+			if n, ok := p.memConst(j, s.mem); ok {
+				p.emit(lea, n)
+			}
+			return
+		}
+		if writes(s, lea.reg) {
+			return
+		}
+	}
+}
+
+// regConst finds the constant set in register r near the LEA at i that loads register
+// ptr. dirty reports that r is written otherwise after the LEA.
+func (p *pairer) regConst(i int, ptr, r int8) (val uint64, ok, dirty bool) {
+	if r < 0 {
+		return 0, false, false
+	}
+	for j := i + 1; j < min(p.n, i+1+regWindow); j++ {
+		s := p.at(j)
+		if s.kind >= kBranch {
+			break
+		}
+		if s.kind == kMovImm && s.reg == r {
+			return s.val, true, false
+		}
+		if writes(s, r) {
+			return 0, false, true
+		}
+		if writes(s, ptr) {
+			break
+		}
+	}
+	for j := i - 1; j >= max(p.lo(), i-regWindow); j-- {
+		s := p.at(j)
+		if s.kind >= kBranch {
+			break
+		}
+		if s.kind == kMovImm && s.reg == r {
+			return s.val, true, false
+		}
+		if writes(s, r) {
+			break
+		}
+	}
+	return 0, false, false
+}
+
+// memConst finds the constant stored at m+8 near the store at k.
+func (p *pairer) memConst(k int, m memRef) (uint64, bool) {
+	want := m
+	want.disp += 8
+	stable := m.base == ripReg || m.base == regSP && m.index < 0
+	look := func(j int) (val uint64, found, stop bool) {
+		s := p.at(j)
+		switch {
+		case s.kind == kStop:
+			return 0, false, true
+		case s.kind == kStoreImm && s.mem == want:
+			return s.val, true, true
+		case !stable && (s.kind == kCall || writes(s, m.base) || m.index >= 0 && writes(s, m.index)):
+			return 0, false, true
+		case stable && m.base == regSP && writes(s, regSP):
+			return 0, false, true
+		}
+		return 0, false, false
+	}
+	for j := k + 1; j < min(p.n, k+1+memWindow); j++ {
+		if v, found, stop := look(j); found {
+			return v, true
+		} else if stop {
+			break
+		}
+	}
+	for j := k - 1; j >= max(p.lo(), k-memWindow); j-- {
+		if v, found, stop := look(j); found {
+			return v, true
+		} else if stop {
+			break
+		}
+	}
+	return 0, false
+}
+
+func (p *pairer) emit(lea *summary, n uint64) {
+	if n == 0 || n > p.lim.MaxStringLen || !p.isData(lea.val, n) {
+		return
+	}
+	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val, Len: n})
+}
+
+// summarise classifies the decoded instruction b (exactly in.n bytes) at pc.
+func summarise(b []byte, in *inst, pc uint64) summary {
+	s := summary{pc: pc, dst: anyReg, reg: -1}
+	next := pc + uint64(in.n)
+	if in.space == mapVEX {
+		return s
+	}
+	var mod, reg, rm byte
+	if in.modrm >= 0 {
+		m := b[in.modrm]
+		mod, reg, rm = m>>6, m>>3&7|in.rex>>2&1<<3, m&7|in.rex&1<<3
+	}
+	rexW := in.rex&8 != 0
+	rmDst := func() int8 {
+		if mod == 3 {
+			return int8(rm)
+		}
+		return noReg
+	}
+	op := in.op
+	switch in.space {
+	case map1:
+		switch {
+		case op < 0x40 && op&7 < 6:
+			cmp := op&0xF8 == 0x38
+			switch {
+			case cmp:
+				s.dst = noReg
+			case op&7 < 2:
+				s.dst = rmDst()
+			case op&7 < 4:
+				s.dst = int8(reg)
+			default:
+				s.dst = 0
+			}
+		case op >= 0x50 && op <= 0x57:
+			s.dst = regSP
+		case op == 0x63 || op == 0x69 || op == 0x6B || op == 0x8A:
+			s.dst = int8(reg)
+		case op >= 0x70 && op <= 0x7F || op >= 0xE0 && op <= 0xE3:
+			s.kind, s.dst = kBranch, noReg
+		case op == 0x80 || op == 0x81 || op == 0x83:
+			if reg&7 == 7 {
+				s.dst = noReg
+			} else {
+				s.dst = rmDst()
+			}
+		case op == 0x84 || op == 0x85:
+			s.dst = noReg
+		case op == 0x88:
+			s.dst = rmDst()
+		case op == 0x89:
+			s.dst = rmDst()
+			if rexW && mod != 3 {
+				s.kind, s.reg, s.mem = kStore, int8(reg), memOperand(b, in, next)
+			}
+		case op == 0x8B:
+			s.dst = int8(reg)
+		case op == 0x8D:
+			s.dst = int8(reg)
+			if rexW && mod == 0 && rm&7 == 5 {
+				s.kind, s.reg = kLEA, int8(reg)
+				s.val = next + uint64(int64(le32(b, in.modrm+1)))
+			}
+		case op == 0x90 && in.rex&1 == 0:
+			s.dst = noReg
+		case op >= 0xB0 && op <= 0xB7:
+			s.dst = int8(op&7 | in.rex&1<<3)
+		case op >= 0xB8 && op <= 0xBF:
+			r := int8(op&7 | in.rex&1<<3)
+			s.dst = r
+			if !in.p66 {
+				s.kind, s.reg = kMovImm, r
+				if rexW {
+					s.val = uint64(le32(b, in.imm))&0xFFFFFFFF | uint64(le32(b, in.imm+4))<<32
+				} else {
+					s.val = uint64(uint32(le32(b, in.imm)))
+				}
+			}
+		case op == 0xC0 || op == 0xC1 || op >= 0xD0 && op <= 0xD3 || op == 0xC6:
+			s.dst = rmDst()
+		case op == 0xC7:
+			s.dst = rmDst()
+			if reg&7 == 0 && !in.p66 {
+				v := uint64(uint32(le32(b, in.imm)))
+				if rexW {
+					v = uint64(int64(le32(b, in.imm)))
+				}
+				switch {
+				case mod == 3:
+					s.kind, s.reg, s.val = kMovImm, int8(rm), v
+				case rexW:
+					s.kind, s.mem, s.val = kStoreImm, memOperand(b, in, next), v
+				}
+			}
+		case op == 0xC2 || op == 0xC3 || op == 0xCC || op == 0xE9 || op == 0xEB || op == 0xF4:
+			s.kind = kStop
+		case op == 0xE8:
+			s.kind = kCall
+			s.val = next + uint64(int64(le32(b, in.imm)))
+		case op == 0xF6 || op == 0xF7:
+			switch reg & 7 {
+			case 0, 1:
+				s.dst = noReg
+			case 2, 3:
+				s.dst = rmDst()
+			}
+		case op == 0xFE || op == 0xFF:
+			switch reg & 7 {
+			case 0, 1:
+				s.dst = rmDst()
+			case 2, 3:
+				s.kind = kCall
+			case 4, 5:
+				s.kind = kStop
+			case 6:
+				s.dst = regSP
+			}
+		}
+	case map0F:
+		switch {
+		case op == 0x0B:
+			s.kind = kStop
+		case op == 0x05:
+			s.kind = kCall
+		case op == 0x1F || op == 0x18 || op == 0x0D || op == 0xAE || op == 0xA3:
+			s.dst = noReg
+		case op >= 0x10 && op <= 0x17 || op >= 0x28 && op <= 0x2F && op != 0x2C && op != 0x2D:
+			s.dst = noReg
+		case op >= 0x40 && op <= 0x4F || op == 0x2C || op == 0x2D || op == 0x50 || op == 0xAF || op == 0xB6 || op == 0xB7 ||
+			op == 0xBE || op == 0xBF || op == 0xB8 || op == 0xBC || op == 0xBD || op == 0xC5 || op == 0xD7:
+			s.dst = int8(reg)
+		case op == 0x7E && b[0] != 0xF3:
+			s.dst = rmDst()
+		case op >= 0x51 && op <= 0x7F || op >= 0xD0:
+			s.dst = noReg
+		case op >= 0x80 && op <= 0x8F:
+			s.kind, s.dst = kBranch, noReg
+		case op >= 0x90 && op <= 0x9F:
+			s.dst = rmDst()
+		case op >= 0xC8 && op <= 0xCF:
+			s.dst = int8(op&7 | in.rex&1<<3)
+		}
+	case map0F38:
+		if op < 0xF0 {
+			s.dst = noReg
+		}
+	case map0F3A:
+		if op < 0x14 || op > 0x17 {
+			s.dst = noReg
+		}
+	}
+	return s
+}
+
+// memOperand decodes the memory operand of the ModRM at in.modrm.
+func memOperand(b []byte, in *inst, next uint64) memRef {
+	m := b[in.modrm]
+	mod, rm := m>>6, m&7
+	r := memRef{base: -1, index: -1}
+	pos := in.modrm + 1
+	if rm == 4 {
+		sib := b[pos]
+		pos++
+		r.scale = sib >> 6
+		if idx := sib>>3&7 | in.rex>>1&1<<3; idx != 4 {
+			r.index = int8(idx)
+		}
+		if sib&7 == 5 && mod == 0 {
+			r.base = -2 // absolute disp32: no base
+			r.disp = int64(le32(b, pos))
+			return r
+		}
+		r.base = int8(sib&7 | in.rex&1<<3)
+	} else if mod == 0 && rm == 5 {
+		r.base = ripReg
+		r.disp = int64(next) + int64(le32(b, pos))
+		return r
+	} else {
+		r.base = int8(rm | in.rex&1<<3)
+	}
+	switch mod {
+	case 1:
+		r.disp = int64(int8(b[pos]))
+	case 2:
+		r.disp = int64(le32(b, pos))
+	}
+	return r
+}

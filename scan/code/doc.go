@@ -1,0 +1,15 @@
+// Package code reads the machine code of Go binaries: for each function of the function
+// table, the direct calls it makes and the string literals it loads, exactly as the
+// instructions give them (an address and a length), so that a string is the program's
+// literal and not a guess at where a run of bytes ends.
+//
+// It is the first layer of candor's code pass (issue 11): [Scan] takes the text section,
+// the function boundaries and a test for what is static data, and returns [Refs]. The
+// decoders read only the instruction shapes Go's compiler emits for these (amd64:
+// RIP-relative LEA followed by a MOV of an immediate length, CALL rel32; arm64: ADRP+ADD
+// followed by a MOVZ/ORR of the length, BL). They are written for speed over whole text
+// sections and tested against golang.org/x/arch as the oracle: every instruction the fast
+// path reads decodes the same there.
+//
+// Nothing here is wired into scan's findings yet.
+package code

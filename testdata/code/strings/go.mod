@@ -1,0 +1,3 @@
+module example.com/codestrings
+
+go 1.27
