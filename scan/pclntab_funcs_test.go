@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -508,4 +509,44 @@ func TestPclntabTextStartSources(t *testing.T) {
 	if _, err := im.textStart(tab); !errors.Is(err, errFuncTable) {
 		t.Errorf("functions larger than the text: err = %v", err)
 	}
+}
+
+// BenchmarkPclntabFuncs finds the table of the go command (a large real
+// binary) and reads its functions; the bytes are those of its text section.
+func BenchmarkPclntabFuncs(b *testing.B) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	data, err := os.ReadFile(gobin)
+	if err != nil {
+		b.Skip(err)
+	}
+	bf, err := openBinary(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	im := bf.images[0]
+	var n int
+	for b.Loop() {
+		tab := findPclntab(im)
+		text, fs, err := im.codeFuncs(tab)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(text.data)))
+		n = len(fs)
+	}
+	b.ReportMetric(float64(n), "funcs")
+}
+
+// TestPclntabFuncsGoCommand checks the go command of the toolchain running the
+// tests, a large real binary of the newest layout.
+func TestPclntabFuncsGoCommand(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "bin", "go"))
+	if err != nil {
+		t.Skip(err)
+	}
+	if !bytes.HasPrefix(data, []byte("\x7fELF")) {
+		t.Skip("not an ELF go command")
+	}
+	t.Logf("go command: %d functions checked against debug/gosym", checkFuncsAgainstGosym(t, data, "elf", oracleText))
 }
