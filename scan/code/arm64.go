@@ -1,0 +1,563 @@
+package code
+
+import (
+	"cmp"
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// arm64 code is read one 4-byte little-endian word at a time, in two passes over each
+// function.
+//
+// The first pass finds the words where a block starts (the targets of the function's own
+// B, B.cond, CBZ, CBNZ, TBZ and TBNZ) and the words that are data (the targets of LDR
+// (literal): a literal pool).
+//
+// The second pass follows what each general register X0–X30 holds, when instructions in
+// the same block make it known:
+//   - a page: ADRP Xd, page;
+//   - a static address: ADD Xd, Xn, #imm on a register holding a page: the linker's
+//     R_ADDRARM64 pair, ADRP+ADD, with which Go loads a symbol's address (MOVD $sym(SB),
+//     Rd); the address keeps the PC of its ADRP, which is the PC reported;
+//   - a constant: MOVZ with the MOVKs to the same register right after it, ORR Rd, ZR,
+//     #bitmask (both are MOVD $imm, Rd), or MOV Xd, ZR;
+//   - MOV Xd, Xm (ORR Xd, XZR, Xm) copies what Xm holds.
+//
+// Any other instruction makes unknown what it may write, as its encoding says: the register
+// in bits [4:0] in the data-processing and SIMD/FP groups, the loaded registers and a
+// written-back base for the loads and stores of one or two registers. Branches, calls and
+// every other instruction (system, exclusive, ordered and atomic accesses, SVE, SME) make
+// every register unknown, and so do block starts, data words and undecodable words.
+//
+// It also remembers the last 8 stores of a whole register holding an address or a
+// constant (STR, STUR, STP with an offset, no write-back): to off(Xb), or to an absolute
+// address when Xb holds a page (a global: ADRP+STR). A block start, a conditional branch or
+// a call forgets those with a base register but keeps those to the stack and to absolute
+// addresses, so that the two halves of a global string stay paired across Go's
+// write-barrier check; a jump, a return or an unknown instruction forgets them all.
+//
+// A string reference is an address and a length that the code uses as Go uses a string
+// header, with a constant length of at least 1 and both set within arm64Window
+// instructions:
+//   - as arguments or results: at a BL, a BLR, a RET or a jump out of the function, the
+//     address in Xn and the constant in Xn+1 (n < 16; ABIInternal passes and returns a
+//     string as (ptr, len) in consecutive registers from R0), unless Xn+2 holds the same
+//     constant (a slice: pointer, length, capacity);
+//   - stored as a header: STP Xp, Xl, [Xb, #off] with the address in Xp and the constant in
+//     Xl, or a store of the address to a slot and of the constant to the slot 8 bytes after
+//     (same base register, not written in between, or the same absolute address).
+//
+// A constant in a register that is merely there when an address is loaded is no length:
+// Go reuses registers, and only a use pairs the two. Each ADRP is reported once, with the
+// first pairing found, and only when isData accepts the bytes and the length is at most
+// Limits.MaxStringLen.
+//
+// Undecodable words (the reserved and unallocated encodings, among them the zero words the
+// linker pads functions with) and literal-pool words count 4 bytes each in Refs.Skipped.
+
+// arm64Window is how many instructions before its use a string's address and length may be
+// set, and how far apart the stores of a header may be.
+const arm64Window = 16
+
+// a64op is what the decoder does with an instruction.
+type a64op uint8
+
+const (
+	a64Undef a64op = iota // reserved or unallocated encoding
+	a64Plain              // writes at most the registers in wr, nothing the decoder reads
+	a64Reset              // ends the block: effect on registers or memory not known
+	a64Cond               // B.cond, CBZ, CBNZ, TBZ, TBNZ to pc+imm
+	a64Jump               // B to pc+imm (branch set), BR, RET
+	a64Call               // BLR
+	a64ADRP               // ADRP Xd, pc page + imm
+	a64ADD                // ADD Xd, Xn|SP, #imm (64-bit, flags untouched)
+	a64MOVZ               // MOVZ Rd, #imm (imm already shifted)
+	a64MOVK               // MOVK Rd, #imm16, LSL #shift
+	a64ORR                // ORR Rd, ZR, #imm (bitmask immediate decoded)
+	a64MOV                // ORR Xd, XZR, Xm (rn = m): MOV Xd, Xm, or MOV Xd, ZR when m = 31
+	a64BL                 // BL pc+imm
+	a64STR                // STR/STUR Xt, [Xn|SP, #imm] (64-bit, no write-back)
+	a64STP                // STP Xt, Xt2, [Xn|SP, #imm] (64-bit, signed offset, no write-back)
+)
+
+// a64inst is one decoded word. Registers are 0–30, with 31 the zero register or SP as
+// the encoding says.
+type a64inst struct {
+	op      a64op
+	is32    bool  // 32-bit form (MOVZ, MOVK, ORR)
+	rd      uint8 // destination, or the stored register (Rt)
+	rn      uint8 // source, base register, or the copied register of a64MOV
+	rt2     uint8 // second register of a64STP
+	shift   uint8 // a64MOVK: the shift of imm
+	imm     int64
+	wr      uint32 // registers the instruction may write (bit 31: SP)
+	branch  bool   // a branch whose target is in imm (pc-relative), for the first pass
+	literal uint8  // LDR (literal): the size in bytes of the data at pc+imm
+}
+
+// decodeA64 decodes w as the instruction at some pc; pc-relative immediates are offsets.
+func decodeA64(w uint32) a64inst {
+	rd := uint8(w & 31)
+	switch op0 := (w >> 25) & 15; {
+	case op0 == 0 && w>>31 == 0, op0 == 1, op0 == 3:
+		return a64inst{op: a64Undef}
+	case op0 == 0, op0 == 2: // SME, SVE
+		return a64inst{op: a64Reset}
+	case op0&14 == 8: // data processing, immediate
+		return decodeA64Imm(w, rd)
+	case op0&14 == 10: // branches, exception generating and system
+		return decodeA64Branch(w)
+	case op0&5 == 4: // loads and stores
+		return decodeA64LdSt(w, rd)
+	case op0&7 == 5: // data processing, register
+		in := a64inst{op: a64Plain, wr: a64Reg(rd)}
+		if w&0x7FE0FFE0 == 0x2A0003E0 && w>>31 == 1 { // ORR Xd, XZR, Xm (LSL #0)
+			in.op, in.rd, in.rn = a64MOV, rd, uint8(w>>16&31)
+		}
+		if w&0x1F200000 == 0x0B200000 && w&(1<<29) == 0 && rd == 31 { // ADD/SUB (extended register) to SP
+			in.wr |= 1 << 31
+		}
+		return in
+	default: // SIMD and floating point: writes Rd (a general register for some)
+		return a64inst{op: a64Plain, wr: a64Reg(rd)}
+	}
+}
+
+// a64Reg is the write mask of a general register; 31 (the zero register) is none.
+func a64Reg(r uint8) uint32 {
+	if r == 31 {
+		return 0
+	}
+	return 1 << r
+}
+
+func decodeA64Imm(w uint32, rd uint8) a64inst {
+	in := a64inst{op: a64Plain, wr: a64Reg(rd), rd: rd}
+	sf := w>>31 == 1
+	switch (w >> 23) & 7 {
+	case 0, 1: // PC-relative addressing
+		if w>>31 == 1 { // ADRP
+			in.op = a64ADRP
+			in.imm = int64(int32((w>>5&0x7FFFF)<<13|(w>>29&3)<<11)) << 1 // sign-extended immhi:immlo:Zeros(12)
+		}
+	case 2: // add/subtract (immediate)
+		if w&(1<<29) == 0 && rd == 31 {
+			in.wr |= 1 << 31 // ADD/SUB to SP
+		}
+		if w&0xFF800000 == 0x91000000 { // ADD Xd, Xn|SP, #imm{, LSL #12}
+			in.op, in.rn = a64ADD, uint8(w>>5&31)
+			in.imm = int64(w >> 10 & 0xFFF)
+			if w&(1<<22) != 0 {
+				in.imm <<= 12
+			}
+		}
+	case 4: // logical (immediate)
+		opc := w >> 29 & 3
+		if opc != 3 && rd == 31 {
+			in.wr |= 1 << 31 // AND/ORR/EOR to SP
+		}
+		v, ok := a64BitMask(w>>22&1, w>>16&63, w>>10&63, sf)
+		if !ok {
+			return a64inst{op: a64Undef}
+		}
+		if opc == 1 && w>>5&31 == 31 && rd != 31 { // ORR Rd, ZR, #imm
+			in.op, in.imm, in.is32 = a64ORR, int64(v), !sf
+		}
+	case 5: // move wide (immediate)
+		opc, hw := w>>29&3, w>>21&3
+		if opc == 1 || !sf && hw > 1 {
+			return a64inst{op: a64Undef}
+		}
+		imm := int64(w >> 5 & 0xFFFF)
+		switch opc {
+		case 2:
+			in.op, in.imm, in.is32 = a64MOVZ, imm<<(16*hw), !sf
+		case 3:
+			in.op, in.imm, in.shift, in.is32 = a64MOVK, imm, uint8(16*hw), !sf
+		}
+	}
+	return in
+}
+
+// a64BitMask decodes a logical instruction's bitmask immediate (the Arm ARM's
+// DecodeBitMasks); ok is false for a reserved encoding.
+func a64BitMask(n, immr, imms uint32, sf bool) (uint64, bool) {
+	if !sf && n == 1 {
+		return 0, false
+	}
+	l := bits.Len32(n<<6|^imms&63) - 1
+	if l < 1 {
+		return 0, false
+	}
+	size := uint(1) << l
+	levels := uint32(size - 1)
+	s, r := imms&levels, immr&levels
+	if s == levels {
+		return 0, false
+	}
+	elem := uint64(1)<<(s+1) - 1
+	if r != 0 {
+		elem = (elem>>r | elem<<(size-uint(r))) & (uint64(1)<<size - 1)
+	}
+	for ; size < 64; size *= 2 {
+		elem |= elem << size
+	}
+	if !sf {
+		elem &= 0xFFFFFFFF
+	}
+	return elem, true
+}
+
+func decodeA64Branch(w uint32) a64inst {
+	switch {
+	case w&0x7C000000 == 0x14000000: // B, BL imm26
+		in := a64inst{op: a64Jump, imm: int64(int32(w<<6)) >> 4, branch: true}
+		if w>>31 == 1 {
+			in.op = a64BL
+		}
+		return in
+	case w&0xFF000010 == 0x54000000: // B.cond imm19
+		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, branch: true}
+	case w&0x7E000000 == 0x34000000: // CBZ, CBNZ imm19
+		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, branch: true}
+	case w&0x7E000000 == 0x36000000: // TBZ, TBNZ imm14
+		return a64inst{op: a64Cond, imm: int64(int32(w<<13)>>18) << 2, branch: true}
+	case w&0xFFFFF01F == 0xD503201F: // hints: NOP, YIELD, BTI, PACIASP...
+		return a64inst{op: a64Plain}
+	case w&0xFFFFFC1F == 0xD63F0000: // BLR
+		return a64inst{op: a64Call}
+	case w&0xFFFFFC1F == 0xD61F0000, w&0xFFFFFC1F == 0xD65F0000: // BR, RET
+		return a64inst{op: a64Jump}
+	}
+	return a64inst{op: a64Reset}
+}
+
+func decodeA64LdSt(w uint32, rt uint8) a64inst {
+	rn := uint8(w >> 5 & 31)
+	base := uint32(1) << rn // a written-back base (31: SP)
+	v := w>>26&1 == 1       // SIMD/FP registers
+	gp := func(r uint8) uint32 {
+		if v {
+			return 0
+		}
+		return a64Reg(r)
+	}
+	switch {
+	case w&0x3B000000 == 0x18000000: // LDR (literal), LDRSW (literal), PRFM (literal)
+		opc := w >> 30
+		in := a64inst{op: a64Plain, imm: int64(int32(w<<8)>>13) << 2}
+		switch {
+		case v && opc == 3:
+			return a64inst{op: a64Undef}
+		case v:
+			in.literal = 4 << opc
+		case opc == 3: // PRFM
+		case opc == 1:
+			in.literal, in.wr = 8, a64Reg(rt)
+		default:
+			in.literal, in.wr = 4, a64Reg(rt)
+		}
+		return in
+	case w&0x3A000000 == 0x28000000: // load/store pair: STP, LDP, STNP, LDNP, LDPSW
+		idx, load := w>>23&3, w>>22&1 == 1
+		if w>>30 == 3 {
+			return a64inst{op: a64Undef}
+		}
+		rt2 := uint8(w >> 10 & 31)
+		in := a64inst{op: a64Plain}
+		if load {
+			in.wr = gp(rt) | gp(rt2)
+		}
+		if idx == 1 || idx == 3 {
+			in.wr |= base
+		}
+		if w&0xFFC00000 == 0xA9000000 { // STP Xt, Xt2, [Xn|SP, #imm7*8]
+			in.op, in.rd, in.rn, in.rt2 = a64STP, rt, rn, rt2
+			in.imm = int64(int32(w<<10)>>25) * 8
+		}
+		return in
+	case w&0x3B000000 == 0x39000000: // load/store register (unsigned immediate)
+		size, opc := w>>30, w>>22&3
+		in := a64inst{op: a64Plain}
+		if opc != 0 && !(size == 3 && opc == 2 && !v) { // a load (not PRFM)
+			in.wr = gp(rt)
+		}
+		if w&0xFFC00000 == 0xF9000000 { // STR Xt, [Xn|SP, #imm12*8]
+			in.op, in.rd, in.rn, in.imm = a64STR, rt, rn, int64(w>>10&0xFFF)*8
+		}
+		return in
+	case w&0x3B200000 == 0x38000000: // load/store register: unscaled, post-, pre-indexed, unprivileged
+		size, opc := w>>30, w>>22&3
+		in := a64inst{op: a64Plain}
+		kind := w >> 10 & 3
+		if opc != 0 && !(size == 3 && opc == 2 && !v) {
+			in.wr = gp(rt)
+		}
+		if kind == 1 || kind == 3 {
+			in.wr |= base
+		}
+		if w&0xFFE00C00 == 0xF8000000 { // STUR Xt, [Xn|SP, #simm9]
+			in.op, in.rd, in.rn, in.imm = a64STR, rt, rn, int64(int32(w<<11)>>23)
+		}
+		return in
+	case w&0x3B200C00 == 0x38200800: // load/store register (register offset)
+		size, opc := w>>30, w>>22&3
+		in := a64inst{op: a64Plain}
+		if opc != 0 && !(size == 3 && opc == 2 && !v) {
+			in.wr = gp(rt)
+		}
+		return in
+	}
+	// Exclusive, ordered and atomic accesses, SIMD structures, memory tags...: registers
+	// written in other fields.
+	return a64inst{op: a64Reset}
+}
+
+// a64Val is what the decoder knows a register holds.
+type a64Val struct {
+	kind uint8  // a64None, a64Page, a64Addr or a64Const
+	v    uint64 // the page, address or constant
+	adrp uint64 // the PC of the ADRP of a page or address
+	at   int    // the index of the instruction that set the register
+}
+
+const (
+	a64None uint8 = iota
+	a64Page
+	a64Addr
+	a64Const
+)
+
+// a64Abs is the base of a64Store for a store to an absolute address (the base register
+// held a page).
+const a64Abs = 32
+
+// a64Store is a 64-bit store of an address or a constant: to off(base) while the base
+// register had generation gen, or to the absolute address off when base is a64Abs.
+type a64Store struct {
+	base uint8
+	gen  uint32
+	off  uint64
+	val  a64Val // val.at is the index of the store
+}
+
+// a64State is what the decoder knows at one point of a function's code.
+type a64State struct {
+	regs   [32]a64Val
+	gen    [33]uint32 // bumped at each write of a register (31: SP)
+	stores [8]a64Store
+	n      int // stores in use, oldest first
+}
+
+// forget drops what registers hold and, unless keepStack, every store; with keepStack the
+// stores to the stack and to absolute addresses are kept (a conditional branch, a call or a
+// block start leaves memory there as the code in order wrote it).
+func (s *a64State) forget(keepStack bool) {
+	s.regs = [32]a64Val{}
+	k := 0
+	for _, o := range s.stores[:s.n] {
+		if keepStack && (o.base == 31 || o.base == a64Abs) {
+			s.stores[k] = o
+			k++
+		}
+	}
+	s.n = k
+}
+
+// decodeARM64 appends the string references and calls of one function's arm64 code, which
+// starts at pc, to refs.
+func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs *Refs) {
+	n := len(code) / 4
+	refs.Skipped += len(code) % 4
+	if n == 0 {
+		return
+	}
+	// First pass: block starts and literal-pool words.
+	var small [2 * 32]uint64
+	var start, data []uint64
+	if words := (n + 63) / 64; words <= 32 {
+		start, data = small[:words], small[32:32+words]
+	} else {
+		start, data = make([]uint64, words), make([]uint64, words)
+	}
+	for i := 0; i < n; i++ {
+		w := binary.LittleEndian.Uint32(code[4*i:])
+		if w>>26&7 != 5 && w&0x3B000000 != 0x18000000 {
+			continue // neither a branch nor a literal load
+		}
+		in := decodeA64(w)
+		if !in.branch && in.literal == 0 {
+			continue
+		}
+		t := int64(i) + in.imm/4
+		if t < 0 || t >= int64(n) {
+			continue
+		}
+		if in.branch {
+			start[t/64] |= 1 << (t % 64)
+			continue
+		}
+		for k := int64(0); k < int64(in.literal)/4 && t+k < int64(n); k++ {
+			data[(t+k)/64] |= 1 << ((t + k) % 64)
+		}
+	}
+	bit := func(set []uint64, i int) bool { return set[i/64]&(1<<(i%64)) != 0 }
+
+	first := len(refs.Strings)
+	var st a64State
+	emit := func(p, l a64Val) {
+		if l.v == 0 || l.v > lim.MaxStringLen || !isData(p.v, l.v) {
+			return
+		}
+		refs.Strings = append(refs.Strings, StringRef{Func: fi, PC: p.adrp, Addr: p.v, Len: l.v})
+	}
+	// args pairs the argument registers at a call, a return or a jump out of the function:
+	// (ptr, len) in (Xn, Xn+1), both set within the window, and not a slice (ptr, len, cap)
+	// with the capacity equal to the length in Xn+2.
+	args := func(i int) {
+		for r := 0; r < 16; r++ {
+			p, l := st.regs[r], st.regs[r+1]
+			if p.kind != a64Addr || l.kind != a64Const || i-p.at > arm64Window || i-l.at > arm64Window {
+				continue
+			}
+			if c := st.regs[r+2]; c.kind == a64Const && c.v == l.v && i-c.at <= arm64Window {
+				r += 2
+				continue
+			}
+			emit(p, l)
+		}
+	}
+	store := func(i int, r, base uint8, off int64) {
+		s := a64Store{base: base, gen: st.gen[base], off: uint64(off)}
+		if b := st.regs[base]; base != 31 && b.kind == a64Page {
+			s = a64Store{base: a64Abs, off: b.v + uint64(off)}
+		}
+		if r != 31 {
+			s.val = st.regs[r]
+		}
+		s.val.at = i
+		// A new store to the same slot replaces the old one.
+		k := 0
+		for _, o := range st.stores[:st.n] {
+			if o.base != s.base || o.gen != s.gen || o.off != s.off {
+				st.stores[k] = o
+				k++
+			}
+		}
+		st.n = k
+		if s.val.kind != a64Addr && s.val.kind != a64Const {
+			return
+		}
+		for _, o := range st.stores[:st.n] {
+			if o.base != s.base || o.gen != s.gen || i-o.val.at > arm64Window {
+				continue
+			}
+			if s.val.kind == a64Const && o.val.kind == a64Addr && o.off == s.off-8 {
+				emit(o.val, s.val)
+			} else if s.val.kind == a64Addr && o.val.kind == a64Const && o.off == s.off+8 {
+				emit(s.val, o.val)
+			}
+		}
+		if st.n == len(st.stores) {
+			copy(st.stores[:], st.stores[1:])
+			st.n--
+		}
+		st.stores[st.n] = s
+		st.n++
+	}
+
+	for i := 0; i < n; i++ {
+		at := pc + uint64(4*i)
+		if bit(start, i) {
+			st.forget(true)
+		}
+		if bit(data, i) {
+			refs.Skipped += 4
+			st.forget(false)
+			continue
+		}
+		in := decodeA64(binary.LittleEndian.Uint32(code[4*i:]))
+		var val a64Val // what in.rd holds after the instruction
+		switch in.op {
+		case a64Undef:
+			refs.Skipped += 4
+			st.forget(false)
+			continue
+		case a64Reset:
+			st.forget(false)
+			continue
+		case a64Cond:
+			st.forget(true)
+			continue
+		case a64Jump:
+			if !in.branch || in.imm < -int64(4*i) || in.imm >= int64(4*(n-i)) {
+				args(i) // a return, an indirect jump or a jump out of the function
+			}
+			st.forget(false)
+			continue
+		case a64BL, a64Call:
+			args(i)
+			if in.op == a64BL {
+				refs.Calls = append(refs.Calls, Call{Func: fi, PC: at, Target: at + uint64(in.imm)})
+			}
+			st.forget(true)
+			continue
+		case a64ADRP:
+			val = a64Val{kind: a64Page, v: at&^0xFFF + uint64(in.imm), adrp: at, at: i}
+		case a64ADD:
+			if b := st.regs[in.rn]; in.rn != 31 && b.kind == a64Page {
+				val = a64Val{kind: a64Addr, v: b.v + uint64(in.imm), adrp: b.adrp, at: i}
+			}
+		case a64MOV:
+			if in.rn == 31 {
+				val = a64Val{kind: a64Const, at: i} // MOV Xd, ZR
+			} else if val = st.regs[in.rn]; val.kind == a64Page {
+				val = a64Val{}
+			} else {
+				val.at = i
+			}
+		case a64MOVZ, a64ORR:
+			// The MOVKs right after complete the constant.
+			v := uint64(in.imm)
+			for i+1 < n && !bit(start, i+1) && !bit(data, i+1) {
+				k := decodeA64(binary.LittleEndian.Uint32(code[4*(i+1):]))
+				if k.op != a64MOVK || k.rd != in.rd || k.is32 != in.is32 {
+					break
+				}
+				v = v&^(0xFFFF<<k.shift) | uint64(k.imm)<<k.shift
+				i++
+			}
+			val = a64Val{kind: a64Const, v: v, at: i}
+		case a64STR:
+			store(i, in.rd, in.rn, in.imm)
+		case a64STP:
+			if p, l := st.regs[in.rd], st.regs[in.rt2]; in.rd != 31 && in.rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
+				emit(p, l)
+			}
+			store(i, in.rd, in.rn, in.imm)
+			store(i, in.rt2, in.rn, in.imm+8)
+		}
+		for m := in.wr; m != 0; m &= m - 1 {
+			r := bits.TrailingZeros32(m)
+			st.regs[r] = a64Val{}
+			st.gen[r]++
+		}
+		if val.kind != a64None && in.rd != 31 {
+			st.regs[in.rd] = val
+		}
+	}
+
+	// Sort this function's strings by PC and keep the first pairing of each ADRP.
+	fs := refs.Strings[first:]
+	slices.SortStableFunc(fs, func(a, b StringRef) int { return cmp.Compare(a.PC, b.PC) })
+	k := 0
+	for j := range fs {
+		if k > 0 && fs[j].PC == fs[k-1].PC {
+			continue
+		}
+		fs[k] = fs[j]
+		k++
+	}
+	refs.Strings = refs.Strings[:first+k]
+}
