@@ -11,8 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
+	"os/exec"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -514,8 +515,7 @@ func TestPclntabTextStartSources(t *testing.T) {
 // BenchmarkPclntabFuncs finds the table of the go command (a large real
 // binary) and reads its functions; the bytes are those of its text section.
 func BenchmarkPclntabFuncs(b *testing.B) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	data, err := os.ReadFile(gobin)
+	data, err := os.ReadFile(goCommand(b))
 	if err != nil {
 		b.Skip(err)
 	}
@@ -541,7 +541,7 @@ func BenchmarkPclntabFuncs(b *testing.B) {
 // tests, a large real binary of the newest layout.
 func TestPclntabFuncsGoCommand(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "bin", "go"))
+	data, err := os.ReadFile(goCommand(t))
 	if err != nil {
 		t.Skip(err)
 	}
@@ -549,4 +549,15 @@ func TestPclntabFuncsGoCommand(t *testing.T) {
 		t.Skip("not an ELF go command")
 	}
 	t.Logf("go command: %d functions checked against debug/gosym", checkFuncsAgainstGosym(t, data, "elf", oracleText))
+}
+
+// goCommand is the go command of the toolchain that runs the tests (go env GOROOT; the
+// toolchain GOTOOLCHAIN selects, not the one on PATH).
+func goCommand(tb testing.TB) string {
+	tb.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		tb.Skipf("go env GOROOT: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
 }
