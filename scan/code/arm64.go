@@ -157,11 +157,10 @@ func decodeA64Imm(w uint32, rd uint8) a64inst {
 		if opc != 3 && rd == 31 {
 			in.wr |= 1 << 31 // AND/ORR/EOR to SP
 		}
+		// A reserved bitmask is read as an instruction that writes Rd (arm64asm decodes
+		// it), never as a constant.
 		v, ok := a64BitMask(w>>22&1, w>>16&63, w>>10&63, sf)
-		if !ok {
-			return a64inst{op: a64Undef}
-		}
-		if opc == 1 && w>>5&31 == 31 && rd != 31 { // ORR Rd, ZR, #imm
+		if ok && opc == 1 && w>>5&31 == 31 && rd != 31 { // ORR Rd, ZR, #imm
 			in.op, in.imm, in.is32 = a64ORR, int64(v), !sf
 		}
 	case 5: // move wide (immediate)
