@@ -55,32 +55,31 @@ const (
 // starts at pc, to refs.
 func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs *Refs) {
 	var (
-		ring    [ringSize]summary
 		pending [ringSize]int
 		np, pq  int // pending LEAs: pending[pq:pq+np] (mod ringSize)
-		n       int // instructions decoded
 		in      inst
 	)
-	p := &pairer{ring: &ring, fi: fi, isData: isData, lim: lim, refs: refs}
+	p := &pairer{code: code, pc: pc, fi: fi, isData: isData, lim: lim, refs: refs}
 	for off := 0; off < len(code); {
 		if !decodeInst(code[off:], &in) {
 			refs.Skipped++
 			off++
 			continue
 		}
-		s := summarise(code[off:off+in.n], &in, pc+uint64(off))
-		if s.kind == kCall && code[off] == 0xE8 {
-			refs.Calls = append(refs.Calls, Call{Func: fi, PC: s.pc, Target: s.val})
+		p.offs[p.n%ringSize] = int32(off)
+		p.n++
+		if in.space == map1 {
+			switch {
+			case in.op == 0xE8:
+				next := pc + uint64(off+in.n)
+				refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off), Target: next + uint64(int64(le32(code[off:], in.imm)))})
+			case in.op == 0x8D && in.rex&8 != 0 && code[off+in.modrm]&0xC7 == 0x05:
+				pending[(pq+np)%ringSize] = p.n - 1
+				np++
+			}
 		}
 		off += in.n
-		ring[n%ringSize] = s
-		n++
-		p.n = n
-		if s.kind == kLEA {
-			pending[(pq+np)%ringSize] = n - 1
-			np++
-		}
-		for np > 0 && n-1-pending[pq] >= horizon {
+		for np > 0 && p.n-1-pending[pq] >= horizon {
 			p.resolve(pending[pq])
 			pq, np = (pq+1)%ringSize, np-1
 		}
@@ -90,17 +89,34 @@ func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 	}
 }
 
-// pairer resolves the LEAs of one function against the instructions around them.
+// pairer resolves the LEAs of one function against the instructions around them. It
+// keeps the offsets of the last ringSize instructions and summarises an instruction only
+// when a window reaches it.
 type pairer struct {
-	ring   *[ringSize]summary
-	n      int // instructions decoded so far; ring holds the last ringSize of them
+	code   []byte
+	pc     uint64
+	n      int // instructions decoded so far
+	offs   [ringSize]int32
+	sums   [ringSize]summary
+	tags   [ringSize]int // 1 + the index of the instruction summarised in sums
 	fi     int
 	isData IsData
 	lim    Limits
 	refs   *Refs
 }
 
-func (p *pairer) at(i int) *summary { return &p.ring[i%ringSize] }
+// at is the summary of instruction i, which must be one of the last ringSize decoded.
+func (p *pairer) at(i int) *summary {
+	k := i % ringSize
+	if p.tags[k] != i+1 {
+		var in inst
+		off := int(p.offs[k])
+		decodeInst(p.code[off:], &in)
+		p.sums[k] = summarise(p.code[off:off+in.n], &in, p.pc+uint64(off))
+		p.tags[k] = i + 1
+	}
+	return &p.sums[k]
+}
 
 // lo is the first index a window may reach back to.
 func (p *pairer) lo() int { return max(0, p.n-ringSize) }
