@@ -16,9 +16,9 @@ import (
 	"golang.org/x/arch/arm64/arm64asm"
 )
 
-// buildGofmtARM64 builds cmd/gofmt of the running toolchain for linux/arm64: a real Go
+// buildGofmt builds cmd/gofmt of the running toolchain for linux/goarch: a real Go
 // program of about 1.2 MB of text, built the way a user builds one.
-func buildGofmtARM64(tb testing.TB) string {
+func buildGofmt(tb testing.TB, goarch string) string {
 	tb.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -26,12 +26,14 @@ func buildGofmtARM64(tb testing.TB) string {
 	}
 	out := filepath.Join(tb.TempDir(), "gofmt")
 	cmd := exec.CommandContext(tb.Context(), gobin, "build", "-o", out, "cmd/gofmt")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOWORK=off")
 	if msg, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("building cmd/gofmt for linux/arm64: %v\n%s", err, msg)
+		tb.Fatalf("building cmd/gofmt for linux/%s: %v\n%s", goarch, err, msg)
 	}
 	return out
 }
+
+func buildGofmtARM64(tb testing.TB) string { tb.Helper(); return buildGofmt(tb, "arm64") }
 
 // arm64Binaries are the real linux/arm64 binaries of the tests: gofmt and the strings
 // fixture, stripped and not.
@@ -359,4 +361,124 @@ func TestARM64Oracle(t *testing.T) {
 		t.Logf("%-30s %8d", k, total[k])
 	}
 	t.Logf("%d words checked", sum)
+}
+
+// TestARM64ExactStrings checks that Scan reports exactly the literals of the strings
+// fixture built for linux/arm64, with the functions that pass them, and the direct calls,
+// stripped and not.
+func TestARM64ExactStrings(t *testing.T) {
+	want := map[string][]string{
+		"main.urls":    {"%s:%d", "https://api.example.com", "login"},
+		"main.global":  {"telemetry.example.net"},
+		"main.pair":    {"%s", "Hello"},
+		"main.headers": {"User-Agent", "fixture/1.0"},
+		"main.main":    nil,
+		"main.helper":  nil,
+	}
+	for _, stripped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stripped=%v", stripped), func(t *testing.T) {
+			b := loadELF(t, buildFixture(t, "strings", "linux", "arm64", stripped), "arm64")
+			refs, err := Scan(b.Text, b.Funcs, b.IsData, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, s := range refs.Strings {
+				if name := b.Funcs[s.Func].Name; strings.HasPrefix(name, "main.") {
+					got[name] = append(got[name], string(b.Bytes(s.Addr, s.Len)))
+				}
+			}
+			for name, w := range want {
+				if b.Func(name) < 0 {
+					t.Errorf("no function %s in the fixture", name)
+				}
+				g := got[name]
+				slices.Sort(g)
+				if !slices.Equal(g, w) {
+					t.Errorf("%s: strings %q, want %q", name, g, w)
+				}
+			}
+			for _, e := range [][2]string{{"main.main", "main.helper"}, {"main.main", "main.urls"}, {"main.main", "main.headers"}, {"main.urls", "main.use"}, {"main.pair", "main.use2"}} {
+				from, to := b.Func(e[0]), b.Func(e[1])
+				n := 0
+				for _, c := range refs.Calls {
+					if c.Func == from && to >= 0 && c.Target == b.Funcs[to].Entry {
+						n++
+						if c.PC < b.Funcs[from].Entry || c.PC >= b.Funcs[from].End {
+							t.Errorf("call %s → %s at %#x is outside %s", e[0], e[1], c.PC, e[0])
+						}
+					}
+				}
+				if want := map[string]int{"main.use": 3}[e[1]]; n == 0 || want != 0 && n != want {
+					t.Errorf("%d calls %s → %s", n, e[0], e[1])
+				}
+			}
+		})
+	}
+}
+
+// TestARM64GofmtStrings checks the strings of a whole real program, cmd/gofmt for
+// linux/arm64: no two reported strings overlap unless they are the same (a wrong length
+// would cut into or run over a neighbour, as Go lays literals back to back), every PC is
+// the ADRP of its address inside its function, and what the arm64 decoder finds agrees
+// with what the amd64 decoder finds in the amd64 build of the same program.
+func TestARM64GofmtStrings(t *testing.T) {
+	b := loadELF(t, buildGofmtARM64(t), "arm64")
+	refs, err := Scan(b.Text, b.Funcs, b.IsData, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type span struct{ addr, n uint64 }
+	seen := map[span]bool{}
+	for i, s := range refs.Strings {
+		f := b.Funcs[s.Func]
+		if s.PC < f.Entry || s.PC >= f.End || i > 0 && s.PC <= refs.Strings[i-1].PC {
+			t.Fatalf("string %d at %#x: outside %s or out of order", i, s.PC, f.Name)
+		}
+		w := binary.LittleEndian.Uint32(b.Text.Data[s.PC-b.Text.Addr:])
+		if d := decodeA64(w); d.op != a64ADRP || s.PC&^0xFFF+uint64(d.imm) != s.Addr&^0xFFF {
+			t.Errorf("string at %#x: not the ADRP of %#x", s.PC, s.Addr)
+		}
+		seen[span{s.Addr, s.Len}] = true
+	}
+	spans := make([]span, 0, len(seen))
+	for s := range seen {
+		spans = append(spans, s)
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].addr < spans[j].addr })
+	for i := 1; i < len(spans); i++ {
+		if p, q := spans[i-1], spans[i]; q.addr < p.addr+p.n {
+			t.Errorf("%q and %q overlap", b.Bytes(p.addr, p.n), b.Bytes(q.addr, q.n))
+		}
+	}
+
+	// The same program for amd64, read by the amd64 decoder: the (function, string) pairs
+	// of both are Go's literals, so nearly all of arm64's are found there too (the rest
+	// are arm64's own code, such as runtime.dumpregs, and shapes one decoder reads and
+	// the other does not).
+	type ref struct{ fn, s string }
+	pairs := func(b *elfBinary, refs *Refs) map[ref]bool {
+		m := map[ref]bool{}
+		for _, s := range refs.Strings {
+			m[ref{b.Funcs[s.Func].Name, string(b.Bytes(s.Addr, s.Len))}] = true
+		}
+		return m
+	}
+	arm := pairs(b, refs)
+	ab := loadELF(t, buildGofmt(t, "amd64"), "amd64")
+	arefs, err := Scan(ab.Text, ab.Funcs, ab.IsData, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amd := pairs(ab, arefs)
+	both := 0
+	for r := range arm {
+		if amd[r] {
+			both++
+		}
+	}
+	t.Logf("gofmt: %d strings (%d distinct (function, string) pairs), %d also found in the amd64 build (which has %d)", len(refs.Strings), len(arm), both, len(amd))
+	if both*100 < len(arm)*90 {
+		t.Errorf("only %d of %d (function, string) pairs of arm64 are found in the amd64 build", both, len(arm))
+	}
 }
