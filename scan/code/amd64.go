@@ -26,7 +26,7 @@ import "encoding/binary"
 //     registers are a slice (pointer, length, capacity) and nothing is reported;
 //  2. memory pair: R is stored with MOVQ R, m (m at displacement d from a base, or at an
 //     absolute address for RIP-relative m) among the 6 instructions after the LEA,
-//     before R is overwritten, and MOVQ $n, m+8 stores the length next to it within 12
+//     with no control transfer and no write of R between, and MOVQ $n, m+8 stores the length next to it within 12
 //     instructions either side of that store. The search for the length crosses
 //     conditional branches and calls (Go's write-barrier check sits between the two
 //     stores of a global) but not returns or jumps, and for a base other than SP or RIP
@@ -39,22 +39,23 @@ import "encoding/binary"
 
 // Opcode properties for the one- and two-byte maps.
 const (
-	fModRM = 1 << iota // a ModRM byte follows the opcode
-	fImm8              // 1-byte immediate or rel8
-	fImmZ              // 2- or 4-byte immediate (66 prefix without REX.W gives 2)
-	fImmV              // 2-, 4- or 8-byte immediate (MOV r, imm)
-	fImm16             // 2-byte immediate
-	fRel32             // 4-byte relative offset whatever the operand size
-	fMoffs             // 8-byte absolute address (4 with the 67 prefix)
-	fBad               // not decoded: invalid in 64-bit mode, a prefix out of place, or unknown
+	fModRM  = 1 << iota // a ModRM byte follows the opcode
+	fImm8               // 1-byte immediate or rel8
+	fImmZ               // 2- or 4-byte immediate (66 prefix without REX.W gives 2)
+	fImmV               // 2-, 4- or 8-byte immediate (MOV r, imm)
+	fImm16              // 2-byte immediate
+	fRel32              // 4-byte relative offset whatever the operand size
+	fMoffs              // 8-byte absolute address (4 with the 67 prefix)
+	fBad                // not decoded: invalid in 64-bit mode, a prefix out of place, or unknown
+	fPrefix             // a legacy prefix (with fBad: not an opcode)
 )
 
 const fEnter = fImm16 | fImm8
 
 var oneByte, twoByte = opcodeTables()
 
-func opcodeTables() (one, two [256]uint8) {
-	set := func(t *[256]uint8, lo, hi int, f uint8) {
+func opcodeTables() (one, two [256]uint16) {
+	set := func(t *[256]uint16, lo, hi int, f uint16) {
 		for i := lo; i <= hi; i++ {
 			t[i] = f
 		}
@@ -138,6 +139,9 @@ func opcodeTables() (one, two [256]uint8) {
 		t[op] = fModRM | fImm8
 	}
 	set(t, 0xC8, 0xCF, 0)
+	for _, p := range []int{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3} {
+		one[p] = fBad | fPrefix
+	}
 	return one, two
 }
 
@@ -174,16 +178,12 @@ func decodeInst(b []byte, in *inst) bool {
 	}
 	pos := 0
 	p67 := false
-prefixes:
-	for ; pos < len(b) && pos < 14; pos++ {
+	for ; pos < len(b) && pos < 14 && oneByte[b[pos]]&fPrefix != 0; pos++ {
 		switch b[pos] {
 		case 0x66:
 			in.p66 = true
 		case 0x67:
 			p67 = true
-		case 0xF0, 0xF2, 0xF3, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65:
-		default:
-			break prefixes
 		}
 	}
 	if pos >= len(b) {
@@ -198,7 +198,7 @@ prefixes:
 	}
 	op := b[pos]
 	pos++
-	var f uint8
+	var f uint16
 	switch {
 	case op != 0x0F:
 		in.space, in.op = map1, op
