@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/candor-dev/candor/internal/testbuild"
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -74,6 +75,11 @@ func realBinaries(t *testing.T) []*elfBinary {
 	bins := []*elfBinary{loadELF(t, goToolBinary(t), "amd64")}
 	for _, stripped := range []bool{false, true} {
 		bins = append(bins, loadELF(t, buildFixture(t, "strings", "linux", "amd64", stripped), "amd64"))
+		// The shared fixture programs (HTTP, TLS, pprof, a self-updater): more of the
+		// standard library's assembly.
+		for _, fb := range testbuild.Build(t, "", testbuild.Target{GOOS: "linux", GOARCH: "amd64", Stripped: stripped}) {
+			bins = append(bins, loadELF(t, fb.Path, "amd64"))
+		}
 	}
 	return bins
 }
