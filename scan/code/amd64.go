@@ -33,7 +33,9 @@ import "encoding/binary"
 //     it stops at calls and at writes of the base register.
 //
 // The register rule is tried first, then the memory rule. A pair counts only when n > 0,
-// n <= lim.MaxStringLen and isData(A, n). Type descriptors are also loaded with a LEA
+// n <= lim.MaxStringLen and isData(A, n); a LEA whose first byte isData rejects (code,
+// variables, type data) is not paired at all, so isData must not accept a range whose
+// first byte it rejects. Type descriptors are also loaded with a LEA
 // followed by a constant in the next register (runtime.makeslice, mallocgc), so the
 // caller's isData must exclude type data: Go 1.26 and later keep it out of .rodata.
 

@@ -74,8 +74,12 @@ func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 				next := pc + uint64(off+in.n)
 				refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off), Target: next + uint64(int64(le32(code[off:], in.imm)))})
 			case in.op == 0x8D && in.rex&8 != 0 && code[off+in.modrm]&0xC7 == 0x05:
-				pending[(pq+np)%ringSize] = p.n - 1
-				np++
+				// A LEA of code, type data or a variable is no string whatever its
+				// length: test its first byte before pairing.
+				if target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1))); isData(target, 1) {
+					pending[(pq+np)%ringSize] = p.n - 1
+					np++
+				}
 			}
 		}
 		off += in.n
