@@ -17,9 +17,9 @@ import (
 // The second pass follows what each general register X0–X30 holds, when instructions in
 // the same block make it known:
 //   - a page: ADRP Xd, page;
-//   - a static address: ADD Xd, Xn, #imm on a register holding a page: the linker's
-//     R_ADDRARM64 pair, ADRP+ADD, with which Go loads a symbol's address (MOVD $sym(SB),
-//     Rd); the address keeps the PC of its ADRP, which is the PC reported;
+//   - a static address: ADD Xd, Xn, #imm12 (not shifted) on a register holding a page:
+//     the linker's R_ADDRARM64 pair, ADRP+ADD, with which Go loads a symbol's address
+//     (MOVD $sym(SB), Rd); the address keeps the PC of its ADRP, which is the PC reported;
 //   - a constant: MOVZ with the MOVKs to the same register right after it, ORR Rd, ZR,
 //     #bitmask (both are MOVD $imm, Rd), or MOV Xd, ZR;
 //   - MOV Xd, Xm (ORR Xd, XZR, Xm) copies what Xm holds.
@@ -71,7 +71,7 @@ const (
 	a64Jump               // B to pc+imm (branch set), BR, RET
 	a64Call               // BLR
 	a64ADRP               // ADRP Xd, pc page + imm
-	a64ADD                // ADD Xd, Xn|SP, #imm (64-bit, flags untouched)
+	a64ADD                // ADD Xd, Xn|SP, #imm12 (64-bit, flags untouched, not shifted)
 	a64MOVZ               // MOVZ Rd, #imm (imm already shifted)
 	a64MOVK               // MOVK Rd, #imm16, LSL #shift
 	a64ORR                // ORR Rd, ZR, #imm (bitmask immediate decoded)
@@ -99,27 +99,32 @@ type a64inst struct {
 // decodeA64 decodes w as the instruction at some pc; pc-relative immediates are offsets.
 func decodeA64(w uint32) a64inst {
 	rd := uint8(w & 31)
-	switch op0 := (w >> 25) & 15; {
-	case op0 == 0 && w>>31 == 0, op0 == 1, op0 == 3:
-		return a64inst{op: a64Undef}
-	case op0 == 0, op0 == 2: // SME, SVE
-		return a64inst{op: a64Reset}
-	case op0&14 == 8: // data processing, immediate
+	switch (w >> 25) & 15 { // op0
+	case 0:
+		if w>>31 == 0 {
+			return a64inst{op: a64Undef} // reserved
+		}
+		return a64inst{op: a64Reset} // SME
+	case 1, 3:
+		return a64inst{op: a64Undef} // unallocated
+	case 2:
+		return a64inst{op: a64Reset} // SVE
+	case 8, 9: // data processing, immediate
 		return decodeA64Imm(w, rd)
-	case op0&14 == 10: // branches, exception generating and system
+	case 10, 11: // branches, exception generating and system
 		return decodeA64Branch(w)
-	case op0&5 == 4: // loads and stores
+	case 4, 6, 12, 14: // loads and stores
 		return decodeA64LdSt(w, rd)
-	case op0&7 == 5: // data processing, register
+	case 5, 13: // data processing, register
 		in := a64inst{op: a64Plain, wr: a64Reg(rd)}
-		if w&0x7FE0FFE0 == 0x2A0003E0 && w>>31 == 1 { // ORR Xd, XZR, Xm (LSL #0)
+		if w&0xFFE0FFE0 == 0xAA0003E0 { // ORR Xd, XZR, Xm (LSL #0)
 			in.op, in.rd, in.rn = a64MOV, rd, uint8(w>>16&31)
 		}
-		if w&0x1F200000 == 0x0B200000 && w&(1<<29) == 0 && rd == 31 { // ADD/SUB (extended register) to SP
+		if w&0x3F200000 == 0x0B200000 && rd == 31 { // ADD/SUB (extended register) to SP
 			in.wr |= 1 << 31
 		}
 		return in
-	default: // SIMD and floating point: writes Rd (a general register for some)
+	default: // 7, 15: SIMD and floating point: writes Rd (a general register for some)
 		return a64inst{op: a64Plain, wr: a64Reg(rd)}
 	}
 }
@@ -145,12 +150,9 @@ func decodeA64Imm(w uint32, rd uint8) a64inst {
 		if w&(1<<29) == 0 && rd == 31 {
 			in.wr |= 1 << 31 // ADD/SUB to SP
 		}
-		if w&0xFF800000 == 0x91000000 { // ADD Xd, Xn|SP, #imm{, LSL #12}
+		if w&0xFFC00000 == 0x91000000 { // ADD Xd, Xn|SP, #imm (not LSL #12: the low 12 bits of an address)
 			in.op, in.rn = a64ADD, uint8(w>>5&31)
 			in.imm = int64(w >> 10 & 0xFFF)
-			if w&(1<<22) != 0 {
-				in.imm <<= 12
-			}
 		}
 	case 4: // logical (immediate)
 		opc := w >> 29 & 3
@@ -332,11 +334,11 @@ const (
 // held a page).
 const a64Abs = 32
 
-// a64Store is a 64-bit store of an address or a constant: to off(base) while the base
-// register had generation gen, or to the absolute address off when base is a64Abs.
+// a64Store is a 64-bit store of an address or a constant: to off(base) (base 31: SP), or
+// to the absolute address off when base is a64Abs. It is dropped when the base register is
+// written.
 type a64Store struct {
 	base uint8
-	gen  uint32
 	off  uint64
 	val  a64Val // val.at is the index of the store
 }
@@ -344,21 +346,43 @@ type a64Store struct {
 // a64State is what the decoder knows at one point of a function's code.
 type a64State struct {
 	regs   [32]a64Val
-	gen    [33]uint32 // bumped at each write of a register (31: SP)
+	known  uint32 // the registers whose regs entry holds
+	bases  uint32 // the base registers of stores (bit 31: SP)
 	stores [8]a64Store
 	n      int // stores in use, oldest first
+}
+
+// reg is what register r holds.
+func (s *a64State) reg(r uint8) a64Val {
+	if s.known&(1<<(r&31)) == 0 {
+		return a64Val{}
+	}
+	return s.regs[r&31]
 }
 
 // forget drops what registers hold and, unless keepStack, every store; with keepStack the
 // stores to the stack and to absolute addresses are kept (a conditional branch, a call or a
 // block start leaves memory there as the code in order wrote it).
 func (s *a64State) forget(keepStack bool) {
-	s.regs = [32]a64Val{}
+	s.known = 0
+	if !keepStack {
+		s.n, s.bases = 0, 0
+	} else if s.bases&^(1<<31) != 0 {
+		s.drop(s.bases &^ (1 << 31))
+	}
+}
+
+// drop forgets the stores whose base register is in the mask m.
+func (s *a64State) drop(m uint32) {
 	k := 0
+	s.bases = 0
 	for _, o := range s.stores[:s.n] {
-		if keepStack && (o.base == 31 || o.base == a64Abs) {
+		if o.base == a64Abs || m&(1<<o.base) == 0 {
 			s.stores[k] = o
 			k++
+			if o.base != a64Abs {
+				s.bases |= 1 << o.base
+			}
 		}
 	}
 	s.n = k
@@ -415,12 +439,15 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 	// (ptr, len) in (Xn, Xn+1), both set within the window, and not a slice (ptr, len, cap)
 	// with the capacity equal to the length in Xn+2.
 	args := func(i int) {
+		if st.known == 0 {
+			return
+		}
 		for r := 0; r < 16; r++ {
-			p, l := st.regs[r], st.regs[r+1]
+			p, l := st.reg(uint8(r)), st.reg(uint8(r+1))
 			if p.kind != a64Addr || l.kind != a64Const || i-p.at > arm64Window || i-l.at > arm64Window {
 				continue
 			}
-			if c := st.regs[r+2]; c.kind == a64Const && c.v == l.v && i-c.at <= arm64Window {
+			if c := st.reg(uint8(r + 2)); c.kind == a64Const && c.v == l.v && i-c.at <= arm64Window {
 				r += 2
 				continue
 			}
@@ -428,18 +455,18 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		}
 	}
 	store := func(i int, r, base uint8, off int64) {
-		s := a64Store{base: base, gen: st.gen[base], off: uint64(off)}
-		if b := st.regs[base]; base != 31 && b.kind == a64Page {
+		s := a64Store{base: base, off: uint64(off)}
+		if b := st.reg(base); base != 31 && b.kind == a64Page {
 			s = a64Store{base: a64Abs, off: b.v + uint64(off)}
 		}
 		if r != 31 {
-			s.val = st.regs[r]
+			s.val = st.reg(r)
 		}
 		s.val.at = i
 		// A new store to the same slot replaces the old one.
 		k := 0
 		for _, o := range st.stores[:st.n] {
-			if o.base != s.base || o.gen != s.gen || o.off != s.off {
+			if o.base != s.base || o.off != s.off {
 				st.stores[k] = o
 				k++
 			}
@@ -449,7 +476,7 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 			return
 		}
 		for _, o := range st.stores[:st.n] {
-			if o.base != s.base || o.gen != s.gen || i-o.val.at > arm64Window {
+			if o.base != s.base || i-o.val.at > arm64Window {
 				continue
 			}
 			if s.val.kind == a64Const && o.val.kind == a64Addr && o.off == s.off-8 {
@@ -464,6 +491,9 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		}
 		st.stores[st.n] = s
 		st.n++
+		if s.base != a64Abs {
+			st.bases |= 1 << s.base
+		}
 	}
 
 	for i := 0; i < n; i++ {
@@ -476,7 +506,8 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 			st.forget(false)
 			continue
 		}
-		in := decodeA64(binary.LittleEndian.Uint32(code[4*i:]))
+		w := binary.LittleEndian.Uint32(code[4*i:])
+		in := decodeA64(w)
 		var val a64Val // what in.rd holds after the instruction
 		switch in.op {
 		case a64Undef:
@@ -505,13 +536,13 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		case a64ADRP:
 			val = a64Val{kind: a64Page, v: at&^0xFFF + uint64(in.imm), adrp: at, at: i}
 		case a64ADD:
-			if b := st.regs[in.rn]; in.rn != 31 && b.kind == a64Page {
+			if b := st.reg(in.rn); in.rn != 31 && b.kind == a64Page {
 				val = a64Val{kind: a64Addr, v: b.v + uint64(in.imm), adrp: b.adrp, at: i}
 			}
 		case a64MOV:
 			if in.rn == 31 {
 				val = a64Val{kind: a64Const, at: i} // MOV Xd, ZR
-			} else if val = st.regs[in.rn]; val.kind == a64Page {
+			} else if val = st.reg(in.rn); val.kind == a64Page {
 				val = a64Val{}
 			} else {
 				val.at = i
@@ -531,19 +562,19 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		case a64STR:
 			store(i, in.rd, in.rn, in.imm)
 		case a64STP:
-			if p, l := st.regs[in.rd], st.regs[in.rt2]; in.rd != 31 && in.rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
+			if p, l := st.reg(in.rd), st.reg(in.rt2); in.rd != 31 && in.rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
 				emit(p, l)
 			}
 			store(i, in.rd, in.rn, in.imm)
 			store(i, in.rt2, in.rn, in.imm+8)
 		}
-		for m := in.wr; m != 0; m &= m - 1 {
-			r := bits.TrailingZeros32(m)
-			st.regs[r] = a64Val{}
-			st.gen[r]++
+		st.known &^= in.wr
+		if in.wr&st.bases != 0 {
+			st.drop(in.wr)
 		}
 		if val.kind != a64None && in.rd != 31 {
 			st.regs[in.rd] = val
+			st.known |= 1 << in.rd
 		}
 	}
 
