@@ -35,18 +35,20 @@ import (
 // address when Xb holds a page (a global: ADRP+STR). A block start, a conditional branch or
 // a call forgets those with a base register but keeps those to the stack and to absolute
 // addresses, so that the two halves of a global string stay paired across Go's
-// write-barrier check; a jump, a return or an unknown instruction forgets them all.
+// write-barrier check; a write of the base register forgets the stores through it, and a
+// jump, a return or an unknown instruction forgets them all.
 //
-// A string reference is an address and a length that the code uses as Go uses a string
-// header, with a constant length of at least 1 and both set within arm64Window
-// instructions:
+// A string reference is an address and a constant length of at least 1 that the code uses
+// as Go uses a string header:
 //   - as arguments or results: at a BL, a BLR, a RET or a jump out of the function, the
 //     address in Xn and the constant in Xn+1 (n < 16; ABIInternal passes and returns a
-//     string as (ptr, len) in consecutive registers from R0), unless Xn+2 holds the same
-//     constant (a slice: pointer, length, capacity);
+//     string as (ptr, len) in consecutive registers from R0), both set within arm64Window
+//     instructions before it, unless Xn+2 holds the same constant (a slice: pointer,
+//     length, capacity);
 //   - stored as a header: STP Xp, Xl, [Xb, #off] with the address in Xp and the constant in
-//     Xl, or a store of the address to a slot and of the constant to the slot 8 bytes after
-//     (same base register, not written in between, or the same absolute address).
+//     Xl, or, within arm64Window instructions of each other, a store of the address to a
+//     slot and of the constant to the slot 8 bytes after (same base register, not written
+//     in between, or the same absolute address).
 //
 // A constant in a register that is merely there when an address is loaded is no length:
 // Go reuses registers, and only a use pairs the two. Each ADRP is reported once, with the
