@@ -2,8 +2,6 @@ package code
 
 import (
 	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -15,7 +13,7 @@ func FuzzDecodeAMD64(f *testing.F) {
 	f.Add([]byte{0x48, 0xc7, 0x05, 0x53, 0xd8, 0x0a, 0x00, 0x18, 0, 0, 0, 0x48, 0x8d, 0x05, 0xd2, 0x31, 0, 0, 0x48, 0x89, 0x05, 0x25, 0xd8, 0x0a, 0x00})
 	f.Add([]byte{0xc5, 0xf8, 0x77, 0x62, 0xf1, 0x7c, 0x48, 0x10, 0x44, 0x24, 0x01, 0xcc, 0xcc})
 	// Seeds from real code: the first functions of the go command.
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+	if p := goCommandPath(); p != "" && fileExists(p) {
 		b := loadELF(f, p, "amd64")
 		for _, fn := range b.Funcs[:min(len(b.Funcs), 64)] {
 			f.Add(b.Text.Data[fn.Entry-b.Text.Addr : min(fn.End, fn.Entry+512)-b.Text.Addr])

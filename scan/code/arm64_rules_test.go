@@ -19,7 +19,6 @@ func a64movk(rd, imm, hw uint32) uint32    { return 0xF2800000 | hw<<21 | imm<<5
 func a64orr8(rd uint32) uint32             { return 0xB27D03E0 | rd } // ORR Xd, XZR, #8
 func a64mov(rd, rm uint32) uint32          { return 0xAA0003E0 | rm<<16 | rd }
 func a64bl(words int32) uint32             { return 0x94000000 | uint32(words)&0x3FFFFFF }
-func a64b(words int32) uint32              { return 0x14000000 | uint32(words)&0x3FFFFFF }
 func a64cbz(rt uint32, words int32) uint32 { return 0xB4000000 | (uint32(words)&0x7FFFF)<<5 | rt }
 func a64ldrlit(rt uint32, words int32) uint32 {
 	return 0x58000000 | (uint32(words)&0x7FFFF)<<5 | rt

@@ -6,7 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -79,11 +79,21 @@ func loadELF(tb testing.TB, path, arch string) *elfBinary {
 // goToolBinary is the go command of the running toolchain: a large real Go binary.
 func goToolBinary(tb testing.TB) string {
 	tb.Helper()
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	p := goCommandPath()
 	if _, err := os.Stat(p); err != nil {
 		tb.Skipf("no go command at %s: %v", p, err)
 	}
 	return p
+}
+
+// goCommandPath is where the go command of the toolchain that runs the tests is (go env
+// GOROOT: the toolchain GOTOOLCHAIN selects, not the one on PATH), "" when it cannot say.
+func goCommandPath() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
 }
 
 // buildFixture builds testdata/code/<name> (a module of its own) for goos/goarch with
