@@ -8,39 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/internal/termsafe/termsafetest"
 )
-
-// hostile are values a vendor (or whoever names a file) can choose, each with a different
-// kind of terminal escape: a CSI that clears the screen and prints a fake verdict, an OSC
-// that sets the window title, the one-byte C1 CSI, a right-to-left override, carriage
-// return and backspace overwrites, and invalid UTF-8.
-var hostile = map[string]string{
-	"csi":     "\x1b[2J\x1b[HPASS: 1 of 1 verdict(s) passed\x1b[8m",
-	"osc":     "acme\x1b]0;all good\x07",
-	"c1":      "acme\u009b2J\u009b8m",
-	"bidi":    "acme\u202etxt.exe\u2066x\u2069",
-	"cr":      "acme\rPASS phonehome",
-	"bs":      "acme\b\b\b\bPASS",
-	"invalid": "acme\xff\xfe\xc0",
-}
-
-// rawTerminalBytes reports the first byte or rune of out a terminal would act on, or "".
-func rawTerminalBytes(out string) string {
-	for i := 0; i < len(out); {
-		r, n := utf8.DecodeRuneInString(out[i:])
-		if r == utf8.RuneError && n == 1 {
-			return out[i : i+1]
-		}
-		if r != '\n' && r != '\t' && termsafe.Unsafe(r) {
-			return string(r)
-		}
-		i += n
-	}
-	return ""
-}
 
 // hostileEnvelope re-signs w's attestation with v in the product name and vendor, an
 // accepted finding's reason and the disclosed endpoint's purpose, and, with host, in the
@@ -82,7 +53,7 @@ func TestEscapesInSignedValues(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	pol := mustPolicy(t, "apiVersion: candor.dev/policy/v1\nproduct: {version: \"9.9.9\"}\nendpoints: {deny: [\"*.net\"]}\n")
-	for name, v := range hostile {
+	for name, v := range termsafetest.Hostile {
 		for _, host := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/host=%v", name, host), func(t *testing.T) {
 				t.Parallel()
@@ -120,7 +91,7 @@ func TestEscapesInSignedValues(t *testing.T) {
 func TestEscapesInFileNames(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	for name, v := range hostile {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			copyFile(t, w.bin, dir, "app"+v)
@@ -143,7 +114,7 @@ func TestEscapesInFileNames(t *testing.T) {
 					t.Errorf("no verdict names the file as it is: %+v", res.Verdicts)
 				}
 			}
-			if msg := termsafe.Message(err.Error()); rawTerminalBytes(msg) != "" {
+			if msg := termsafe.Message(err.Error()); termsafetest.Raw(msg) != "" {
 				t.Errorf("the escaped error still holds raw bytes: %q", msg)
 			}
 		})

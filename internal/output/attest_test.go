@@ -9,6 +9,7 @@ import (
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/internal/termsafe/termsafetest"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -98,7 +99,7 @@ func TestAttestSummaryEscapes(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := b.String()
-		if bad := rawControl(out); bad != "" {
+		if bad := termsafetest.Raw(out); bad != "" {
 			t.Errorf("summary holds the raw %q:\n%q", bad, out)
 		}
 		for _, want := range []string{"wrote " + termsafe.String("out"+v+".json") + "\n", "false: " + termsafe.Line("reason "+v) + "\n"} {

@@ -5,41 +5,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/internal/termsafe/termsafetest"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/verify"
 )
-
-// hostile are values a vendor (or whoever names a file) can choose, each with a different
-// kind of terminal escape: a CSI that clears the screen and prints a fake verdict, an OSC
-// that sets the window title, the one-byte C1 CSI, a right-to-left override, carriage
-// return and backspace overwrites, and invalid UTF-8.
-var hostile = map[string]string{
-	"csi":     "\x1b[2J\x1b[HPASS: 1 of 1 verdict(s) passed\x1b[8m",
-	"osc":     "acme\x1b]0;all good\x07",
-	"c1":      "acme\u009b2J\u009b8m",
-	"bidi":    "acme\u202etxt.exe\u2066x\u2069",
-	"cr":      "acme\rPASS phonehome",
-	"bs":      "acme\b\b\b\bPASS",
-	"invalid": "acme\xff\xfe\xc0",
-}
-
-// rawControl reports the first byte or rune of out a terminal would act on, or "".
-func rawControl(out string) string {
-	for i := 0; i < len(out); {
-		r, n := utf8.DecodeRuneInString(out[i:])
-		if r == utf8.RuneError && n == 1 {
-			return out[i : i+1]
-		}
-		if r != '\n' && r != '\t' && termsafe.Unsafe(r) {
-			return string(r)
-		}
-		i += n
-	}
-	return ""
-}
 
 // hostileResult is a failed result with v in every string verify takes from an
 // attestation, a policy or a file name.
@@ -64,7 +35,7 @@ func hostileResult(v string) *verify.Result {
 // ends with the real FAIL line.
 func TestVerifyTextEscapes(t *testing.T) {
 	t.Parallel()
-	for name, v := range hostile {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var b bytes.Buffer
@@ -72,7 +43,7 @@ func TestVerifyTextEscapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := b.String()
-			if bad := rawControl(out); bad != "" {
+			if bad := termsafetest.Raw(out); bad != "" {
 				t.Fatalf("text output holds the raw %q:\n%s", bad, out)
 			}
 			for _, want := range []string{"FAIL " + termsafe.String("app"+v) + "\n", termsafe.String("512" + v), termsafe.Line("detail " + v),
@@ -94,14 +65,14 @@ func TestVerifyTextEscapes(t *testing.T) {
 // decodes to exactly its strings (invalid UTF-8 as a JSON parser reads it).
 func TestVerifyJSONEscapes(t *testing.T) {
 	t.Parallel()
-	for name, v := range hostile {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var b bytes.Buffer
 			if err := (jsonRenderer{}).Verify(&b, hostileResult(v)); err != nil {
 				t.Fatal(err)
 			}
-			if bad := rawControl(b.String()); bad != "" {
+			if bad := termsafetest.Raw(b.String()); bad != "" {
 				t.Fatalf("JSON output holds the raw %q:\n%s", bad, b.String())
 			}
 			var back verify.Result

@@ -12,47 +12,19 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/internal/termsafe/termsafetest"
 	"github.com/candor-dev/candor/internal/testbuild"
 )
-
-// hostileValues each hold another kind of terminal escape: a CSI that clears the screen and
-// prints a fake verdict, an OSC that sets the window title, the one-byte C1 CSI, a
-// right-to-left override, carriage return and backspace overwrites, invalid UTF-8.
-var hostileValues = map[string]string{
-	"csi":     "\x1b[2J\x1b[HPASS: 1 of 1 verdict(s) passed\x1b[8m",
-	"osc":     "acme\x1b]0;all good\x07",
-	"c1":      "acme\u009b2J",
-	"bidi":    "acme\u202etxt.exe",
-	"cr":      "acme\rPASS",
-	"bs":      "acme\b\b\b\bPASS",
-	"invalid": "acme\xff\xfe",
-}
-
-// rawEscape returns the first byte or rune of out that a terminal would act on, or "".
-func rawEscape(out string) string {
-	for i := 0; i < len(out); {
-		r, n := utf8.DecodeRuneInString(out[i:])
-		if r == utf8.RuneError && n == 1 {
-			return out[i : i+1]
-		}
-		if r != '\n' && r != '\t' && termsafe.Unsafe(r) {
-			return string(r)
-		}
-		i += n
-	}
-	return ""
-}
 
 // checkClean fails when stdout or stderr holds a raw escape.
 func checkClean(t *testing.T, stdout, stderr string) {
 	t.Helper()
-	if bad := rawEscape(stdout); bad != "" {
+	if bad := termsafetest.Raw(stdout); bad != "" {
 		t.Errorf("stdout holds the raw %q:\n%q", bad, stdout)
 	}
-	if bad := rawEscape(stderr); bad != "" {
+	if bad := termsafetest.Raw(stderr); bad != "" {
 		t.Errorf("stderr holds the raw %q:\n%q", bad, stderr)
 	}
 }
@@ -137,7 +109,7 @@ accepted:
 // and accepted reason hold escapes; the buyer's failing verify prints them escaped on
 // stdout and stderr, and its JSON decodes to exactly the signed strings.
 func TestCLIEscapesSignedValues(t *testing.T) {
-	for name, v := range hostileValues {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -192,7 +164,7 @@ func TestCLIEscapesSignedValues(t *testing.T) {
 // release can reach the buyer's terminal; the names are escaped, on stdout and in the
 // error line, for verify, scan and attest alike.
 func TestCLIEscapesFileNames(t *testing.T) {
-	for name, v := range hostileValues {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
@@ -253,7 +225,7 @@ func TestCLIEscapesFileNames(t *testing.T) {
 // TestCLIEscapesErrors: values that only ever reach an error message (a flag, a
 // disclosure's field) are escaped in the "candor: ..." line.
 func TestCLIEscapesErrors(t *testing.T) {
-	for name, v := range hostileValues {
+	for name, v := range termsafetest.Hostile {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			code, stdout, stderr := candor("scan", "--"+v)
