@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/candor-dev/candor/scan"
@@ -119,8 +120,8 @@ func TestCorpusScriptsAreInTheRepository(t *testing.T) {
 	}
 }
 
-// TestCorpus scans every labelled binary of the corpus and checks every label:
-// a "yes" must be reported and a "no" must not.
+// TestCorpus scans every labelled binary of the Debian corpus (fetch.sh) and
+// checks every label of labels.tsv: a "yes" must be reported and a "no" must not.
 func TestCorpus(t *testing.T) {
 	root := os.Getenv("CANDOR_CORPUS")
 	if root == "" {
@@ -133,6 +134,62 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatalf("corpus labels: %v (testdata/corpus/labels.tsv, or set CANDOR_CORPUS_LABELS)", err)
 	}
+	checkCorpus(t, root, filepath.Base(labelsPath()), labels, "sh testdata/corpus/fetch.sh "+root)
+}
+
+// TestCorpusUpstream scans the upstream builds (build-upstream.sh, into
+// $CANDOR_CORPUS/upstream) and checks every label of labels-upstream.tsv the same
+// way. It needs only that directory, not the Debian corpus.
+func TestCorpusUpstream(t *testing.T) {
+	root := os.Getenv("CANDOR_CORPUS")
+	if root == "" {
+		t.Skip("set CANDOR_CORPUS to a directory whose upstream/ was filled by testdata/corpus/build-upstream.sh to run the upstream corpus tests")
+	}
+	dir := filepath.Join(root, "upstream")
+	labels, err := readLabels(filepath.Join(corpusDir, "labels-upstream.tsv"))
+	if err != nil {
+		t.Fatalf("upstream corpus labels: %v", err)
+	}
+	checkCorpus(t, dir, "labels-upstream.tsv", labels, "sh testdata/corpus/build-upstream.sh "+dir)
+}
+
+// corpusScore counts the labels that hold: positives are the capability labels
+// wanted "yes", negatives every label wanted "no" (capabilities and endpoints),
+// endpoints the endpoint labels wanted "yes".
+type corpusScore struct {
+	mu                                  sync.Mutex
+	pos, posAll, neg, negAll, ep, epAll int
+	failed                              []string
+}
+
+func (s *corpusScore) add(l corpusLabel, held bool, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok := 0
+	if held {
+		ok = 1
+	} else {
+		s.failed = append(s.failed, name)
+	}
+	switch _, isEndpoint := strings.CutPrefix(l.label, "endpoint:"); {
+	case !l.want:
+		s.neg, s.negAll = s.neg+ok, s.negAll+1
+	case isEndpoint:
+		s.ep, s.epAll = s.ep+ok, s.epAll+1
+	default:
+		s.pos, s.posAll = s.pos+ok, s.posAll+1
+	}
+}
+
+func (s *corpusScore) String() string {
+	return fmt.Sprintf("positives %d/%d, negatives %d/%d, endpoints %d/%d",
+		s.pos, s.posAll, s.neg, s.negAll, s.ep, s.epAll)
+}
+
+// checkCorpus scans every binary named in labels (paths under root) in parallel,
+// checks each of its labels, and logs the score; file names the labels in
+// failure messages, and remedy says how to make a missing binary.
+func checkCorpus(t *testing.T, root, file string, labels []corpusLabel, remedy string) {
 	var order []string
 	byBinary := map[string][]corpusLabel{}
 	for _, l := range labels {
@@ -145,35 +202,61 @@ func TestCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bin := range order {
-		t.Run(bin, func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join(root, filepath.FromSlash(bin))
-			a, err := s.ScanFile(t.Context(), path)
-			if err != nil {
-				t.Fatalf("ScanFile(%s): %v", path, err)
-			}
-			t.Logf("%s: %s %s %s, %d functions, %d modules, %d libraries; reported %s",
-				bin, a.Format, a.Arch, a.GoVersion, a.Functions, len(a.Modules), len(a.Libraries), capabilityKey(a))
-			for _, l := range byBinary[bin] {
-				match := func(f scan.Finding) bool { return f.Capability == scan.Capability(l.label) }
-				if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
-					match = func(f scan.Finding) bool { return f.Capability == scan.NetworkEndpoint && f.Host == host }
-				}
-				found := false
-				for _, f := range a.Findings {
-					if match(f) {
-						found = true
-						break
+	var score corpusScore
+	t.Run("scan", func(t *testing.T) {
+		for _, bin := range order {
+			t.Run(bin, func(t *testing.T) {
+				t.Parallel()
+				path := filepath.Join(root, filepath.FromSlash(bin))
+				failAll := func(format string, args ...any) {
+					t.Helper()
+					for _, l := range byBinary[bin] {
+						score.add(l, false, fmt.Sprintf("%s:%d %s %s (not scanned)", file, l.line, bin, l.label))
 					}
+					t.Fatalf(format, args...)
 				}
-				switch {
-				case l.want && !found:
-					t.Errorf("labels.tsv:%d: %s not reported (want yes)", l.line, l.label)
-				case !l.want && found:
-					t.Errorf("labels.tsv:%d: %s reported (want no):\n%s", l.line, l.label, describe(a, match))
+				if _, err := os.Stat(path); err != nil {
+					failAll("%v: build or fetch the corpus first: %s", err, remedy)
 				}
-			}
-		})
+				a, err := s.ScanFile(t.Context(), path)
+				if err != nil {
+					failAll("ScanFile(%s): %v", path, err)
+				}
+				t.Logf("%s: %s %s %s, %d functions, %d modules, %d libraries; reported %s",
+					bin, a.Format, a.Arch, a.GoVersion, a.Functions, len(a.Modules), len(a.Libraries), capabilityKey(a))
+				for _, l := range byBinary[bin] {
+					found := checkCorpusLabel(t, a, file, l)
+					score.add(l, found == l.want, fmt.Sprintf("%s:%d %s %s", file, l.line, bin, l.label))
+				}
+			})
+		}
+	})
+	t.Logf("%s: %s", file, &score)
+	for _, f := range score.failed {
+		t.Logf("failing: %s", f)
 	}
+}
+
+// checkCorpusLabel reports whether the label's capability (or endpoint host) is
+// among a's findings, and fails t when that is not what the label wants.
+func checkCorpusLabel(t *testing.T, a *scan.Artifact, file string, l corpusLabel) bool {
+	t.Helper()
+	match := func(f scan.Finding) bool { return f.Capability == scan.Capability(l.label) }
+	if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
+		match = func(f scan.Finding) bool { return f.Capability == scan.NetworkEndpoint && f.Host == host }
+	}
+	found := false
+	for _, f := range a.Findings {
+		if match(f) {
+			found = true
+			break
+		}
+	}
+	switch {
+	case l.want && !found:
+		t.Errorf("%s:%d: %s: %s not reported (want yes)", file, l.line, l.binary, l.label)
+	case !l.want && found:
+		t.Errorf("%s:%d: %s: %s reported (want no):\n%s", file, l.line, l.binary, l.label, describe(a, match))
+	}
+	return found
 }
