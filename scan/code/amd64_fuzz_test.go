@@ -26,7 +26,7 @@ func FuzzDecodeAMD64(f *testing.F) {
 		decodeAMD64(code, base, 0, func(addr, n uint64) bool { return true }, lim, refs)
 		end := uint64(base + len(code))
 		for _, s := range refs.Strings {
-			if s.PC < base || s.PC >= end || s.Len == 0 || s.Len > lim.MaxStringLen || s.Func != 0 {
+			if s.PC < base || s.PC >= end || s.Len == 0 || uint64(s.Len) > lim.MaxStringLen || s.Func != 0 {
 				t.Fatalf("string ref %+v outside [%#x, %#x) or beyond the limit", s, base, end)
 			}
 		}

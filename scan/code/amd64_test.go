@@ -111,7 +111,7 @@ func TestOracle(t *testing.T) {
 			if n == 0 || in.Op != x86asm.LEA || !ok || mem.Base != x86asm.RIP || s.PC+uint64(n)+uint64(mem.Disp) != s.Addr {
 				t.Errorf("string ref %+v: x86asm decodes %v", s, in)
 			}
-			if fn := b.Funcs[s.Func]; s.PC < fn.Entry || s.PC >= fn.End || s.Len == 0 || !b.IsData(s.Addr, s.Len) {
+			if fn := b.Funcs[s.Func]; s.PC < fn.Entry || s.PC >= fn.End || s.Len == 0 || !b.IsData(s.Addr, uint64(s.Len)) {
 				t.Errorf("string ref %+v outside its function %s or its data", s, fn.Name)
 			}
 		}
@@ -155,7 +155,7 @@ func stringPrecision(t *testing.T, b *elfBinary, refs *Refs) {
 	in, oneByte := 0, 0
 	for _, s := range refs.Strings {
 		switch {
-		case s.Addr >= lo && s.Addr+s.Len <= hi:
+		case s.Addr >= lo && s.Addr+uint64(s.Len) <= hi:
 			in++
 		case s.Len == 1:
 			oneByte++
@@ -202,7 +202,7 @@ func TestExactStrings(t *testing.T) {
 			for _, s := range refs.Strings {
 				name := b.Funcs[s.Func].Name
 				if _, ok := want[name]; ok {
-					got[name] = append(got[name], string(b.Bytes(s.Addr, s.Len)))
+					got[name] = append(got[name], string(b.Bytes(s.Addr, uint64(s.Len))))
 				}
 			}
 			for name, w := range want {
@@ -220,7 +220,7 @@ func TestExactStrings(t *testing.T) {
 				from, to := b.Func(e[0]), b.Func(e[1])
 				found := false
 				for _, c := range refs.Calls {
-					found = found || c.Func == from && to >= 0 && c.Target == b.Funcs[to].Entry
+					found = found || int(c.Func) == from && to >= 0 && c.Target == b.Funcs[to].Entry
 				}
 				if !found {
 					t.Errorf("no call %s → %s", e[0], e[1])

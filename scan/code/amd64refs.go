@@ -1,5 +1,10 @@
 package code
 
+import (
+	"cmp"
+	"slices"
+)
+
 // This file reads string references and calls from decoded amd64 instructions; the rule is
 // described at the top of amd64.go.
 
@@ -53,13 +58,14 @@ const (
 
 // decodeAMD64 appends the string references and calls of one function's amd64 code, which
 // starts at pc, to refs.
-func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs *Refs) {
+func decodeAMD64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, refs *Refs) {
 	var (
 		pending [ringSize]int
 		np, pq  int // pending LEAs: pending[pq:pq+np] (mod ringSize)
 		in      inst
 	)
 	p := &pairer{code: code, pc: pc, fi: fi, isData: isData, lim: lim, refs: refs}
+	keep, firstAddr := lim.KeepAddr, len(refs.Addrs)
 	for off := 0; off < len(code); {
 		if !decodeInst(code[off:], &in) {
 			refs.Skipped++
@@ -73,13 +79,27 @@ func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 			case in.op == 0xE8:
 				next := pc + uint64(off+in.n)
 				refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off), Target: next + uint64(int64(le32(code[off:], in.imm)))})
-			case in.op == 0x8D && in.rex&8 != 0 && code[off+in.modrm]&0xC7 == 0x05:
+			case in.op == 0x8D && code[off+in.modrm]&0xC7 == 0x05:
 				// A LEA of code, type data or a variable is no string whatever its
 				// length: test its first byte before pairing.
-				if target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1))); isData(target, 1) {
+				target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
+				if in.rex&8 != 0 && isData(target, 1) {
 					pending[(pq+np)%ringSize] = p.n - 1
 					np++
+				} else if keep != nil && keep(target) {
+					refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
 				}
+			case keep != nil && in.modrm >= 0 && code[off+in.modrm]&0xC7 == 0x05 && ripLoad(in.op, code[off+in.modrm]):
+				target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
+				if keep(target) {
+					refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
+				}
+			}
+		} else if keep != nil && in.space == map0F && in.op&0xF6 == 0xB6 && code[off+in.modrm]&0xC7 == 0x05 {
+			// MOVZX, MOVSX of a global.
+			target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
+			if keep(target) {
+				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
 			}
 		}
 		off += in.n
@@ -91,6 +111,26 @@ func decodeAMD64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 	for ; np > 0; pq, np = (pq+1)%ringSize, np-1 {
 		p.resolve(pending[pq])
 	}
+	// The LEAs resolved late come after the references found while they waited.
+	if fa := refs.Addrs[firstAddr:]; !slices.IsSortedFunc(fa, cmpAddrRef) {
+		slices.SortFunc(fa, cmpAddrRef)
+	}
+}
+
+func cmpAddrRef(a, b AddrRef) int { return cmp.Compare(a.PC, b.PC) }
+
+// ripLoad reports whether the one-byte-map opcode op with ModRM byte m (whose memory
+// operand is RIP-relative) is a MOV to or from memory, a CMP or a TEST of it.
+func ripLoad(op, m byte) bool {
+	switch op {
+	case 0x88, 0x89, 0x8A, 0x8B, 0x38, 0x39, 0x3A, 0x3B, 0x84, 0x85:
+		return true
+	case 0x80, 0x81, 0x83:
+		return m>>3&7 == 7 // CMP
+	case 0xC6, 0xC7, 0xF6, 0xF7:
+		return m>>3&7 == 0 // MOV $imm, TEST $imm
+	}
+	return false
 }
 
 // pairer resolves the LEAs of one function against the instructions around them. It
@@ -103,7 +143,7 @@ type pairer struct {
 	offs   [ringSize]int32
 	sums   [ringSize]summary
 	tags   [ringSize]int // 1 + the index of the instruction summarised in sums
-	fi     int
+	fi     int32
 	isData IsData
 	lim    Limits
 	refs   *Refs
@@ -130,30 +170,37 @@ func writes(s *summary, r int8) bool { return s.dst == r || s.dst == anyReg }
 // resolve applies the pairing rule to the LEA at index i.
 func (p *pairer) resolve(i int) {
 	lea := p.at(i)
+	if !p.pair(i, lea) && p.lim.KeepAddr != nil && p.lim.KeepAddr(lea.val) {
+		p.refs.Addrs = append(p.refs.Addrs, AddrRef{Func: p.fi, PC: lea.pc, Addr: lea.val})
+	}
+}
+
+// pair reports whether the LEA at index i is a string, and reports it.
+func (p *pairer) pair(i int, lea *summary) bool {
 	if n, ok, _ := p.regConst(i, lea.reg, nextArg[lea.reg]); ok {
 		if nn := nextArg[nextArg[lea.reg]]; nn >= 0 {
 			if m, ok, _ := p.regConst(i, lea.reg, nn); ok && m == n {
-				return // a slice: pointer, length, capacity
+				return false // a slice: pointer, length, capacity
 			}
 		}
-		p.emit(lea, n)
-		return
+		return p.emit(lea, n)
 	}
 	for j := i + 1; j < min(p.n, i+1+regWindow); j++ {
 		s := p.at(j)
 		if s.kind >= kBranch {
-			return
+			return false
 		}
 		if s.kind == kStore && s.reg == lea.reg {
 			if n, ok := p.memConst(j, s.mem); ok {
-				p.emit(lea, n)
+				return p.emit(lea, n)
 			}
-			return
+			return false
 		}
 		if writes(s, lea.reg) {
-			return
+			return false
 		}
 	}
+	return false
 }
 
 // regConst finds the constant set in register r near the LEA at i that loads register
@@ -228,11 +275,12 @@ func (p *pairer) memConst(k int, m memRef) (uint64, bool) {
 	return 0, false
 }
 
-func (p *pairer) emit(lea *summary, n uint64) {
+func (p *pairer) emit(lea *summary, n uint64) bool {
 	if n == 0 || n > p.lim.MaxStringLen || !p.isData(lea.val, n) {
-		return
+		return false
 	}
-	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val, Len: n})
+	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val, Len: uint32(n)})
+	return true
 }
 
 // summarise classifies the decoded instruction b (exactly in.n bytes) at pc.

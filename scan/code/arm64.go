@@ -392,7 +392,7 @@ func (s *a64State) drop(m uint32) {
 
 // decodeARM64 appends the string references and calls of one function's arm64 code, which
 // starts at pc, to refs.
-func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs *Refs) {
+func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, refs *Refs) {
 	n := len(code) / 4
 	refs.Skipped += len(code) % 4
 	if n == 0 {
@@ -429,13 +429,16 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 	}
 	bit := func(set []uint64, i int) bool { return set[i/64]&(1<<(i%64)) != 0 }
 
-	first := len(refs.Strings)
+	first, firstAddr, keep := len(refs.Strings), len(refs.Addrs), lim.KeepAddr
+	addAddr := func(pc, addr uint64) {
+		refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc, Addr: addr})
+	}
 	var st a64State
 	emit := func(p, l a64Val) {
 		if l.v == 0 || l.v > lim.MaxStringLen || !isData(p.v, l.v) {
 			return
 		}
-		refs.Strings = append(refs.Strings, StringRef{Func: fi, PC: p.adrp, Addr: p.v, Len: l.v})
+		refs.Strings = append(refs.Strings, StringRef{Func: fi, PC: p.adrp, Addr: p.v, Len: uint32(l.v)})
 	}
 	// args pairs the argument registers at a call, a return or a jump out of the function:
 	// (ptr, len) in (Xn, Xn+1), both set within the window, and not a slice (ptr, len, cap)
@@ -510,6 +513,16 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		}
 		w := binary.LittleEndian.Uint32(code[4*i:])
 		in := decodeA64(w)
+		if keep != nil && w&0x3B000000 == 0x39000000 {
+			// LDR, STR (unsigned offset) of any size at an offset from a page: a global.
+			if b := st.reg(uint8(w >> 5 & 31)); w>>5&31 != 31 && b.kind == a64Page {
+				scale := w >> 30
+				if w&(1<<26) != 0 && w&(1<<23) != 0 {
+					scale = 4 // 128-bit SIMD&FP register
+				}
+				addAddr(b.adrp, b.v+uint64(w>>10&0xFFF)<<scale)
+			}
+		}
 		var val a64Val // what in.rd holds after the instruction
 		switch in.op {
 		case a64Undef:
@@ -540,6 +553,9 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		case a64ADD:
 			if b := st.reg(in.rn); in.rn != 31 && b.kind == a64Page {
 				val = a64Val{kind: a64Addr, v: b.v + uint64(in.imm), adrp: b.adrp, at: i}
+				if keep != nil {
+					addAddr(b.adrp, val.v)
+				}
 			}
 		case a64MOV:
 			if in.rn == 31 {
@@ -592,4 +608,31 @@ func decodeARM64(code []byte, pc uint64, fi int, isData IsData, lim Limits, refs
 		k++
 	}
 	refs.Strings = refs.Strings[:first+k]
+	if keep != nil {
+		refs.Addrs = refs.Addrs[:firstAddr+a64Addrs(refs.Addrs[firstAddr:], refs.Strings[first:], keep)]
+	}
+}
+
+// a64Addrs sorts the address references of one function by PC and address, drops those
+// repeated, those that are strings (the same ADRP and address) and those keep rejects, and
+// returns how many remain at the start of fa.
+func a64Addrs(fa []AddrRef, fs []StringRef, keep func(uint64) bool) int {
+	slices.SortFunc(fa, func(a, b AddrRef) int {
+		return cmp.Or(cmp.Compare(a.PC, b.PC), cmp.Compare(a.Addr, b.Addr))
+	})
+	k, j := 0, 0
+	for _, a := range fa {
+		if k > 0 && a == fa[k-1] {
+			continue
+		}
+		for j < len(fs) && fs[j].PC < a.PC {
+			j++
+		}
+		if j < len(fs) && fs[j].PC == a.PC && fs[j].Addr == a.Addr || !keep(a.Addr) {
+			continue
+		}
+		fa[k] = a
+		k++
+	}
+	return k
 }

@@ -62,10 +62,10 @@ func FuzzDecodeARM64(f *testing.F) {
 			return binary.LittleEndian.Uint32(code[pc-ruleText:])
 		}
 		for i, s := range refs.Strings {
-			if d := decodeA64(word(s.Func, s.PC)); d.op != a64ADRP || s.PC&^0xFFF+uint64(d.imm) != s.Addr&^0xFFF {
+			if d := decodeA64(word(int(s.Func), s.PC)); d.op != a64ADRP || s.PC&^0xFFF+uint64(d.imm) != s.Addr&^0xFFF {
 				t.Fatalf("string %+v: not loaded by an ADRP of its page", s)
 			}
-			if s.Len == 0 || s.Len > lim.MaxStringLen || !isData(s.Addr, s.Len) {
+			if s.Len == 0 || uint64(s.Len) > lim.MaxStringLen || !isData(s.Addr, uint64(s.Len)) {
 				t.Fatalf("string %+v: length beyond the limit or not data", s)
 			}
 			if i > 0 && s.PC <= refs.Strings[i-1].PC {
@@ -73,7 +73,7 @@ func FuzzDecodeARM64(f *testing.F) {
 			}
 		}
 		for i, c := range refs.Calls {
-			w := word(c.Func, c.PC)
+			w := word(int(c.Func), c.PC)
 			if d := decodeA64(w); d.op != a64BL || c.Target != c.PC+uint64(d.imm) {
 				t.Fatalf("call %+v: not the BL %08x", c, w)
 			}

@@ -130,7 +130,7 @@ func TestARM64Rules(t *testing.T) {
 			}
 			var got []str
 			for _, s := range refs.Strings {
-				got = append(got, str{(s.PC - ruleText) / 4, s.Addr, s.Len})
+				got = append(got, str{(s.PC - ruleText) / 4, s.Addr, uint64(s.Len)})
 			}
 			if !slices.Equal(got, c.want) {
 				t.Errorf("strings %+v, want %+v", got, c.want)

@@ -385,7 +385,7 @@ func TestARM64ExactStrings(t *testing.T) {
 			got := map[string][]string{}
 			for _, s := range refs.Strings {
 				if name := b.Funcs[s.Func].Name; strings.HasPrefix(name, "main.") {
-					got[name] = append(got[name], string(b.Bytes(s.Addr, s.Len)))
+					got[name] = append(got[name], string(b.Bytes(s.Addr, uint64(s.Len))))
 				}
 			}
 			for name, w := range want {
@@ -402,7 +402,7 @@ func TestARM64ExactStrings(t *testing.T) {
 				from, to := b.Func(e[0]), b.Func(e[1])
 				n := 0
 				for _, c := range refs.Calls {
-					if c.Func == from && to >= 0 && c.Target == b.Funcs[to].Entry {
+					if int(c.Func) == from && to >= 0 && c.Target == b.Funcs[to].Entry {
 						n++
 						if c.PC < b.Funcs[from].Entry || c.PC >= b.Funcs[from].End {
 							t.Errorf("call %s → %s at %#x is outside %s", e[0], e[1], c.PC, e[0])
@@ -439,7 +439,7 @@ func TestARM64GofmtStrings(t *testing.T) {
 		if d := decodeA64(w); d.op != a64ADRP || s.PC&^0xFFF+uint64(d.imm) != s.Addr&^0xFFF {
 			t.Errorf("string at %#x: not the ADRP of %#x", s.PC, s.Addr)
 		}
-		seen[span{s.Addr, s.Len}] = true
+		seen[span{s.Addr, uint64(s.Len)}] = true
 	}
 	spans := make([]span, 0, len(seen))
 	for s := range seen {
@@ -460,7 +460,7 @@ func TestARM64GofmtStrings(t *testing.T) {
 	pairs := func(b *elfBinary, refs *Refs) map[ref]bool {
 		m := map[ref]bool{}
 		for _, s := range refs.Strings {
-			m[ref{b.Funcs[s.Func].Name, string(b.Bytes(s.Addr, s.Len))}] = true
+			m[ref{b.Funcs[s.Func].Name, string(b.Bytes(s.Addr, uint64(s.Len)))}] = true
 		}
 		return m
 	}

@@ -11,5 +11,7 @@
 // sections and tested against golang.org/x/arch as the oracle: every instruction the fast
 // path reads decodes the same there.
 //
-// Nothing here is wired into scan's findings yet.
+// It also reports, for the caller to filter with [Limits.KeepAddr], the other static
+// addresses the code takes ([AddrRef]: function values, global variables, tables), and
+// decodes the functions in parallel chunks ([Limits.Workers]) with the same result as one.
 package code
