@@ -1,0 +1,3 @@
+module example.com/codetables
+
+go 1.27
