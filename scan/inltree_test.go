@@ -1,0 +1,424 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// inlFixture is the inline tree fixture built for one target, with what the
+// compiler said it inlined.
+type inlFixture struct {
+	path string
+	// sites maps each function of the fixture (its table name, main.F) to the
+	// names the compiler reported inlining inside its body (-gcflags=-m=2
+	// "inlining call to X", X in the compiler's form, in source order).
+	sites map[string][]string
+	// decls maps the fixture's function names (main.F, main.(*T).M) to true.
+	decls map[string]bool
+}
+
+// buildInlFixture builds scan/testdata/inltree with -gcflags=-m=2 for goos/goarch
+// with extra go build flags, and maps the compiler's inlining reports to the
+// enclosing functions of the source.
+func buildInlFixture(t *testing.T, goos, goarch string, flags ...string) inlFixture {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	src, err := filepath.Abs(filepath.Join("testdata", "inltree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "inltree")
+	args := append([]string{"build", "-o", out, "-gcflags=-m=2"}, flags...)
+	cmd := exec.CommandContext(t.Context(), gobin, append(args, ".")...)
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-buildvcs=false")
+	msg, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("building %s: %v\n%s", src, err, msg)
+	}
+	fx := inlFixture{path: out, sites: map[string][]string{}, decls: map[string]bool{}}
+	// Enclosing functions by line, from the source.
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, filepath.Join(src, "main.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type span struct {
+		name       string
+		start, end int
+	}
+	var spans []span
+	for _, d := range file.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		name := "main." + fd.Name.Name
+		if fd.Recv != nil && len(fd.Recv.List) == 1 {
+			rt := fd.Recv.List[0].Type
+			if st, ok := rt.(*ast.StarExpr); ok {
+				name = "main.(*" + st.X.(*ast.Ident).Name + ")." + fd.Name.Name
+			} else {
+				name = "main." + rt.(*ast.Ident).Name + "." + fd.Name.Name
+			}
+		}
+		fx.decls[name] = true
+		spans = append(spans, span{name, fset.Position(fd.Pos()).Line, fset.Position(fd.End()).Line})
+	}
+	re := regexp.MustCompile(`^\./main\.go:(\d+):\d+: inlining call to (\S+)$`)
+	sc := bufio.NewScanner(bytes.NewReader(msg))
+	for sc.Scan() {
+		m := re.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		line, _ := strconv.Atoi(m[1])
+		for _, s := range spans {
+			if line >= s.start && line <= s.end {
+				fx.sites[s.name] = append(fx.sites[s.name], m[2])
+			}
+		}
+	}
+	if len(fx.sites) == 0 {
+		t.Fatalf("the compiler reported no inlining:\n%s", msg)
+	}
+	return fx
+}
+
+// tableName maps the compiler's name of an inlined function (leaf,
+// (*counter).add, os.Executable) to the function table's form.
+func tableName(x string) string {
+	if i := strings.IndexByte(x, '.'); i < 0 || strings.HasPrefix(x, "(") {
+		return "main." + x
+	}
+	return x
+}
+
+// sameName says whether a table name (net/http.Get) is the compiler's (http.Get).
+func sameName(table, compiler string) bool {
+	c := tableName(compiler)
+	if table == c {
+		return true
+	}
+	i := strings.LastIndexByte(table, '/')
+	return i >= 0 && table[i+1:] == c
+}
+
+// readInlined opens a binary and reads its functions and their inline trees.
+func readInlined(t *testing.T, path string) ([]funcRange, [][]inlineCall, *image, *pclntab) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf, err := openBinary(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := bf.images[0]
+	tab := findPclntab(im)
+	if tab == nil {
+		t.Fatal("no function table")
+	}
+	_, fs, err := im.codeFuncs(tab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inl, err := tab.inlined(im, fs)
+	if err != nil {
+		t.Fatalf("inlined: %v", err)
+	}
+	if inl == nil {
+		t.Fatal("inlined returned nothing (moduledata not found?)")
+	}
+	if len(inl) != len(fs) {
+		t.Fatalf("%d inline lists for %d functions", len(inl), len(fs))
+	}
+	return fs, inl, im, tab
+}
+
+// checkInlFixture checks one build of the fixture against the compiler's report:
+// for every function of the fixture in the table, each function it reported
+// inlining in that body is in its tree (as many times as reported for the
+// fixture's own functions), every node whose parent is a fixture function was
+// reported inside that function's body, parents come first and call sites lie
+// inside the function, and //go:noinline functions are never inlined.
+func checkInlFixture(t *testing.T, fx inlFixture) {
+	fs, inl, _, _ := readInlined(t, fx.path)
+	byName := map[string]int{}
+	for i, f := range fs {
+		byName[string(f.name)] = i
+	}
+	total := 0
+	for i, calls := range inl {
+		for j, c := range calls {
+			total++
+			if c.parent < -1 || c.parent >= j {
+				t.Errorf("%s: call %d (%s) has parent %d", fs[i].name, j, c.name, c.parent)
+			}
+			if c.parentPC < fs[i].entry || c.parentPC >= fs[i].end {
+				t.Errorf("%s: call %d (%s) site 0x%x outside [0x%x, 0x%x)", fs[i].name, j, c.name, c.parentPC, fs[i].entry, fs[i].end)
+			}
+			switch string(c.name) {
+			case "main.notInlined", "main.outer", "main.callsNot", "main.exe", "main.trace", "main.tracedOuter", "main.useCounter":
+				t.Errorf("%s: //go:noinline function %s is inlined", fs[i].name, c.name)
+			}
+		}
+	}
+	checked := 0
+	for fn, sites := range fx.sites {
+		i, ok := byName[fn]
+		if !ok {
+			continue // inlined everywhere and dropped by the linker
+		}
+		calls := inl[i]
+		for _, s := range sites {
+			found := false
+			for _, c := range calls {
+				if sameName(string(c.name), s) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("%s: the compiler inlined %s, the tree has %v", fn, s, inlNames(calls))
+			}
+			checked++
+		}
+		// The fixture's own functions: exactly as many nodes as reports.
+		want := map[string]int{}
+		for _, s := range sites {
+			if fx.decls[tableName(s)] {
+				want[tableName(s)]++
+			}
+		}
+		got := map[string]int{}
+		for _, c := range calls {
+			if fx.decls[string(c.name)] {
+				got[string(c.name)]++
+			}
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %d inlined calls to %s, the compiler reported %d", fn, got[k], k, v)
+			}
+		}
+		for k, v := range got {
+			if want[k] != v {
+				t.Errorf("%s: %d inlined calls to %s, the compiler reported %d", fn, v, k, want[k])
+			}
+		}
+		// Nested calls: a node whose parent is a fixture function was
+		// reported inside that function's own body.
+		for _, c := range calls {
+			if c.parent < 0 {
+				continue
+			}
+			p := string(calls[c.parent].name)
+			if !fx.decls[p] {
+				continue
+			}
+			ok := false
+			for _, s := range fx.sites[p] {
+				if sameName(string(c.name), s) {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("%s: %s inlined into %s, which the compiler never reported there (%v)", fn, c.name, p, fx.sites[p])
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d inlining reports checked", checked)
+	}
+	// The certain cases, by hand.
+	want := map[string][][2]string{ // function: (inlined, parent) pairs
+		"main.outer":       {{"main.mid", ""}, {"main.leaf", "main.mid"}, {"main.leaf", "main.mid"}},
+		"main.exe":         {{"os.Executable", ""}},
+		"main.useCounter":  {{"main.(*counter).add", ""}, {"main.leaf", ""}, {"main.(*counter).add", ""}},
+		"main.tracedOuter": {{"main.tracedMid", ""}, {"main.tracedLeaf", "main.tracedMid"}},
+		"main.callsNot":    nil,
+	}
+	for fn, pairs := range want {
+		i, ok := byName[fn]
+		if !ok {
+			t.Errorf("%s not in the table", fn)
+			continue
+		}
+		for _, p := range pairs {
+			if !hasInlined(inl[i], p[0], p[1]) {
+				t.Errorf("%s: no %s inlined into %q; tree %v", fn, p[0], p[1], inlNames(inl[i]))
+			}
+		}
+		if pairs == nil && len(inl[i]) != 0 {
+			t.Errorf("%s: inlined %v, want nothing", fn, inlNames(inl[i]))
+		}
+	}
+	t.Logf("%d functions, %d inlined calls, %d compiler reports checked", len(fs), total, checked)
+}
+
+// hasInlined says whether calls has name inlined into parent ("" for the
+// function itself).
+func hasInlined(calls []inlineCall, name, parent string) bool {
+	for _, c := range calls {
+		if string(c.name) != name {
+			continue
+		}
+		if parent == "" && c.parent == -1 || c.parent >= 0 && string(calls[c.parent].name) == parent {
+			return true
+		}
+	}
+	return false
+}
+
+func inlNames(calls []inlineCall) []string {
+	var s []string
+	for _, c := range calls {
+		p := "-"
+		if c.parent >= 0 {
+			p = strconv.Itoa(c.parent)
+		}
+		s = append(s, string(c.name)+"<"+p)
+	}
+	return s
+}
+
+// TestInlinedFixture checks the inline trees of the fixture against the
+// compiler's inlining report.
+func TestInlinedFixture(t *testing.T) {
+	type target struct {
+		goos, goarch string
+		flags        []string
+	}
+	targets := []target{
+		{"linux", "amd64", nil},
+	}
+	for _, tg := range targets {
+		name := tg.goos + "-" + tg.goarch + strings.Join(tg.flags, "")
+		t.Run(name, func(t *testing.T) {
+			checkInlFixture(t, buildInlFixture(t, tg.goos, tg.goarch, tg.flags...))
+		})
+	}
+}
+
+// TestInlinedTrace runs the fixture, which prints its own inlined frames with
+// runtime.CallersFrames (the runtime reading the same inline trees), and
+// requires the same chain from the reader.
+func TestInlinedTrace(t *testing.T) {
+	fx := buildInlFixture(t, "linux", "amd64")
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the fixture runs only on linux/amd64")
+	}
+	out, err := exec.CommandContext(t.Context(), fx.path, "trace").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "frame X called-by Y": X was inlined into Y unless Y is main.main or
+	// X is main.trace (both really called).
+	fs, inl, _, _ := readInlined(t, fx.path)
+	outer := -1
+	for i, f := range fs {
+		if string(f.name) == "main.tracedOuter" {
+			outer = i
+		}
+	}
+	if outer < 0 {
+		t.Fatal("no main.tracedOuter")
+	}
+	pairs := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 || f[0] != "frame" {
+			t.Fatalf("fixture printed %q", line)
+		}
+		callee, caller := f[1], f[3]
+		if callee == "main.trace" || caller == "main.main" || callee == "main.tracedOuter" {
+			continue
+		}
+		parent := caller
+		if caller == "main.tracedOuter" {
+			parent = ""
+		}
+		if !hasInlined(inl[outer], callee, parent) {
+			t.Errorf("runtime: %s inlined into %s; reader: %v", callee, caller, inlNames(inl[outer]))
+		}
+		pairs++
+	}
+	if pairs != 2 {
+		t.Errorf("%d inlined frames printed, want 2:\n%s", pairs, out)
+	}
+}
+
+// TestInlinedGoCommand reads every inline tree of the go command: no error,
+// every inlined name a whole name of the funcnametab, parents before children,
+// call sites inside their function; it reports the counts.
+func TestInlinedGoCommand(t *testing.T) {
+	path := goCommandPath(t)
+	fs, inl, _, tab := readInlined(t, path)
+	names := map[string]bool{}
+	tab.eachName(func(n []byte, _ int64) { names[string(n)] = true })
+	own := map[string]bool{}
+	for _, f := range fs {
+		own[string(f.name)] = true
+	}
+	var total, funcs, nested, withEntry int
+	executable := 0
+	for i, calls := range inl {
+		if len(calls) > 0 {
+			funcs++
+		}
+		for j, c := range calls {
+			total++
+			if !names[string(c.name)] {
+				t.Fatalf("%s: inlined call %d: %q is not a name of the table", fs[i].name, j, c.name)
+			}
+			if c.parent >= j || c.parent < -1 || c.parentPC < fs[i].entry || c.parentPC >= fs[i].end {
+				t.Fatalf("%s: inlined call %d (%s): parent %d, site 0x%x", fs[i].name, j, c.name, c.parent, c.parentPC)
+			}
+			if c.parent >= 0 {
+				nested++
+			}
+			if own[string(c.name)] {
+				withEntry++
+			}
+			if string(c.name) == "os.Executable" {
+				executable++
+			}
+		}
+	}
+	t.Logf("%s: %d functions, %d with inlined calls, %d inlined calls (%d nested, %d to functions that also have an entry), %d of os.Executable",
+		path, len(fs), funcs, total, nested, withEntry, executable)
+	if total < len(fs) || funcs < len(fs)/4 || nested == 0 || executable == 0 {
+		t.Errorf("implausible: %d calls in %d of %d functions, %d nested, %d os.Executable", total, funcs, len(fs), nested, executable)
+	}
+}
+
+// goCommandPath returns the go command of the toolchain that runs the tests, a
+// large real binary.
+func goCommandPath(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	out, err := exec.CommandContext(t.Context(), gobin, "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
+}
