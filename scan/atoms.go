@@ -117,8 +117,10 @@ func (x *atomIndex) compile() error {
 	return nil
 }
 
-// maxEvidencePerAtom bounds the evidence kept per fact; the count is kept whole.
-const maxEvidencePerAtom = 3
+// maxEvidencePerAtom bounds the distinct evidence kept per fact (a bound on
+// memory for crafted input; real binaries stay far below it). The count of
+// distinct items is kept whole.
+const maxEvidencePerAtom = 256
 
 // hits records, per atom, the evidence found and how often it occurred.
 type hits struct {
@@ -129,13 +131,13 @@ type hits struct {
 func newHits(n int) *hits { return &hits{ev: make([][]Evidence, n), n: make([]int, n)} }
 
 func (h *hits) add(id int, e Evidence) {
+	for _, x := range h.ev[id] {
+		if x.Value == e.Value {
+			return
+		}
+	}
 	h.n[id]++
 	if len(h.ev[id]) < maxEvidencePerAtom {
-		for _, x := range h.ev[id] {
-			if x.Value == e.Value {
-				return
-			}
-		}
 		h.ev[id] = append(h.ev[id], e)
 	}
 }

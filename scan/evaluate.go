@@ -7,9 +7,6 @@ import (
 	"strings"
 )
 
-// maxEvidence bounds the evidence listed per finding; EvidenceTotal keeps the full count.
-const maxEvidence = 6
-
 // fill copies the facts an artifact reports.
 func (f *facts) fill(a *Artifact) {
 	a.Format = f.format
@@ -83,6 +80,9 @@ func (r *Rules) evaluate(f *facts) []Finding {
 			ev, m = f.hits.collect(ev, c)
 			n += m
 		}
+		for i := range ev {
+			f.annotate(&ev[i])
+		}
 		out = append(out, newFinding(ru.spec.ID, ru.spec.Capability, ru.commitment, ru.spec.Summary, "", ev, n))
 		found[ru.spec.Capability] = true
 	}
@@ -108,9 +108,6 @@ func (r *Rules) evaluate(f *facts) []Finding {
 
 func newFinding(id string, c Capability, cm Commitment, summary, host string, ev []Evidence, n int) Finding {
 	ev = sortEvidence(ev)
-	if len(ev) > maxEvidence {
-		ev = ev[:maxEvidence]
-	}
 	conf := Referenced
 	for _, e := range ev {
 		if e.Kind != EvidenceString {
@@ -120,28 +117,163 @@ func newFinding(id string, c Capability, cm Commitment, summary, host string, ev
 	if n < len(ev) {
 		n = len(ev)
 	}
-	return Finding{Rule: id, Capability: c, Commitment: cm, Confidence: conf, Host: host, Evidence: ev, EvidenceTotal: n, Summary: summary}
+	fd := Finding{Rule: id, Capability: c, Commitment: cm, Confidence: conf, Host: host, Evidence: ev, EvidenceTotal: n, Summary: summary}
+	for _, e := range ev {
+		if e.Reach != "" && (fd.Reach == "" || e.Reach.rank() < fd.Reach.rank()) {
+			fd.Reach, fd.Module = e.Reach, e.Module
+		}
+	}
+	return fd
 }
 
 // endpoints turns the hosts that have at least one non-inert reference into
-// network.endpoint findings, one per host.
+// network.endpoint findings: one per host, except hosts that come only from one
+// table (see [tableKey]), which become one endpoint.table finding per table
+// listing all of them, when the table holds minTableHosts or more.
 func (f *facts) endpoints() []Finding {
 	var out []Finding
+	type table struct {
+		key   tableKey
+		hosts []*hostAgg
+	}
+	tables := map[tableKey]*table{}
+	var order []tableKey
+	var single []*hostAgg
 	for _, h := range f.hosts {
 		if h.n == 0 {
 			continue
 		}
-		ev := make([]Evidence, 0, len(h.refs))
-		for _, r := range h.refs {
-			ev = append(ev, Evidence{Kind: EvidenceString, Value: r.context, Where: r.sec.name})
+		k, ok := tableOf(h)
+		if !ok {
+			single = append(single, h)
+			continue
 		}
-		sum := fmt.Sprintf("hard-coded remote host %s", h.host)
-		if h.n > 1 {
-			sum += fmt.Sprintf(" (%d references)", h.n)
+		t := tables[k]
+		if t == nil {
+			t = &table{key: k}
+			tables[k] = t
+			order = append(order, k)
 		}
-		out = append(out, newFinding("endpoint.literal", NetworkEndpoint, CommitmentExfiltration, sum, h.host, ev, h.n))
+		t.hosts = append(t.hosts, h)
+	}
+	for _, k := range order {
+		t := tables[k]
+		if len(t.hosts) < minTableHosts {
+			single = append(single, t.hosts...)
+			continue
+		}
+		out = append(out, tableFinding(k, t.hosts))
+	}
+	for _, h := range single {
+		out = append(out, hostFinding(h))
 	}
 	return out
+}
+
+// minTableHosts is the fewest hosts a table must hold to be reported as one.
+const minTableHosts = 5
+
+// tableKey identifies a table: a function of a program that loads many host
+// strings (an SDK's endpoint resolver built in code), or a run of string
+// headers in its static data (a region list, a provider menu).
+type tableKey struct {
+	prog *program
+	fn   int32 // the building function, or -1
+	seg  int   // the segment of a run of headers, or -1
+}
+
+// tableOf returns the table every reference of h comes from, if they all come
+// from the same one: a string only one function loads, or a string only a
+// header in one run of static data holds.
+func tableOf(h *hostAgg) (tableKey, bool) {
+	var k tableKey
+	for i := range h.refs {
+		r := &h.refs[i]
+		if r.str == nil || r.prog == nil {
+			return tableKey{}, false
+		}
+		var rk tableKey
+		switch {
+		case r.str.nfns == 1 && !r.str.static:
+			rk = tableKey{prog: r.prog, fn: r.str.fns[0], seg: -1}
+		case r.str.nfns == 0 && r.str.static:
+			seg := r.prog.segOfHeader(r.str.headerAt)
+			if seg < 0 {
+				return tableKey{}, false
+			}
+			rk = tableKey{prog: r.prog, fn: -1, seg: seg}
+		default:
+			return tableKey{}, false
+		}
+		if i > 0 && rk != k {
+			return tableKey{}, false
+		}
+		k = rk
+	}
+	return k, len(h.refs) > 0 && len(h.refs) == h.n
+}
+
+// owner names the table and the module that owns it.
+func (k tableKey) owner() (name, module string) {
+	p := k.prog
+	fn := k.fn
+	if k.seg >= 0 {
+		sg := p.segs[k.seg]
+		fn = sg.owner
+		if fn < 0 {
+			return fmt.Sprintf("static data at %#x (no code the pass reads refers to it)", sg.start), ""
+		}
+		name = fmt.Sprintf("static data at %#x, used by %s", sg.start, p.names[fn])
+	} else {
+		name = p.names[fn]
+	}
+	return name, p.owner([]string{p.names[fn]})
+}
+
+func tableFinding(k tableKey, hs []*hostAgg) Finding {
+	sort.Slice(hs, func(i, j int) bool { return hs[i].host < hs[j].host })
+	name, mod := k.owner()
+	var ev []Evidence
+	hosts := make([]string, 0, len(hs))
+	n := 0
+	for _, h := range hs {
+		hosts = append(hosts, h.host)
+		for i := range h.refs {
+			r := &h.refs[i]
+			e := Evidence{Kind: EvidenceString, Value: r.context, Where: r.sec.name}
+			annotateString(&e, r)
+			ev = append(ev, e)
+		}
+		n += h.n
+	}
+	who := mod
+	if who == "" {
+		who = "no known module"
+	}
+	sum := fmt.Sprintf("%d hard-coded hosts from one table: %s (%s)", len(hosts), name, who)
+	fd := newFinding("endpoint.table", NetworkEndpoint, CommitmentExfiltration, sum, "", ev, n)
+	fd.Hosts, fd.Table, fd.Module = hosts, name, mod
+	return fd
+}
+
+func hostFinding(h *hostAgg) Finding {
+	ev := make([]Evidence, 0, len(h.refs))
+	for i := range h.refs {
+		r := &h.refs[i]
+		e := Evidence{Kind: EvidenceString, Value: r.context, Where: r.sec.name}
+		annotateString(&e, r)
+		ev = append(ev, e)
+	}
+	sum := fmt.Sprintf("hard-coded remote host %s", h.host)
+	if h.n > 1 {
+		sum += fmt.Sprintf(" (%d references)", h.n)
+	}
+	fd := newFinding("endpoint.literal", NetworkEndpoint, CommitmentExfiltration, sum, h.host, ev, h.n)
+	if !h.referenced {
+		fd.Confidence = Unreferenced
+		fd.Summary += "; found only as bytes no code or string header uses (lower confidence)"
+	}
+	return fd
 }
 
 // obfuscation reports binaries that cannot be attested clean: packed, or a Go

@@ -36,6 +36,11 @@ type facts struct {
 	litsDone  map[int]bool
 	obscured  []Evidence
 	noPclntab bool
+	// progs are the code pass's programs, one per Go image it read; codeErr says
+	// why it could not read others.
+	progs   []*program
+	codeErr []string
+	mods    *moduleIndex
 }
 
 type litSection struct {
@@ -68,10 +73,13 @@ type hostAgg struct {
 	refs   []hostRef // kept, non-inert references (a few)
 	n      int       // non-inert references
 	inertN int
+	// referenced: some non-inert reference is a string the code or static data
+	// uses (or the image had no code pass); else every one is an unreferenced byte run.
+	referenced bool
 }
 
-// maxHostRefs bounds the strings kept as evidence per host.
-const maxHostRefs = 3
+// maxHostRefs bounds the distinct strings kept as evidence per host.
+const maxHostRefs = 32
 
 // maxHosts bounds the distinct hosts tracked per artifact, so a crafted file
 // full of host names cannot grow memory without limit.
@@ -190,6 +198,14 @@ func (f *facts) image(im *image, r *Rules) {
 			}
 		}
 	}
+	var prog *program
+	var strs []*codeString
+	var cover map[*section][]uint64
+	if tab != nil && f.isGo {
+		if prog = f.runCodePass(im, tab); prog != nil {
+			strs, cover = prog.exactStrings()
+		}
+	}
 	f.libraries = append(f.libraries, im.libraries...)
 	if im.packer != "" {
 		f.obscured = append(f.obscured, Evidence{Kind: EvidenceFormat, Value: im.packer + " packer marks", Where: labelled(im, "section headers")})
@@ -197,6 +213,14 @@ func (f *facts) image(im *image, r *Rules) {
 	for i := range im.sections {
 		sec := &im.sections[i]
 		if !sec.strong {
+			continue
+		}
+		if bits, ok := cover[sec]; ok {
+			var skip [2]int64
+			if tab != nil && tab.sec == sec {
+				skip = [2]int64{tab.start, tab.end}
+			}
+			f.codeSection(im, r, prog, sec, strs, bits, skip)
 			continue
 		}
 		data := sec.data
@@ -221,21 +245,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 	f.litSecs = append(f.litSecs, litSection{data: sub.data, loc: loc})
 	findHosts(sub, func(h hostRef) {
 		h.sec = &section{name: loc(h.off)}
-		if !h.isURL {
-			if len(f.bare) < 4*maxHosts {
-				f.bare = append(f.bare, h)
-			}
-			return
-		}
-		for _, id := range x.urls {
-			if x.atoms[id].re.MatchString(h.context) {
-				f.hits.add(id, Evidence{Kind: EvidenceString, Value: h.context, Where: h.sec.name})
-			}
-		}
-		if len(f.urlHosts) < maxHosts {
-			f.urlHosts[h.host] = true
-		}
-		f.addHost(r, h)
+		f.hostFact(r, x, h)
 	})
 }
 
@@ -253,6 +263,9 @@ func (f *facts) addHost(r *Rules, h hostRef) {
 		return
 	}
 	agg.n++
+	if !h.unreferenced {
+		agg.referenced = true
+	}
 	if len(agg.refs) < maxHostRefs {
 		for _, x := range agg.refs {
 			if x.context == h.context {

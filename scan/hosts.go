@@ -16,6 +16,13 @@ type hostRef struct {
 	isURL   bool
 	sec     *section
 	off     int64
+	// str is the string literal the code pass saw the host in (with prog, the
+	// program whose code loads it); nil for hosts found in byte runs.
+	str  *codeString
+	prog *program
+	// unreferenced: found in bytes of a Go image's read-only data that no
+	// string the code loads spans.
+	unreferenced bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.

@@ -153,9 +153,6 @@ func inherited(f Finding, chain []string, libPath string) Finding {
 	via := strings.Join(chain, " → ")
 	ev := []Evidence{{Kind: EvidenceImport, Value: via, Where: "needed library shipped as " + libPath}}
 	for _, e := range f.Evidence {
-		if len(ev) >= maxEvidence {
-			break
-		}
 		e.Where = libPath + ": " + e.Where
 		ev = append(ev, e)
 	}

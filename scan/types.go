@@ -66,8 +66,14 @@ type Confidence string
 const (
 	// Linked: the code that has the capability is in the binary.
 	Linked Confidence = "linked"
-	// Referenced: only a string refers to it.
+	// Referenced: only a string refers to it, and code or a string header in
+	// static data uses that string.
 	Referenced Confidence = "referenced"
+	// Unreferenced: only a byte run in a data section refers to it, which no
+	// code the pass reads and no string header uses. Lower confidence: the
+	// bytes may be part of a longer literal, a table the pass does not read, or
+	// dead data.
+	Unreferenced Confidence = "unreferenced"
 )
 
 // EvidenceKind says what kind of fact an [Evidence] is.
@@ -89,6 +95,18 @@ type Evidence struct {
 	Value string       `json:"value"`
 	// Where locates the fact: a section and file offset, "buildinfo", or "dynamic imports".
 	Where string `json:"where"`
+	// Reach says how the code pass reaches the function (for a string: the
+	// function whose code loads it) from the program's entry points.
+	Reach Reach `json:"reach,omitempty"`
+	// Path is the shortest call path the pass found from an entry point to the
+	// function (for a string, to the function that loads it), entry first.
+	Path []string `json:"path,omitempty"`
+	// Module is the module (path@version) that owns the path's last frame
+	// outside the standard library: the code that brings the capability in.
+	Module string `json:"module,omitempty"`
+	// ReferencedBy lists the functions whose code loads a string, and
+	// "static data" when a string header in static data holds it.
+	ReferencedBy []string `json:"referencedBy,omitempty"`
 }
 
 // Finding is one capability found in an artifact, with its evidence.
@@ -98,9 +116,21 @@ type Finding struct {
 	Commitment Commitment `json:"commitment"`
 	Confidence Confidence `json:"confidence"`
 	// Host is set for network.endpoint findings: one finding per remote host.
-	Host     string     `json:"host,omitempty"`
+	Host string `json:"host,omitempty"`
+	// Hosts lists every host of an endpoint table finding (rule endpoint.table):
+	// hosts that come only from one static table of one package.
+	Hosts []string `json:"hosts,omitempty"`
+	// Table names an endpoint table's owner: the function that builds it or the
+	// package whose static data holds it.
+	Table string `json:"table,omitempty"`
+	// Module is the module that owns the finding's code: for an endpoint table,
+	// the table's; otherwise the owner of its best-reached evidence.
+	Module string `json:"module,omitempty"`
+	// Reach is the best reach among the finding's evidence (empty when the code
+	// pass did not run, as for native binaries).
+	Reach    Reach      `json:"reach,omitempty"`
 	Evidence []Evidence `json:"evidence"`
-	// EvidenceTotal counts all evidence items; Evidence holds at most a few of them.
+	// EvidenceTotal counts all evidence items; Evidence holds every one of them.
 	EvidenceTotal int    `json:"evidenceTotal"`
 	Summary       string `json:"summary"`
 }

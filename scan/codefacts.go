@@ -1,0 +1,276 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+)
+
+// The code pass's facts: exact strings instead of byte runs cut by guesswork,
+// and for every function and string the path by which the program reaches it.
+
+// maxStringScan bounds one string literal searched for hosts (an embedded file
+// is searched as one literal).
+const maxStringScan = 1 << 20
+
+// codeString is one distinct string literal the code (or a string header in
+// static data) uses, with the functions that load it.
+type codeString struct {
+	addr     uint64
+	n        uint32
+	sec      *section
+	fns      []int32 // distinct referring functions (the first few)
+	nfns     int
+	static   bool   // a string header in static data holds it
+	headerAt uint64 // the first such header's address
+}
+
+// maxStringReferrers bounds the functions kept per string.
+const maxStringReferrers = 8
+
+// runCodePass builds the program of one Go image, when its architecture is one
+// the pass decodes. A failure leaves the image to the byte-level analysis and
+// is recorded as evidence-free: the scan still succeeds.
+func (f *facts) runCodePass(im *image, tab *pclntab) *program {
+	if im.arch != "amd64" && im.arch != "arm64" {
+		return nil
+	}
+	if f.mods == nil {
+		f.mods = newModuleIndex(f)
+	}
+	p, err := newProgram(im, tab, f.mods)
+	if err != nil {
+		f.codeErr = append(f.codeErr, fmt.Sprintf("%s: %v", labelled(im, "code pass"), err))
+		return nil
+	}
+	f.progs = append(f.progs, p)
+	return p
+}
+
+// exactStrings returns the distinct strings the code loads that may hold a host
+// ('.' in them), in address order, and marks in cover every byte of rodata
+// that any loaded string spans.
+func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
+	cover := map[*section][]uint64{}
+	for _, s := range p.rodata {
+		cover[s] = make([]uint64, (len(s.data)+63)/64)
+	}
+	type key struct {
+		addr uint64
+		n    uint32
+	}
+	idx := map[key]*codeString{}
+	var out []*codeString
+	for i := range p.refs.Strings {
+		r := &p.refs.Strings[i]
+		sec, off := p.sectionOf(r.Addr, uint64(r.Len))
+		if sec == nil {
+			continue
+		}
+		b := sec.data[off : off+uint64(r.Len)]
+		markCover(cover[sec], off, uint64(r.Len))
+		if r.Len < 4 || bytes.IndexByte(b, '.') < 0 {
+			continue
+		}
+		k := key{r.Addr, r.Len}
+		cs := idx[k]
+		if cs == nil {
+			cs = &codeString{addr: r.Addr, n: r.Len, sec: sec}
+			idx[k] = cs
+			out = append(out, cs)
+		}
+		if n := len(cs.fns); n == 0 || cs.fns[n-1] != r.Func {
+			cs.nfns++
+			if n < maxStringReferrers {
+				cs.fns = append(cs.fns, r.Func)
+			}
+		}
+	}
+	for _, h := range p.static {
+		sec, off := p.sectionOf(h.Addr, h.Len)
+		if sec == nil || h.Len > 1<<32-1 {
+			continue
+		}
+		markCover(cover[sec], off, h.Len)
+		b := sec.data[off : off+h.Len]
+		if h.Len < 4 || bytes.IndexByte(b, '.') < 0 {
+			continue
+		}
+		k := key{h.Addr, uint32(h.Len)}
+		cs := idx[k]
+		if cs == nil {
+			cs = &codeString{addr: h.Addr, n: uint32(h.Len), sec: sec}
+			idx[k] = cs
+			out = append(out, cs)
+		}
+		if !cs.static {
+			cs.static, cs.headerAt = true, h.At
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].addr != out[j].addr {
+			return out[i].addr < out[j].addr
+		}
+		return out[i].n < out[j].n
+	})
+	return out, cover
+}
+
+// sectionOf returns the rodata section holding n bytes at addr and the offset.
+func (p *program) sectionOf(addr, n uint64) (*section, uint64) {
+	for _, s := range p.rodata {
+		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && n <= uint64(len(s.data))-(addr-s.addr) {
+			return s, addr - s.addr
+		}
+	}
+	return nil, 0
+}
+
+// markCover sets the bits [off, off+n) of bits, skipping a range whose ends are
+// both set already (a literal loaded many times).
+func markCover(bits []uint64, off, n uint64) {
+	if n == 0 {
+		return
+	}
+	end := off + n - 1
+	if isCovered(bits, off) && isCovered(bits, end) {
+		return
+	}
+	for i := off; i <= end; {
+		if i%64 == 0 && end-i >= 63 {
+			bits[i/64] = ^uint64(0)
+			i += 64
+			continue
+		}
+		bits[i/64] |= 1 << (i % 64)
+		i++
+	}
+}
+
+func isCovered(bits []uint64, off uint64) bool { return bits[off/64]&(1<<(off%64)) != 0 }
+
+// anyCovered reports whether any byte of [off, off+n) is set.
+func anyCovered(bits []uint64, off, n uint64) bool {
+	for i := off; i < off+n; i++ {
+		if isCovered(bits, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// codeSection searches one read-only data section of a Go image whose code the
+// pass read: the strings the code loads are searched one by one, exactly (no
+// neighbour glued on); the bytes no loaded string spans are searched as runs,
+// and what they yield is marked unreferenced. skip is a range of the section
+// not searched (the function table, when it lies in the section).
+func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs []*codeString, cover []uint64, skip [2]int64) {
+	x := &r.atoms
+	f.litSecs = append(f.litSecs, litSection{data: sec.data, loc: func(off int64) string { return im.where(sec, off) }})
+	for _, cs := range strs {
+		if cs.sec != sec {
+			continue
+		}
+		off := cs.addr - sec.addr
+		n := min(uint64(cs.n), maxStringScan)
+		sub := &section{name: sec.name, off: sec.off + int64(off), data: sec.data[off : off+n]}
+		findHosts(sub, func(h hostRef) {
+			h.sec = &section{name: im.where(sec, int64(off)+h.off)}
+			h.str = cs
+			h.prog = p
+			f.hostFact(r, x, h)
+		})
+	}
+	findHosts(sec, func(h hostRef) {
+		if h.off+int64(len(h.context)) > skip[0] && h.off < skip[1] || anyCovered(cover, uint64(h.off), uint64(len(h.context))) {
+			return
+		}
+		h.sec = &section{name: im.where(sec, h.off)}
+		h.unreferenced = true
+		f.hostFact(r, x, h)
+	})
+}
+
+// hostFact records one host reference found in a data section.
+func (f *facts) hostFact(r *Rules, x *atomIndex, h hostRef) {
+	if !h.isURL {
+		if len(f.bare) < 4*maxHosts {
+			f.bare = append(f.bare, h)
+		}
+		return
+	}
+	for _, id := range x.urls {
+		if x.atoms[id].re.MatchString(h.context) {
+			f.hits.add(id, Evidence{Kind: EvidenceString, Value: h.context, Where: h.sec.name})
+		}
+	}
+	if len(f.urlHosts) < maxHosts {
+		f.urlHosts[h.host] = true
+	}
+	f.addHost(r, h)
+}
+
+// referrers returns the names of the functions that load the string of h.
+func (h *hostRef) referrers() []string {
+	if h.str == nil || h.prog == nil {
+		return nil
+	}
+	out := make([]string, 0, len(h.str.fns))
+	for _, fn := range h.str.fns {
+		out = append(out, h.prog.names[fn])
+	}
+	if more := h.str.nfns - len(h.str.fns); more > 0 {
+		out = append(out, fmt.Sprintf("(and %d more functions)", more))
+	}
+	if h.str.static {
+		out = append(out, fmt.Sprintf("static data (string header at %#x)", h.str.headerAt))
+	}
+	return out
+}
+
+// annotate adds the code pass's view of a function or string to e: its reach,
+// its shortest call path and the module that brings it in.
+func (f *facts) annotate(e *Evidence) {
+	if len(f.progs) == 0 || e.Kind != EvidenceFunction {
+		return
+	}
+	for _, p := range f.progs {
+		n, ok := p.byName[e.Value]
+		if !ok {
+			continue
+		}
+		e.Reach = p.reach[n]
+		e.Path = p.path(n)
+		e.Module = p.owner(e.Path)
+		if e.Module == "" {
+			e.Module = p.owner([]string{e.Value})
+		}
+		return
+	}
+}
+
+// annotateString adds the referring functions' view to a string's evidence.
+func annotateString(e *Evidence, h *hostRef) {
+	if h.str == nil || h.prog == nil {
+		if h.unreferenced {
+			e.ReferencedBy = nil
+		}
+		return
+	}
+	p := h.prog
+	e.ReferencedBy = h.referrers()
+	best := int32(-1)
+	for _, fn := range h.str.fns {
+		if best < 0 || p.reach[fn].rank() < p.reach[best].rank() {
+			best = fn
+		}
+	}
+	if best >= 0 {
+		e.Reach = p.reach[best]
+		e.Path = p.path(best)
+		e.Module = p.owner(e.Path)
+		if e.Module == "" {
+			e.Module = p.owner([]string{p.names[best]})
+		}
+	}
+}

@@ -1,0 +1,616 @@
+package scan
+
+import (
+	"encoding/binary"
+	"sort"
+	"strings"
+
+	"github.com/candor-dev/candor/scan/code"
+)
+
+// program is the code pass over one Go image: its functions, the call graph
+// between them, how each is reached from the program's entry points, and the
+// string literals each function's code loads.
+//
+// Nodes are the functions of the function table (by index, in entry order),
+// then names that only occur inlined. Edges:
+//   - call: a direct call instruction, or a call the compiler inlined (the
+//     inline tree records it);
+//   - value: code that takes a function's address (a closure, `go f()`, a
+//     method value: a funcval in read-only data whose first word is the entry);
+//   - data: static data holding a function's address (method tables of
+//     interfaces, tables of callbacks): those functions are extra roots.
+//
+// Reach, per node (see [Reach]): direct when a path of call edges leads to it
+// from an entry point (main.main, package initialisers); indirect when a path
+// needs value or data edges too; unreached otherwise. The pass does not follow
+// method tables built at run time, reflection or assembly jump tables: what is
+// reached only that way is reported unreached, never dropped.
+type program struct {
+	names  []string // node names
+	nreal  int      // nodes [0, nreal) are table functions
+	entry  []uint64 // entries of the table functions
+	byName map[string]int32
+	pkg    []string // package path of each node ("" for runtime-generated names)
+	// out lists, per node, the call edges then the value edges (CSR form: node n's
+	// edges are edges[start[n]:start[n+1]], the first ncall[n] of them calls).
+	start []int32
+	edges []int32
+	ncall []int32
+	// reach and parent: how each node was reached, and its predecessor on a
+	// shortest path from an entry point (-1 for an entry point or a data root,
+	// -2 when unreached).
+	reach  []Reach
+	parent []int32
+	// viaData marks nodes reached only from a data root.
+	viaData []bool
+	// refs are the strings the code loads, grouped by function: function i's are
+	// refs.Strings[strStart[i]:strStart[i+1]].
+	refs     *code.Refs
+	strStart []int32
+	// static are the string headers found in static data.
+	static []code.StringHeader
+	rodata []*section
+	// runs are the tables of string headers, in address order; segs split them
+	// where code refers into them.
+	runs []headerRun
+	segs []tableSeg
+	// words are the loaded data sections pointers are read from.
+	words []*section
+	// modules maps a package to the module that provides it.
+	modules *moduleIndex
+	// order and ptrSize of the image, for reading data words.
+	order   binary.ByteOrder
+	ptrSize int
+}
+
+// Reach says how the code pass reaches a function from the program's entry
+// points (main.main and the package initialisers).
+type Reach string
+
+const (
+	// ReachDirect: by direct calls, inlined calls included.
+	ReachDirect Reach = "direct"
+	// ReachIndirect: only through function values, method tables or static
+	// tables of functions (goroutines, callbacks, interface methods).
+	ReachIndirect Reach = "indirect"
+	// ReachNone: by neither. The function is linked, so something may still
+	// reach it through what the pass does not follow (reflection, method
+	// tables built at run time).
+	ReachNone Reach = "unreached"
+)
+
+// rank orders reaches, best first.
+func (r Reach) rank() int {
+	switch r {
+	case ReachDirect:
+		return 0
+	case ReachIndirect:
+		return 1
+	case ReachNone:
+		return 2
+	}
+	return 3
+}
+
+// newProgram runs the code pass over an image whose function table is tab. It
+// returns nil (and the reason) when the image's code cannot be read: an
+// architecture the pass does not decode, or a table that does not fit the text.
+func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
+	text, fs, err := im.codeFuncs(tab)
+	if err != nil {
+		return nil, err
+	}
+	p := &program{modules: mods, order: im.order, ptrSize: im.ptrSize}
+	for i := range im.sections {
+		s := &im.sections[i]
+		if s.addr != 0 && isStringDataSection(s.name) {
+			p.rodata = append(p.rodata, s)
+		}
+		if s.addr != 0 && !s.exec && len(s.data) > 0 && s != tab.sec {
+			p.words = append(p.words, s)
+		}
+	}
+	funcs := make([]code.Func, len(fs))
+	p.names = make([]string, len(fs), len(fs)+len(fs)/4)
+	p.entry = make([]uint64, len(fs))
+	p.byName = make(map[string]int32, len(fs))
+	for i, f := range fs {
+		name := string(f.name)
+		funcs[i] = code.Func{Name: name, Entry: f.entry, End: f.end}
+		p.names[i] = name
+		p.entry[i] = f.entry
+		if _, dup := p.byName[name]; !dup {
+			p.byName[name] = int32(i)
+		}
+	}
+	p.nreal = len(fs)
+	var roots []int32
+	// Static data: function pointers (method tables, callbacks) are roots of
+	// indirect reach; string headers add the strings they hold.
+	for _, s := range p.words {
+		dr, err := code.ScanData(code.Section{Addr: s.addr, Data: s.data, PtrSize: im.ptrSize, Order: im.order},
+			p.isData, func(a uint64) bool { return p.funcAt(a) >= 0 }, code.DataLimits{Bytes: p.bytesAt})
+		if err != nil {
+			continue
+		}
+		for _, fp := range dr.Funcs {
+			roots = append(roots, p.funcAt(fp.Target))
+		}
+		p.static = append(p.static, dr.Strings...)
+	}
+	p.findRuns()
+	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
+	if err != nil {
+		return nil, err
+	}
+	p.refs = refs
+	p.strStart = make([]int32, p.nreal+1)
+	for i, j := 0, 0; i <= p.nreal; i++ {
+		for j < len(refs.Strings) && int(refs.Strings[j].Func) < i {
+			j++
+		}
+		p.strStart[i] = int32(j)
+	}
+	calls := make([][2]int32, 0, len(refs.Calls))
+	for _, c := range refs.Calls {
+		if t := p.funcAt(c.Target); t >= 0 {
+			calls = append(calls, [2]int32{c.Func, t})
+		}
+	}
+	values := make([][2]int32, 0, len(refs.Addrs))
+	var ts []int32
+	for _, a := range refs.Addrs {
+		if r := p.runAt(a.Addr); r >= 0 {
+			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func})
+			continue
+		}
+		ts = p.valueTargets(ts[:0], a.Addr)
+		for _, t := range ts {
+			values = append(values, [2]int32{a.Func, t})
+		}
+	}
+	// Calls the compiler inlined: from the function (or the inlined call they
+	// sit in) to the inlined function, which may have no code of its own.
+	if inl, err := tab.inlined(im, fs); err == nil {
+		for i, list := range inl {
+			from := make([]int32, len(list))
+			for j, c := range list {
+				to := p.node(string(c.name))
+				from[j] = to
+				caller := int32(i)
+				if c.parent >= 0 && c.parent < j {
+					caller = from[c.parent]
+				}
+				calls = append(calls, [2]int32{caller, to})
+			}
+		}
+	}
+	p.splitRuns()
+	p.link(calls, values)
+	p.walk(roots)
+	return p, nil
+}
+
+// isStringDataSection names the read-only data sections where the Go linker
+// puts string literals and funcvals.
+func isStringDataSection(name string) bool {
+	switch name {
+	case ".rodata", ".rdata", "__TEXT,__rodata", "__DATA_CONST,__rodata":
+		return true
+	}
+	return false
+}
+
+// isData reports whether n bytes at addr lie in one read-only data section.
+func (p *program) isData(addr, n uint64) bool {
+	return p.bytesAt(addr, n) != nil
+}
+
+// bytesAt returns the n bytes at addr in a read-only data section, or nil.
+func (p *program) bytesAt(addr, n uint64) []byte {
+	for _, s := range p.rodata {
+		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && n <= uint64(len(s.data))-(addr-s.addr) {
+			o := addr - s.addr
+			return s.data[o : o+n : o+n]
+		}
+	}
+	return nil
+}
+
+// funcAt returns the table function whose entry is addr, or -1.
+func (p *program) funcAt(addr uint64) int32 {
+	i := sort.Search(len(p.entry), func(i int) bool { return p.entry[i] >= addr })
+	if i < len(p.entry) && p.entry[i] == addr {
+		return int32(i)
+	}
+	return -1
+}
+
+// valueTargets appends to out the functions a code reference to addr takes the
+// value of: the function whose entry addr is; the one a funcval at addr (its
+// first word) points to; or, for an itab (an interface's method table, whose
+// methods start at word 3), every method in it.
+func (p *program) valueTargets(out []int32, addr uint64) []int32 {
+	if t := p.funcAt(addr); t >= 0 {
+		return append(out, t)
+	}
+	if t := p.funcAt(p.wordAt(addr)); t >= 0 {
+		return append(out, t)
+	}
+	ps := uint64(p.ptrSize)
+	for i := uint64(0); i < maxItabMethods; i++ {
+		t := p.funcAt(p.wordAt(addr + 3*ps + i*ps))
+		if t < 0 {
+			break
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// headerRun is a run of string headers in static data, close together: one
+// table (an array of structs with string fields, the keys or values of a map
+// literal), or several laid out back to back.
+type headerRun struct {
+	start, end uint64 // [start, end): from the first header to past the last
+	first, n   int    // p.static[first:first+n]
+}
+
+// Runs: headers at most runGap bytes apart; only runs of minRunHeaders or more.
+const (
+	runGap        = 256
+	minRunHeaders = 5
+)
+
+// findRuns groups p.static (sorted by address here) into runs.
+func (p *program) findRuns() {
+	sort.Slice(p.static, func(i, j int) bool { return p.static[i].At < p.static[j].At })
+	ps := uint64(2 * p.ptrSize)
+	for i := 0; i < len(p.static); {
+		j := i + 1
+		for j < len(p.static) && p.static[j].At-p.static[j-1].At <= runGap {
+			j++
+		}
+		if j-i >= minRunHeaders {
+			p.runs = append(p.runs, headerRun{start: p.static[i].At, end: p.static[j-1].At + ps, first: i, n: j - i})
+		}
+		i = j
+	}
+}
+
+// runAt returns the run addr lies in, or -1.
+func (p *program) runAt(addr uint64) int {
+	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].end > addr })
+	if i < len(p.runs) && p.runs[i].start <= addr {
+		return i
+	}
+	return -1
+}
+
+// tableSeg is the part of a run from one address code refers to (or from the
+// run's start) up to the next: one table, owned by the function whose code
+// refers to its start (-1: none).
+type tableSeg struct {
+	start uint64
+	run   int
+	owner int32
+}
+
+// splitRuns sorts the segments code references start and adds one at the start
+// of every run that no reference starts.
+func (p *program) splitRuns() {
+	for i, r := range p.runs {
+		p.segs = append(p.segs, tableSeg{start: r.start, run: i, owner: -1})
+	}
+	sort.SliceStable(p.segs, func(i, j int) bool {
+		a, b := p.segs[i], p.segs[j]
+		if a.start != b.start {
+			return a.start < b.start
+		}
+		return a.owner >= 0 && b.owner < 0 // a referenced start wins over the bare run start
+	})
+	out := p.segs[:0]
+	for _, sg := range p.segs {
+		if n := len(out); n > 0 && out[n-1].start == sg.start {
+			continue
+		}
+		out = append(out, sg)
+	}
+	p.segs = out
+}
+
+// segOfHeader returns the table segment holding the header at at, or -1.
+func (p *program) segOfHeader(at uint64) int {
+	if p.runAt(at) < 0 {
+		return -1
+	}
+	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].start > at }) - 1
+	return i
+}
+
+// keepAddr keeps the address references the pass uses: function values and
+// references into a table of string headers.
+func (p *program) keepAddr(addr uint64) bool { return p.runAt(addr) >= 0 || p.funcValue(addr) }
+
+// maxItabMethods bounds the methods read from one itab.
+const maxItabMethods = 512
+
+// wordAt reads the pointer-sized word at addr in a loaded data section, or 0.
+func (p *program) wordAt(addr uint64) uint64 {
+	ps := uint64(p.ptrSize)
+	for _, s := range p.words {
+		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && ps <= uint64(len(s.data))-(addr-s.addr) {
+			w := s.data[addr-s.addr:]
+			if ps == 4 {
+				return uint64(p.order.Uint32(w))
+			}
+			return p.order.Uint64(w)
+		}
+	}
+	return 0
+}
+
+// funcValue is the code pass's filter of address references: it keeps those
+// that take a function's value (or an itab's methods).
+func (p *program) funcValue(addr uint64) bool {
+	var buf [1]int32
+	return len(p.valueTargets(buf[:0], addr)) > 0
+}
+
+// node returns the node of a function name, adding an inlined-only name.
+func (p *program) node(name string) int32 {
+	if n, ok := p.byName[name]; ok {
+		return n
+	}
+	n := int32(len(p.names))
+	p.names = append(p.names, name)
+	p.byName[name] = n
+	return n
+}
+
+// link builds the adjacency lists from call and value edges (duplicates removed).
+func (p *program) link(calls, values [][2]int32) {
+	n := len(p.names)
+	for len(p.pkg) < n {
+		p.pkg = append(p.pkg, string(pkgOf([]byte(p.names[len(p.pkg)]))))
+	}
+	type edge struct {
+		from, to int32
+		value    bool
+	}
+	all := make([]edge, 0, len(calls)+len(values))
+	for _, c := range calls {
+		all = append(all, edge{c[0], c[1], false})
+	}
+	for _, v := range values {
+		all = append(all, edge{v[0], v[1], true})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.from != b.from {
+			return a.from < b.from
+		}
+		if a.value != b.value {
+			return !a.value
+		}
+		return a.to < b.to
+	})
+	p.start = make([]int32, n+1)
+	p.ncall = make([]int32, n)
+	p.edges = make([]int32, 0, len(all))
+	k := 0
+	for v := 0; v < n; v++ {
+		p.start[v] = int32(len(p.edges))
+		for ; k < len(all) && int(all[k].from) == v; k++ {
+			e := all[k]
+			if k > 0 && all[k-1] == e {
+				continue
+			}
+			if !e.value {
+				p.ncall[v]++
+			}
+			p.edges = append(p.edges, e.to)
+		}
+	}
+	p.start[n] = int32(len(p.edges))
+}
+
+// calls returns node n's call edges; values its value edges.
+func (p *program) calls(n int32) []int32 {
+	return p.edges[p.start[n] : p.start[n]+p.ncall[n]]
+}
+
+func (p *program) values(n int32) []int32 {
+	return p.edges[p.start[n]+p.ncall[n] : p.start[n+1]]
+}
+
+// isEntryPoint reports main.main and package initialisers (pkg.init, pkg.init.0...).
+func isEntryPoint(name string) bool {
+	if name == "main.main" {
+		return true
+	}
+	i := strings.LastIndex(name, ".init")
+	if i <= 0 {
+		return false
+	}
+	rest := name[i+len(".init"):]
+	if rest == "" {
+		return !strings.ContainsAny(name[:i], "()[]")
+	}
+	if rest[0] != '.' || len(rest) == 1 {
+		return false
+	}
+	for _, c := range rest[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// walk computes reach and parent: breadth first over call edges from the entry
+// points, then over call and value edges from everything reached so far and
+// from the data roots.
+func (p *program) walk(dataRoots []int32) {
+	n := len(p.names)
+	p.reach = make([]Reach, n)
+	p.parent = make([]int32, n)
+	for i := range p.parent {
+		p.parent[i] = -2
+		p.reach[i] = ReachNone
+	}
+	queue := make([]int32, 0, 1024)
+	for i, name := range p.names {
+		if isEntryPoint(name) {
+			p.reach[i], p.parent[i] = ReachDirect, -1
+			queue = append(queue, int32(i))
+		}
+	}
+	bfs := func(r Reach, withValues bool) {
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			out := p.calls(v)
+			if withValues {
+				out = p.edges[p.start[v]:p.start[v+1]]
+			}
+			for _, w := range out {
+				if p.parent[w] == -2 {
+					p.parent[w], p.reach[w] = v, r
+					queue = append(queue, w)
+				}
+			}
+		}
+	}
+	bfs(ReachDirect, false)
+	// Second pass: everything directly reached, then the data roots, expand
+	// through values too.
+	for i := range p.names {
+		if p.reach[i] == ReachDirect {
+			queue = append(queue, int32(i))
+		}
+	}
+	bfs(ReachIndirect, true)
+	// Third pass: what only static data leads to (method tables no code
+	// references, tables of callbacks).
+	p.viaData = make([]bool, n)
+	for _, d := range dataRoots {
+		if p.parent[d] == -2 {
+			p.parent[d], p.reach[d] = -1, ReachIndirect
+			queue = append(queue, d)
+		}
+	}
+	mark := len(queue)
+	bfs(ReachIndirect, true)
+	_ = mark
+	for i := range p.names {
+		if p.reach[i] == ReachIndirect {
+			for v := int32(i); v >= 0; v = p.parent[v] {
+				if p.parent[v] == -1 {
+					p.viaData[i] = !isEntryPoint(p.names[v])
+					break
+				}
+			}
+		}
+	}
+}
+
+// path returns the names on the shortest path found from an entry point (or a
+// data root) to node n, entry first; nil when n is unreached.
+func (p *program) path(n int32) []string {
+	if p.parent[n] == -2 {
+		return nil
+	}
+	var rev []string
+	root := n
+	for v := n; v >= 0 && len(rev) <= len(p.names); v = p.parent[v] {
+		rev = append(rev, p.names[v])
+		root = v
+	}
+	if !isEntryPoint(p.names[root]) {
+		rev = append(rev, dataRootFrame)
+	}
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	return rev
+}
+
+// dataRootFrame starts the path of a function reached from static data.
+const dataRootFrame = "(function pointer in static data)"
+
+// owner returns the module that owns path's last frame outside the standard
+// library, looking back from the function the path leads to: the code that
+// brings the capability in. "" when every frame is the standard library's.
+func (p *program) owner(path []string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		pk := pkgOf([]byte(path[i]))
+		if len(pk) == 0 || isStdPackage(pk) {
+			continue
+		}
+		if m := p.modules.of(string(pk)); m != "" {
+			return m
+		}
+	}
+	return ""
+}
+
+// stringsOf returns the string references of table function n.
+func (p *program) stringsOf(n int32) []code.StringRef {
+	if int(n) >= p.nreal {
+		return nil
+	}
+	return p.refs.Strings[p.strStart[n]:p.strStart[n+1]]
+}
+
+// moduleIndex maps package paths to the modules of the build info.
+type moduleIndex struct {
+	mods map[string]string // module path -> path@version
+	main string
+}
+
+func newModuleIndex(f *facts) *moduleIndex {
+	x := &moduleIndex{mods: map[string]string{}}
+	if bi := f.info; bi != nil {
+		for _, d := range bi.Deps {
+			m := d
+			if m.Replace != nil {
+				m = m.Replace
+			}
+			v := d.Path
+			if m.Version != "" {
+				v += "@" + m.Version
+			}
+			x.mods[d.Path] = v
+		}
+		if bi.Main.Path != "" {
+			v := bi.Main.Path
+			if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+				v += "@" + bi.Main.Version
+			}
+			x.mods[bi.Main.Path] = v
+			x.main = bi.Main.Path
+		}
+	}
+	return x
+}
+
+// of returns the module (path@version) providing package pkg: the longest module
+// path that is pkg or a parent of it. The main package ("main") belongs to the
+// main module.
+func (x *moduleIndex) of(pkg string) string {
+	if x == nil {
+		return ""
+	}
+	pkg = normPackage(pkg)
+	if pkg == "main" && x.main != "" {
+		return x.mods[x.main]
+	}
+	for q := pkg; q != ""; q = parentPath(q) {
+		if m, ok := x.mods[q]; ok {
+			return m
+		}
+	}
+	return ""
+}
