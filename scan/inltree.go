@@ -83,8 +83,8 @@ const maxInlineDepthFactor = 4
 // inlined returns, for each function of fs (the table's functions in table
 // order, with absolute addresses, as [image.codeFuncs] gives them), the calls
 // inlined into it, outermost first. It reads the inline trees of Go 1.18+
-// tables; for older tables, or when the runtime's moduledata (which gives the
-// go:func.* base) cannot be found, it returns nil and no error. Every offset is
+// tables; for older tables, or when the runtime's moduledata (which gives
+// the base of go:func.*) cannot be found, it returns nil and no error. Every offset is
 // checked against its section: a broken table yields an error wrapping
 // errFuncTable, never a panic. The work is linear in the table and code sizes:
 // each function's pc-value table is read only as far as the function's size.
