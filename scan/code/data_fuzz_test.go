@@ -2,7 +2,7 @@ package code
 
 import (
 	"encoding/binary"
-	"os"
+	"os/exec"
 	"testing"
 )
 
@@ -11,13 +11,12 @@ import (
 // word inside the section, in address order, every header satisfies isData and the length
 // bound (and the text test when Bytes is set), and the output respects MaxResults.
 func FuzzScanData(f *testing.F) {
-	// Seeds: the start of the go command's .data, and hand-made headers.
-	if p := goCommandPath(); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			im := loadImage(f, p)
-			if s := im.section(".data"); s != nil {
-				f.Add(s.Data[:min(len(s.Data), 4096)], s.Addr, uint8(8), false, uint16(0), false)
-			}
+	// Seeds: the start of the tables fixture's .data (string headers, slice headers and
+	// pointers as the linker lays them out), and hand-made headers.
+	if p := fuzzSeedBinary(f); p != "" {
+		im := loadImage(f, p)
+		if s := im.section(".data"); s != nil {
+			f.Add(s.Data[:min(len(s.Data), 1024)], s.Addr, uint8(8), false, uint16(0), false)
 		}
 	}
 	var d []byte
@@ -84,4 +83,13 @@ func FuzzScanData(f *testing.F) {
 			last = fp.At
 		}
 	})
+}
+
+// fuzzSeedBinary builds the tables fixture for linux/amd64, or returns "" without a go
+// command (the fuzz target then runs on its hand-made seeds only).
+func fuzzSeedBinary(tb testing.TB) string {
+	if _, err := exec.LookPath("go"); err != nil {
+		return ""
+	}
+	return buildFixture(tb, "tables", "linux", "amd64", false)
 }
