@@ -827,3 +827,39 @@ func TestScanDataPE(t *testing.T) {
 		t.Logf("%s: IsData on all of .rdata: %d of %d headers in or into type data or pclntab; on the strings before the pclntab: %d headers, 0 there", im.Path, before, before+len(refs.Strings), len(refs.Strings))
 	}
 }
+
+// BenchmarkScanData scans the go command's .data, .rodata and .noptrdata (about 1 MB)
+// for string headers (with the text test) and function pointers.
+func BenchmarkScanData(b *testing.B) {
+	im := loadImage(b, goToolBinary(b))
+	isEntry, err := Entries(im.Funcs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var secs []*dataSection
+	var size int64
+	for _, name := range []string{".data", ".rodata", ".noptrdata"} {
+		s := im.section(name)
+		if s == nil {
+			b.Fatalf("%s: no %s", im.Path, name)
+		}
+		secs = append(secs, s)
+		size += int64(len(s.Data))
+	}
+	lim := DataLimits{Bytes: im.StringBytes}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	var strs, funcs int
+	for b.Loop() {
+		strs, funcs = 0, 0
+		for _, s := range secs {
+			r, err := ScanData(Section{Addr: s.Addr, Data: s.Data, PtrSize: 8}, im.IsData, isEntry, lim)
+			if err != nil {
+				b.Fatal(err)
+			}
+			strs, funcs = strs+len(r.Strings), funcs+len(r.Funcs)
+		}
+	}
+	b.ReportMetric(float64(strs), "headers")
+	b.ReportMetric(float64(funcs), "funcptrs")
+}
