@@ -296,15 +296,3 @@ func TestLengthTables(t *testing.T) {
 	}
 	t.Logf("%d encodings both decode, %d disagree", checked, bad)
 }
-
-// BenchmarkDecodeAMD64 decodes the whole text of the go command.
-func BenchmarkDecodeAMD64(b *testing.B) {
-	bin := loadELF(b, goToolBinary(b), "amd64")
-	b.SetBytes(int64(len(bin.Text.Data)))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Scan(bin.Text, bin.Funcs, bin.IsData, Limits{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

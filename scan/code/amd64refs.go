@@ -56,58 +56,82 @@ const (
 	horizon   = regWindow + memWindow
 )
 
-// decodeAMD64 appends the string references and calls of one function's amd64 code, which
-// starts at pc, to refs.
+// decodeAMD64 appends the string references, calls and address references of one
+// function's amd64 code, which starts at pc, to refs.
 func decodeAMD64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, refs *Refs) {
+	var p pairer
+	p.isData, p.lim, p.refs = isData, lim, refs
+	p.function(code, pc, fi)
+}
+
+// newAMD64 returns a decoder of amd64 functions that keeps its state from one function to
+// the next (nothing to clear).
+func newAMD64(isData IsData, lim Limits, refs *Refs) func(code []byte, pc uint64, fi int32) {
+	p := &pairer{isData: isData, lim: lim, refs: refs}
+	return p.function
+}
+
+// function appends the references of one function's code, which starts at pc.
+func (p *pairer) function(code []byte, pc uint64, fi int32) {
+	p.code, p.pc, p.fi, p.first = code, pc, fi, p.n
 	var (
-		pending [ringSize]int
-		np, pq  int // pending LEAs: pending[pq:pq+np] (mod ringSize)
 		in      inst
+		np, pq  int // pending LEAs: p.pending[pq:pq+np] (mod ringSize)
+		pending = &p.pending
+		offs    = &p.offs
+		cnt     = p.n // instructions decoded (p.n, kept in a register)
 	)
-	p := &pairer{code: code, pc: pc, fi: fi, isData: isData, lim: lim, refs: refs}
-	keep, firstAddr := lim.KeepAddr, len(refs.Addrs)
+	refs, isData, keep, firstAddr := p.refs, p.isData, p.lim.KeepAddr, len(p.refs.Addrs)
 	for off := 0; off < len(code); {
-		if !decodeInst(code[off:], &in) {
-			refs.Skipped++
-			off++
-			continue
+		var (
+			n, space, modrm int
+			op, rex         byte
+		)
+		if cap(code)-off >= 16 {
+			// The window may reach past the function into the text: the length
+			// depends only on the instruction's own bytes.
+			n, op, space, rex, modrm = fastInst((*[16]byte)(code[off : off+16 : off+16]))
 		}
-		p.offs[p.n%ringSize] = int32(off)
-		p.n++
-		if in.space == map1 {
-			switch {
-			case in.op == 0xE8:
-				next := pc + uint64(off+in.n)
-				refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off), Target: next + uint64(int64(le32(code[off:], in.imm)))})
-			case in.op == 0x8D && code[off+in.modrm]&0xC7 == 0x05:
-				// A LEA of code, type data or a variable is no string whatever its
-				// length: test its first byte before pairing.
-				target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
-				if in.rex&8 != 0 && isData(target, 1) {
-					pending[(pq+np)%ringSize] = p.n - 1
-					np++
-				} else if keep != nil && keep(target) {
-					refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
-				}
-			case keep != nil && in.modrm >= 0 && code[off+in.modrm]&0xC7 == 0x05 && ripLoad(in.op, code[off+in.modrm]):
-				target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
-				if keep(target) {
-					refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
-				}
+		if n == 0 || n > len(code)-off {
+			if !decodeInst(code[off:], &in) {
+				refs.Skipped++
+				off++
+				continue
 			}
-		} else if keep != nil && in.space == map0F && in.op&0xF6 == 0xB6 && code[off+in.modrm]&0xC7 == 0x05 {
-			// MOVZX, MOVSX of a global.
-			target := pc + uint64(off+in.n) + uint64(int64(le32(code[off:], in.modrm+1)))
-			if keep(target) {
-				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off), Addr: target})
+			n, op, space, rex, modrm = in.n, in.op, in.space, in.rex, in.modrm
+		}
+		offs[cnt%ringSize] = int32(off)
+		cnt++
+		b := code[off : off+n]
+		off += n
+		switch {
+		case space == map1 && op == 0xE8:
+			refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off-n), Target: pc + uint64(off) + uint64(int64(le32(b, n-4)))})
+		case modrm < 0 || b[modrm]&0xC7 != 0x05:
+			// No RIP-relative operand.
+		case space == map1 && op == 0x8D:
+			// A LEA of code, type data or a variable is no string whatever its
+			// length: test its first byte before pairing.
+			target := pc + uint64(off) + uint64(int64(le32(b, modrm+1)))
+			if rex&8 != 0 && isData(target, 1) {
+				pending[(pq+np)%ringSize] = cnt - 1
+				np++
+			} else if keep != nil && keep(target) {
+				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off-n), Addr: target})
+			}
+		case keep != nil && (space == map1 && ripLoad(op, b[modrm]) || space == map0F && op&0xF6 == 0xB6):
+			// A MOV, CMP or TEST of a global; MOVZX, MOVSX of one.
+			if target := pc + uint64(off) + uint64(int64(le32(b, modrm+1))); keep(target) {
+				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off-n), Addr: target})
 			}
 		}
-		off += in.n
-		for np > 0 && p.n-1-pending[pq] >= horizon {
+		for np > 0 && cnt-1-pending[pq] >= horizon {
+			p.n = cnt
 			p.resolve(pending[pq])
 			pq, np = (pq+1)%ringSize, np-1
 		}
 	}
+	p.n = cnt
 	for ; np > 0; pq, np = (pq+1)%ringSize, np-1 {
 		p.resolve(pending[pq])
 	}
@@ -137,16 +161,18 @@ func ripLoad(op, m byte) bool {
 // keeps the offsets of the last ringSize instructions and summarises an instruction only
 // when a window reaches it.
 type pairer struct {
-	code   []byte
-	pc     uint64
-	n      int // instructions decoded so far
-	offs   [ringSize]int32
-	sums   [ringSize]summary
-	tags   [ringSize]int // 1 + the index of the instruction summarised in sums
-	fi     int32
-	isData IsData
-	lim    Limits
-	refs   *Refs
+	code    []byte
+	pc      uint64
+	n       int // instructions decoded so far, in this and the functions before
+	first   int // the index of the function's first instruction
+	offs    [ringSize]int32
+	pending [ringSize]int
+	sums    [ringSize]summary
+	tags    [ringSize]int // 1 + the index of the instruction summarised in sums
+	fi      int32
+	isData  IsData
+	lim     Limits
+	refs    *Refs
 }
 
 // at is the summary of instruction i, which must be one of the last ringSize decoded.
@@ -163,7 +189,7 @@ func (p *pairer) at(i int) *summary {
 }
 
 // lo is the first index a window may reach back to.
-func (p *pairer) lo() int { return max(0, p.n-ringSize) }
+func (p *pairer) lo() int { return max(p.first, p.n-ringSize) }
 
 func writes(s *summary, r int8) bool { return s.dst == r || s.dst == anyReg }
 

@@ -390,6 +390,11 @@ func (s *a64State) drop(m uint32) {
 	s.n = k
 }
 
+// newARM64 returns a decoder of arm64 functions.
+func newARM64(isData IsData, lim Limits, refs *Refs) func(code []byte, pc uint64, fi int32) {
+	return func(code []byte, pc uint64, fi int32) { decodeARM64(code, pc, fi, isData, lim, refs) }
+}
+
 // decodeARM64 appends the string references and calls of one function's arm64 code, which
 // starts at pc, to refs.
 func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, refs *Refs) {

@@ -482,16 +482,3 @@ func TestARM64GofmtStrings(t *testing.T) {
 		t.Errorf("only %d of %d (function, string) pairs of arm64 are found in the amd64 build", both, len(arm))
 	}
 }
-
-// BenchmarkDecodeARM64 scans the whole text of cmd/gofmt built for linux/arm64; the
-// MB/s are bytes of text decoded.
-func BenchmarkDecodeARM64(b *testing.B) {
-	bin := loadELF(b, buildGofmtARM64(b), "arm64")
-	b.SetBytes(int64(len(bin.Text.Data)))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Scan(bin.Text, bin.Funcs, bin.IsData, Limits{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -1,0 +1,3 @@
+module example.com/funcvals
+
+go 1.24
