@@ -248,7 +248,8 @@ func openELF(data []byte) (*image, error) {
 }
 
 func elfStringSection(name string) bool {
-	for _, p := range []string{".rodata", ".data", ".noptrdata", ".data.rel.ro"} {
+	// .go.type: Go 1.26 and later keep type data (type names, struct tags) there.
+	for _, p := range []string{".rodata", ".data", ".noptrdata", ".data.rel.ro", ".go.type"} {
 		if name == p || strings.HasPrefix(name, p+".") {
 			return true
 		}
@@ -490,7 +491,7 @@ func openMachO(data []byte, base int64) (*image, error) {
 		sec := section{name: s.Seg + "," + s.Name, off: int64(s.Offset), data: data[s.Offset : uint64(s.Offset)+s.Size], exec: s.Flags&(pureInstr|someInstr) != 0}
 		sec.addr = s.Addr
 		switch s.Name {
-		case "__rodata", "__cstring", "__const", "__data", "__noptrdata":
+		case "__rodata", "__cstring", "__const", "__data", "__noptrdata", "__go_type":
 			sec.strong = !sec.exec
 		}
 		im.sections = append(im.sections, sec)

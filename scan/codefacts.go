@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -23,7 +24,19 @@ type codeString struct {
 	nfns     int
 	static   bool   // a string header in static data holds it
 	headerAt uint64 // the first such header's address
+	// bare: the code takes its address with no length; its end is where the
+	// next known string starts (see program.textAt).
+	bare bool
 }
+
+// maxBareText bounds a string whose length the pass did not see.
+const maxBareText = 512
+
+// minEmbeddedDocument is the size from which a string that only static data
+// holds (no code loads it) is taken for an embedded document: a web asset, a
+// schema, a licence text. The hosts in it are what the document links to, not
+// what the program contacts: they are counted as inert.
+const minEmbeddedDocument = 4096
 
 // maxStringReferrers bounds the functions kept per string.
 const maxStringReferrers = 8
@@ -86,9 +99,20 @@ func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
 			}
 		}
 	}
+	// A string header that spans the start of a string the code loads is not
+	// one (a slice header, a pointer and a count): skip it.
+	starts := make([]uint64, 0, len(p.refs.Strings))
+	for _, r := range p.refs.Strings {
+		starts = append(starts, r.Addr)
+	}
+	slices.Sort(starts)
+	spans := func(addr, n uint64) bool {
+		i := sort.Search(len(starts), func(i int) bool { return starts[i] > addr })
+		return i < len(starts) && starts[i] < addr+n
+	}
 	for _, h := range p.static {
 		sec, off := p.sectionOf(h.Addr, h.Len)
-		if sec == nil || h.Len > 1<<32-1 {
+		if sec == nil || h.Len > 1<<32-1 || spans(h.Addr, h.Len) {
 			continue
 		}
 		markCover(cover[sec], off, h.Len)
@@ -105,6 +129,40 @@ func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
 		}
 		if !cs.static {
 			cs.static, cs.headerAt = true, h.At
+		}
+	}
+	// Text the code takes the address of without a length: it runs to the next
+	// byte a known string covers, a byte that is not printable, or maxBareText.
+	for _, a := range p.bareText {
+		sec, off := p.sectionOf(a.Addr, 1)
+		if sec == nil || isCovered(cover[sec], off) {
+			continue
+		}
+		end := off
+		for end < uint64(len(sec.data)) && end-off < maxBareText && !isCovered(cover[sec], end) && sec.data[end] >= ' ' && sec.data[end] <= '~' {
+			end++
+		}
+		b := sec.data[off:end]
+		if len(b) < 4 || bytes.IndexByte(b, '.') < 0 {
+			continue
+		}
+		k := key{a.Addr, uint32(len(b))}
+		cs := idx[k]
+		if cs == nil {
+			cs = &codeString{addr: a.Addr, n: uint32(len(b)), sec: sec, bare: true}
+			idx[k] = cs
+			out = append(out, cs)
+		}
+		if n := len(cs.fns); n == 0 || cs.fns[n-1] != a.Func {
+			cs.nfns++
+			if n < maxStringReferrers {
+				cs.fns = append(cs.fns, a.Func)
+			}
+		}
+	}
+	for _, cs := range out {
+		if cs.bare {
+			markCover(cover[cs.sec], cs.addr-cs.sec.addr, uint64(cs.n))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -178,6 +236,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 			h.sec = &section{name: im.where(sec, int64(off)+h.off)}
 			h.str = cs
 			h.prog = p
+			h.embedded = cs.static && cs.nfns == 0 && cs.n >= minEmbeddedDocument
 			f.hostFact(r, x, h)
 		})
 	}

@@ -61,7 +61,7 @@ func (r *Rules) evaluate(f *facts) []Finding {
 			}
 		}
 		f.ensureLiterals(&r.atoms, ru.any)
-		if !f.hits.any(ru.any) {
+		if len(ru.any) > 0 && !f.hits.any(ru.any) {
 			return
 		}
 		for _, c := range ru.all {
@@ -82,6 +82,17 @@ func (r *Rules) evaluate(f *facts) []Finding {
 		}
 		for i := range ev {
 			f.annotate(&ev[i])
+		}
+		if ru.spec.Reach == "anchored" && !f.anchoredEvidence(ev) {
+			return
+		}
+		if c := ru.spec.Code; c != nil {
+			cev, ok := f.codeMatch(c)
+			if !ok {
+				return
+			}
+			ev = append(ev, cev...)
+			n += len(cev)
 		}
 		out = append(out, newFinding(ru.spec.ID, ru.spec.Capability, ru.commitment, ru.spec.Summary, "", ev, n))
 		found[ru.spec.Capability] = true

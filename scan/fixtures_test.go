@@ -74,6 +74,45 @@ var fixtureWants = map[string]fixtureWant{
 		hosts:   []string{"o0.ingest.sentry.io"},
 		modules: []string{"github.com/getsentry/sentry-go@v0.46.2"},
 	},
+	// The rule shapes of the code pass; shapes_test.go checks their strings,
+	// tables and call paths. Hand-written self-update: http.Get, os.Executable,
+	// os.CreateTemp, os.Rename over the executable; no version check.
+	"ownupdater": {
+		caps:  []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
+		hosts: []string{"dl.ownupdater-fixture.io"},
+	},
+	// "https://api.github.com" + "/repos/%s/releases/latest" joined and
+	// formatted at run time, GET, version comparison, notice.
+	"feedcheck": {
+		caps:  []scan.Capability{scan.UpdateCheck, scan.NetworkConnect},
+		hosts: []string{"api.github.com"},
+	},
+	// A ticker loop POSTing host name and uptime as JSON to a fixed collector.
+	"usagereporter": {
+		caps:  []scan.Capability{scan.TelemetrySDK, scan.NetworkConnect},
+		hosts: []string{"usage.usagereporter-fixture.net"},
+	},
+	// golang.org/x/net/trace registers /debug/requests and /debug/events on
+	// http.DefaultServeMux, which is never served; one http.Client GET.
+	"tracemux": {
+		caps:    []scan.Capability{scan.NetworkConnect},
+		hosts:   []string{"status.tracemux-fixture.net"},
+		modules: []string{"golang.org/x/net@v0.22.0"},
+	},
+	// plugin.Open with CGO off: the stub that always fails; nothing else.
+	"pluginstub": {},
+	// A 34-region partition table (one endpoint table finding, not 34 hosts of
+	// their own) and net.Dial("tcp", "own.sdktable-fixture.com:443").
+	"sdktable": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"own.sdktable-fixture.com"},
+	},
+	// Three URLs whose literals the linker lays against a format, each other
+	// and an upper-case message; GETs of all three.
+	"gluedstrings": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"a.gluedstrings-fixture.net", "b.gluedstrings-fixture.net", "ping.gluedstrings-fixture.net"},
+	},
 }
 
 var wantFormat = map[string]string{"linux": "elf", "windows": "pe", "darwin": "macho"}

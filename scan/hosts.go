@@ -23,6 +23,8 @@ type hostRef struct {
 	// unreferenced: found in bytes of a Go image's read-only data that no
 	// string the code loads spans.
 	unreferenced bool
+	// embedded: found in an embedded document (see minEmbeddedDocument).
+	embedded bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.

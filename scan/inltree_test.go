@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/candor-dev/candor/internal/testbuild"
 )
 
 // inlFixture is the inline tree fixture built for one target, with what the
@@ -35,31 +37,43 @@ type inlFixture struct {
 }
 
 // buildInlFixture builds scan/testdata/inltree with -gcflags=-m=2 for goos/goarch
-// with extra go build flags, and maps the compiler's inlining reports to the
-// enclosing functions of the source.
-func buildInlFixture(t *testing.T, goos, goarch string, flags ...string) inlFixture {
+// with extra go build flags, with toolchain (a GOTOOLCHAIN value, "" for the
+// environment's), and maps the compiler's inlining reports to the enclosing
+// functions of the source. It builds a copy with a go.mod of its own, so that
+// toolchains older than the main module's can build it.
+func buildInlFixture(t *testing.T, toolchain, goos, goarch string, flags ...string) inlFixture {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("no go command: %v", err)
 	}
-	src, err := filepath.Abs(filepath.Join("testdata", "inltree"))
+	src, err := os.ReadFile(filepath.Join("testdata", "inltree", "main.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "inltree")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module inltree\n\ngo 1.18\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "inltree.bin")
 	args := append([]string{"build", "-o", out, "-gcflags=-m=2"}, flags...)
 	cmd := exec.CommandContext(t.Context(), gobin, append(args, ".")...)
-	cmd.Dir = src
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-buildvcs=false")
+	if toolchain != "" {
+		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+toolchain)
+	}
 	msg, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("building %s: %v\n%s", src, err, msg)
+		t.Fatalf("building %s with %q: %v\n%s", dir, toolchain, err, msg)
 	}
 	fx := inlFixture{path: out, sites: map[string][]string{}, decls: map[string]bool{}}
 	// Enclosing functions by line, from the source.
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, filepath.Join(src, "main.go"), nil, 0)
+	file, err := parser.ParseFile(fset, "main.go", src, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +355,7 @@ func TestInlinedFixture(t *testing.T) {
 		name := tg.goos + "-" + tg.goarch + strings.NewReplacer("-buildmode=", "-", "-ldflags=-s -w", "-stripped").Replace(strings.Join(tg.flags, ""))
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			checkInlFixture(t, buildInlFixture(t, tg.goos, tg.goarch, tg.flags...))
+			checkInlFixture(t, buildInlFixture(t, "", tg.goos, tg.goarch, tg.flags...))
 		})
 	}
 }
@@ -350,7 +364,7 @@ func TestInlinedFixture(t *testing.T) {
 // runtime.CallersFrames (the runtime reading the same inline trees), and
 // requires the same chain from the reader.
 func TestInlinedTrace(t *testing.T) {
-	fx := buildInlFixture(t, "linux", "amd64")
+	fx := buildInlFixture(t, "", "linux", "amd64")
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the fixture runs only on linux/amd64")
 	}
@@ -523,45 +537,58 @@ func dwarfInlined(t *testing.T, d *dwarf.Data) map[uint64]map[[2]string]int {
 // with the DWARF the compiler wrote for the same binary (not stripped), on
 // ELF, PE and Mach-O.
 func TestInlinedDWARF(t *testing.T) {
-	for _, tg := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}, {"darwin", "arm64"}} {
-		t.Run(tg[0]+"-"+tg[1], func(t *testing.T) {
-			t.Parallel()
-			fx := buildInlFixture(t, tg[0], tg[1])
-			d := openDWARF(t, fx.path, tg[0])
-			want := dwarfInlined(t, d)
-			dwarfNodes := 0
-			for _, m := range want {
-				for _, n := range m {
-					dwarfNodes += n
-				}
+	for _, tc := range testbuild.Toolchains() {
+		for _, tg := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}, {"darwin", "arm64"}} {
+			name := tg[0] + "-" + tg[1]
+			if tc != "" {
+				name = tc + "/" + name
 			}
-			fs, inl, _, _ := readInlined(t, fx.path)
-			var same, differ, nodes int
-			for i, calls := range inl {
-				got := map[[2]string]int{}
-				for _, c := range calls {
-					p := ""
-					if c.parent >= 0 {
-						p = string(calls[c.parent].name)
-					}
-					got[[2]string{string(c.name), p}]++
-				}
-				nodes += len(calls)
-				w := want[fs[i].entry]
-				if maps.Equal(got, w) {
-					same++
-					continue
-				}
-				if differ++; differ <= 10 {
-					t.Errorf("%s: tree %v, DWARF %v", fs[i].name, got, w)
-				}
-			}
-			if nodes != dwarfNodes || nodes == 0 {
-				t.Errorf("%d inlined calls, DWARF has %d", nodes, dwarfNodes)
-			}
-			t.Logf("%d functions, %d inlined calls (DWARF %d): %d the same as DWARF, %d differ", len(fs), nodes, dwarfNodes, same, differ)
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				fx := buildInlFixture(t, tc, tg[0], tg[1])
+				checkInlFixture(t, fx)
+				checkInlDWARF(t, fx, tg[0])
+			})
+		}
 	}
+}
+
+// checkInlDWARF requires the same inlined calls, parents included, as the
+// binary's DWARF, for every function.
+func checkInlDWARF(t *testing.T, fx inlFixture, goos string) {
+	t.Helper()
+	want := dwarfInlined(t, openDWARF(t, fx.path, goos))
+	dwarfNodes := 0
+	for _, m := range want {
+		for _, n := range m {
+			dwarfNodes += n
+		}
+	}
+	fs, inl, _, _ := readInlined(t, fx.path)
+	var same, differ, nodes int
+	for i, calls := range inl {
+		got := map[[2]string]int{}
+		for _, c := range calls {
+			p := ""
+			if c.parent >= 0 {
+				p = string(calls[c.parent].name)
+			}
+			got[[2]string{string(c.name), p}]++
+		}
+		nodes += len(calls)
+		w := want[fs[i].entry]
+		if maps.Equal(got, w) {
+			same++
+			continue
+		}
+		if differ++; differ <= 10 {
+			t.Errorf("%s: tree %v, DWARF %v", fs[i].name, got, w)
+		}
+	}
+	if nodes != dwarfNodes || nodes == 0 {
+		t.Errorf("%d inlined calls, DWARF has %d", nodes, dwarfNodes)
+	}
+	t.Logf("%d functions, %d inlined calls (DWARF %d): %d the same as DWARF, %d differ", len(fs), nodes, dwarfNodes, same, differ)
 }
 
 func openDWARF(t *testing.T, path, goos string) *dwarf.Data {

@@ -44,6 +44,8 @@ type program struct {
 	parent []int32
 	// viaData marks nodes reached only from a data root.
 	viaData []bool
+	// rstart and redges: the reverse adjacency, built when a rule needs it.
+	rstart, redges []int32
 	// refs are the strings the code loads, grouped by function: function i's are
 	// refs.Strings[strStart[i]:strStart[i+1]].
 	refs     *code.Refs
@@ -51,6 +53,9 @@ type program struct {
 	// static are the string headers found in static data.
 	static []code.StringHeader
 	rodata []*section
+	// bareText are code references to text in read-only data whose length the
+	// pass did not see (see textAt).
+	bareText []codeAddrRef
 	// runs are the tables of string headers, in address order; segs split them
 	// where code refers into them.
 	runs []headerRun
@@ -107,7 +112,7 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		if s.addr != 0 && isStringDataSection(s.name) {
 			p.rodata = append(p.rodata, s)
 		}
-		if s.addr != 0 && !s.exec && len(s.data) > 0 && s != tab.sec {
+		if s.addr != 0 && !s.exec && len(s.data) > 0 {
 			p.words = append(p.words, s)
 		}
 	}
@@ -128,9 +133,9 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	var roots []int32
 	// Static data: function pointers (method tables, callbacks) are roots of
 	// indirect reach; string headers add the strings they hold.
-	for _, s := range p.words {
-		dr, err := code.ScanData(code.Section{Addr: s.addr, Data: s.data, PtrSize: im.ptrSize, Order: im.order},
-			p.isData, func(a uint64) bool { return p.funcAt(a) >= 0 }, code.DataLimits{Bytes: p.bytesAt})
+	for _, ds := range p.dataParts(tab) {
+		dr, err := code.ScanData(ds, p.isData, func(a uint64) bool { return p.funcAt(a) >= 0 },
+			code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
 		if err != nil {
 			continue
 		}
@@ -169,6 +174,9 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		for _, t := range ts {
 			values = append(values, [2]int32{a.Func, t})
 		}
+		if len(ts) == 0 {
+			p.bareText = append(p.bareText, a)
+		}
 	}
 	// Calls the compiler inlined: from the function (or the inlined call they
 	// sit in) to the inlined function, which may have no code of its own.
@@ -192,11 +200,35 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	return p, nil
 }
 
+// maxStaticString bounds the strings static headers may give: embedded files
+// are strings too.
+const maxStaticString = 256 << 20
+
+// dataParts returns the loaded data sections as the static-data scan reads
+// them: the function table, when it lies in one, is left out.
+func (p *program) dataParts(tab *pclntab) []code.Section {
+	var out []code.Section
+	for _, s := range p.words {
+		if s != tab.sec {
+			out = append(out, code.Section{Addr: s.addr, Data: s.data, PtrSize: p.ptrSize, Order: p.order})
+			continue
+		}
+		lo, hi := tab.start, tab.end
+		out = append(out, code.Section{Addr: s.addr, Data: s.data[:lo], PtrSize: p.ptrSize, Order: p.order})
+		if hi < int64(len(s.data)) {
+			out = append(out, code.Section{Addr: s.addr + uint64(hi), Data: s.data[hi:], PtrSize: p.ptrSize, Order: p.order})
+		}
+	}
+	return out
+}
+
 // isStringDataSection names the read-only data sections where the Go linker
 // puts string literals and funcvals.
 func isStringDataSection(name string) bool {
 	switch name {
-	case ".rodata", ".rdata", "__TEXT,__rodata", "__DATA_CONST,__rodata":
+	case ".rodata", ".rdata", "__TEXT,__rodata", "__DATA_CONST,__rodata",
+		// []byte data ([]byte literals, embedded files of type []byte)
+		".noptrdata", "__DATA,__noptrdata":
 		return true
 	}
 	return false
@@ -238,7 +270,12 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	if t := p.funcAt(p.wordAt(addr)); t >= 0 {
 		return append(out, t)
 	}
+	// An itab starts with two pointers into type data (the interface type and
+	// the concrete type), then the hash; the methods follow.
 	ps := uint64(p.ptrSize)
+	if !p.isDataPtr(p.wordAt(addr)) || !p.isDataPtr(p.wordAt(addr+ps)) {
+		return out
+	}
 	for i := uint64(0); i < maxItabMethods; i++ {
 		t := p.funcAt(p.wordAt(addr + 3*ps + i*ps))
 		if t < 0 {
@@ -248,6 +285,8 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	}
 	return out
 }
+
+type codeAddrRef = code.AddrRef
 
 // headerRun is a run of string headers in static data, close together: one
 // table (an array of structs with string fields, the keys or values of a map
@@ -331,7 +370,35 @@ func (p *program) segOfHeader(at uint64) int {
 
 // keepAddr keeps the address references the pass uses: function values and
 // references into a table of string headers.
-func (p *program) keepAddr(addr uint64) bool { return p.runAt(addr) >= 0 || p.funcValue(addr) }
+func (p *program) keepAddr(addr uint64) bool {
+	return p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr)
+}
+
+// textAt reports whether addr starts four printable ASCII bytes of read-only
+// data: maybe a string literal whose length the code computes apart (a CMOV
+// between two literals, a length kept in another register).
+func (p *program) textAt(addr uint64) bool {
+	b := p.bytesAt(addr, 4)
+	if b == nil {
+		return false
+	}
+	for _, c := range b {
+		if c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDataPtr reports whether v points into a loaded data section.
+func (p *program) isDataPtr(v uint64) bool {
+	for _, s := range p.words {
+		if v >= s.addr && v-s.addr < uint64(len(s.data)) {
+			return true
+		}
+	}
+	return false
+}
 
 // maxItabMethods bounds the methods read from one itab.
 const maxItabMethods = 512

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -29,9 +30,58 @@ func TestProgramDebug(t *testing.T) {
 		counts[r]++
 	}
 	t.Logf("nodes %d real %d edges %d calls %d strings %d addrs %d skipped %d reach %v", len(p.names), p.nreal, len(p.edges), len(p.refs.Calls), len(p.refs.Strings), len(p.refs.Addrs), p.refs.Skipped, counts)
-	for _, n := range []string{"main.main", "net/http.(*Client).do", "os.StartProcess", "net/http.(*Server).Serve"} {
+	names := []string{"main.main", "net/http.(*Client).do", "os.StartProcess", "net/http.(*Server).Serve"}
+	if e := os.Getenv("CANDOR_DEBUG_FUNCS"); e != "" {
+		names = strings.Split(e, ",")
+	}
+	for _, n := range names {
 		if i, ok := p.byName[n]; ok {
 			t.Logf("%s: %s %v calls=%d", n, p.reach[i], p.path(i), len(p.calls(i)))
 		}
 	}
+}
+
+func TestProgramDebugString(t *testing.T) {
+	path, needle := os.Getenv("CANDOR_DEBUG_BIN"), os.Getenv("CANDOR_DEBUG_STR")
+	if path == "" || needle == "" {
+		t.Skip("CANDOR_DEBUG_BIN, CANDOR_DEBUG_STR not set")
+	}
+	data, _ := os.ReadFile(path)
+	bf, _ := openBinary(data)
+	im := bf.images[0]
+	tab := findPclntab(im)
+	p, err := newProgram(im, tab, &moduleIndex{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.rodata {
+		for off := 0; ; {
+			i := indexFrom(s.data, needle, off)
+			if i < 0 {
+				break
+			}
+			addr := s.addr + uint64(i)
+			t.Logf("%s+%#x addr %#x", s.name, i, addr)
+			for _, r := range p.refs.Strings {
+				if r.Addr <= addr && addr < r.Addr+uint64(r.Len) {
+					t.Logf("  code ref %s pc %#x [%#x,+%d) %q", p.names[r.Func], r.PC, r.Addr, r.Len, p.bytesAt(r.Addr, uint64(min(r.Len, 80))))
+				}
+			}
+			for _, h := range p.static {
+				if h.Addr <= addr && addr < h.Addr+h.Len {
+					t.Logf("  header at %#x [%#x,+%d)", h.At, h.Addr, h.Len)
+				}
+			}
+			off = i + 1
+		}
+	}
+}
+
+func indexFrom(b []byte, s string, off int) int {
+	for i := off; i+len(s) <= len(b); i++ {
+		if string(b[i:i+len(s)]) == s {
+			return i
+		}
+	}
+	return -1
 }

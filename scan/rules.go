@@ -76,6 +76,36 @@ type RuleSpec struct {
 	WithCapabilities []Capability `yaml:"withCapabilities"`
 	// Unless suppresses the rule when any of these facts is present.
 	Unless *Matcher `yaml:"unless"`
+	// Reach, when "anchored", counts a function fact only when the code pass
+	// reaches that function from an entry point through code: direct or inlined
+	// calls, function values and method tables the code takes. A function only
+	// static data leads to (a method table no reached code uses) or that nothing
+	// leads to does not count. Binaries the code pass cannot read are judged as
+	// if every function were reached.
+	Reach string `yaml:"reach"`
+	// Code requires one function outside the standard library that does all of
+	// the listed things itself or through the functions it calls (see [CodeSpec]).
+	Code *CodeSpec `yaml:"code"`
+}
+
+// CodeSpec is a condition on the code: some function F outside the standard
+// library, reached from an entry point, such that for every group of Together
+// F or a function F reaches in at most Within steps (calls, inlined calls,
+// function values) is one of the group's Functions or loads a string that
+// contains one of the group's Strings.
+type CodeSpec struct {
+	// Within is the most call steps from F (default 2, at most 4).
+	Within int `yaml:"within"`
+	// Together lists the groups; the first must name functions.
+	Together []CodeGroup `yaml:"together"`
+}
+
+// CodeGroup is one thing the function must do.
+type CodeGroup struct {
+	// Functions are exact function names in linker form.
+	Functions []string `yaml:"functions"`
+	// Strings are byte strings one of the string literals the code loads contains.
+	Strings []string `yaml:"strings"`
 }
 
 type rulesFile struct {
@@ -203,8 +233,29 @@ func checkSpec(s *RuleSpec) error {
 	default:
 		return fmt.Errorf("target %q: want go, native or any", s.Target)
 	}
-	if s.Any.empty() {
-		return fmt.Errorf("any: at least one fact is required")
+	if s.Any.empty() && s.Code == nil {
+		return fmt.Errorf("any: at least one fact is required (or a code condition)")
+	}
+	switch s.Reach {
+	case "", "anchored":
+	default:
+		return fmt.Errorf("reach %q: want anchored or nothing", s.Reach)
+	}
+	if c := s.Code; c != nil {
+		if c.Within == 0 {
+			c.Within = 2
+		}
+		if c.Within < 0 || c.Within > 4 {
+			return fmt.Errorf("code: within %d: want 1 to 4", c.Within)
+		}
+		if len(c.Together) == 0 || len(c.Together[0].Functions) == 0 {
+			return fmt.Errorf("code: together must list groups, the first naming functions")
+		}
+		for i, g := range c.Together {
+			if len(g.Functions)+len(g.Strings) == 0 {
+				return fmt.Errorf("code: together[%d]: empty group", i)
+			}
+		}
 	}
 	for i := range s.All {
 		if s.All[i].empty() {

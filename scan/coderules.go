@@ -1,0 +1,273 @@
+package scan
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+)
+
+// Rule conditions on the code itself (RuleSpec.Reach and RuleSpec.Code), judged
+// on the programs of the code pass.
+
+// anchoredEvidence reports whether the function evidence in ev includes one the
+// code pass reaches from an entry point through code (not only from static
+// data). Evidence with no function, and images the pass could not read, count
+// as anchored: a condition the pass cannot judge never hides a finding.
+func (f *facts) anchoredEvidence(ev []Evidence) bool {
+	if len(f.progs) == 0 || len(f.codeErr) > 0 {
+		return true
+	}
+	seen := false
+	for _, e := range ev {
+		if e.Kind != EvidenceFunction {
+			continue
+		}
+		seen = true
+		for _, p := range f.progs {
+			if n, ok := p.byName[e.Value]; ok && p.anchored(n) {
+				return true
+			}
+		}
+	}
+	return !seen
+}
+
+// anchored: reached from an entry point through code.
+func (p *program) anchored(n int32) bool {
+	return p.reach[n] != ReachNone && !p.viaData[n]
+}
+
+// reverse builds the reverse adjacency (callers and value takers), once.
+func (p *program) reverse() {
+	if p.rstart != nil {
+		return
+	}
+	n := len(p.names)
+	cnt := make([]int32, n+1)
+	for v := 0; v < n; v++ {
+		for _, w := range p.edges[p.start[v]:p.start[v+1]] {
+			cnt[w+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		cnt[i] += cnt[i-1]
+	}
+	p.rstart = append([]int32(nil), cnt...)
+	p.redges = make([]int32, len(p.edges))
+	pos := append([]int32(nil), cnt[:n]...)
+	for v := 0; v < n; v++ {
+		for _, w := range p.edges[p.start[v]:p.start[v+1]] {
+			p.redges[pos[w]] = int32(v)
+			pos[w]++
+		}
+	}
+}
+
+// maxCodeCandidates bounds the functions a code condition tries as F.
+const maxCodeCandidates = 20000
+
+// codeMatch judges a code condition on every program and returns the evidence
+// of the first function that satisfies it: the function itself, then one
+// witness per group, each with its call path.
+func (f *facts) codeMatch(c *CodeSpec) ([]Evidence, bool) {
+	for _, p := range f.progs {
+		if ev, ok := p.codeMatch(c); ok {
+			return ev, true
+		}
+	}
+	return nil, false
+}
+
+func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
+	groups := make([]map[int32]bool, len(c.Together))
+	for i, g := range c.Together {
+		groups[i] = map[int32]bool{}
+		for _, name := range g.Functions {
+			if n, ok := p.byName[name]; ok {
+				groups[i][n] = true
+			}
+		}
+	}
+	if len(groups[0]) == 0 {
+		return nil, false
+	}
+	p.reverse()
+	// Candidates: functions that reach a member of the first group within
+	// c.Within steps, found backwards from the members.
+	dist := map[int32]int{}
+	var frontier []int32
+	for n := range groups[0] {
+		dist[n] = 0
+		frontier = append(frontier, n)
+	}
+	sort.Slice(frontier, func(i, j int) bool { return frontier[i] < frontier[j] })
+	for d := 1; d <= c.Within && len(dist) < maxCodeCandidates; d++ {
+		var next []int32
+		for _, v := range frontier {
+			for _, w := range p.redges[p.rstart[v]:p.rstart[v+1]] {
+				if !p.follows(w, v) {
+					continue
+				}
+				if _, ok := dist[w]; !ok {
+					dist[w] = d
+					next = append(next, w)
+				}
+			}
+		}
+		frontier = next
+	}
+	cands := make([]int32, 0, len(dist))
+	for n := range dist {
+		pk := p.pkg[n]
+		if pk == "" || isStdPackage([]byte(pk)) || !p.anchored(n) || isEntryPoint(p.names[n]) && p.names[n] != "main.main" {
+			continue // a package initialiser registers everything; it does none of it
+		}
+		cands = append(cands, n)
+	}
+	// Prefer the closest candidates (the function that does it most directly),
+	// then the table order, for a deterministic answer.
+	sort.Slice(cands, func(i, j int) bool {
+		if dist[cands[i]] != dist[cands[j]] {
+			return dist[cands[i]] < dist[cands[j]]
+		}
+		return cands[i] < cands[j]
+	})
+	for _, cand := range cands {
+		if ev, ok := p.satisfies(cand, c, groups); ok {
+			return ev, true
+		}
+	}
+	return nil, false
+}
+
+// satisfies checks one candidate F: a breadth-first walk of at most c.Within
+// steps from it, in which every group needs a witness.
+func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool) ([]Evidence, bool) {
+	parent := map[int32]int32{from: -1}
+	order := []int32{from}
+	frontier := []int32{from}
+	for d := 0; d < c.Within; d++ {
+		var next []int32
+		for _, v := range frontier {
+			for _, w := range p.edges[p.start[v]:p.start[v+1]] {
+				if !p.follows(v, w) {
+					continue
+				}
+				if _, ok := parent[w]; !ok {
+					parent[w] = v
+					next = append(next, w)
+					order = append(order, w)
+				}
+			}
+		}
+		frontier = next
+	}
+	base := p.path(from)
+	sub := func(n int32) []string {
+		var rev []string
+		for v := n; v != from && v >= 0; v = parent[v] {
+			rev = append(rev, p.names[v])
+		}
+		out := append([]string(nil), base...)
+		for i := len(rev) - 1; i >= 0; i-- {
+			out = append(out, rev[i])
+		}
+		return out
+	}
+	ev := []Evidence{p.evidenceFor(from, base, "code: the function that does all of it")}
+	for gi, g := range c.Together {
+		found := false
+		for _, v := range order {
+			if groups[gi][v] {
+				ev = append(ev, p.evidenceFor(v, sub(v), "code: reached from "+p.names[from]))
+				found = true
+				break
+			}
+			if len(g.Strings) > 0 {
+				if s, ok := p.loads(v, g.Strings); ok {
+					e := Evidence{Kind: EvidenceString, Value: s, Where: "code: loaded by " + p.names[v],
+						Reach: p.reach[v], Path: sub(v), ReferencedBy: []string{p.names[v]}}
+					e.Module = p.owner(e.Path)
+					ev = append(ev, e)
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return ev, true
+}
+
+// follows reports whether a code condition follows the edge from v to w: a call
+// (direct or inlined), or a function value of v's own (a closure or goroutine
+// wrapper of v, named v.func1, v.gowrap1 ...). Other function values are
+// passed around before they run: following them would join unrelated code.
+func (p *program) follows(v, w int32) bool {
+	for _, c := range p.calls(v) {
+		if c == w {
+			return true
+		}
+	}
+	return strings.HasPrefix(p.names[w], p.names[v]+".")
+}
+
+// evidenceFor describes function n reached by path.
+func (p *program) evidenceFor(n int32, path []string, where string) Evidence {
+	e := Evidence{Kind: EvidenceFunction, Value: p.names[n], Where: where, Reach: p.reach[n], Path: path}
+	e.Module = p.owner(path)
+	return e
+}
+
+// loads returns a string literal function n's code loads that contains one of
+// needles.
+func (p *program) loads(n int32, needles []string) (string, bool) {
+	for _, r := range p.stringsOf(n) {
+		b := p.bytesAt(r.Addr, uint64(r.Len))
+		for _, nd := range needles {
+			if b != nil && bytes.Contains(b, []byte(nd)) {
+				return string(b), true
+			}
+		}
+	}
+	if int(n) < p.nreal {
+		for _, a := range p.bareOf(n) {
+			// Text of unknown length may run into its neighbours: only its
+			// start is certain.
+			b := p.bareBytes(a)
+			for _, nd := range needles {
+				if bytes.HasPrefix(b, []byte(nd)) {
+					return string(b), true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// bareOf returns function n's references to text of unknown length.
+func (p *program) bareOf(n int32) []codeAddrRef {
+	i := sort.Search(len(p.bareText), func(i int) bool { return p.bareText[i].Func >= n })
+	j := i
+	for j < len(p.bareText) && p.bareText[j].Func == n {
+		j++
+	}
+	return p.bareText[i:j]
+}
+
+// bareBytes returns the printable text at a reference of unknown length, up to
+// maxBareText bytes.
+func (p *program) bareBytes(a codeAddrRef) []byte {
+	b := p.bytesAt(a.Addr, 1)
+	if b == nil {
+		return nil
+	}
+	sec, off := p.sectionOf(a.Addr, 1)
+	end := off
+	for end < uint64(len(sec.data)) && end-off < maxBareText && sec.data[end] >= ' ' && sec.data[end] <= '~' {
+		end++
+	}
+	return sec.data[off:end]
+}
