@@ -44,6 +44,7 @@ func (c *counter) add(k int) { c.n += k }
 //go:noinline
 func useCounter(c *counter, k int) int {
 	c.add(k)
+	notInlined(k) // a call between, so that the two adds' stores stay apart
 	c.add(leaf(k))
 	return c.n
 }
