@@ -81,6 +81,9 @@ func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
 			continue
 		}
 		b := sec.data[off : off+uint64(r.Len)]
+		if !looksText(b) {
+			continue // a table with its length (a zstd dictionary), not a string
+		}
 		markCover(cover[sec], off, uint64(r.Len))
 		if r.Len < 4 || bytes.IndexByte(b, '.') < 0 {
 			continue
@@ -174,6 +177,19 @@ func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
 	return out, cover
 }
 
+// looksText reports whether b's first and last 64 bytes hold no control byte
+// other than tab, newline and carriage return: a string literal, not binary
+// data the code loads with its length.
+func looksText(b []byte) bool {
+	ok := func(c byte) bool { return c >= ' ' && c != 0x7f || c == '\t' || c == '\n' || c == '\r' }
+	for i := 0; i < len(b) && i < 64; i++ {
+		if !ok(b[i]) || !ok(b[len(b)-1-i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // sectionOf returns the rodata section holding n bytes at addr and the offset.
 func (p *program) sectionOf(addr, n uint64) (*section, uint64) {
 	for _, s := range p.rodata {
@@ -237,6 +253,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 			h.str = cs
 			h.prog = p
 			h.embedded = cs.static && cs.nfns == 0 && cs.n >= minEmbeddedDocument
+			h.prose = inProse(sub.data, h.off, len(h.context))
 			f.hostFact(r, x, h)
 		})
 	}
@@ -248,6 +265,19 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		h.unreferenced = true
 		f.hostFact(r, x, h)
 	})
+}
+
+// inProse reports whether the string s has words around the reference at
+// [off, off+n): a space or line break outside it. Such a literal is a message
+// or help text that mentions the host ("More info: https://…", "see
+// https://…/docs for details"); no dialer or HTTP client can be given it as it
+// is, so the mention is inert. Only exact strings are judged so: a byte run may
+// be two literals glued together.
+func inProse(s []byte, off int64, n int) bool {
+	if off < 0 || int(off)+n > len(s) {
+		return false
+	}
+	return bytes.ContainsAny(s[:off], " \n\t") || bytes.ContainsAny(s[int(off)+n:], " \n\t")
 }
 
 // hostFact records one host reference found in a data section.

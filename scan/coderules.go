@@ -119,7 +119,7 @@ func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
 	cands := make([]int32, 0, len(dist))
 	for n := range dist {
 		pk := p.pkg[n]
-		if pk == "" || isStdPackage([]byte(pk)) || !p.anchored(n) || isEntryPoint(p.names[n]) && p.names[n] != "main.main" {
+		if pk == "" || isStdPackage([]byte(pk)) || p.reach[n] == ReachNone || isEntryPoint(p.names[n]) && p.names[n] != "main.main" {
 			continue // a package initialiser registers everything; it does none of it
 		}
 		cands = append(cands, n)
@@ -183,8 +183,8 @@ func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool) ([
 				found = true
 				break
 			}
-			if len(g.Strings) > 0 {
-				if s, ok := p.loads(v, g.Strings); ok {
+			if len(g.Strings)+len(g.patterns) > 0 {
+				if s, ok := p.loads(v, g); ok {
 					e := Evidence{Kind: EvidenceString, Value: s, Where: "code: loaded by " + p.names[v],
 						Reach: p.reach[v], Path: sub(v), ReferencedBy: []string{p.names[v]}}
 					e.Module = p.owner(e.Path)
@@ -222,25 +222,32 @@ func (p *program) evidenceFor(n int32, path []string, where string) Evidence {
 }
 
 // loads returns a string literal function n's code loads that contains one of
-// needles.
-func (p *program) loads(n int32, needles []string) (string, bool) {
-	for _, r := range p.stringsOf(n) {
-		b := p.bytesAt(r.Addr, uint64(r.Len))
-		for _, nd := range needles {
-			if b != nil && bytes.Contains(b, []byte(nd)) {
-				return string(b), true
+// g's strings or matches one of its patterns.
+func (p *program) loads(n int32, g CodeGroup) (string, bool) {
+	match := func(b []byte, prefixOnly bool) bool {
+		for _, nd := range g.Strings {
+			if prefixOnly && bytes.HasPrefix(b, []byte(nd)) || !prefixOnly && bytes.Contains(b, []byte(nd)) {
+				return true
 			}
+		}
+		for _, re := range g.patterns {
+			if !prefixOnly && re.Match(b) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range p.stringsOf(n) {
+		if b := p.bytesAt(r.Addr, uint64(r.Len)); b != nil && match(b, false) {
+			return string(b), true
 		}
 	}
 	if int(n) < p.nreal {
+		// Text of unknown length may run into its neighbours: only its start
+		// is certain, and only plain strings are tried on it.
 		for _, a := range p.bareOf(n) {
-			// Text of unknown length may run into its neighbours: only its
-			// start is certain.
-			b := p.bareBytes(a)
-			for _, nd := range needles {
-				if bytes.HasPrefix(b, []byte(nd)) {
-					return string(b), true
-				}
+			if b := p.bareBytes(a); match(b, true) {
+				return string(b), true
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,7 +244,9 @@ func checkCorpusLabel(t *testing.T, a *scan.Artifact, file string, l corpusLabel
 	t.Helper()
 	match := func(f scan.Finding) bool { return f.Capability == scan.Capability(l.label) }
 	if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
-		match = func(f scan.Finding) bool { return f.Capability == scan.NetworkEndpoint && f.Host == host }
+		match = func(f scan.Finding) bool {
+			return f.Capability == scan.NetworkEndpoint && (f.Host == host || slices.Contains(f.Hosts, host))
+		}
 	}
 	found := false
 	for _, f := range a.Findings {

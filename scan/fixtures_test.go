@@ -317,11 +317,34 @@ func checkFinding(t *testing.T, i int, f scan.Finding) {
 	} else if f.Commitment != c {
 		t.Errorf("%s: commitment %q, want %q", where, f.Commitment, c)
 	}
-	if f.Confidence != scan.Linked && f.Confidence != scan.Referenced {
+	if f.Confidence != scan.Linked && f.Confidence != scan.Referenced && f.Confidence != scan.Unreferenced {
 		t.Errorf("%s: confidence %q", where, f.Confidence)
 	}
-	if (f.Capability == scan.NetworkEndpoint) != (f.Host != "") {
-		t.Errorf("%s: host %q: want a host exactly on %s findings", where, f.Host, scan.NetworkEndpoint)
+	table := f.Rule == "endpoint.table"
+	if (f.Capability == scan.NetworkEndpoint && !table) != (f.Host != "") {
+		t.Errorf("%s: host %q: want a host exactly on %s findings other than tables", where, f.Host, scan.NetworkEndpoint)
+	}
+	if table && (len(f.Hosts) == 0 || f.Table == "" || f.Capability != scan.NetworkEndpoint) {
+		t.Errorf("%s: a table finding without hosts or owner: %+v", where, f)
+	}
+	if table {
+		for _, h := range f.Hosts {
+			found := false
+			for _, e := range f.Evidence {
+				found = found || strings.Contains(e.Value, h)
+			}
+			if !found {
+				t.Errorf("%s: no evidence names table host %s", where, h)
+			}
+		}
+	}
+	for j, e := range f.Evidence {
+		if e.Reach != "" && e.Reach != scan.ReachDirect && e.Reach != scan.ReachIndirect && e.Reach != scan.ReachNone {
+			t.Errorf("%s: evidence %d: reach %q", where, j, e.Reach)
+		}
+		if e.Reach != "" && e.Reach != scan.ReachNone && len(e.Path) == 0 {
+			t.Errorf("%s: evidence %d reached (%s) without a call path", where, j, e.Reach)
+		}
 	}
 	if len(f.Evidence) == 0 {
 		t.Errorf("%s: no evidence", where)
@@ -347,7 +370,12 @@ func capabilitySets(a *scan.Artifact) (map[scan.Capability]bool, map[string]int)
 	caps, hosts := map[scan.Capability]bool{}, map[string]int{}
 	for _, f := range a.Findings {
 		if f.Capability == scan.NetworkEndpoint {
-			hosts[f.Host]++
+			if f.Host != "" {
+				hosts[f.Host]++
+			}
+			for _, h := range f.Hosts {
+				hosts[h]++
+			}
 		} else {
 			caps[f.Capability] = true
 		}

@@ -25,6 +25,8 @@ type hostRef struct {
 	unreferenced bool
 	// embedded: found in an embedded document (see minEmbeddedDocument).
 	embedded bool
+	// prose: found in an exact string literal that has words around it (see inProse).
+	prose bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.

@@ -50,7 +50,8 @@ type inlineCall struct {
 	// parent is the index, in the same function's list, of the inlined call
 	// this one was inlined into, or -1 when the function itself made the call:
 	// nested inlining is an edge from calls[parent].name to name. A parent
-	// always comes before its children.
+	// usually comes before its children, but not always (the compiler's
+	// node order is its inlining order: Go 1.27 builds have children first).
 	parent int
 	// parentPC is the absolute address of an instruction whose source position
 	// is the call site: inside the function, in the code of the parent.
@@ -194,8 +195,11 @@ func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
 			} else {
 				parent = int(valueAt(runs, ppc))
 			}
-			if parent < -1 || parent >= j {
-				return nil, fmt.Errorf("%w: function %d (%s): inlined call %d has parent %d", errFuncTable, i, fs[i].name, j, parent)
+			if parent < -1 || parent >= len(calls) || parent == j {
+				// The call site's pc-value does not name another node (seen in
+				// large package initialisers): the call is still inside the
+				// function, so attribute it to the function itself.
+				parent = -1
 			}
 			calls[j] = inlineCall{name: name, parent: parent, parentPC: fs[i].entry + ppc, funcID: rec[lay.funcIDAt]}
 		}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,6 +31,7 @@ type program struct {
 	names  []string // node names
 	nreal  int      // nodes [0, nreal) are table functions
 	entry  []uint64 // entries of the table functions
+	bucket []int32  // index into entry by address (see index)
 	byName map[string]int32
 	pkg    []string // package path of each node ("" for runtime-generated names)
 	// out lists, per node, the call edges then the value edges (CSR form: node n's
@@ -130,6 +132,7 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		}
 	}
 	p.nreal = len(fs)
+	p.index()
 	var roots []int32
 	// Static data: function pointers (method tables, callbacks) are roots of
 	// indirect reach; string headers add the strings they hold.
@@ -181,20 +184,23 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	// Calls the compiler inlined: from the function (or the inlined call they
 	// sit in) to the inlined function, which may have no code of its own.
 	if inl, err := tab.inlined(im, fs); err == nil {
+		var nodes []int32
 		for i, list := range inl {
-			from := make([]int32, len(list))
+			nodes = nodes[:0]
+			for _, c := range list {
+				nodes = append(nodes, p.node(string(c.name)))
+			}
 			for j, c := range list {
-				to := p.node(string(c.name))
-				from[j] = to
 				caller := int32(i)
-				if c.parent >= 0 && c.parent < j {
-					caller = from[c.parent]
+				if c.parent >= 0 && c.parent < len(list) && c.parent != j {
+					caller = nodes[c.parent]
 				}
-				calls = append(calls, [2]int32{caller, to})
+				calls = append(calls, [2]int32{caller, nodes[j]})
 			}
 		}
 	}
 	p.splitRuns()
+	refs.Calls, refs.Addrs = nil, nil // folded into the graph
 	p.link(calls, values)
 	p.walk(roots)
 	return p, nil
@@ -252,11 +258,40 @@ func (p *program) bytesAt(addr, n uint64) []byte {
 
 // funcAt returns the table function whose entry is addr, or -1.
 func (p *program) funcAt(addr uint64) int32 {
-	i := sort.Search(len(p.entry), func(i int) bool { return p.entry[i] >= addr })
-	if i < len(p.entry) && p.entry[i] == addr {
-		return int32(i)
+	if len(p.entry) == 0 || addr < p.entry[0] || addr > p.entry[len(p.entry)-1] {
+		return -1
+	}
+	b := (addr - p.entry[0]) >> bucketShift
+	if b+1 >= uint64(len(p.bucket)) {
+		return -1
+	}
+	for i := p.bucket[b]; i < p.bucket[b+1] && int(i) < len(p.entry); i++ {
+		if p.entry[i] == addr {
+			return i
+		}
 	}
 	return -1
+}
+
+// bucketShift sizes the buckets of the entry index: one per 64 bytes of text.
+const bucketShift = 6
+
+// index builds bucket: bucket[b] is the first function whose entry is at or
+// past entry[0] + b<<bucketShift (a function table sorted by entry).
+func (p *program) index() {
+	if len(p.entry) == 0 {
+		return
+	}
+	span := (p.entry[len(p.entry)-1]-p.entry[0])>>bucketShift + 2
+	p.bucket = make([]int32, span+1)
+	j := 0
+	for b := range p.bucket {
+		lo := p.entry[0] + uint64(b)<<bucketShift
+		for j < len(p.entry) && p.entry[j] < lo {
+			j++
+		}
+		p.bucket[b] = int32(j)
+	}
 }
 
 // valueTargets appends to out the functions a code reference to addr takes the
@@ -436,51 +471,64 @@ func (p *program) node(name string) int32 {
 	return n
 }
 
-// link builds the adjacency lists from call and value edges (duplicates removed).
+// link builds the adjacency lists from call and value edges (duplicates
+// removed), by counting: no sort of the whole edge list.
 func (p *program) link(calls, values [][2]int32) {
 	n := len(p.names)
 	for len(p.pkg) < n {
 		p.pkg = append(p.pkg, string(pkgOf([]byte(p.names[len(p.pkg)]))))
 	}
-	type edge struct {
-		from, to int32
-		value    bool
-	}
-	all := make([]edge, 0, len(calls)+len(values))
+	cc := make([]int32, n+1)
+	vc := make([]int32, n+1)
 	for _, c := range calls {
-		all = append(all, edge{c[0], c[1], false})
+		cc[c[0]+1]++
 	}
 	for _, v := range values {
-		all = append(all, edge{v[0], v[1], true})
+		vc[v[0]+1]++
 	}
-	sort.Slice(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if a.from != b.from {
-			return a.from < b.from
-		}
-		if a.value != b.value {
-			return !a.value
-		}
-		return a.to < b.to
-	})
 	p.start = make([]int32, n+1)
+	for i := 0; i < n; i++ {
+		p.start[i+1] = p.start[i] + cc[i+1] + vc[i+1]
+	}
+	edges := make([]int32, p.start[n])
+	cpos := make([]int32, n)
+	vpos := make([]int32, n)
+	for i := 0; i < n; i++ {
+		cpos[i] = p.start[i]
+		vpos[i] = p.start[i] + cc[i+1]
+	}
+	for _, c := range calls {
+		edges[cpos[c[0]]] = c[1]
+		cpos[c[0]]++
+	}
+	for _, v := range values {
+		edges[vpos[v[0]]] = v[1]
+		vpos[v[0]]++
+	}
+	// Sort and dedupe each node's calls and values, compacting in place.
 	p.ncall = make([]int32, n)
-	p.edges = make([]int32, 0, len(all))
-	k := 0
-	for v := 0; v < n; v++ {
-		p.start[v] = int32(len(p.edges))
-		for ; k < len(all) && int(all[k].from) == v; k++ {
-			e := all[k]
-			if k > 0 && all[k-1] == e {
-				continue
+	out := edges[:0]
+	start := make([]int32, n+1)
+	for i := 0; i < n; i++ {
+		start[i] = int32(len(out))
+		cs := edges[p.start[i] : p.start[i]+cc[i+1]]
+		vs := edges[p.start[i]+cc[i+1] : p.start[i+1]]
+		slices.Sort(cs)
+		slices.Sort(vs)
+		for k, w := range cs {
+			if k == 0 || cs[k-1] != w {
+				out = append(out, w)
+				p.ncall[i]++
 			}
-			if !e.value {
-				p.ncall[v]++
+		}
+		for k, w := range vs {
+			if k == 0 || vs[k-1] != w {
+				out = append(out, w)
 			}
-			p.edges = append(p.edges, e.to)
 		}
 	}
-	p.start[n] = int32(len(p.edges))
+	start[n] = int32(len(out))
+	p.start, p.edges = start, out
 }
 
 // calls returns node n's call edges; values its value edges.

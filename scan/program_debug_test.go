@@ -25,6 +25,13 @@ func TestProgramDebug(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, fs, _ := im.codeFuncs(tab)
+	inl, ierr := tab.inlined(im, fs)
+	ninl := 0
+	for _, l := range inl {
+		ninl += len(l)
+	}
+	t.Logf("inlined calls %d err %v", ninl, ierr)
 	counts := map[Reach]int{}
 	for _, r := range p.reach {
 		counts[r]++
@@ -84,4 +91,18 @@ func indexFrom(b []byte, s string, off int) int {
 		}
 	}
 	return -1
+}
+
+func TestScanDebug(t *testing.T) {
+	path := os.Getenv("CANDOR_DEBUG_SCAN")
+	if path == "" {
+		t.Skip("CANDOR_DEBUG_SCAN not set")
+	}
+	s, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScanFile(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
 }

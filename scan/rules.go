@@ -106,6 +106,9 @@ type CodeGroup struct {
 	Functions []string `yaml:"functions"`
 	// Strings are byte strings one of the string literals the code loads contains.
 	Strings []string `yaml:"strings"`
+	// Patterns are regular expressions one of the string literals the code loads matches.
+	Patterns []string `yaml:"patterns"`
+	patterns []*regexp.Regexp
 }
 
 type rulesFile struct {
@@ -251,9 +254,17 @@ func checkSpec(s *RuleSpec) error {
 		if len(c.Together) == 0 || len(c.Together[0].Functions) == 0 {
 			return fmt.Errorf("code: together must list groups, the first naming functions")
 		}
-		for i, g := range c.Together {
-			if len(g.Functions)+len(g.Strings) == 0 {
+		for i := range c.Together {
+			g := &c.Together[i]
+			if len(g.Functions)+len(g.Strings)+len(g.Patterns) == 0 {
 				return fmt.Errorf("code: together[%d]: empty group", i)
+			}
+			for _, pat := range g.Patterns {
+				re, err := regexp.Compile(pat)
+				if err != nil {
+					return fmt.Errorf("code: together[%d]: pattern %q: %w", i, pat, err)
+				}
+				g.patterns = append(g.patterns, re)
 			}
 		}
 	}

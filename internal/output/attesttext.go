@@ -61,10 +61,17 @@ func writeUncovered(ew *errWriter, disclosure string, us []attest.Uncovered) {
 		if f.Summary != "" {
 			ew.printf("  %s\n", termsafe.Line(f.Summary))
 		}
-		for _, e := range f.Evidence {
-			ew.printf("  evidence: %s %s at %s\n", termsafe.String(string(e.Kind)), quoted(e.Value), termsafe.String(e.Where))
+		shown := f.Evidence
+		if len(shown) > 6 {
+			shown = shown[:6]
 		}
-		if more := f.EvidenceTotal - len(f.Evidence); more > 0 {
+		for _, e := range shown {
+			ew.printf("  evidence: %s %s at %s\n", termsafe.String(string(e.Kind)), quoted(e.Value), termsafe.String(e.Where))
+			if len(e.Path) > 0 {
+				ew.printf("    call path: %s\n", termsafe.String(strings.Join(e.Path, " → ")))
+			}
+		}
+		if more := max(f.EvidenceTotal, len(f.Evidence)) - len(shown); more > 0 {
 			ew.printf("  and %d more evidence item(s)\n", more)
 		}
 		if u.Note != "" {

@@ -138,6 +138,10 @@ func writeContainer(p func(string, ...any), a *scan.Artifact, rulesVersion strin
 	}
 }
 
+// maxTextEvidence bounds the evidence items the text report lists per finding;
+// JSON carries every one.
+const maxTextEvidence = 6
+
 // writeGroup writes the findings of one commitment.
 func writeGroup(p func(string, ...any), label string, fs []*scan.Finding, always bool) {
 	if len(fs) == 0 {
@@ -156,15 +160,27 @@ func writeGroup(p func(string, ...any), label string, fs []*scan.Finding, always
 		if f.Summary != "" {
 			p("      %s\n", printable(f.Summary))
 		}
-		for _, e := range f.Evidence {
+		if len(f.Hosts) > 0 {
+			p("      hosts: %s\n", printable(strings.Join(f.Hosts, ", ")))
+		}
+		shown := f.Evidence
+		if len(shown) > maxTextEvidence {
+			shown = shown[:maxTextEvidence]
+		}
+		for _, e := range shown {
 			line := printable(string(e.Kind)) + " " + printable(e.Value)
 			if e.Where != "" {
 				line += " (" + printable(e.Where) + ")"
 			}
 			p("      - %s\n", line)
+			if len(e.Path) > 0 {
+				p("        %s: %s\n", printable(string(e.Reach)), printable(strings.Join(e.Path, " → ")))
+			} else if e.Reach != "" {
+				p("        %s\n", printable(string(e.Reach)))
+			}
 		}
-		if more := f.EvidenceTotal - len(f.Evidence); more > 0 {
-			p("      - … %d more evidence %s not shown\n", more, pick(more, "item", "items"))
+		if more := max(f.EvidenceTotal, len(f.Evidence)) - len(shown); more > 0 {
+			p("      - … %d more evidence %s (all of them in --format json)\n", more, pick(more, "item", "items"))
 		}
 	}
 }
