@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"sort"
 )
 
 // Inline trees. A call the compiler inlined leaves no call instruction: its
@@ -138,6 +137,9 @@ func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
 
 	out := make([][]inlineCall, n)
 	var runs []pcRun
+	// The lists are cut from chunks of a few thousand calls: few allocations,
+	// no copying, little waste.
+	var chunk []inlineCall
 	for i := uint64(0); i < n; i++ {
 		fo := uint64(u32(pcln, i*8+4))
 		if fo > uint64(len(pcln)) || lay.funcSize > uint64(len(pcln))-fo {
@@ -178,7 +180,11 @@ func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
 		if to > uint64(len(gdata)) || nodes*lay.nodeSize > uint64(len(gdata))-to {
 			return nil, fmt.Errorf("%w: function %d (%s): inline tree at go:func.*+0x%x outside %s", errFuncTable, i, fs[i].name, to, gs.name)
 		}
-		calls := make([]inlineCall, nodes)
+		if uint64(cap(chunk)-len(chunk)) < nodes {
+			chunk = make([]inlineCall, 0, max(nodes, 4096))
+		}
+		calls := chunk[len(chunk) : len(chunk)+int(nodes) : len(chunk)+int(nodes)]
+		chunk = chunk[:len(chunk)+int(nodes)]
 		for j := range calls {
 			rec := gdata[to+uint64(j)*lay.nodeSize:]
 			name, err := t.blobName(u32(rec, lay.nameAt))
@@ -268,7 +274,15 @@ func readPCRuns(buf []pcRun, pctab []byte, off, size, quantum uint64) ([]pcRun, 
 // valueAt returns the value of the run holding the instruction at offset pc,
 // or -1 when the table ends before it.
 func valueAt(runs []pcRun, pc uint64) int32 {
-	i := sort.Search(len(runs), func(i int) bool { return pc < runs[i].end })
+	i, j := 0, len(runs) // the first run ending after pc is in [i, j]
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if pc < runs[h].end {
+			j = h
+		} else {
+			i = h + 1
+		}
+	}
 	if i == len(runs) {
 		return -1
 	}

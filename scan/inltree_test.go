@@ -668,3 +668,47 @@ func openDWARF(t *testing.T, path, goos string) *dwarf.Data {
 	}
 	return d
 }
+
+// BenchmarkInlined reads every inline tree of the go command (the moduledata
+// search included); bytes are the text section's, so MB/s is per MB of code.
+func BenchmarkInlined(b *testing.B) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		b.Skipf("no go command: %v", err)
+	}
+	out, err := exec.Command(gobin, "env", "GOROOT").Output()
+	if err != nil {
+		b.Fatalf("go env GOROOT: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "bin", "go"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bf, err := openBinary(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	im := bf.images[0]
+	tab := findPclntab(im)
+	if tab == nil {
+		b.Fatal("no function table")
+	}
+	text, fs, err := im.codeFuncs(tab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(text.data)))
+	b.ReportAllocs()
+	calls := 0
+	for b.Loop() {
+		inl, err := tab.inlined(im, fs)
+		if err != nil || inl == nil {
+			b.Fatalf("inlined: %v", err)
+		}
+		calls = 0
+		for _, c := range inl {
+			calls += len(c)
+		}
+	}
+	b.ReportMetric(float64(calls), "calls")
+}
