@@ -62,6 +62,8 @@ type program struct {
 	// where code refers into them.
 	runs []headerRun
 	segs []tableSeg
+	// runPtr maps static data words that point into a run to their target.
+	runPtr map[uint64]uint64
 	// words are the loaded data sections pointers are read from.
 	words []*section
 	// modules maps a package to the module that provides it.
@@ -148,6 +150,7 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		p.static = append(p.static, dr.Strings...)
 	}
 	p.findRuns()
+	p.findRunPointers()
 	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
 	if err != nil {
 		return nil, err
@@ -171,6 +174,11 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	for _, a := range refs.Addrs {
 		if r := p.runAt(a.Addr); r >= 0 {
 			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func})
+			continue
+		}
+		if t, ok := p.runPtr[a.Addr]; ok {
+			// the code loads a variable that points at the table (a slice)
+			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func})
 			continue
 		}
 		ts = p.valueTargets(ts[:0], a.Addr)
@@ -406,7 +414,41 @@ func (p *program) segOfHeader(at uint64) int {
 // keepAddr keeps the address references the pass uses: function values and
 // references into a table of string headers.
 func (p *program) keepAddr(addr uint64) bool {
-	return p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr)
+	_, ptr := p.runPtr[addr]
+	return ptr || p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr)
+}
+
+// maxRunPointers bounds the data words pointing at tables that are tracked.
+const maxRunPointers = 1 << 16
+
+// findRunPointers finds the words of static data that point into a run of
+// string headers: the slice variables (or other tables) through which code
+// reaches a table it does not refer to directly.
+func (p *program) findRunPointers() {
+	if len(p.runs) == 0 {
+		return
+	}
+	lo, hi := p.runs[0].start, p.runs[len(p.runs)-1].end
+	p.runPtr = map[uint64]uint64{}
+	ps := uint64(p.ptrSize)
+	for _, s := range p.words {
+		first := (ps - s.addr%ps) % ps
+		for off := first; off+ps <= uint64(len(s.data)); off += ps {
+			var w uint64
+			if ps == 4 {
+				w = uint64(p.order.Uint32(s.data[off:]))
+			} else {
+				w = p.order.Uint64(s.data[off:])
+			}
+			if w < lo || w >= hi || p.runAt(w) < 0 {
+				continue
+			}
+			if len(p.runPtr) >= maxRunPointers {
+				return
+			}
+			p.runPtr[s.addr+off] = w
+		}
+	}
 }
 
 // textAt reports whether addr starts four printable ASCII bytes of read-only

@@ -106,3 +106,30 @@ func TestScanDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestProgramDebugRuns(t *testing.T) {
+	path := os.Getenv("CANDOR_DEBUG_RUNS")
+	if path == "" {
+		t.Skip("CANDOR_DEBUG_RUNS not set")
+	}
+	data, _ := os.ReadFile(path)
+	bf, _ := openBinary(data)
+	im := bf.images[0]
+	p, err := newProgram(im, findPclntab(im), &moduleIndex{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range p.runs {
+		t.Logf("run %d [%#x,%#x) %d headers first %q", i, r.start, r.end, r.n, p.bytesAt(p.static[r.first].Addr, min(p.static[r.first].Len, 40)))
+	}
+	for _, s := range p.segs {
+		o := "-"
+		if s.owner >= 0 {
+			o = p.names[s.owner]
+		}
+		t.Logf("seg %#x run %d owner %s", s.start, s.run, o)
+	}
+	for l, w := range p.runPtr {
+		t.Logf("ptr at %#x -> %#x", l, w)
+	}
+}
