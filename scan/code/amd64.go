@@ -161,6 +161,7 @@ type inst struct {
 	n     int  // length in bytes
 	rex   byte // REX prefix, or 0
 	p66   bool // operand-size prefix
+	p67   bool // address-size prefix: a memory operand "off(RIP)" is EIP-relative
 	space int  // opcode map
 	op    byte // opcode byte in its map
 	modrm int  // offset of the ModRM byte, or -1
@@ -188,6 +189,7 @@ func decodeInst(b []byte, in *inst) bool {
 			p67 = true
 		}
 	}
+	in.p67 = p67
 	if pos >= len(b) {
 		return false
 	}

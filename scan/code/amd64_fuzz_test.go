@@ -2,6 +2,7 @@ package code
 
 import (
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -21,10 +22,39 @@ func FuzzDecodeAMD64(f *testing.F) {
 	}
 	const base = 0x401000
 	f.Fuzz(func(t *testing.T, code []byte) {
-		lim := Limits{MaxStringLen: 64}
+		keep := func(addr uint64) bool { return addr%3 != 0 }
+		lim := Limits{MaxStringLen: 64, KeepAddr: keep}
 		refs := &Refs{}
 		decodeAMD64(code, base, 0, func(addr, n uint64) bool { return true }, lim, refs)
 		end := uint64(base + len(code))
+		for i, a := range refs.Addrs {
+			if a.PC < base || a.PC >= end || a.Func != 0 || !keep(a.Addr) {
+				t.Fatalf("address ref %+v outside [%#x, %#x) or not kept", a, base, end)
+			}
+			if i > 0 && a.PC <= refs.Addrs[i-1].PC {
+				t.Fatalf("address refs out of PC order at %d", i)
+			}
+			if n, in := oracleLen(code[a.PC-base:]); n > 0 {
+				if tg, ok := ripTarget(in, a.PC); !ok || tg != a.Addr {
+					t.Fatalf("address ref %+v: x86asm decodes %v", a, in)
+				}
+			}
+		}
+		// The same code split into three functions, scanned by three workers, gives
+		// what one gives.
+		funcs := []Func{{"a", base, base + uint64(len(code)/3)}, {"b", base + uint64(len(code)/3), base + uint64(len(code)/2)}, {"c", base + uint64(len(code)/2), end}}
+		text := Text{Arch: "amd64", Addr: base, Data: code}
+		one, err := scan(text, funcs, func(addr, n uint64) bool { return true }, Limits{MaxStringLen: 64, KeepAddr: keep, Workers: 1}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		three, err := scan(text, funcs, func(addr, n uint64) bool { return true }, Limits{MaxStringLen: 64, KeepAddr: keep, Workers: 3}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(normal(one), normal(three)) {
+			t.Fatalf("three workers: %+v, one: %+v", three, one)
+		}
 		for _, s := range refs.Strings {
 			if s.PC < base || s.PC >= end || s.Len == 0 || uint64(s.Len) > lim.MaxStringLen || s.Func != 0 {
 				t.Fatalf("string ref %+v outside [%#x, %#x) or beyond the limit", s, base, end)
@@ -47,6 +77,11 @@ func FuzzDecodeAMD64(f *testing.F) {
 			if n, _ := oracleLen(code[off:]); n != 0 && n != in.n {
 				t.Fatalf("% x: length %d, x86asm %d", code[off:off+max(in.n, n)], in.n, n)
 			}
+			var w [16]byte
+			copy(w[:], code[off:])
+			if _, err := fastAgrees(&w); err != nil {
+				t.Fatal(err)
+			}
 			off += in.n
 		}
 	})
@@ -55,4 +90,19 @@ func FuzzDecodeAMD64(f *testing.F) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// normal makes empty lists nil, so that results compare equal however they were built.
+func normal(r *Refs) Refs {
+	c := *r
+	if len(c.Strings) == 0 {
+		c.Strings = nil
+	}
+	if len(c.Calls) == 0 {
+		c.Calls = nil
+	}
+	if len(c.Addrs) == 0 {
+		c.Addrs = nil
+	}
+	return c
 }

@@ -99,6 +99,9 @@ func (p *pairer) function(code []byte, pc uint64, fi int32) {
 				continue
 			}
 			n, op, space, rex, modrm = in.n, in.op, in.space, in.rex, in.modrm
+			if in.p67 {
+				modrm = -1 // no RIP-relative operand: Go does not emit EIP-relative ones
+			}
 		}
 		offs[cnt%ringSize] = int32(off)
 		cnt++

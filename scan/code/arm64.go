@@ -507,16 +507,25 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 	}
 
 	for i := 0; i < n; i++ {
-		at := pc + uint64(4*i)
-		if bit(start, i) {
-			st.forget(true)
-		}
-		if bit(data, i) {
-			refs.Skipped += 4
-			st.forget(false)
-			continue
+		if (start[i/64]|data[i/64])>>(i%64)&1 != 0 {
+			if bit(start, i) {
+				st.forget(true)
+			}
+			if bit(data, i) {
+				refs.Skipped += 4
+				st.forget(false)
+				continue
+			}
 		}
 		w := binary.LittleEndian.Uint32(code[4*i:])
+		if wr, ok := a64Fast(w, keep != nil); ok {
+			st.known &^= wr
+			if wr&st.bases != 0 {
+				st.drop(wr)
+			}
+			continue
+		}
+		at := pc + uint64(4*i)
 		in := decodeA64(w)
 		if keep != nil && w&0x3B000000 == 0x39000000 {
 			// LDR, STR (unsigned offset) of any size at an offset from a page: a global.
@@ -641,3 +650,36 @@ func a64Addrs(fa []AddrRef, fs []StringRef, keep func(uint64) bool) int {
 	}
 	return k
 }
+
+// a64Fast is the fast path of the second pass: for the instructions that only write a
+// register named in their encoding (as decodeA64 decodes them: a64Plain), the registers
+// written, without building decodeA64's result. Loads and stores with an unsigned offset
+// take the slow path when address references are kept (withAddrs).
+func a64Fast(w uint32, withAddrs bool) (wr uint32, ok bool) {
+	rd := uint32(1) << (w & 31) &^ (1 << 31) // the zero register is no write
+	if w>>25&5 == 5 && w&0xFFE0FFE0 != 0xAA0003E0 && w&0x3F200000 != 0x0B200000 {
+		// Data processing (register), SIMD and FP, but MOV Xd, Xm and ADD, SUB
+		// (extended register), which may write SP.
+		return rd, true
+	}
+	if !withAddrs && w&0x3B000000 == 0x39000000 && w&0xFFC00000 != 0xF9000000 {
+		// Load and store (unsigned offset), but STR of a 64-bit register: loads of a
+		// general register write it.
+		return rd & a64LoadsRt[w>>27&0x18|w>>24&4|w>>22&3], true
+	}
+	return 0, false
+}
+
+// a64LoadsRt is all ones for the loads of a general register with an unsigned offset,
+// indexed by size<<3 | V<<2 | opc: not a store (opc 0), nor PRFM (size 3, opc 2), nor
+// SIMD and FP (V).
+var a64LoadsRt = func() (t [32]uint32) {
+	for size := range 4 {
+		for opc := 1; opc < 4; opc++ {
+			if size != 3 || opc != 2 {
+				t[size<<3|opc] = ^uint32(0)
+			}
+		}
+	}
+	return t
+}()

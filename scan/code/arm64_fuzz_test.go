@@ -2,6 +2,7 @@ package code
 
 import (
 	"encoding/binary"
+	"reflect"
 	"testing"
 )
 
@@ -49,10 +50,31 @@ func FuzzDecodeARM64(f *testing.F) {
 			{Name: "b", Entry: ruleText + uint64(split), End: ruleText + uint64(len(code))},
 		}
 		isData := func(addr, n uint64) bool { return (addr+n)%3 != 0 }
-		lim := Limits{MaxStringLen: 1 << 16}
+		keep := func(addr uint64) bool { return addr%5 != 0 }
+		lim := Limits{MaxStringLen: 1 << 16, Workers: 1}
 		refs, err := Scan(text, funcs, isData, lim)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Address references do not change the other lists, and two workers give what
+		// one gives.
+		lim.KeepAddr = keep
+		withAddrs, err := Scan(text, funcs, isData, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lim.Workers = 2
+		two, err := scan(text, funcs, isData, lim, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(normal(withAddrs), normal(two)) {
+			t.Fatalf("two workers: %+v, one: %+v", two, withAddrs)
+		}
+		r := normal(withAddrs)
+		r.Addrs = nil
+		if !reflect.DeepEqual(r, normal(refs)) {
+			t.Fatalf("with address references: %+v, without: %+v", withAddrs, refs)
 		}
 		word := func(fi int, pc uint64) uint32 {
 			f := funcs[fi]
@@ -60,6 +82,15 @@ func FuzzDecodeARM64(f *testing.F) {
 				t.Fatalf("pc %#x is not a word of %s [%#x, %#x)", pc, f.Name, f.Entry, f.End)
 			}
 			return binary.LittleEndian.Uint32(code[pc-ruleText:])
+		}
+		for i, a := range withAddrs.Addrs {
+			d := decodeA64(word(int(a.Func), a.PC))
+			if d.op != a64ADRP || a.Addr-(a.PC&^0xFFF+uint64(d.imm)) >= 1<<16 || !keep(a.Addr) {
+				t.Fatalf("address ref %+v: not an offset from the page of an ADRP, or not kept", a)
+			}
+			if i > 0 && a.PC < withAddrs.Addrs[i-1].PC {
+				t.Fatalf("address refs out of PC order at %d", i)
+			}
 		}
 		for i, s := range refs.Strings {
 			if d := decodeA64(word(int(s.Func), s.PC)); d.op != a64ADRP || s.PC&^0xFFF+uint64(d.imm) != s.Addr&^0xFFF {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -144,9 +145,15 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 	parts := make([]Refs, len(chunks))
 	run := func(k int) {
 		c := chunks[k]
+		// The first chunk's lists have room for the whole result, into which merge
+		// appends the others: memory the lists do not fill is never touched.
+		lo, hi := c[0], c[1]
+		if k == 0 {
+			hi = len(funcs)
+		}
 		size := 0
-		if c[1] > c[0] {
-			size = int(funcs[c[1]-1].End - funcs[c[0]].Entry)
+		if hi > lo {
+			size = int(funcs[hi-1].End - funcs[lo].Entry)
 		}
 		parts[k] = preallocate(text.Arch, size, lim.KeepAddr != nil)
 		fn := decode(isData, lim, &parts[k])
@@ -168,7 +175,7 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 }
 
 // split cuts funcs into at most n contiguous chunks [lo, hi) of about the same code size,
-// each of at least minChunk bytes but the last.
+// and no more than total/minChunk of them.
 func split(funcs []Func, n int, minChunk uint64) [][2]int {
 	if n <= 1 || len(funcs) < 2 {
 		return [][2]int{{0, len(funcs)}}
@@ -209,21 +216,26 @@ func preallocate(arch string, size int, addrs bool) Refs {
 	return r
 }
 
-// merge concatenates the references of consecutive chunks.
+// merge appends the references of the other chunks to the first's, dropping each chunk's
+// lists once copied.
 func merge(parts []Refs) *Refs {
+	r := &parts[0]
 	var ns, nc, na int
 	for _, p := range parts {
 		ns, nc, na = ns+len(p.Strings), nc+len(p.Calls), na+len(p.Addrs)
 	}
-	r := &Refs{Strings: make([]StringRef, 0, ns), Calls: make([]Call, 0, nc)}
+	r.Strings = slices.Grow(r.Strings, ns-len(r.Strings))
+	r.Calls = slices.Grow(r.Calls, nc-len(r.Calls))
 	if na > 0 {
-		r.Addrs = make([]AddrRef, 0, na)
+		r.Addrs = slices.Grow(r.Addrs, na-len(r.Addrs))
 	}
-	for _, p := range parts {
+	for k := 1; k < len(parts); k++ {
+		p := &parts[k]
 		r.Strings = append(r.Strings, p.Strings...)
 		r.Calls = append(r.Calls, p.Calls...)
 		r.Addrs = append(r.Addrs, p.Addrs...)
 		r.Skipped += p.Skipped
+		*p = Refs{}
 	}
 	return r
 }
