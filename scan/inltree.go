@@ -28,7 +28,10 @@ import (
 //     (into the funcnametab), parentPc int32 (offset from the entry of an
 //     instruction whose position is the call site), startLine int32. The
 //     parent node is the pcdata 2 value at parentPc, as the runtime's
-//     inlineUnwinder finds it.
+//     inlineUnwinder finds it. Where the compiler lost a call's inline mark,
+//     the linker writes parentPc 0 and the parent read is the function itself
+//     (DWARF keeps the real one; seen for a range-over-func loop body inlined
+//     into an inlined iterator): the call is still attributed to the function.
 //   - Go 1.18–1.19 nodes are 20 bytes: parent int16, funcID uint8, pad, file,
 //     line, nameOff, parentPc (int32s): the parent index is stored.
 //   - The tree's length is stored nowhere: the linker adds a node when an
