@@ -406,11 +406,23 @@ func TestInlinedTrace(t *testing.T) {
 	}
 }
 
-// TestInlinedGoCommand reads every inline tree of the go command: no error,
-// every inlined name a whole name of the funcnametab, parents before children,
-// call sites inside their function; it reports the counts.
+// TestInlinedGoCommand reads every inline tree of the go command (of each
+// toolchain of testbuild.Toolchains): no error, every inlined name a whole name
+// of the funcnametab, parents before children, call sites inside their
+// function; it reports the counts.
 func TestInlinedGoCommand(t *testing.T) {
-	path := goCommandPath(t)
+	for _, tc := range testbuild.Toolchains() {
+		name := tc
+		if name == "" {
+			name = "default"
+		}
+		t.Run(name, func(t *testing.T) {
+			checkInlGoCommand(t, goCommandPath(t, tc))
+		})
+	}
+}
+
+func checkInlGoCommand(t *testing.T, path string) {
 	fs, inl, _, tab := readInlined(t, path)
 	names := map[string]bool{}
 	tab.eachName(func(n []byte, _ int64) { names[string(n)] = true })
@@ -450,17 +462,22 @@ func TestInlinedGoCommand(t *testing.T) {
 	}
 }
 
-// goCommandPath returns the go command of the toolchain that runs the tests, a
-// large real binary.
-func goCommandPath(t *testing.T) string {
+// goCommandPath returns the go command of toolchain (a GOTOOLCHAIN value, ""
+// for the environment's), a large real binary.
+func goCommandPath(t *testing.T, toolchain string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skipf("no go command: %v", err)
 	}
-	out, err := exec.CommandContext(t.Context(), gobin, "env", "GOROOT").Output()
+	cmd := exec.CommandContext(t.Context(), gobin, "env", "GOROOT")
+	cmd.Dir = t.TempDir() // outside the module, whose go line older toolchains refuse
+	if toolchain != "" {
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+toolchain)
+	}
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go env GOROOT: %v", err)
+		t.Fatalf("go env GOROOT (%q): %v", toolchain, err)
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "bin", "go")
 }
