@@ -811,3 +811,24 @@ func TestInlinedFixturesMatrix(t *testing.T) {
 		}
 	})
 }
+
+// TestInlinedDWARFGoCommand builds the go command from the toolchain's own
+// source with DWARF (the distributed one has none) and compares every
+// function's inline tree with it: a large real program.
+func TestInlinedDWARFGoCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds cmd/go")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "go")
+	cmd := exec.CommandContext(t.Context(), gobin, "build", "-o", out, "cmd/go")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/go: %v\n%s", err, msg)
+	}
+	checkInlDWARF(t, out, runtime.GOOS)
+}
