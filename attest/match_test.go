@@ -142,6 +142,7 @@ func TestSuggestLoads(t *testing.T) {
 		capability(scan.NetworkListen, fn("net.(*TCPListener).accept")), capability(scan.RemoteAdmin, fn("net/http/pprof.Index")),
 		capability(scan.TelemetrySDK, scan.Evidence{Kind: scan.EvidenceModule, Value: "github.com/posthog/posthog-go@v1"}),
 		capability(scan.UpdateSelf, fn("github.com/minio/selfupdate.Apply")), capability(scan.AnalysisObscured, scan.Evidence{Kind: scan.EvidenceFormat, Value: "UPX0"}),
+		endpointTable(),
 	} {
 		u := (&Disclosure{}).Suggest("a", f)
 		snippets := []string{u.Disclose, u.Accept}
@@ -154,8 +155,11 @@ func TestSuggestLoads(t *testing.T) {
 				continue
 			}
 			doc := validHead + fill.Replace(snippet)
-			if _, err := ParseDisclosure("s.yaml", []byte(doc)); err != nil {
+			filled, err := ParseDisclosure("s.yaml", []byte(doc))
+			if err != nil {
 				t.Errorf("%s: filled suggestion does not load:\n%s\n%v", f.Capability, snippet, err)
+			} else if f.Rule == "endpoint.table" && filled.Cover(f) == "" {
+				t.Errorf("endpoint table: the filled suggestion does not cover it:\n%s", snippet)
 			}
 			if strings.Contains(snippet, "<always|") || strings.Contains(snippet, "<loopback|") || strings.Contains(snippet, "<notify|") {
 				if _, err := ParseDisclosure("s.yaml", []byte(validHead+snippet)); err == nil {
@@ -167,6 +171,17 @@ func TestSuggestLoads(t *testing.T) {
 	if u := d.Suggest("a", scan.Finding{Rule: "r", Capability: scan.ProcessExec}); u.Accept != "" {
 		t.Errorf("accept suggestion without a value: %q", u.Accept)
 	}
+}
+
+// endpointTable is an endpoint table finding: hosts from one SDK table.
+func endpointTable() scan.Finding {
+	hosts := []string{"api.eu-west-1.sdk.example", "api.us-east-1.sdk.example"}
+	f := scan.Finding{Rule: "endpoint.table", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
+		Confidence: scan.Referenced, Hosts: hosts, Module: "example.com/sdk@v1.2.3", Table: "static data at 0x1000, used by example.com/sdk/partition.Host"}
+	for _, h := range hosts {
+		f.Evidence = append(f.Evidence, scan.Evidence{Kind: scan.EvidenceString, Value: h, Where: ".rodata+0x10"})
+	}
+	return f
 }
 
 func fn(name string) scan.Evidence {

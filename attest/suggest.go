@@ -39,6 +39,15 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 	var b strings.Builder
 	switch f.Capability {
 	case scan.NetworkEndpoint:
+		if f.Host == "" && len(f.Hosts) > 0 {
+			// An endpoint table: one entry per host, or accept the table by its module.
+			b.WriteString("endpoints:\n")
+			for _, h := range f.Hosts {
+				fmt.Fprintf(&b, "  - host: %s\n    purpose: <why the software contacts this host>\n    data: %s\n    consent: %s\n",
+					yamlString(suggestHost(h)), dataHint, consentChoice)
+			}
+			break
+		}
 		fmt.Fprintf(&b, "endpoints:\n  - host: %s\n    purpose: <why the software contacts this host>\n    data: %s\n    consent: %s\n",
 			yamlString(suggestHost(f.Host)), dataHint, consentChoice)
 	case scan.NetworkConnect:
@@ -71,6 +80,12 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 
 func acceptSnippet(f scan.Finding) string {
 	v := f.Host
+	if v == "" && len(f.Hosts) > 0 && f.Module != "" {
+		// an endpoint table is accepted by its module
+		v, _, _ = strings.Cut(f.Module, "@")
+		return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: <why these %d hosts are harmless, e.g. the SDK's region table, of which the software uses only the region the user configures>\n",
+			yamlString(f.Rule), yamlString(v), len(f.Hosts))
+	}
 	if v == "" && len(f.Evidence) > 0 {
 		v = f.Evidence[0].Value
 	}

@@ -69,3 +69,29 @@ func TestCoverAttested(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverTable: an endpoint table is covered when every host is, or by an
+// accepted entry naming its module (with or without the version) or its owner.
+func TestCoverTable(t *testing.T) {
+	t.Parallel()
+	table := scan.Finding{Rule: "endpoint.table", Capability: scan.NetworkEndpoint,
+		Hosts: []string{"api.eu-west-1.sdk.example", "api.us-east-1.sdk.example"},
+		Table: "static data at 0x1000, used by example.com/sdk/partition.Host", Module: "example.com/sdk@v1.2.3"}
+	for _, tt := range []struct {
+		name string
+		d    Declarations
+		want string
+	}{
+		{"every host by a wildcard", Declarations{Endpoints: []Endpoint{{Host: "*.sdk.example", Purpose: "api", Data: []string{}, Consent: ConsentAlways}}}, "endpoints[0]"},
+		{"one host missing", Declarations{Endpoints: []Endpoint{{Host: "api.eu-west-1.sdk.example", Purpose: "api", Data: []string{}, Consent: ConsentAlways}}}, ""},
+		{"accepted by module path", Declarations{Accepted: []Accepted{{Rule: "endpoint.table", Value: "example.com/sdk", Reason: "region table, one region used"}}}, "accepted[0]"},
+		{"accepted by module@version", Declarations{Accepted: []Accepted{{Rule: "endpoint.table", Value: "example.com/sdk@v1.2.3", Reason: "r"}}}, "accepted[0]"},
+		{"other version", Declarations{Accepted: []Accepted{{Rule: "endpoint.table", Value: "example.com/sdk@v1.2.4", Reason: "r"}}}, ""},
+		{"other module", Declarations{Accepted: []Accepted{{Rule: "endpoint.table", Value: "example.com/other", Reason: "r"}}}, ""},
+		{"accepted by owner", Declarations{Accepted: []Accepted{{Rule: "endpoint.table", Value: table.Table, Reason: "r"}}}, "accepted[0]"},
+	} {
+		if got := tt.d.Cover(table); got != tt.want {
+			t.Errorf("%s: Cover = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

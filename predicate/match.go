@@ -52,6 +52,9 @@ func (d *Declarations) Cover(f scan.Finding) string {
 func (d *Declarations) declared(f scan.Finding) string {
 	switch f.Capability {
 	case scan.NetworkEndpoint:
+		if f.Host == "" && len(f.Hosts) > 0 {
+			return d.coverTable(f)
+		}
 		return d.coverHost(f.Host)
 	case scan.NetworkConnect:
 		switch {
@@ -118,6 +121,22 @@ func (d *Declarations) coverHost(host string) string {
 	return ""
 }
 
+// coverTable covers an endpoint table when every one of its hosts is covered;
+// it names the entry that covers the first host.
+func (d *Declarations) coverTable(f scan.Finding) string {
+	first := ""
+	for _, h := range f.Hosts {
+		by := d.coverHost(h)
+		if by == "" {
+			return ""
+		}
+		if first == "" {
+			first = by
+		}
+	}
+	return first
+}
+
 func (d *Declarations) coverTelemetry(f scan.Finding) string {
 	for i, t := range d.Telemetry {
 		if t.SDK == "" {
@@ -182,6 +201,16 @@ func valueMatches(v string, f scan.Finding) bool {
 		if a, _ := CanonicalHost(v); a == h {
 			return true
 		}
+	}
+	// An endpoint table is accepted by its module (path, or path@version) or
+	// by its owner's name.
+	if f.Module != "" && len(f.Hosts) > 0 {
+		if path, _, _ := strings.Cut(f.Module, "@"); v == f.Module || v == path {
+			return true
+		}
+	}
+	if f.Table != "" && v == f.Table {
+		return true
 	}
 	for _, e := range f.Evidence {
 		if e.Value == v {
