@@ -86,17 +86,22 @@ const (
 // a64inst is one decoded word. Registers are 0–30, with 31 the zero register or SP as
 // the encoding says.
 type a64inst struct {
-	op      a64op
-	is32    bool  // 32-bit form (MOVZ, MOVK, ORR)
-	rd      uint8 // destination, or the stored register (Rt)
-	rn      uint8 // source, base register, or the copied register of a64MOV
-	rt2     uint8 // second register of a64STP
-	shift   uint8 // a64MOVK: the shift of imm
-	imm     int64
-	wr      uint32 // registers the instruction may write (bit 31: SP)
-	branch  bool   // a branch whose target is in imm (pc-relative), for the first pass
-	literal uint8  // LDR (literal): the size in bytes of the data at pc+imm
+	op    a64op
+	is32  bool  // 32-bit form (MOVZ, MOVK, ORR)
+	rd    uint8 // destination, or the stored register (Rt)
+	rn    uint8 // source, base register, or the copied register of a64MOV
+	rt2   uint8 // second register of a64STP
+	shift uint8 // a64MOVK: the shift of imm
+	imm   int64
+	wr    uint32 // registers the instruction may write (bit 31: SP)
+	// pcrel says what imm is for the first pass: pcBranch for a branch to pc+imm, or for
+	// an LDR (literal) the size in bytes (4, 8 or 16) of the data at pc+imm. (Nine
+	// fields at most: the result of decodeA64 then stays in registers.)
+	pcrel uint8
 }
+
+// pcBranch is the pcrel of a branch.
+const pcBranch = 1
 
 // decodeA64 decodes w as the instruction at some pc; pc-relative immediates are offsets.
 func decodeA64(w uint32) a64inst {
@@ -215,17 +220,17 @@ func a64BitMask(n, immr, imms uint32, sf bool) (uint64, bool) {
 func decodeA64Branch(w uint32) a64inst {
 	switch {
 	case w&0x7C000000 == 0x14000000: // B, BL imm26
-		in := a64inst{op: a64Jump, imm: int64(int32(w<<6)) >> 4, branch: true}
+		in := a64inst{op: a64Jump, imm: int64(int32(w<<6)) >> 4, pcrel: pcBranch}
 		if w>>31 == 1 {
 			in.op = a64BL
 		}
 		return in
 	case w&0xFF000010 == 0x54000000: // B.cond imm19
-		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, branch: true}
+		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, pcrel: pcBranch}
 	case w&0x7E000000 == 0x34000000: // CBZ, CBNZ imm19
-		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, branch: true}
+		return a64inst{op: a64Cond, imm: int64(int32(w<<8)>>13) << 2, pcrel: pcBranch}
 	case w&0x7E000000 == 0x36000000: // TBZ, TBNZ imm14
-		return a64inst{op: a64Cond, imm: int64(int32(w<<13)>>18) << 2, branch: true}
+		return a64inst{op: a64Cond, imm: int64(int32(w<<13)>>18) << 2, pcrel: pcBranch}
 	case w&0xFFFFF01F == 0xD503201F: // hints: NOP, YIELD, BTI, PACIASP...
 		return a64inst{op: a64Plain}
 	case w&0xFFFFFC1F == 0xD63F0000: // BLR
@@ -254,12 +259,12 @@ func decodeA64LdSt(w uint32, rt uint8) a64inst {
 		case v && opc == 3:
 			return a64inst{op: a64Undef}
 		case v:
-			in.literal = 4 << opc
+			in.pcrel = 4 << opc
 		case opc == 3: // PRFM
 		case opc == 1:
-			in.literal, in.wr = 8, a64Reg(rt)
+			in.pcrel, in.wr = 8, a64Reg(rt)
 		default:
-			in.literal, in.wr = 4, a64Reg(rt)
+			in.pcrel, in.wr = 4, a64Reg(rt)
 		}
 		return in
 	case w&0x3A000000 == 0x28000000: // load/store pair: STP, LDP, STNP, LDNP, LDPSW
@@ -417,18 +422,18 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 			continue // neither a branch nor a literal load
 		}
 		in := decodeA64(w)
-		if !in.branch && in.literal == 0 {
+		if in.pcrel == 0 {
 			continue
 		}
 		t := int64(i) + in.imm/4
 		if t < 0 || t >= int64(n) {
 			continue
 		}
-		if in.branch {
+		if in.pcrel == pcBranch {
 			start[t/64] |= 1 << (t % 64)
 			continue
 		}
-		for k := int64(0); k < int64(in.literal)/4 && t+k < int64(n); k++ {
+		for k := int64(0); k < int64(in.pcrel)/4 && t+k < int64(n); k++ {
 			data[(t+k)/64] |= 1 << ((t + k) % 64)
 		}
 	}
@@ -550,7 +555,7 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 			st.forget(true)
 			continue
 		case a64Jump:
-			if !in.branch || in.imm < -int64(4*i) || in.imm >= int64(4*(n-i)) {
+			if in.pcrel != pcBranch || in.imm < -int64(4*i) || in.imm >= int64(4*(n-i)) {
 				args(i) // a return, an indirect jump or a jump out of the function
 			}
 			st.forget(false)

@@ -258,18 +258,18 @@ func checkA64(w uint32) (kind string, err error) {
 		if !slices.Contains(want, op) {
 			return mismatch("a branch %v", want)
 		}
-		if p, ok := oraclePCRel(o); d.branch != ok || ok && p != d.imm {
+		if p, ok := oraclePCRel(o); (d.pcrel == pcBranch) != ok || ok && p != d.imm {
 			return mismatch("branch to %+#x", d.imm)
 		}
 	default:
-		if d.literal != 0 {
+		if d.pcrel != 0 {
 			kind = "LDR (literal)"
 			size := map[byte]uint8{'W': 4, 'X': 8, 'S': 4, 'D': 8, 'Q': 16}[o.Args[0].String()[0]]
 			if op == "LDRSW" {
 				size = 4
 			}
-			if p, ok := oraclePCRel(o); !ok || p != d.imm || size != d.literal || !strings.HasPrefix(op, "LDR") {
-				return mismatch("a literal of %d bytes at %+#x", d.literal, d.imm)
+			if p, ok := oraclePCRel(o); !ok || p != d.imm || size != d.pcrel || !strings.HasPrefix(op, "LDR") {
+				return mismatch("a literal of %d bytes at %+#x", d.pcrel, d.imm)
 			}
 		}
 	}

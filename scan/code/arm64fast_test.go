@@ -17,7 +17,7 @@ func TestARM64Fast(t *testing.T) {
 				continue
 			}
 			fast = true
-			if d := decodeA64(w); d.op != a64Plain || d.wr != wr || d.branch || d.literal != 0 {
+			if d := decodeA64(w); d.op != a64Plain || d.wr != wr || d.pcrel != 0 {
 				t.Fatalf("%08x (addrs %v): fast path writes %#x, decodeA64 %+v", w, withAddrs, wr, d)
 			}
 		}
