@@ -29,9 +29,11 @@ import (
 //     instruction whose position is the call site), startLine int32. The
 //     parent node is the pcdata 2 value at parentPc, as the runtime's
 //     inlineUnwinder finds it. Where the compiler lost a call's inline mark,
-//     the linker writes parentPc 0 and the parent read is the function itself
-//     (DWARF keeps the real one; seen for a range-over-func loop body inlined
-//     into an inlined iterator): the call is still attributed to the function.
+//     the linker writes parentPc 0, and the parent read is whatever node the
+//     function's first instruction belongs to: usually none, so the function
+//     itself (DWARF keeps the real parent; seen for a range-over-func loop body
+//     inlined into an inlined iterator), sometimes a later node or the call
+//     itself, which cannot be a parent and is read as the function too.
 //   - Go 1.18–1.19 nodes are 20 bytes: parent int16, funcID uint8, pad, file,
 //     line, nameOff, parentPc (int32s): the parent index is stored.
 //   - The tree's length is stored nowhere: the linker adds a node when an
@@ -52,8 +54,8 @@ type inlineCall struct {
 	// parent is the index, in the same function's list, of the inlined call
 	// this one was inlined into, or -1 when the function itself made the call:
 	// nested inlining is an edge from calls[parent].name to name. A parent
-	// usually comes before its children, but not always (the compiler's
-	// node order is its inlining order: Go 1.27 builds have children first).
+	// always comes before its children (a parent the table gives at or after
+	// the call is read as -1; see [pclntab.inlined]).
 	parent int
 	// parentPC is the absolute address of an instruction whose source position
 	// is the call site: inside the function, in the code of the parent.
@@ -87,8 +89,8 @@ const maxInlineDepthFactor = 4
 // order, with absolute addresses, as [image.codeFuncs] gives them), the calls
 // inlined into it, outermost first. It reads the inline trees of Go 1.18+
 // tables; for older tables, or when the runtime's moduledata (which gives
-// the base of go:func.*) cannot be found, it returns nil and no error. Every offset is
-// checked against its section: a broken table yields an error wrapping
+// the base of go:func.*) cannot be found, it returns nil and no error. Every
+// offset is checked against its section: a broken table yields an error wrapping
 // errFuncTable, never a panic. The work is linear in the table and code sizes:
 // each function's pc-value table is read only as far as the function's size.
 func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
@@ -204,10 +206,14 @@ func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
 			} else {
 				parent = int(valueAt(runs, ppc))
 			}
-			if parent < -1 || parent >= len(calls) || parent == j {
-				// The call site's pc-value does not name another node (seen in
-				// large package initialisers): the call is still inside the
-				// function, so attribute it to the function itself.
+			if parent < -1 || parent >= j {
+				// The linker adds a node after its parent (cmd/internal/obj
+				// pcln.go, addBranch), so a parent read at or after the call
+				// is wrong: the call lost its inline mark, the linker wrote
+				// parentPc 0, and the function's first instruction belongs to
+				// a later node (15 calls in caddy 2.11.9 and ferretdb 1.24.2,
+				// in large package initialisers). The call is still inside
+				// the function: attribute it to the function itself.
 				parent = -1
 			}
 			calls[j] = inlineCall{name: name, parent: parent, parentPC: fs[i].entry + ppc, funcID: rec[lay.funcIDAt]}

@@ -10,6 +10,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -831,4 +832,65 @@ func TestInlinedDWARFGoCommand(t *testing.T) {
 		t.Fatalf("building cmd/go: %v\n%s", err, msg)
 	}
 	checkInlDWARF(t, out, runtime.GOOS)
+}
+
+// TestInlinedCorpus reads the inline trees of every Go binary of the corpus
+// ($CANDOR_CORPUS: Debian's Go 1.19 builds, upstream releases for ELF, PE and
+// Mach-O, Go 1.20 to 1.26): no error, parents before children, call sites
+// inside their function, names from the table.
+func TestInlinedCorpus(t *testing.T) {
+	root := os.Getenv("CANDOR_CORPUS")
+	if root == "" {
+		t.Skip("set CANDOR_CORPUS to run the corpus tests")
+	}
+	var paths []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil && info.Size() > 1<<20 {
+				paths = append(paths, p)
+			}
+		}
+		return nil
+	})
+	total := 0
+	for _, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bf, err := openBinary(data)
+		if err != nil || len(bf.images) != 1 {
+			continue
+		}
+		im := bf.images[0]
+		tab := findPclntab(im)
+		if tab == nil {
+			continue
+		}
+		t.Run(rel, func(t *testing.T) {
+			_, fs, err := im.codeFuncs(tab)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inl, err := tab.inlined(im, fs)
+			if err != nil || (inl == nil && (tab.magic == pclnGo118 || tab.magic == pclnGo120)) {
+				t.Fatalf("inlined: %v, %v", inl != nil, err)
+			}
+			names := map[string]bool{}
+			tab.eachName(func(n []byte, _ int64) { names[string(n)] = true })
+			n := 0
+			for i, calls := range inl {
+				for j, c := range calls {
+					if !names[string(c.name)] || c.parent < -1 || c.parent >= j || c.parentPC < fs[i].entry || c.parentPC >= fs[i].end {
+						t.Fatalf("%s: call %d: %s parent %d site 0x%x", fs[i].name, j, c.name, c.parent, c.parentPC)
+					}
+				}
+				n += len(calls)
+			}
+			t.Logf("%s (%s): %d functions, %d inlined calls", rel, tab.goVersionRange(), len(fs), n)
+			total += n
+		})
+	}
+	t.Logf("corpus: %d inlined calls", total)
 }
