@@ -4,9 +4,10 @@ package code
 // of Go's code: at most one of the 66, F2 and F3 prefixes, then an optional REX, then an
 // opcode of the one- or two-byte map with its ModRM, SIB, displacement and immediate. It
 // reads the first 8 bytes of a 16-byte window at once (no read needs a bounds check) and
-// computes the length from small tables that stay in the first-level cache, with no
-// branch but the one to the slow path: decoding a function is one chain of dependent
-// loads from instruction to instruction, so each look-up's latency counts. Anything else
+// computes the length with few branches: decoding a function is one chain of dependent
+// loads from instruction to instruction, so each look-up's latency counts. An opcode of
+// the one-byte map, alone or after REX, takes one look-up of the opcode and the byte
+// after it; the other prefixes and the two-byte map take small tables. Anything else
 // (VEX, EVEX, the three-byte maps, other or repeated prefixes, MOV with a 64-bit address,
 // POP r/m) goes to [decodeInst], which the fast path agrees with wherever it decodes
 // (TestFastPath, FuzzDecodeAMD64).
@@ -37,6 +38,11 @@ type fastTables struct {
 	hdr          [16]uint8
 	escape       [256]uint8 // 1 for 0F
 	sibBase5     [8]uint8   // 4 for base 5
+	// direct is indexed by a one-byte-map opcode and the byte after it: the length from
+	// the opcode on (bits 0–3, without REX.W's 4 more bytes of MOV r, imm64, bit 5), bit 4
+	// set when decoded this way, bit 6 for a ModRM byte, bit 7 for a SIB whose base 5
+	// adds a disp32. Opcodes that are prefixes, REX or 0F have no entry.
+	direct [1 << 16]uint8
 }
 
 var fast = newFastTables()
@@ -95,6 +101,26 @@ func newFastTables() (t fastTables) {
 	}
 	t.escape[0x0F] = 1
 	t.sibBase5[5] = 4
+	for op := range 256 {
+		q := t.opInfo[op]
+		if q&qOK == 0 {
+			continue
+		}
+		for m := range 256 {
+			n, e := 1+uint8(q&qImm), uint8(0x10)
+			if q&qGrp3 != 0 && m>>3&7 >= 2 {
+				n = 1
+			}
+			if q&qModRM != 0 {
+				n += t.modrm[m] & 15
+				e |= 0x40 | t.modrm[m]>>4<<7
+			}
+			if q&qImmV != 0 {
+				e |= 0x20
+			}
+			t.direct[op<<8|m] = e | n
+		}
+	}
 	return t
 }
 
@@ -104,6 +130,16 @@ func newFastTables() (t fastTables) {
 func fastInst(w *[16]byte) (n int, op byte, space int, rex byte, modrm int) {
 	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	// Most instructions are a one-byte-map opcode, alone or after REX: one look-up of
+	// the opcode and the byte after it gives the length.
+	isREX := (uint(byte(x)>>4^4) - 1) >> 63
+	j := isREX * 8
+	if e := uint(fast.direct[uint16(x>>j)<<8|uint16(x>>(j+8))&0xFF]); e&0x10 != 0 {
+		op, rex = byte(x>>j), byte(x)&-byte(isREX)
+		sib5 := e >> 7 * ((uint(byte(x>>((j+16)&63))&7^5) - 1) >> 63) * 4
+		n = int(isREX + e&15 + sib5 + e>>5&1*uint(rex>>3&1)*4)
+		return n, op, map1, rex, -1 + int(e>>6&1*(isREX+2))
+	}
 	h := uint(fast.hdr[(fast.lead[byte(x)]+fast.second[byte(x>>8)])&15])
 	th := h >> 3 & uint(fast.escape[byte(x>>16)])
 	i := (h&3 + th) * 8 // bit offset of the opcode
