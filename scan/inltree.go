@@ -87,7 +87,7 @@ const maxInlineDepthFactor = 4
 
 // inlined returns, for each function of fs (the table's functions in table
 // order, with absolute addresses, as [image.codeFuncs] gives them), the calls
-// inlined into it, outermost first. It reads the inline trees of Go 1.18+
+// inlined into it, in the tree's order (a parent before its children). It reads the inline trees of Go 1.18+
 // tables; for older tables, or when the runtime's moduledata (which gives
 // the base of go:func.*) cannot be found, it returns nil and no error. Every
 // offset is checked against its section: a broken table yields an error wrapping
