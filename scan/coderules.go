@@ -9,11 +9,11 @@ import (
 // Rule conditions on the code itself (RuleSpec.Reach and RuleSpec.Code), judged
 // on the programs of the code pass.
 
-// anchoredEvidence reports whether the function evidence in ev includes one the
-// code pass reaches from an entry point through code (not only from static
-// data). Evidence with no function, and images the pass could not read, count
-// as anchored: a condition the pass cannot judge never hides a finding.
-func (f *facts) anchoredEvidence(ev []Evidence) bool {
+// reachedEvidence reports whether the function evidence in ev includes one the
+// code pass reaches from an entry point (through code alone when anchored).
+// Evidence with no function, and images the pass could not read, count as
+// reached: a condition the pass cannot judge never hides a finding.
+func (f *facts) reachedEvidence(ev []Evidence, anchored bool) bool {
 	if len(f.progs) == 0 || len(f.codeErr) > 0 {
 		return true
 	}
@@ -24,7 +24,8 @@ func (f *facts) anchoredEvidence(ev []Evidence) bool {
 		}
 		seen = true
 		for _, p := range f.progs {
-			if n, ok := p.byName[e.Value]; ok && p.anchored(n) {
+			n, ok := p.byName[e.Value]
+			if ok && (anchored && p.anchored(n) || !anchored && p.reach[n] != ReachNone) {
 				return true
 			}
 		}

@@ -83,7 +83,7 @@ func (r *Rules) evaluate(f *facts) []Finding {
 		for i := range ev {
 			f.annotate(&ev[i])
 		}
-		if ru.spec.Reach == "anchored" && !f.anchoredEvidence(ev) {
+		if ru.spec.Reach != "" && !f.reachedEvidence(ev, ru.spec.Reach == "anchored") {
 			return
 		}
 		if c := ru.spec.Code; c != nil {

@@ -370,11 +370,10 @@ func capabilitySets(a *scan.Artifact) (map[scan.Capability]bool, map[string]int)
 	caps, hosts := map[scan.Capability]bool{}, map[string]int{}
 	for _, f := range a.Findings {
 		if f.Capability == scan.NetworkEndpoint {
+			// per-host findings only: an endpoint table's hosts are checked
+			// apart (shapes_test.go)
 			if f.Host != "" {
 				hosts[f.Host]++
-			}
-			for _, h := range f.Hosts {
-				hosts[h]++
 			}
 		} else {
 			caps[f.Capability] = true

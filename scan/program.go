@@ -139,16 +139,13 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	// Static data: function pointers (method tables, callbacks) are roots of
 	// indirect reach; string headers add the strings they hold.
 	for _, ds := range p.dataParts(tab) {
-		dr, err := code.ScanData(ds, p.isData, func(a uint64) bool { return p.funcAt(a) >= 0 },
-			code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
+		dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
 		if err != nil {
 			continue
 		}
-		for _, fp := range dr.Funcs {
-			roots = append(roots, p.funcAt(fp.Target))
-		}
 		p.static = append(p.static, dr.Strings...)
 	}
+	roots = p.dataRoots()
 	p.findRuns()
 	p.findRunPointers()
 	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
@@ -172,14 +169,14 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	values := make([][2]int32, 0, len(refs.Addrs))
 	var ts []int32
 	for _, a := range refs.Addrs {
+		// An address may be both a table's and an itab's or funcval's (tables
+		// and itabs sit side by side): record what applies.
 		if r := p.runAt(a.Addr); r >= 0 {
 			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func})
-			continue
 		}
 		if t, ok := p.runPtr[a.Addr]; ok {
 			// the code loads a variable that points at the table (a slice)
 			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func})
-			continue
 		}
 		ts = p.valueTargets(ts[:0], a.Addr)
 		for _, t := range ts {
@@ -212,6 +209,55 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	p.link(calls, values)
 	p.walk(roots)
 	return p, nil
+}
+
+// isVariableSection names the sections that hold Go's package variables:
+// static tables of callbacks and statically initialised interface values
+// live there, while funcvals, itabs and type data (whose words are function
+// entries too) live in read-only data.
+func isVariableSection(name string) bool {
+	switch name {
+	case ".data", ".noptrdata", ".data.rel.ro", "__DATA,__data", "__DATA,__noptrdata":
+		return true
+	}
+	return false
+}
+
+// dataRoots returns the functions package variables lead to: a variable's
+// word that is a function entry, a funcval's address (a func-typed variable
+// or a table of them) or an itab's (an interface value). Those functions run
+// when the code that reads the variable does, which the pass does not track:
+// they are reached indirectly, from static data.
+func (p *program) dataRoots() []int32 {
+	var roots []int32
+	ps := uint64(p.ptrSize)
+	lo, hi := ^uint64(0), uint64(0)
+	for _, s := range p.words {
+		lo, hi = min(lo, s.addr), max(hi, s.addr+uint64(len(s.data)))
+	}
+	for _, s := range p.words {
+		if !isVariableSection(s.name) {
+			continue
+		}
+		first := (ps - s.addr%ps) % ps
+		for off := first; off+ps <= uint64(len(s.data)); off += ps {
+			var w uint64
+			if ps == 4 {
+				w = uint64(p.order.Uint32(s.data[off:]))
+			} else {
+				w = p.order.Uint64(s.data[off:])
+			}
+			if t := p.funcAt(w); t >= 0 {
+				roots = append(roots, t)
+				continue
+			}
+			if w < lo || w >= hi {
+				continue
+			}
+			roots = p.valueTargets(roots, w)
+		}
+	}
+	return roots
 }
 
 // maxStaticString bounds the strings static headers may give: embedded files
@@ -313,16 +359,30 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	if t := p.funcAt(p.wordAt(addr)); t >= 0 {
 		return append(out, t)
 	}
-	// An itab starts with two pointers into type data (the interface type and
-	// the concrete type), then the hash; the methods follow.
+	// An itab (runtime/iface.go, internal/abi): the interface type, the
+	// concrete type, the hash (4 bytes, padded to a word), then one method
+	// pointer per method of the interface. The interface type gives the count:
+	// abi.InterfaceType is an abi.Type (48 bytes, or 32 with 4-byte pointers),
+	// the package path, then the method slice, whose length is the word read
+	// here. Every method word must be a function entry.
 	ps := uint64(p.ptrSize)
-	if !p.isDataPtr(p.wordAt(addr)) || !p.isDataPtr(p.wordAt(addr+ps)) {
+	inter := p.wordAt(addr)
+	if !p.isDataPtr(inter) || !p.isDataPtr(p.wordAt(addr+ps)) {
 		return out
 	}
-	for i := uint64(0); i < maxItabMethods; i++ {
+	lenAt := uint64(64)
+	if ps == 4 {
+		lenAt = 40
+	}
+	nm := p.wordAt(inter + lenAt)
+	if nm == 0 || nm > maxItabMethods {
+		return out
+	}
+	mark := len(out)
+	for i := uint64(0); i < nm; i++ {
 		t := p.funcAt(p.wordAt(addr + 3*ps + i*ps))
 		if t < 0 {
-			break
+			return out[:mark]
 		}
 		out = append(out, t)
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/candor-dev/candor/scan/code"
 )
 
 func TestProgramDebug(t *testing.T) {
@@ -131,5 +133,35 @@ func TestProgramDebugRuns(t *testing.T) {
 	}
 	for l, w := range p.runPtr {
 		t.Logf("ptr at %#x -> %#x", l, w)
+	}
+}
+
+func TestProgramDebugValues(t *testing.T) {
+	path, fn := os.Getenv("CANDOR_DEBUG_BIN"), os.Getenv("CANDOR_DEBUG_FROM")
+	if path == "" || fn == "" {
+		t.Skip("CANDOR_DEBUG_BIN, CANDOR_DEBUG_FROM not set")
+	}
+	data, _ := os.ReadFile(path)
+	bf, _ := openBinary(data)
+	im := bf.images[0]
+	tab := findPclntab(im)
+	text, fs, _ := im.codeFuncs(tab)
+	p, _ := newProgram(im, tab, &moduleIndex{})
+	funcs := make([]code.Func, len(fs))
+	for i, f := range fs {
+		funcs[i] = code.Func{Name: string(f.name), Entry: f.entry, End: f.end}
+	}
+	refs, _ := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
+	n := p.byName[fn]
+	for _, a := range refs.Addrs {
+		if a.Func == n {
+			var ts []int32
+			ts = p.valueTargets(ts, a.Addr)
+			var names []string
+			for _, x := range ts {
+				names = append(names, p.names[x])
+			}
+			t.Logf("pc %#x addr %#x words %#x %#x %#x -> %v", a.PC, a.Addr, p.wordAt(a.Addr), p.wordAt(a.Addr+8), p.wordAt(a.Addr+24), names)
+		}
 	}
 }

@@ -76,12 +76,13 @@ type RuleSpec struct {
 	WithCapabilities []Capability `yaml:"withCapabilities"`
 	// Unless suppresses the rule when any of these facts is present.
 	Unless *Matcher `yaml:"unless"`
-	// Reach, when "anchored", counts a function fact only when the code pass
-	// reaches that function from an entry point through code: direct or inlined
-	// calls, function values and method tables the code takes. A function only
-	// static data leads to (a method table no reached code uses) or that nothing
-	// leads to does not count. Binaries the code pass cannot read are judged as
-	// if every function were reached.
+	// Reach limits the function facts that count to those the code pass
+	// reaches: "reached" from an entry point by any path it follows (calls,
+	// function values, method tables, package variables); "anchored" by a
+	// path through code alone (not starting at a package variable). A function
+	// nothing leads to (a library's helper nobody calls, kept by the linker for
+	// its method table) does not count. Binaries the code pass cannot read are
+	// judged as if every function were reached.
 	Reach string `yaml:"reach"`
 	// Code requires one function outside the standard library that does all of
 	// the listed things itself or through the functions it calls (see [CodeSpec]).
@@ -240,9 +241,9 @@ func checkSpec(s *RuleSpec) error {
 		return fmt.Errorf("any: at least one fact is required (or a code condition)")
 	}
 	switch s.Reach {
-	case "", "anchored":
+	case "", "reached", "anchored":
 	default:
-		return fmt.Errorf("reach %q: want anchored or nothing", s.Reach)
+		return fmt.Errorf("reach %q: want reached, anchored or nothing", s.Reach)
 	}
 	if c := s.Code; c != nil {
 		if c.Within == 0 {

@@ -1,0 +1,116 @@
+package scan
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// buildReach builds testdata/code/reach for a target, stripped or not, into a
+// temporary directory (the go command's build cache keeps it cheap).
+func buildReach(t *testing.T, goos, goarch string, stripped bool) []byte {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH: the reach fixture cannot be built")
+	}
+	src, err := filepath.Abs(filepath.Join("..", "testdata", "code", "reach"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "reach")
+	args := []string{"build", "-trimpath", "-o", out}
+	if stripped {
+		args = append(args, "-ldflags=-s -w")
+	}
+	cmd := exec.Command(gobin, append(args, ".")...)
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s/%s: %v\n%s", goos, goarch, err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestProgramReach checks the reach and call path of each way a function can
+// be reached, on every platform the pass reads, stripped and not.
+func TestProgramReach(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a fixture for four platforms")
+	}
+	type want struct {
+		reach Reach
+		// path is the exact call path, when it is known exactly; else prefix
+		// and the function itself as the last frame.
+		path   []string
+		prefix []string
+		// viaData: reached only from static data (not anchored).
+		viaData bool
+	}
+	wants := map[string]want{
+		"main.main":   {reach: ReachDirect, path: []string{"main.main"}},
+		"main.direct": {reach: ReachDirect, path: []string{"main.main", "main.direct"}},
+		"main.deeper": {reach: ReachDirect, path: []string{"main.main", "main.direct2", "main.deeper"}},
+		// A goroutine's function is started from a function value.
+		"main.inGoroutine": {reach: ReachIndirect, prefix: []string{"main.main"}},
+		// An interface method: through the itab main.main's code takes.
+		"main.(*dog).Speak": {reach: ReachIndirect, prefix: []string{"main.main"}},
+		// A function value in a static table: reached from static data.
+		"main.callback": {reach: ReachIndirect, prefix: []string{dataRootFrame}, viaData: true},
+		// Only through reflection: the pass does not follow it.
+		"main.hidden.Secret": {reach: ReachNone},
+	}
+	for _, tg := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}, {"darwin", "arm64"}} {
+		for _, stripped := range []bool{false, true} {
+			name := tg[0] + "-" + tg[1]
+			if stripped {
+				name += "-stripped"
+			}
+			t.Run(name, func(t *testing.T) {
+				data := buildReach(t, tg[0], tg[1], stripped)
+				bf, err := openBinary(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				im := bf.images[0]
+				tab := findPclntab(im)
+				if tab == nil {
+					t.Fatal("no function table")
+				}
+				p, err := newProgram(im, tab, &moduleIndex{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for fn, w := range wants {
+					n, ok := p.byName[fn]
+					if !ok {
+						t.Errorf("%s: not in the program", fn)
+						continue
+					}
+					got := p.path(n)
+					if p.reach[n] != w.reach {
+						t.Errorf("%s: reach %s, want %s (path %s)", fn, p.reach[n], w.reach, strings.Join(got, " → "))
+					}
+					if p.reach[n] != ReachNone && p.viaData[n] != w.viaData {
+						t.Errorf("%s: reached only from static data = %v, want %v (path %s)", fn, p.viaData[n], w.viaData, strings.Join(got, " → "))
+					}
+					switch {
+					case w.path != nil && !slices.Equal(got, w.path):
+						t.Errorf("%s: path %s, want %s", fn, strings.Join(got, " → "), strings.Join(w.path, " → "))
+					case w.prefix != nil && (len(got) < len(w.prefix)+1 || !slices.Equal(got[:len(w.prefix)], w.prefix) || got[len(got)-1] != fn):
+						t.Errorf("%s: path %s, want one from %s to the function", fn, strings.Join(got, " → "), strings.Join(w.prefix, " → "))
+					case w.reach == ReachNone && got != nil:
+						t.Errorf("%s: unreached but has path %v", fn, got)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,3 @@
+module candor.test/reach
+
+go 1.21
