@@ -15,9 +15,10 @@
 // addresses the code takes ([AddrRef]: function values, global variables, tables), and
 // decodes the functions in parallel chunks ([Limits.Workers]) with the same result as one.
 //
-// Speed: amd64 lengths come from a branch-free fast path over small tables (99.6% of the
-// go command's instructions; the rest through the full length decoder, which the fast path
-// is tested against); arm64 takes the instructions that only write their destination
+// Speed: amd64 lengths come from a fast path of few branches over small tables (99.6% of
+// the go command's instructions; the rest through the full length decoder, which the fast
+// path is tested against); arm64 takes the instructions that only write their destination
 // register without building a decoded instruction. Results are preallocated from the code
-// size and nothing is allocated per instruction.
+// size and nothing is allocated per instruction. On the go command, one core of a shared
+// machine: amd64 about 250-275 MB of text per CPU second, arm64 about 110.
 package code
