@@ -234,6 +234,12 @@ func (k tableKey) owner() (name, module string) {
 		if fn < 0 {
 			return fmt.Sprintf("static data at %#x (no code the pass reads refers to it)", sg.start), ""
 		}
+		if sg.inlined != "" {
+			// the code that reads the table is a function inlined into fn:
+			// the table is that function's package's
+			name = fmt.Sprintf("static data at %#x, read by %s (inlined into %s)", sg.start, sg.inlined, p.names[fn])
+			return name, p.owner([]string{sg.inlined})
+		}
 		name = fmt.Sprintf("static data at %#x, used by %s", sg.start, p.names[fn])
 	} else {
 		name = p.names[fn]

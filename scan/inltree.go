@@ -94,6 +94,20 @@ const maxInlineDepthFactor = 4
 // errFuncTable, never a panic. The work is linear in the table and code sizes:
 // each function's pc-value table is read only as far as the function's size.
 func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
+	return t.inlinedAt(im, fs, nil)
+}
+
+// inlineQuery asks which inlined function the code at pc of function fn
+// belongs to; inlinedAt sets name (nil: the function's own code).
+type inlineQuery struct {
+	fn   int
+	pc   uint64
+	name []byte
+}
+
+// inlinedAt is inlined, and also answers the queries (sorted by fn): for each,
+// the innermost inlined call whose body holds the instruction at pc.
+func (t *pclntab) inlinedAt(im *image, fs []funcRange, queries []inlineQuery) ([][]inlineCall, error) {
 	var lay inlTreeLayout
 	switch t.magic {
 	case pclnGo118:
@@ -219,6 +233,18 @@ func (t *pclntab) inlined(im *image, fs []funcRange) ([][]inlineCall, error) {
 			calls[j] = inlineCall{name: name, parent: parent, parentPC: fs[i].entry + ppc, funcID: rec[lay.funcIDAt]}
 		}
 		out[i] = calls
+		for len(queries) > 0 && uint64(queries[0].fn) < i {
+			queries = queries[1:]
+		}
+		for ; len(queries) > 0 && uint64(queries[0].fn) == i; queries = queries[1:] {
+			q := &queries[0]
+			if q.pc < fs[i].entry || q.pc >= fs[i].end {
+				continue
+			}
+			if v := valueAt(runs, q.pc-fs[i].entry); v >= 0 && int(v) < len(calls) {
+				q.name = calls[v].name
+			}
+		}
 	}
 	return out, nil
 }

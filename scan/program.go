@@ -172,11 +172,11 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		// An address may be both a table's and an itab's or funcval's (tables
 		// and itabs sit side by side): record what applies.
 		if r := p.runAt(a.Addr); r >= 0 {
-			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func})
+			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func, pc: a.PC})
 		}
 		if t, ok := p.runPtr[a.Addr]; ok {
 			// the code loads a variable that points at the table (a slice)
-			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func})
+			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func, pc: a.PC})
 		}
 		ts = p.valueTargets(ts[:0], a.Addr)
 		for _, t := range ts {
@@ -188,7 +188,27 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	}
 	// Calls the compiler inlined: from the function (or the inlined call they
 	// sit in) to the inlined function, which may have no code of its own.
-	if inl, err := tab.inlined(im, fs); err == nil {
+	// Table references: which (inlined) function's code makes them.
+	queries := make([]inlineQuery, 0, len(p.segs))
+	for _, sg := range p.segs {
+		if sg.owner >= 0 {
+			queries = append(queries, inlineQuery{fn: int(sg.owner), pc: sg.pc})
+		}
+	}
+	sort.Slice(queries, func(i, j int) bool { return queries[i].fn < queries[j].fn })
+	if inl, err := tab.inlinedAt(im, fs, queries); err == nil {
+		inner := map[[2]uint64][]byte{}
+		for _, q := range queries {
+			if q.name != nil {
+				inner[[2]uint64{uint64(q.fn), q.pc}] = q.name
+			}
+		}
+		for i := range p.segs {
+			sg := &p.segs[i]
+			if name, ok := inner[[2]uint64{uint64(sg.owner), sg.pc}]; ok && sg.owner >= 0 {
+				sg.inlined = string(name)
+			}
+		}
 		var nodes []int32
 		for i, list := range inl {
 			nodes = nodes[:0]
@@ -437,6 +457,10 @@ type tableSeg struct {
 	start uint64
 	run   int
 	owner int32
+	pc    uint64 // the referring instruction
+	// inlined names the function inlined into owner whose code refers to
+	// the table, when it is not owner's own code.
+	inlined string
 }
 
 // splitRuns sorts the segments code references start and adds one at the start
