@@ -3,8 +3,10 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // The code pass's facts: exact strings instead of byte runs cut by guesswork,
@@ -27,6 +29,9 @@ type codeString struct {
 	// bare: the code takes its address with no length; its end is where the
 	// next known string starts (see program.textAt).
 	bare bool
+	// contacted caches program.contacts for the string's readers: 0 not
+	// judged yet, 1 no, 2 yes.
+	contacted uint8
 }
 
 // maxBareText bounds a string whose length the pass did not see.
@@ -254,6 +259,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 			h.prog = p
 			h.embedded = cs.static && cs.nfns == 0 && cs.n >= minEmbeddedDocument
 			h.prose = inProse(sub.data, h.off, len(h.context))
+			h.markup = inMarkup(sub.data, h.off)
 			f.hostFact(r, x, h)
 		})
 	}
@@ -278,6 +284,61 @@ func inProse(s []byte, off int64, n int) bool {
 		return false
 	}
 	return bytes.ContainsAny(s[:off], " \n\t") || bytes.ContainsAny(s[int(off)+n:], " \n\t")
+}
+
+// markupBefore matches the end of the text before a URL that makes the URL an
+// XML or SGML identifier: a namespace (xmlns="…", xmlns:kml="…"), a schema
+// location, or a DTD's public or system identifier. Such a URL names a
+// vocabulary; nothing fetches it.
+var markupBefore = regexp.MustCompile(`(?:xmlns(?::[A-Za-z_][\w.-]*)?|schemaLocation|SYSTEM|PUBLIC(?:\s+"[^"]*")?)\s*=?\s*["']$`)
+
+// inMarkup reports whether the reference at off in the exact string s is such
+// an identifier.
+func inMarkup(s []byte, off int64) bool {
+	if off <= 0 || int(off) > len(s) {
+		return false
+	}
+	return markupBefore.Match(s[max(0, int(off)-96):off])
+}
+
+// inertByUse decides whether h is inert. Byte runs and images without a code
+// pass follow the endpoints filter alone. For a string the code pass knows:
+// a URL the filter calls inert (a documentation-shaped link) still counts
+// when the code that loads it leads to a contact (an HTTP request, a dialer,
+// a started program: a clone URL, an upload to a help-desk host); a bare host
+// name with no scheme and no port that only a package variable holds counts
+// only when code that reads the variable leads to a contact (otherwise it is
+// an identifier: an API group, a cookie domain, a label prefix). A bare name
+// the code loads itself, or whose variable no code the pass reads uses, is
+// kept: it is not judged.
+func (f *facts) inertByUse(r *Rules, h *hostRef) bool {
+	inert := r.filter.inert(*h)
+	cs, p := h.str, h.prog
+	if cs == nil || p == nil {
+		return inert
+	}
+	contacted := func(readers []int32) bool {
+		if cs.contacted == 0 {
+			cs.contacted = 1
+			if p.contacts(readers, r.filter.contacts) {
+				cs.contacted = 2
+			}
+		}
+		return cs.contacted == 2
+	}
+	switch {
+	case inert && h.isURL && cs.nfns > 0:
+		return !contacted(cs.fns)
+	case !inert && !h.isURL && !strings.Contains(h.context, ":") && cs.nfns == 0 && cs.static:
+		// Only a variable's value is judged: code that loads the literal
+		// itself may store it anywhere (a default the client reads later).
+		readers := p.hdrReaders[cs.headerAt]
+		if len(readers) == 0 {
+			return false
+		}
+		return !contacted(readers)
+	}
+	return inert
 }
 
 // hostFact records one host reference found in a data section.

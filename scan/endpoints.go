@@ -20,9 +20,16 @@ type endpointsSpec struct {
 	InertIPs []string `yaml:"inertIPs"`
 	// ReportIPs are addresses reported even inside an inert prefix (cloud metadata services).
 	ReportIPs []string `yaml:"reportIPs"`
+	// Contacts are functions that contact a host: HTTP requests, dialers, and
+	// starting a program (git clone of a URL). In Go programs the code pass
+	// judges a host string by its use (see [program.contacts]): a URL an inert
+	// pattern matches still counts when the code that loads it leads to one of
+	// these, and a bare host name (no scheme, no port) counts only then.
+	Contacts []string `yaml:"contacts"`
 }
 
 type endpointFilter struct {
+	contacts []string
 	exact    map[string]bool
 	suffixes []string // ".example.com"
 	urls     *regexp.Regexp
@@ -31,7 +38,7 @@ type endpointFilter struct {
 }
 
 func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
-	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}}
+	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}, contacts: s.Contacts}
 	for _, h := range s.InertHosts {
 		h = strings.ToLower(h)
 		switch {

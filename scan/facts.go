@@ -258,7 +258,7 @@ func (f *facts) addHost(r *Rules, h hostRef) {
 		agg = &hostAgg{host: h.host}
 		f.hosts[h.host] = agg
 	}
-	if h.embedded || h.prose || r.filter.inert(h) {
+	if h.embedded || h.prose || h.markup || f.inertByUse(r, &h) {
 		agg.inertN++
 		return
 	}

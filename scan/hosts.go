@@ -27,6 +27,8 @@ type hostRef struct {
 	embedded bool
 	// prose: found in an exact string literal that has words around it (see inProse).
 	prose bool
+	// markup: an XML namespace, schema location or DTD identifier (see inMarkup).
+	markup bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"sort"
@@ -64,6 +65,12 @@ type program struct {
 	segs []tableSeg
 	// runPtr maps static data words that point into a run to their target.
 	runPtr map[uint64]uint64
+	// hostHdr are the static headers of host-like strings (sorted), and
+	// hdrReaders the functions whose code loads an address just before one.
+	hostHdr    []uint64
+	hdrReaders map[uint64][]int32
+	// sinks are the functions that contact a host (endpoints.contacts).
+	sinks map[int32]bool
 	// words are the loaded data sections pointers are read from.
 	words []*section
 	// modules maps a package to the module that provides it.
@@ -148,6 +155,8 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	roots = p.dataRoots()
 	p.findRuns()
 	p.findRunPointers()
+	p.findHostHeaders()
+	p.hdrReaders = map[uint64][]int32{}
 	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
 	if err != nil {
 		return nil, err
@@ -177,6 +186,9 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		if t, ok := p.runPtr[a.Addr]; ok {
 			// the code loads a variable that points at the table (a slice)
 			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func, pc: a.PC})
+		}
+		if p.nearHostHeader(a.Addr) {
+			p.noteHeaderReaders(a.Func, a.Addr)
 		}
 		ts = p.valueTargets(ts[:0], a.Addr)
 		for _, t := range ts {
@@ -499,8 +511,111 @@ func (p *program) segOfHeader(at uint64) int {
 // references into a table of string headers.
 func (p *program) keepAddr(addr uint64) bool {
 	_, ptr := p.runPtr[addr]
-	return ptr || p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr)
+	return ptr || p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr) || p.nearHostHeader(addr)
 }
+
+// varSpan is how far past an address code loads a string header may sit and
+// still be taken for a field of the variable the code reads.
+const varSpan = 128
+
+// findHostHeaders lists the static string headers whose string may be a bare
+// host name (a dot, no space, at most 253 bytes): the code that reads their
+// variables decides whether they are endpoints (see program.contacts).
+func (p *program) findHostHeaders() {
+	for _, h := range p.static {
+		if h.Len < 4 || h.Len > 253 {
+			continue
+		}
+		b := p.bytesAt(h.Addr, h.Len)
+		if b == nil || bytes.IndexByte(b, '.') < 0 || bytes.IndexByte(b, ' ') >= 0 {
+			continue
+		}
+		p.hostHdr = append(p.hostHdr, h.At)
+	}
+	slices.Sort(p.hostHdr)
+	p.hostHdr = slices.Compact(p.hostHdr)
+}
+
+// nearHostHeader reports whether a host-like header sits in [addr, addr+varSpan).
+func (p *program) nearHostHeader(addr uint64) bool {
+	i, _ := slices.BinarySearch(p.hostHdr, addr)
+	return i < len(p.hostHdr) && p.hostHdr[i]-addr < varSpan
+}
+
+// noteHeaderReaders records, for the host-like headers near an address the
+// code of fn loads, that fn reads them.
+func (p *program) noteHeaderReaders(fn int32, addr uint64) {
+	i, _ := slices.BinarySearch(p.hostHdr, addr)
+	for ; i < len(p.hostHdr) && p.hostHdr[i]-addr < varSpan; i++ {
+		at := p.hostHdr[i]
+		if fs := p.hdrReaders[at]; len(fs) < maxStringReferrers && !slices.Contains(fs, fn) {
+			p.hdrReaders[at] = append(fs, fn)
+		}
+	}
+}
+
+// contacts reports whether code near the functions fns contacts a host: one of
+// them, or a direct caller of one (a function that returns or stores the
+// string hands it to its caller), leads in at most contactDepth steps (calls
+// and its own closures) to a function of the filter's contacts list.
+func (p *program) contacts(fns []int32, names []string) bool {
+	if len(fns) == 0 || len(names) == 0 {
+		return false
+	}
+	if p.sinks == nil {
+		p.sinks = map[int32]bool{}
+		for _, n := range names {
+			if i, ok := p.byName[n]; ok {
+				p.sinks[i] = true
+			}
+		}
+	}
+	if len(p.sinks) == 0 {
+		return false
+	}
+	p.reverse()
+	seen := map[int32]bool{}
+	var frontier []int32
+	add := func(v int32) {
+		if !seen[v] {
+			seen[v] = true
+			frontier = append(frontier, v)
+		}
+	}
+	for _, f := range fns {
+		add(f)
+		for _, c := range p.redges[p.rstart[f]:p.rstart[f+1]] {
+			if p.follows(c, f) {
+				add(c)
+			}
+		}
+	}
+	for d := 0; d <= contactDepth && len(frontier) > 0 && len(seen) < maxContactWalk; d++ {
+		var next []int32
+		for _, v := range frontier {
+			if p.sinks[v] {
+				return true
+			}
+			if d == contactDepth {
+				continue
+			}
+			for _, w := range p.edges[p.start[v]:p.start[v+1]] {
+				if !seen[w] && p.follows(v, w) {
+					seen[w] = true
+					next = append(next, w)
+				}
+			}
+		}
+		frontier = next
+	}
+	return false
+}
+
+// contactDepth and maxContactWalk bound the walk of contacts.
+const (
+	contactDepth   = 4
+	maxContactWalk = 50000
+)
 
 // maxRunPointers bounds the data words pointing at tables that are tracked.
 const maxRunPointers = 1 << 16
@@ -657,14 +772,11 @@ func (p *program) link(calls, values [][2]int32) {
 	p.start, p.edges = start, out
 }
 
-// calls returns node n's call edges; values its value edges.
+// calls returns node n's call edges (its value edges follow them in edges).
 func (p *program) calls(n int32) []int32 {
 	return p.edges[p.start[n] : p.start[n]+p.ncall[n]]
 }
 
-func (p *program) values(n int32) []int32 {
-	return p.edges[p.start[n]+p.ncall[n] : p.start[n+1]]
-}
 
 // isEntryPoint reports main.main and package initialisers (pkg.init, pkg.init.0...).
 func isEntryPoint(name string) bool {

@@ -68,7 +68,7 @@ func writeUncovered(ew *errWriter, disclosure string, us []attest.Uncovered) {
 		for _, e := range shown {
 			ew.printf("  evidence: %s %s at %s\n", termsafe.String(string(e.Kind)), quoted(e.Value), termsafe.String(e.Where))
 			if len(e.Path) > 0 {
-				ew.printf("    call path: %s\n", termsafe.String(strings.Join(e.Path, " → ")))
+				ew.printf("    call path: %s\n", termsafe.String(shortPath(e.Path)))
 			}
 		}
 		if more := max(f.EvidenceTotal, len(f.Evidence)) - len(shown); more > 0 {

@@ -138,6 +138,19 @@ func writeContainer(p func(string, ...any), a *scan.Artifact, rulesVersion strin
 	}
 }
 
+// shortPath renders a call path for the text report: whole when it has at most
+// maxTextFrames frames, else its first two and last three frames around a
+// count of the ones left out (JSON has them all).
+func shortPath(path []string) string {
+	if len(path) <= maxTextFrames {
+		return strings.Join(path, " → ")
+	}
+	head, tail := path[:2], path[len(path)-3:]
+	return strings.Join(head, " → ") + fmt.Sprintf(" → …(%d more)… → ", len(path)-5) + strings.Join(tail, " → ")
+}
+
+const maxTextFrames = 6
+
 // maxTextEvidence bounds the evidence items the text report lists per finding;
 // JSON carries every one.
 const maxTextEvidence = 6
@@ -174,7 +187,7 @@ func writeGroup(p func(string, ...any), label string, fs []*scan.Finding, always
 			}
 			p("      - %s\n", line)
 			if len(e.Path) > 0 {
-				p("        %s: %s\n", printable(string(e.Reach)), printable(strings.Join(e.Path, " → ")))
+				p("        %s: %s\n", printable(string(e.Reach)), printable(shortPath(e.Path)))
 			} else if e.Reach != "" {
 				p("        %s\n", printable(string(e.Reach)))
 			}
