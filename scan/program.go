@@ -777,7 +777,6 @@ func (p *program) calls(n int32) []int32 {
 	return p.edges[p.start[n] : p.start[n]+p.ncall[n]]
 }
 
-
 // isEntryPoint reports main.main and package initialisers (pkg.init, pkg.init.0...).
 func isEntryPoint(name string) bool {
 	if name == "main.main" {
