@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -63,14 +64,19 @@ type program struct {
 	// where code refers into them.
 	runs []headerRun
 	segs []tableSeg
-	// runPtr maps static data words that point into a run to their target.
-	runPtr map[uint64]uint64
+	// runPtr maps static data words that point into a run to their target;
+	// runPtrAt lists their addresses, sorted.
+	runPtr   map[uint64]uint64
+	runPtrAt []uint64
 	// hostHdr are the static headers of host-like strings (sorted), and
 	// hdrReaders the functions whose code loads an address just before one.
 	hostHdr    []uint64
 	hdrReaders map[uint64][]int32
 	// sinks are the functions that contact a host (endpoints.contacts).
 	sinks map[int32]bool
+	// whi are the ends of words' sections; wordsLo and wordsHi bound them all.
+	whi              []uint64
+	wordsLo, wordsHi uint64
 	// words are the loaded data sections pointers are read from.
 	words []*section
 	// modules maps a package to the module that provides it.
@@ -125,6 +131,18 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		}
 		if s.addr != 0 && !s.exec && len(s.data) > 0 {
 			p.words = append(p.words, s)
+		}
+	}
+	sort.Slice(p.words, func(i, j int) bool { return p.words[i].addr < p.words[j].addr })
+	for _, w := range p.words {
+		p.whi = append(p.whi, w.addr+uint64(len(w.data)))
+	}
+	if len(p.words) > 0 {
+		p.wordsLo, p.wordsHi = p.words[0].addr, p.whi[len(p.whi)-1]
+	}
+	for i := 1; i < len(p.words); i++ {
+		if a, b := p.words[i-1], p.words[i]; a.addr+uint64(len(a.data)) > b.addr {
+			return nil, fmt.Errorf("%w: sections %s and %s overlap", errFuncTable, a.name, b.name)
 		}
 	}
 	funcs := make([]code.Func, len(fs))
@@ -225,7 +243,11 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		for i, list := range inl {
 			nodes = nodes[:0]
 			for _, c := range list {
-				nodes = append(nodes, p.node(string(c.name)))
+				n, ok := p.byName[string(c.name)] // no allocation for a known name
+				if !ok {
+					n = p.node(string(c.name))
+				}
+				nodes = append(nodes, n)
 			}
 			for j, c := range list {
 				caller := int32(i)
@@ -241,6 +263,15 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	p.link(calls, values)
 	p.walk(roots)
 	return p, nil
+}
+
+// isTypeSection names the sections of Go 1.26+ type data and funcvals.
+func isTypeSection(name string) bool {
+	switch name {
+	case ".go.type", ".go.func", ".data.rel.ro.go.type", ".data.rel.ro.go.func", "__DATA_CONST,__go_type", "__DATA_CONST,__go_func", ".gopclntab", ".go.buildinfo":
+		return true
+	}
+	return false
 }
 
 // isVariableSection names the sections that hold Go's package variables:
@@ -301,6 +332,9 @@ const maxStaticString = 256 << 20
 func (p *program) dataParts(tab *pclntab) []code.Section {
 	var out []code.Section
 	for _, s := range p.words {
+		if isTypeSection(s.name) {
+			continue // type data and funcvals hold no string headers
+		}
 		if s != tab.sec {
 			out = append(out, code.Section{Addr: s.addr, Data: s.data, PtrSize: p.ptrSize, Order: p.order})
 			continue
@@ -510,8 +544,16 @@ func (p *program) segOfHeader(at uint64) int {
 // keepAddr keeps the address references the pass uses: function values and
 // references into a table of string headers.
 func (p *program) keepAddr(addr uint64) bool {
-	_, ptr := p.runPtr[addr]
-	return ptr || p.runAt(addr) >= 0 || p.funcValue(addr) || p.textAt(addr) || p.nearHostHeader(addr)
+	if p.funcAt(addr) >= 0 {
+		return true
+	}
+	if p.wordSec(addr) == nil {
+		return false
+	}
+	if p.runAt(addr) >= 0 || p.nearHostHeader(addr) || p.isRunPtr(addr) {
+		return true
+	}
+	return p.funcValue(addr) || p.textAt(addr)
 }
 
 // varSpan is how far past an address code loads a string header may sit and
@@ -617,6 +659,12 @@ const (
 	maxContactWalk = 50000
 )
 
+// isRunPtr reports whether addr holds a pointer into a run (runPtrAt sorted).
+func (p *program) isRunPtr(addr uint64) bool {
+	_, ok := slices.BinarySearch(p.runPtrAt, addr)
+	return ok
+}
+
 // maxRunPointers bounds the data words pointing at tables that are tracked.
 const maxRunPointers = 1 << 16
 
@@ -631,6 +679,9 @@ func (p *program) findRunPointers() {
 	p.runPtr = map[uint64]uint64{}
 	ps := uint64(p.ptrSize)
 	for _, s := range p.words {
+		if !isVariableSection(s.name) {
+			continue // slices and pointers to tables are package variables
+		}
 		first := (ps - s.addr%ps) % ps
 		for off := first; off+ps <= uint64(len(s.data)); off += ps {
 			var w uint64
@@ -646,8 +697,10 @@ func (p *program) findRunPointers() {
 				return
 			}
 			p.runPtr[s.addr+off] = w
+			p.runPtrAt = append(p.runPtrAt, s.addr+off)
 		}
 	}
+	slices.Sort(p.runPtrAt)
 }
 
 // textAt reports whether addr starts four printable ASCII bytes of read-only
@@ -667,13 +720,27 @@ func (p *program) textAt(addr uint64) bool {
 }
 
 // isDataPtr reports whether v points into a loaded data section.
-func (p *program) isDataPtr(v uint64) bool {
-	for _, s := range p.words {
-		if v >= s.addr && v-s.addr < uint64(len(s.data)) {
-			return true
+func (p *program) isDataPtr(v uint64) bool { return p.wordSec(v) != nil }
+
+// wordSec returns the loaded data section holding addr, or nil (p.words is
+// sorted by address and its sections do not overlap).
+func (p *program) wordSec(addr uint64) *section {
+	if addr < p.wordsLo || addr >= p.wordsHi {
+		return nil
+	}
+	i, j := 0, len(p.whi) // the first section ending past addr is in [i, j]
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if p.whi[h] <= addr {
+			i = h + 1
+		} else {
+			j = h
 		}
 	}
-	return false
+	if i < len(p.words) && p.words[i].addr <= addr {
+		return p.words[i]
+	}
+	return nil
 }
 
 // maxItabMethods bounds the methods read from one itab.
@@ -682,16 +749,15 @@ const maxItabMethods = 512
 // wordAt reads the pointer-sized word at addr in a loaded data section, or 0.
 func (p *program) wordAt(addr uint64) uint64 {
 	ps := uint64(p.ptrSize)
-	for _, s := range p.words {
-		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && ps <= uint64(len(s.data))-(addr-s.addr) {
-			w := s.data[addr-s.addr:]
-			if ps == 4 {
-				return uint64(p.order.Uint32(w))
-			}
-			return p.order.Uint64(w)
-		}
+	s := p.wordSec(addr)
+	if s == nil || ps > uint64(len(s.data))-(addr-s.addr) {
+		return 0
 	}
-	return 0
+	w := s.data[addr-s.addr:]
+	if ps == 4 {
+		return uint64(p.order.Uint32(w))
+	}
+	return p.order.Uint64(w)
 }
 
 // funcValue is the code pass's filter of address references: it keeps those
