@@ -46,23 +46,36 @@ const minEmbeddedDocument = 4096
 // maxStringReferrers bounds the functions kept per string.
 const maxStringReferrers = 8
 
-// runCodePass builds the program of one Go image, when its architecture is one
-// the pass decodes. A failure leaves the image to the byte-level analysis and
-// is recorded as evidence-free: the scan still succeeds.
-func (f *facts) runCodePass(im *image, tab *pclntab) *program {
+// startCodePass starts the code pass over one Go image, when its architecture
+// is one the pass decodes, and returns the function that waits for it. A
+// failure leaves the image to the byte-level analysis and is recorded
+// (codeErr): the scan still succeeds, and rules that need the pass judge the
+// image as if every function were reached.
+func (f *facts) startCodePass(im *image, tab *pclntab) func() *program {
 	if im.arch != "amd64" && im.arch != "arm64" {
-		return nil
+		return func() *program { return nil }
 	}
 	if f.mods == nil {
 		f.mods = newModuleIndex(f)
 	}
-	p, err := newProgram(im, tab, f.mods)
-	if err != nil {
-		f.codeErr = append(f.codeErr, fmt.Sprintf("%s: %v", labelled(im, "code pass"), err))
-		return nil
+	type result struct {
+		p   *program
+		err error
 	}
-	f.progs = append(f.progs, p)
-	return p
+	ch := make(chan result, 1)
+	go func(mods *moduleIndex) {
+		p, err := newProgram(im, tab, mods)
+		ch <- result{p, err}
+	}(f.mods)
+	return func() *program {
+		res := <-ch
+		if res.err != nil {
+			f.codeErr = append(f.codeErr, fmt.Sprintf("%s: %v", labelled(im, "code pass"), res.err))
+			return nil
+		}
+		f.progs = append(f.progs, res.p)
+		return res.p
+	}
 }
 
 // exactStrings returns the distinct strings the code loads that may hold a host

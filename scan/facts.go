@@ -121,6 +121,12 @@ func (f *facts) image(im *image, r *Rules) {
 	}
 	pkgWhere := map[string]bool{}
 	tab := findPclntab(im)
+	// The code pass runs beside the name and byte-level work below; the
+	// read-only data it turns into exact strings is searched after it ends.
+	joinCode := func() *program { return nil }
+	if tab != nil {
+		joinCode = f.startCodePass(im, tab)
+	}
 	if tab != nil {
 		f.isGo = true
 		f.goRange = tab.goVersionRange()
@@ -198,21 +204,32 @@ func (f *facts) image(im *image, r *Rules) {
 			}
 		}
 	}
-	var prog *program
-	var strs []*codeString
-	var cover map[*section][]uint64
-	if tab != nil && f.isGo {
-		if prog = f.runCodePass(im, tab); prog != nil {
-			strs, cover = prog.exactStrings()
-		}
-	}
 	f.libraries = append(f.libraries, im.libraries...)
 	if im.packer != "" {
 		f.obscured = append(f.obscured, Evidence{Kind: EvidenceFormat, Value: im.packer + " packer marks", Where: labelled(im, "section headers")})
 	}
+	// Sections the code pass may cover (read-only string data) are searched
+	// last, once it has ended; the others at once.
+	var prog *program
+	var strs []*codeString
+	var cover map[*section][]uint64
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			if prog = joinCode(); prog != nil {
+				strs, cover = prog.exactStrings()
+			}
+		}
+		f.searchSections(im, r, tab, pass == 1, prog, strs, cover)
+	}
+}
+
+// searchSections searches the strong sections of im for literals and hosts:
+// in the first pass those that cannot hold Go string literals, in the second
+// the others (exactly, through the code pass's strings, when cover has them).
+func (f *facts) searchSections(im *image, r *Rules, tab *pclntab, stringData bool, prog *program, strs []*codeString, cover map[*section][]uint64) {
 	for i := range im.sections {
 		sec := &im.sections[i]
-		if !sec.strong {
+		if !sec.strong || isStringDataSection(sec.name) != stringData {
 			continue
 		}
 		if bits, ok := cover[sec]; ok {
