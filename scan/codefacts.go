@@ -24,8 +24,9 @@ type codeString struct {
 	sec      *section
 	fns      []int32 // distinct referring functions (the first few)
 	nfns     int
-	static   bool   // a string header in static data holds it
-	headerAt uint64 // the first such header's address
+	static   bool     // a string header in static data holds it
+	headerAt uint64   // the first such header's address
+	headers  []uint64 // the addresses of the first few headers
 	// bare: the code takes its address with no length; its end is where the
 	// next known string starts (see program.textAt).
 	bare bool
@@ -150,6 +151,9 @@ func (p *program) exactStrings() ([]*codeString, map[*section][]uint64) {
 		}
 		if !cs.static {
 			cs.static, cs.headerAt = true, h.At
+		}
+		if len(cs.headers) < maxStringReferrers && !slices.Contains(cs.headers, h.At) {
+			cs.headers = append(cs.headers, h.At)
 		}
 	}
 	// Text the code takes the address of without a length: it runs to the next

@@ -208,11 +208,28 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 		case r.str.nfns == 1 && !r.str.static:
 			rk = tableKey{prog: r.prog, fn: r.str.fns[0], seg: -1}
 		case r.str.nfns == 0 && r.str.static:
-			seg := r.prog.segOfHeader(r.str.headerAt)
+			// The string's headers in runs must all be in one table; a
+			// header outside any run (a boxed constant) does not count.
+			seg := -1
+			for _, at := range r.str.headers {
+				s := r.prog.segOfHeader(at)
+				switch {
+				case s < 0:
+				case seg < 0:
+					seg = s
+				case s != seg:
+					return tableKey{}, false
+				}
+			}
 			if seg < 0 {
 				return tableKey{}, false
 			}
 			rk = tableKey{prog: r.prog, fn: -1, seg: seg}
+			if o := r.prog.segs[seg].owner; o >= 0 && r.prog.segs[seg].inlined == "" {
+				// one function's tables are one table (an SDK's partitions
+				// built in its initialiser from many static arrays)
+				rk = tableKey{prog: r.prog, fn: o, seg: -1}
+			}
 		default:
 			return tableKey{}, false
 		}
@@ -238,13 +255,20 @@ func (k tableKey) owner() (name, module string) {
 			// the code that reads the table is a function inlined into fn:
 			// the table is that function's package's
 			name = fmt.Sprintf("static data at %#x, read by %s (inlined into %s)", sg.start, sg.inlined, p.names[fn])
-			return name, p.owner([]string{sg.inlined})
+			if mod := p.owner([]string{sg.inlined}); mod != "" {
+				return name, mod
+			}
+			return name, string(pkgOf([]byte(sg.inlined)))
 		}
 		name = fmt.Sprintf("static data at %#x, used by %s", sg.start, p.names[fn])
 	} else {
 		name = p.names[fn]
 	}
-	return name, p.owner([]string{p.names[fn]})
+	if mod := p.owner([]string{p.names[fn]}); mod != "" {
+		return name, mod
+	}
+	// No build info names the module (a GOPATH build): the package stands in.
+	return name, p.pkg[fn]
 }
 
 func tableFinding(k tableKey, hs []*hostAgg) Finding {

@@ -198,8 +198,8 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	for _, a := range refs.Addrs {
 		// An address may be both a table's and an itab's or funcval's (tables
 		// and itabs sit side by side): record what applies.
-		if r := p.runAt(a.Addr); r >= 0 {
-			p.segs = append(p.segs, tableSeg{start: a.Addr, run: r, owner: a.Func, pc: a.PC})
+		if r, start := p.tableRef(a.Addr); r >= 0 {
+			p.segs = append(p.segs, tableSeg{start: start, run: r, owner: a.Func, pc: a.PC})
 		}
 		if t, ok := p.runPtr[a.Addr]; ok {
 			// the code loads a variable that points at the table (a slice)
@@ -465,9 +465,10 @@ type headerRun struct {
 	first, n   int    // p.static[first:first+n]
 }
 
-// Runs: headers at most runGap bytes apart; only runs of minRunHeaders or more.
+// Runs: headers at most runGap bytes apart (an SDK's endpoint structs are
+// about 270 bytes each); only runs of minRunHeaders or more.
 const (
-	runGap        = 256
+	runGap        = 512
 	minRunHeaders = 5
 )
 
@@ -485,6 +486,25 @@ func (p *program) findRuns() {
 		}
 		i = j
 	}
+}
+
+// runSlack is how far before a run's first header code may refer to it: the
+// first elements' fields before their first string (an endpoint key's
+// variant, a struct's integer fields).
+const runSlack = 64
+
+// tableRef returns the run a code reference to addr refers to (inside it, or
+// at most runSlack bytes before its first header) and the address the
+// reference's segment starts at; -1 when it refers to none.
+func (p *program) tableRef(addr uint64) (int, uint64) {
+	if r := p.runAt(addr); r >= 0 {
+		return r, addr
+	}
+	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].start > addr })
+	if i < len(p.runs) && p.runs[i].start-addr <= runSlack {
+		return i, p.runs[i].start
+	}
+	return -1, 0
 }
 
 // runAt returns the run addr lies in, or -1.
@@ -507,6 +527,8 @@ type tableSeg struct {
 	// inlined names the function inlined into owner whose code refers to
 	// the table, when it is not owner's own code.
 	inlined string
+	// between: no code refers to it; it lies between two of owner's tables.
+	between bool
 }
 
 // splitRuns sorts the segments code references start and adds one at the start
@@ -530,6 +552,65 @@ func (p *program) splitRuns() {
 		out = append(out, sg)
 	}
 	p.segs = out
+	// A segment no code refers to that lies between two segments of the same
+	// function's tables is one of them: the linker keeps a package's static
+	// data together, and an initialiser that builds a large map literal reads
+	// some of its arrays only through others.
+	prev := -1
+	for i := range p.segs {
+		if p.segs[i].owner < 0 {
+			continue
+		}
+		if prev >= 0 && i-prev > 1 && p.segs[prev].owner == p.segs[i].owner && p.segs[prev].inlined == p.segs[i].inlined {
+			for j := prev + 1; j < i; j++ {
+				p.segs[j].owner, p.segs[j].inlined, p.segs[j].between = p.segs[i].owner, p.segs[i].inlined, true
+			}
+		}
+		prev = i
+	}
+	// A segment no code refers to that a word of an owned table points at
+	// (a map literal's value arrays, read through its key arrays) is that
+	// table's owner's; twice, for a chain of two.
+	for pass := 0; pass < 2; pass++ {
+		for _, at := range p.runPtrAt {
+			from := p.segOfHeader(at)
+			if from < 0 {
+				from = p.segAt(at)
+			}
+			to := p.segAt(p.runPtr[at])
+			if from < 0 || to < 0 || p.segs[to].owner >= 0 || p.segs[from].owner < 0 {
+				continue
+			}
+			p.segs[to].owner, p.segs[to].inlined, p.segs[to].between = p.segs[from].owner, p.segs[from].inlined, true
+		}
+	}
+	// Within one run (one block of headers), a segment no code refers to
+	// belongs to the run's owned segment before it, else the one after it.
+	for i := range p.segs {
+		if p.segs[i].owner >= 0 {
+			continue
+		}
+		for _, j := range []int{i - 1, i + 1} {
+			for j >= 0 && j < len(p.segs) && p.segs[j].run == p.segs[i].run && p.segs[j].owner < 0 {
+				j += j - i
+				if j < 0 || j >= len(p.segs) {
+					break
+				}
+			}
+			if j >= 0 && j < len(p.segs) && p.segs[j].run == p.segs[i].run && p.segs[j].owner >= 0 && !p.segs[j].between {
+				p.segs[i].owner, p.segs[i].inlined, p.segs[i].between = p.segs[j].owner, p.segs[j].inlined, true
+				break
+			}
+		}
+	}
+}
+
+// segAt returns the segment holding address a (inside a run), or -1.
+func (p *program) segAt(a uint64) int {
+	if p.runAt(a) < 0 {
+		return -1
+	}
+	return sort.Search(len(p.segs), func(i int) bool { return p.segs[i].start > a }) - 1
 }
 
 // segOfHeader returns the table segment holding the header at at, or -1.
@@ -550,7 +631,7 @@ func (p *program) keepAddr(addr uint64) bool {
 	if p.wordSec(addr) == nil {
 		return false
 	}
-	if p.runAt(addr) >= 0 || p.nearHostHeader(addr) || p.isRunPtr(addr) {
+	if r, _ := p.tableRef(addr); r >= 0 || p.nearHostHeader(addr) || p.isRunPtr(addr) {
 		return true
 	}
 	return p.funcValue(addr) || p.textAt(addr)
@@ -679,8 +760,8 @@ func (p *program) findRunPointers() {
 	p.runPtr = map[uint64]uint64{}
 	ps := uint64(p.ptrSize)
 	for _, s := range p.words {
-		if !isVariableSection(s.name) {
-			continue // slices and pointers to tables are package variables
+		if !isVariableSection(s.name) && !isStringDataSection(s.name) {
+			continue // package variables, and read-only static arrays of composite literals
 		}
 		first := (ps - s.addr%ps) % ps
 		for off := first; off+ps <= uint64(len(s.data)); off += ps {

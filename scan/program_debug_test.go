@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -121,10 +122,22 @@ func TestProgramDebugRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lo, hi := uint64(0), ^uint64(0)
+	if r := os.Getenv("CANDOR_DEBUG_NEAR"); r != "" {
+		var c uint64
+		fmt.Sscanf(r, "%x", &c)
+		lo, hi = c-0x40000, c+0x40000
+	}
 	for i, r := range p.runs {
+		if r.end < lo || r.start > hi {
+			continue
+		}
 		t.Logf("run %d [%#x,%#x) %d headers first %q", i, r.start, r.end, r.n, p.bytesAt(p.static[r.first].Addr, min(p.static[r.first].Len, 40)))
 	}
 	for _, s := range p.segs {
+		if s.start < lo || s.start > hi {
+			continue
+		}
 		o := "-"
 		if s.owner >= 0 {
 			o = p.names[s.owner]
@@ -132,7 +145,9 @@ func TestProgramDebugRuns(t *testing.T) {
 		t.Logf("seg %#x run %d owner %s", s.start, s.run, o)
 	}
 	for l, w := range p.runPtr {
-		t.Logf("ptr at %#x -> %#x", l, w)
+		if w >= lo && w <= hi {
+			t.Logf("ptr at %#x -> %#x", l, w)
+		}
 	}
 }
 
@@ -162,6 +177,25 @@ func TestProgramDebugValues(t *testing.T) {
 				names = append(names, p.names[x])
 			}
 			t.Logf("pc %#x addr %#x words %#x %#x %#x -> %v", a.PC, a.Addr, p.wordAt(a.Addr), p.wordAt(a.Addr+8), p.wordAt(a.Addr+24), names)
+		}
+	}
+}
+
+func TestProgramDebugHeader(t *testing.T) {
+	path, needle := os.Getenv("CANDOR_DEBUG_BIN"), os.Getenv("CANDOR_DEBUG_STR")
+	if path == "" || needle == "" || os.Getenv("CANDOR_DEBUG_HDR") == "" {
+		t.Skip("CANDOR_DEBUG_BIN, CANDOR_DEBUG_STR, CANDOR_DEBUG_HDR not set")
+	}
+	data, _ := os.ReadFile(path)
+	bf, _ := openBinary(data)
+	im := bf.images[0]
+	p, _ := newProgram(im, findPclntab(im), &moduleIndex{})
+	for i, h := range p.static {
+		if b := p.bytesAt(h.Addr, h.Len); string(b) == needle {
+			t.Logf("header %d at %#x run %d seg %d", i, h.At, p.runAt(h.At), p.segOfHeader(h.At))
+			for j := max(0, i-3); j < min(len(p.static), i+4); j++ {
+				t.Logf("  %d at %#x (+%d) %q", j, p.static[j].At, int64(p.static[j].At)-int64(h.At), p.bytesAt(p.static[j].Addr, min(p.static[j].Len, 50)))
+			}
 		}
 	}
 }
