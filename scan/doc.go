@@ -18,6 +18,21 @@
 // hosts). Rules are data
 // (rules/*.yaml, embedded); their digest is in every report.
 //
+// The code pass (Go programs for amd64 and arm64) reads the machine code of
+// every function of the table (the decoders are package
+// [github.com/candor-dev/candor/scan/code]) and builds a program: the exact
+// string literals the code loads and the string headers of static data, which
+// replace byte runs cut by guesswork (bytes nothing uses are still searched and
+// reported [Unreferenced]); the call graph of direct and inlined calls
+// (the inline trees), function values, itabs and package variables; and each
+// function's [Reach] from main.main and the package initialisers, with the
+// shortest call path, which every function and string [Evidence] carries with
+// the module that owns its last frame outside the standard library. Rules use
+// it ([RuleSpec] Reach and Code), hosts are judged by how the code uses them,
+// and hosts that come only from one table become one endpoint.table finding
+// ([Finding] Hosts, Table, Module). An image the pass cannot read is analysed
+// as before and judged as if every function were reached.
+//
 // Archives, Debian packages and container images (see package
 // [github.com/candor-dev/candor/scan/archive] for the formats, nesting and
 // limits, set with [WithLimits]) are one [Artifact] each, the subject of an
