@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -122,15 +123,39 @@ func TestProgramReach(t *testing.T) {
 // what it returns is consistent: every node's reach is one of the three, a
 // reached node has a path from an entry point (or static data) that ends at
 // it, an unreached one has none, and code conditions and owners never fail.
+// A fuzz input is an edit of a base binary (so the engine works on a few bytes,
+// not megabytes): which base, a cut, and patches of (offset, bytes), offsets
+// spread over the whole file and biased to the text, data and function table.
 func FuzzProgram(f *testing.F) {
 	if testing.Short() {
 		f.Skip("builds the reach fixture")
 	}
-	for _, arch := range []string{"amd64", "arm64"} {
-		f.Add(buildReachF(f, "linux", arch))
-	}
+	bases := [][]byte{buildReachF(f, "linux", "amd64"), buildReachF(f, "linux", "arm64")}
+	f.Add([]byte{0})
+	f.Add([]byte{1, 0, 0, 0, 0, 0x10, 0, 0, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{0, 0, 0x80, 0, 0, 0x90, 0x90, 0x90, 0x90})
 	spec := &CodeSpec{Within: 3, Together: []CodeGroup{{Functions: []string{"fmt.Println"}}, {Strings: []string{"dir"}}}}
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, edit []byte) {
+		if len(edit) == 0 {
+			return
+		}
+		base := bases[int(edit[0])%len(bases)]
+		data := append([]byte(nil), base...)
+		edit = edit[1:]
+		if len(edit) >= 1 && edit[0]&0x80 != 0 {
+			// cut the file at a fraction of its size
+			data = data[:len(data)*int(edit[0]&0x7f)/128]
+			edit = edit[1:]
+		}
+		for len(edit) >= 5 && len(data) > 0 {
+			off := int(binary.LittleEndian.Uint32(edit)) % len(data)
+			n := int(edit[4]%16) + 1
+			edit = edit[5:]
+			for k := 0; k < n && len(edit) > 0 && off+k < len(data); k++ {
+				data[off+k] = edit[0]
+				edit = edit[1:]
+			}
+		}
 		watchdog := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("code pass over %d bytes ran over 10s", len(data))) })
 		defer watchdog.Stop()
 		bf, err := openBinary(data)
