@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -175,19 +176,32 @@ func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool) ([
 		}
 		return out
 	}
+	// A witness's reach is that of the path shown: F's, made indirect by a
+	// step through one of F's closures.
+	reachVia := func(n int32) Reach {
+		r := p.reach[from]
+		for v := n; v != from && v >= 0; v = parent[v] {
+			if u := parent[v]; u >= 0 && r == ReachDirect && !slices.Contains(p.calls(u), v) {
+				r = ReachIndirect
+			}
+		}
+		return r
+	}
 	ev := []Evidence{p.evidenceFor(from, base, "code: the function that does all of it")}
 	for gi, g := range c.Together {
 		found := false
 		for _, v := range order {
 			if groups[gi][v] {
-				ev = append(ev, p.evidenceFor(v, sub(v), "code: reached from "+p.names[from]))
+				e := p.evidenceFor(v, sub(v), "code: reached from "+p.names[from])
+				e.Reach = reachVia(v)
+				ev = append(ev, e)
 				found = true
 				break
 			}
 			if len(g.Strings)+len(g.patterns) > 0 {
 				if s, ok := p.loads(v, g); ok {
 					e := Evidence{Kind: EvidenceString, Value: s, Where: "code: loaded by " + p.names[v],
-						Reach: p.reach[v], Path: sub(v), ReferencedBy: []string{p.names[v]}}
+						Reach: reachVia(v), Path: sub(v), ReferencedBy: []string{p.names[v]}}
 					e.Module = p.owner(e.Path)
 					ev = append(ev, e)
 					found = true
