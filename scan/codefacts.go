@@ -368,7 +368,9 @@ func (f *facts) hostFact(r *Rules, x *atomIndex, h hostRef) {
 	}
 	for _, id := range x.urls {
 		if x.atoms[id].re.MatchString(h.context) {
-			f.hits.add(id, Evidence{Kind: EvidenceString, Value: h.context, Where: h.sec.name})
+			e := Evidence{Kind: EvidenceString, Value: h.context, Where: h.sec.name}
+			annotateString(&e, &h)
+			f.hits.add(id, e)
 		}
 	}
 	if len(f.urlHosts) < maxHosts {

@@ -118,7 +118,10 @@ func (r *Rules) evaluate(f *facts) []Finding {
 }
 
 func newFinding(id string, c Capability, cm Commitment, summary, host string, ev []Evidence, n int) Finding {
+	before := len(ev)
 	ev = sortEvidence(ev)
+	// An item two facts share (one string two URL patterns match) counts once.
+	n -= before - len(ev)
 	conf := Referenced
 	for _, e := range ev {
 		if e.Kind != EvidenceString {

@@ -142,12 +142,30 @@ func writeContainer(p func(string, ...any), a *scan.Artifact, rulesVersion strin
 // maxTextFrames frames, else its first two and last three frames around a
 // count of the ones left out (JSON has them all).
 func shortPath(path []string) string {
-	if len(path) <= maxTextFrames {
+	if whole := strings.Join(path, " → "); len(path) <= maxTextFrames && len(whole) <= maxTextPath {
+		return whole
+	}
+	// Keep frames from both ends, as many as fit: the entry and the
+	// program's own frame after it, then the frames that lead to the capability.
+	var s string
+	for _, k := range [][2]int{{2, 3}, {2, 2}, {2, 1}, {1, 2}, {1, 1}} {
+		head, tail := k[0], k[1]
+		if head+tail >= len(path) {
+			continue
+		}
+		s = strings.Join(path[:head], " → ") + fmt.Sprintf(" → …(%d more)… → ", len(path)-head-tail) + strings.Join(path[len(path)-tail:], " → ")
+		if len(s) <= maxTextPath {
+			return s
+		}
+	}
+	if s == "" {
 		return strings.Join(path, " → ")
 	}
-	head, tail := path[:2], path[len(path)-3:]
-	return strings.Join(head, " → ") + fmt.Sprintf(" → …(%d more)… → ", len(path)-5) + strings.Join(tail, " → ")
+	return s
 }
+
+// maxTextPath is the longest path line the text report writes whole.
+const maxTextPath = 180
 
 const maxTextFrames = 6
 
