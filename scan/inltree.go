@@ -344,61 +344,17 @@ func (im *image) sectionAt(a uint64) *section {
 // moduledata has is told by the words around it: types <= etypes and
 // rodata <= gofunc, and in the 1.27 layout typedesclen <= etypes - types.
 func (im *image) moduledataGofunc(t *pclntab) (uint64, bool) {
-	if t.sec.addr == 0 || t.ptr != im.ptrSize {
-		return 0, false
-	}
-	ptr := t.ptr
-	hdr := t.sec.addr + uint64(t.start)
-	blob := t.sec.addr + uint64(t.blobOff)
-	pat := make([]byte, ptr)
-	if ptr == 4 {
-		t.order.PutUint32(pat, uint32(hdr))
-	} else {
-		t.order.PutUint64(pat, hdr)
-	}
 	const words = 46
-	for i := range im.sections {
-		s := &im.sections[i]
-		if s.exec || s.addr == 0 {
-			continue
+	return im.findModuledata(t, words, func(w func(int) uint64) (uint64, bool) {
+		if t.magic == pclnGo118 {
+			return w(38), w(35) <= w(36) && w(37) <= w(38) && w(37) != 0
 		}
-		d := s.data
-		for k, hits := 0, 0; k+words*ptr <= len(d) && hits < maxCandidates; {
-			j := bytes.Index(d[k:], pat)
-			if j < 0 {
-				break
-			}
-			p := k + j
-			k = p + 1
-			if p%ptr != 0 || p+words*ptr > len(d) {
-				continue
-			}
-			hits++
-			w := func(n int) uint64 {
-				if ptr == 4 {
-					return uint64(t.order.Uint32(d[p+n*ptr:]))
-				}
-				return t.order.Uint64(d[p+n*ptr:])
-			}
-			if w(1) != blob || w(2) > uint64(len(t.nameBlob)) || uint64(len(t.nameBlob))-w(2) >= 64 {
-				continue
-			}
-			if t.magic == pclnGo118 {
-				if w(35) <= w(36) && w(37) <= w(38) && w(37) != 0 {
-					return w(38), true
-				}
-				continue
-			}
-			// 1.27: types 37, typedesclen 38, etypes 39, itaboffset 40,
-			// itabsize 41, rodata 42, gofunc 43.
-			if w(37) <= w(39) && w(38) <= w(39)-w(37) && w(42) != 0 && w(42) <= w(43) {
-				return w(43), true
-			}
-			// 1.20–1.26: types 37, etypes 38, rodata 39, gofunc 40.
-			if w(37) <= w(38) && w(39) != 0 && w(39) <= w(40) {
-				return w(40), true
-			}
+		// 1.27: types 37, typedesclen 38, etypes 39, itaboffset 40,
+		// itabsize 41, rodata 42, gofunc 43.
+		if w(37) <= w(39) && w(38) <= w(39)-w(37) && w(42) != 0 && w(42) <= w(43) {
+			return w(43), true
 		}
-	}
-	return 0, false
+		// 1.20–1.26: types 37, etypes 38, rodata 39, gofunc 40.
+		return w(40), w(37) <= w(38) && w(39) != 0 && w(39) <= w(40)
+	})
 }

@@ -505,11 +505,22 @@ func (t *pclntab) span() (first, last uint64, ok bool) {
 	return first, last, first <= last
 }
 
-// moduledataText finds the runtime's moduledata, whose first word points at the
-// table header and whose funcnametab slice follows (its length is the names'
-// without the alignment padding the header's offsets may include), and returns
-// its text field.
+// moduledataText finds the runtime's moduledata (see [image.findModuledata])
+// and returns its text field.
 func (im *image) moduledataText(t *pclntab) (uint64, bool) {
+	const textWord = 22
+	return im.findModuledata(t, textWord+2, func(w func(int) uint64) (uint64, bool) {
+		return w(textWord), w(textWord) != 0 && w(textWord) <= w(textWord+1)
+	})
+}
+
+// findModuledata searches the loaded data for the runtime's moduledata: a
+// pointer-aligned record of at least words words whose first word points at
+// the table header and whose funcnametab slice follows (its length is the
+// names' without the alignment padding the header's offsets may include). For
+// each such candidate (at most maxCandidates a section) it asks field, which
+// reads the record's words, for the value wanted; the first it accepts wins.
+func (im *image) findModuledata(t *pclntab, words int, field func(w func(int) uint64) (uint64, bool)) (uint64, bool) {
 	if t.sec.addr == 0 || t.ptr != im.ptrSize {
 		return 0, false
 	}
@@ -517,15 +528,11 @@ func (im *image) moduledataText(t *pclntab) (uint64, bool) {
 	hdr := t.sec.addr + uint64(t.start)
 	blob := t.sec.addr + uint64(t.blobOff)
 	pat := make([]byte, ptr)
-	put := func(b []byte, v uint64) {
-		if ptr == 4 {
-			t.order.PutUint32(b, uint32(v))
-		} else {
-			t.order.PutUint64(b, v)
-		}
+	if ptr == 4 {
+		t.order.PutUint32(pat, uint32(hdr))
+	} else {
+		t.order.PutUint64(pat, hdr)
 	}
-	put(pat, hdr)
-	const textWord, words = 22, 24
 	for i := range im.sections {
 		s := &im.sections[i]
 		if s.exec || s.addr == 0 {
@@ -549,8 +556,11 @@ func (im *image) moduledataText(t *pclntab) (uint64, bool) {
 				}
 				return t.order.Uint64(d[p+n*ptr:])
 			}
-			if w(1) == blob && w(2) <= uint64(len(t.nameBlob)) && uint64(len(t.nameBlob))-w(2) < 64 && w(textWord) != 0 && w(textWord) <= w(textWord+1) {
-				return w(textWord), true
+			if w(1) != blob || w(2) > uint64(len(t.nameBlob)) || uint64(len(t.nameBlob))-w(2) >= 64 {
+				continue
+			}
+			if v, ok := field(w); ok {
+				return v, true
 			}
 		}
 	}

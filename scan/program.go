@@ -293,34 +293,38 @@ func isVariableSection(name string) bool {
 // they are reached indirectly, from static data.
 func (p *program) dataRoots() []int32 {
 	var roots []int32
-	ps := uint64(p.ptrSize)
-	lo, hi := ^uint64(0), uint64(0)
-	for _, s := range p.words {
-		lo, hi = min(lo, s.addr), max(hi, s.addr+uint64(len(s.data)))
-	}
 	for _, s := range p.words {
 		if !isVariableSection(s.name) {
 			continue
 		}
-		first := (ps - s.addr%ps) % ps
-		for off := first; off+ps <= uint64(len(s.data)); off += ps {
-			var w uint64
-			if ps == 4 {
-				w = uint64(p.order.Uint32(s.data[off:]))
-			} else {
-				w = p.order.Uint64(s.data[off:])
-			}
+		p.eachWord(s, func(_, w uint64) bool {
 			if t := p.funcAt(w); t >= 0 {
 				roots = append(roots, t)
-				continue
+			} else if w >= p.wordsLo && w < p.wordsHi {
+				roots = p.valueTargets(roots, w)
 			}
-			if w < lo || w >= hi {
-				continue
-			}
-			roots = p.valueTargets(roots, w)
-		}
+			return true
+		})
 	}
 	return roots
+}
+
+// eachWord calls fn with the address and value of every pointer-aligned word
+// of s, in order, until fn returns false; it reports whether fn always did.
+func (p *program) eachWord(s *section, fn func(at, w uint64) bool) bool {
+	ps := uint64(p.ptrSize)
+	for off := (ps - s.addr%ps) % ps; off+ps <= uint64(len(s.data)); off += ps {
+		var w uint64
+		if ps == 4 {
+			w = uint64(p.order.Uint32(s.data[off:]))
+		} else {
+			w = p.order.Uint64(s.data[off:])
+		}
+		if !fn(s.addr+off, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // maxStaticString bounds the strings static headers may give: embedded files
@@ -713,7 +717,10 @@ func (p *program) contacts(fns []int32, names []string) bool {
 			}
 		}
 	}
-	for d := 0; d <= contactDepth && len(frontier) > 0 && len(seen) < maxContactWalk; d++ {
+	for d := 0; d <= contactDepth && len(frontier) > 0; d++ {
+		if len(seen) >= maxContactWalk {
+			return true // too much to judge: the host counts (never hidden by the bound)
+		}
 		var next []int32
 		for _, v := range frontier {
 			if p.sinks[v] {
@@ -758,30 +765,26 @@ func (p *program) findRunPointers() {
 	}
 	lo, hi := p.runs[0].start, p.runs[len(p.runs)-1].end
 	p.runPtr = map[uint64]uint64{}
-	ps := uint64(p.ptrSize)
 	for _, s := range p.words {
 		if !isVariableSection(s.name) && !isStringDataSection(s.name) {
 			continue // package variables, and read-only static arrays of composite literals
 		}
-		first := (ps - s.addr%ps) % ps
-		for off := first; off+ps <= uint64(len(s.data)); off += ps {
-			var w uint64
-			if ps == 4 {
-				w = uint64(p.order.Uint32(s.data[off:]))
-			} else {
-				w = p.order.Uint64(s.data[off:])
-			}
+		more := p.eachWord(s, func(at, w uint64) bool {
 			if w < lo || w >= hi || p.runAt(w) < 0 {
-				continue
+				return true
 			}
 			if len(p.runPtr) >= maxRunPointers {
-				return
+				return false
 			}
-			p.runPtr[s.addr+off] = w
-			p.runPtrAt = append(p.runPtrAt, s.addr+off)
+			p.runPtr[at] = w
+			p.runPtrAt = append(p.runPtrAt, at)
+			return true
+		})
+		if !more {
+			break
 		}
 	}
-	slices.Sort(p.runPtrAt)
+	slices.Sort(p.runPtrAt) // sorted even when the limit stopped the search
 }
 
 // textAt reports whether addr starts four printable ASCII bytes of read-only
