@@ -120,12 +120,23 @@ func TestPolicyRules(t *testing.T) {
 		predicate.Finding{Finding: scan.Finding{Rule: "packer.upx", Capability: scan.AnalysisObscured, Commitment: scan.CommitmentAll, Confidence: scan.Linked,
 			Evidence: []scan.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX"}, CoveredBy: "accepted[0]"})
 
+	// An endpoint table accepted by its module: its hosts still meet the
+	// buyer's endpoint lists one by one.
+	table := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{{Rule: "endpoint.table", Value: "example.com/sdk", Reason: "region table"}}},
+		predicate.Finding{Finding: scan.Finding{Rule: "endpoint.table", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
+			Confidence: scan.Referenced, Hosts: []string{"api.eu.sdk.example", "api.cn.sdk.example"}, Table: "example.com/sdk/partition.init", Module: "example.com/sdk@v1.0.0",
+			Evidence: []scan.Evidence{{Kind: scan.EvidenceString, Value: "api.eu.sdk.example", Where: ".rodata"}, {Kind: scan.EvidenceString, Value: "api.cn.sdk.example", Where: ".rodata"}},
+			EvidenceTotal: 2, Summary: "2 hosts from one table"}, CoveredBy: "accepted[0]"})
+
 	tests := []struct {
 		name   string
 		policy string
 		pred   *predicate.Predicate
 		fail   []string // rules expected to fail
 	}{
+		{"a host in an endpoint table meets the deny list", `endpoints: {deny: ["api.cn.sdk.example"]}`, table, []string{RuleEndpoints}},
+		{"an endpoint table's hosts meet the allow list", `endpoints: {allow: ["api.eu.sdk.example"]}`, table, []string{RuleEndpoints}},
+		{"an endpoint table within the allow list", `endpoints: {allow: ["*.sdk.example"]}`, table, nil},
 		{"defaults pass a clean attestation", "", covered, nil},
 		{"defaults refuse a forced upgrade", "", forced, []string{RuleUpdates}},
 		{"a policy may accept forced upgrades explicitly", "updates: {allowForced: true}", forced, nil},

@@ -246,6 +246,10 @@ func hostsOf(in policyInput) []host {
 		if f.Host != "" {
 			hs = append(hs, host{pattern: f.Host, where: "found in " + where})
 		}
+		// an endpoint table's hosts are checked one by one, like any other
+		for _, h := range f.Hosts {
+			hs = append(hs, host{pattern: h, where: "found in " + where + " (endpoint table " + f.Table + ")"})
+		}
 	})
 	return hs
 }

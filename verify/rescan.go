@@ -55,7 +55,7 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 	want := map[string]*predicate.Finding{}
 	seen := map[string]bool{}
 	walkFindings(name, attested, func(where string, f *predicate.Finding) {
-		k := key(where, f.Rule, f.Capability, f.Host)
+		k := key(where, f.Rule, f.Capability, findingHost(f.Host, f.Hosts))
 		if prev, ok := want[k]; !ok || prev.CoveredBy != "" && f.CoveredBy == "" {
 			want[k] = f // with other rules, several may share a key: keep an uncovered one
 		}
@@ -65,11 +65,13 @@ func compareRescan(name, sha string, fresh *scan.Artifact, freshAn scan.Analyzer
 	var uncovered []string
 	walkScanFindings(name, fresh, func(where string, f *scan.Finding) {
 		total++
-		k := key(where, f.Rule, f.Capability, f.Host)
+		k := key(where, f.Rule, f.Capability, findingHost(f.Host, f.Hosts))
 		seen[k] = true
 		what := string(f.Capability)
 		if f.Host != "" {
 			what += " " + f.Host
+		} else if len(f.Hosts) > 0 {
+			what += fmt.Sprintf(" table of %d hosts (%s)", len(f.Hosts), f.Table)
 		}
 		a, ok := want[k]
 		switch {
@@ -126,4 +128,14 @@ func shortDigest(d string) string {
 		return d[:i+13] + "…"
 	}
 	return d
+}
+
+// findingHost is what identifies a finding beside its rule and capability: its
+// host, or for an endpoint table every host it lists (two tables of one rule
+// are told apart, and a table that gains a host is a new finding).
+func findingHost(h string, hosts []string) string {
+	if h != "" || len(hosts) == 0 {
+		return h
+	}
+	return strings.Join(hosts, ",")
 }
