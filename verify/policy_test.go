@@ -125,7 +125,7 @@ func TestPolicyRules(t *testing.T) {
 	table := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{{Rule: "endpoint.table", Value: "example.com/sdk", Reason: "region table"}}},
 		predicate.Finding{Finding: scan.Finding{Rule: "endpoint.table", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
 			Confidence: scan.Referenced, Hosts: []string{"api.eu.sdk.example", "api.cn.sdk.example"}, Table: "example.com/sdk/partition.init", Module: "example.com/sdk@v1.0.0",
-			Evidence: []scan.Evidence{{Kind: scan.EvidenceString, Value: "api.eu.sdk.example", Where: ".rodata"}, {Kind: scan.EvidenceString, Value: "api.cn.sdk.example", Where: ".rodata"}},
+			Evidence:      []scan.Evidence{{Kind: scan.EvidenceString, Value: "api.eu.sdk.example", Where: ".rodata"}, {Kind: scan.EvidenceString, Value: "api.cn.sdk.example", Where: ".rodata"}},
 			EvidenceTotal: 2, Summary: "2 hosts from one table"}, CoveredBy: "accepted[0]"})
 
 	tests := []struct {
