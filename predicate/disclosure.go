@@ -187,11 +187,24 @@ func (u *Updates) Forced() bool {
 	return u != nil && u.Mechanism == UpdateAutomatic && (u.UserCanDisable == nil || !*u.UserCanDisable)
 }
 
-// Accepted is a finding the vendor accepts, with a reason: a rule id or capability, and a value
-// equal to the finding's host or to one of its evidence values.
+// Accepted is a finding the vendor accepts, with a reason. Its selectors say which findings
+// it accepts; every selector given must match (they narrow one another), and at least one of
+// Value, Host, Module or Table is given:
+//
+//   - Rule, Capability: the finding's rule id or capability;
+//   - Value: the finding's host (compared as hosts) or one of its evidence values;
+//   - Host: a host or wildcard, normalised like an endpoint's host, matching the finding's host,
+//     or every host of an endpoint table;
+//   - Module: the module (path, or path@version) the code pass attributes the finding to;
+//   - Table: the endpoint table's owner, as the finding names it.
+//
+// An entry that matches no finding is stale: attest refuses it unless told otherwise.
 type Accepted struct {
 	Rule       string          `json:"rule,omitempty"`
 	Capability scan.Capability `json:"capability,omitempty"`
-	Value      string          `json:"value"`
+	Value      string          `json:"value,omitempty"`
+	Host       string          `json:"host,omitempty"`
+	Module     string          `json:"module,omitempty"`
+	Table      string          `json:"table,omitempty"`
 	Reason     string          `json:"reason"`
 }

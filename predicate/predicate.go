@@ -1,6 +1,7 @@
 package predicate
 
 import (
+	"strings"
 	"time"
 
 	"github.com/candor-dev/candor/scan"
@@ -64,6 +65,32 @@ type Finding struct {
 	// CoveredBy references the covering disclosure entry (see [Declarations.Cover]); empty when
 	// the finding is undisclosed.
 	CoveredBy string `json:"coveredBy,omitempty"`
+}
+
+// Disposition says how a disclosure treats a finding.
+type Disposition string
+
+// Dispositions.
+const (
+	// Disclosed: a declaration (an endpoint, listener, telemetry entry...) covers the finding,
+	// with its purpose, data and consent.
+	Disclosed Disposition = "disclosed"
+	// AcceptedFinding: an accepted entry covers the finding, with its reason.
+	AcceptedFinding Disposition = "accepted"
+	// Undisclosed: nothing covers the finding.
+	Undisclosed Disposition = "undisclosed"
+)
+
+// DispositionOf returns the disposition a coveredBy reference gives: accepted for accepted[i],
+// undisclosed for "", disclosed otherwise.
+func DispositionOf(coveredBy string) Disposition {
+	switch {
+	case coveredBy == "":
+		return Undisclosed
+	case strings.HasPrefix(coveredBy, "accepted["):
+		return AcceptedFinding
+	}
+	return Disclosed
 }
 
 // Verdict says, per commitment, whether it holds for every subject.
