@@ -41,7 +41,7 @@ func TestMembers(t *testing.T) {
 	if err := (sarifRenderer{}).Scan(&buf, rep); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), `"uri": "app.tar.gz%21/bin/app"`) {
+	if !strings.Contains(buf.String(), `"uri": "app.tar.gz!/bin/app"`) {
 		t.Errorf("SARIF does not locate the member inside the archive:\n%s", buf.String())
 	}
 }

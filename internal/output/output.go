@@ -65,6 +65,26 @@ type Option func(*settings)
 type settings struct {
 	// summaries maps rule ids to their rule-level summaries.
 	summaries map[string]string
+	// baseDir is the directory relative artifact paths are read from.
+	baseDir string
+	// cover says whether a disclosure covers a finding, and why.
+	cover func(scan.Finding) (string, bool)
+}
+
+// WithBaseDir says which directory the report's relative paths are relative to (the
+// working directory of the scan). SARIF then writes every artifact URI relative to one
+// base, named in originalUriBaseIds: this directory, or the deepest one holding every
+// artifact when some lie outside it.
+func WithBaseDir(dir string) Option {
+	return func(s *settings) { s.baseDir = dir }
+}
+
+// WithDisclosure evaluates findings against a disclosure: cover returns, for a finding
+// the disclosure covers, the justification to show (the covering entry and its purpose or
+// reason). SARIF records a covered finding as suppressed (kind external, status accepted)
+// and gives every other result an empty suppressions list.
+func WithDisclosure(cover func(scan.Finding) (justification string, covered bool)) Option {
+	return func(s *settings) { s.cover = cover }
 }
 
 // WithRuleSpecs describes the rules that produced the report. Formats that list rules
@@ -93,7 +113,7 @@ func New(f Format, opts ...Option) (Renderer, error) {
 	case FormatJSON:
 		return jsonRenderer{}, nil
 	case FormatSARIF:
-		return sarifRenderer(s), nil
+		return sarifRenderer{summaries: s.summaries, baseDir: s.baseDir, cover: s.cover}, nil
 	}
 	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, string(f), strings.Join(FormatNames(), ", "))
 }
