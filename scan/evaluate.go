@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -170,6 +171,12 @@ func (f *facts) endpoints() []Finding {
 		}
 		t.hosts = append(t.hosts, h)
 	}
+	// f.hosts is a map: order the tables by their first host, for output
+	// that is the same on every run (a host is in one table at most).
+	first := func(k tableKey) string {
+		return slices.MinFunc(tables[k].hosts, func(a, b *hostAgg) int { return strings.Compare(a.host, b.host) }).host
+	}
+	slices.SortFunc(order, func(a, b tableKey) int { return strings.Compare(first(a), first(b)) })
 	for _, k := range order {
 		t := tables[k]
 		if len(t.hosts) < minTableHosts {
