@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/predicate"
 )
 
 // Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
@@ -58,6 +59,7 @@ func (r *runner) collect() error {
 		}
 	}
 	r.dirSources = map[int][]int{}
+	var lone []string // artifact files with no attestation beside them
 	for _, p := range r.in.Artifacts {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -75,7 +77,7 @@ func (r *runner) collect() error {
 			}
 			files := rl.attestations()
 			if len(files) == 0 {
-				return fmt.Errorf("%w: release directory %s holds no *%s or *%s file", ErrInput, p, SuffixJSON, SuffixJSONL)
+				return fmt.Errorf("%w in release directory %s: it holds no *%s or *%s file at its top level", ErrNoAttestation, p, SuffixJSON, SuffixJSONL)
 			}
 			for _, f := range files {
 				r.dirSources[di] = append(r.dirSources[di], len(r.sources))
@@ -101,10 +103,13 @@ func (r *runner) collect() error {
 				r.sources = append(r.sources, &source{path: p + suffix, owner: len(r.targets)})
 			}
 			if len(t.sources) == 0 {
-				t.missing = fmt.Sprintf("no attestation: %s or %s is expected beside the artifact (or name it in Inputs.Attestations)", filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
+				lone = append(lone, p)
 			}
 		}
 		r.targets = append(r.targets, t)
+	}
+	if err := noAttestationError(lone); err != nil {
+		return err
 	}
 	for _, d := range r.in.Digests {
 		alg, h, err := parseDigest(d)
@@ -126,10 +131,33 @@ func (r *runner) collect() error {
 	return nil
 }
 
+// ErrNoAttestation: an artifact file has no attestation beside it, or an attestation file
+// given in Inputs.Attestations does not exist. Either way verify was not given what it
+// needs for a verdict: it wraps [ErrInput] (exit code 2), and [Run] gives no verdict. (An
+// executable of a release directory that no attestation names is a failed verdict
+// instead: the release holds something its vendor did not attest.)
+var ErrNoAttestation = fmt.Errorf("%w: no attestation", ErrInput)
+
+// noAttestationError is the error for artifact files with no attestation beside them, or
+// nil when there are none.
+func noAttestationError(lone []string) error {
+	switch len(lone) {
+	case 0:
+		return nil
+	case 1:
+		p := lone[0]
+		return fmt.Errorf("%w for %s: %s or %s is expected beside it (or name it in Inputs.Attestations)", ErrNoAttestation, p, filepath.Base(p)+SuffixJSON, filepath.Base(p)+SuffixJSONL)
+	}
+	return fmt.Errorf("%w for %s: ARTIFACT%s or ARTIFACT%s is expected beside each (or name it in Inputs.Attestations)", ErrNoAttestation, strings.Join(shorten(lone, 5), ", "), SuffixJSON, SuffixJSONL)
+}
+
 // attestationFiles returns path itself, or for a directory its *.intoto.json and
 // *.intoto.jsonl files in name order.
 func attestationFiles(path string, explicit bool) ([]string, error) {
 	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w file %w", ErrNoAttestation, cleanPathError(err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
@@ -154,7 +182,7 @@ func attestationFiles(path string, explicit bool) ([]string, error) {
 		if explicit {
 			what = "attestation directory"
 		}
-		return nil, fmt.Errorf("%w: %s %s holds no *%s or *%s file", ErrInput, what, path, SuffixJSON, SuffixJSONL)
+		return nil, fmt.Errorf("%w in %s %s: it holds no *%s or *%s file", ErrNoAttestation, what, path, SuffixJSON, SuffixJSONL)
 	}
 	return out, nil
 }
@@ -204,6 +232,43 @@ func (r *runner) dirTargets() error {
 				}
 			}
 		}
+		if err := r.unattested(di, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unattested gives each executable of a release directory that no attestation names a
+// failed verdict, or with Inputs.AllowUnattested lists it as not verified.
+func (r *runner) unattested(di int, dir string) error {
+	rl := r.releases[di]
+	execs, err := rl.unnamedExecutables()
+	if err != nil {
+		return err
+	}
+	var read []string
+	failed := 0
+	for _, si := range r.dirSources[di] {
+		read = append(read, filepath.Base(r.sources[si].path))
+		for _, a := range r.sources[si].atts {
+			if a.err != nil && a.other == "" {
+				failed++
+			}
+		}
+	}
+	for _, rel := range execs {
+		if r.in.AllowUnattested {
+			rl.unattested[rel] = true
+			continue
+		}
+		rl.used[rel] = true
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		msg := fmt.Sprintf("no attestation names this executable of the release (attestations read: %s): its vendor did not attest it; it fails unless unattested executables are allowed (Inputs.AllowUnattested)", strings.Join(shorten(read, 3), ", "))
+		if failed > 0 {
+			msg += fmt.Sprintf("; %d attestation(s) failed verification, see their verdicts", failed)
+		}
+		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, dirIndex: di, missing: msg})
 	}
 	return nil
 }
@@ -214,6 +279,13 @@ func (r *runner) unverified() []Unverified {
 	var out []Unverified
 	for _, rl := range r.releases {
 		out = append(out, rl.unverified()...)
+	}
+	for _, s := range r.sources {
+		for _, a := range s.atts {
+			if a.other != "" {
+				out = append(out, Unverified{Path: a.Source, Reason: fmt.Sprintf("attestation of another predicate type, %s: skipped, not verified (candor verifies %s)", a.other, predicate.PredicateType)})
+			}
+		}
 	}
 	for _, u := range out {
 		r.notes = append(r.notes, fmt.Sprintf("%s: not verified: %s", u.Path, u.Reason))

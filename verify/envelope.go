@@ -6,10 +6,12 @@ import (
 	"encoding/json/v2"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/candor-dev/candor/internal/strictjson"
+	"github.com/candor-dev/candor/predicate"
 )
 
 // Limits on attestation input. Envelopes come from whoever published the release: they are
@@ -182,4 +184,40 @@ func SplitBundle(data []byte) (envelopes [][]byte, lines []int, err error) {
 		return nil, nil, fmt.Errorf("%w: empty file: no envelope", ErrParse)
 	}
 	return envelopes, lines, nil
+}
+
+// statementTypes are the _type values of in-toto statements whose predicate type verify
+// reads to skip statements that are not candor's.
+var statementTypes = []string{StatementType, "https://in-toto.io/Statement/v0.1"}
+
+// maxTypeShown bounds how much of another predicate type a message quotes.
+const maxTypeShown = 200
+
+// otherPredicateType returns the predicate type, quoted for messages, of an envelope that
+// holds an in-toto statement about something else than candor's disclosure (such as an
+// SLSA provenance beside it in a .intoto.jsonl file); "" for anything else. It is read
+// before any signature is checked, and so decides only that the envelope is skipped: an
+// envelope skipped for what its unsigned payload claims counts for no artifact, and an
+// artifact only it names has no attestation. A payload that is not strict JSON, not an
+// in-toto statement, or whose predicate type folds onto candor's ("HTTPS://CANDOR.DEV/...")
+// is not skipped: it goes through every step and fails where it must.
+func otherPredicateType(env *Envelope) string {
+	if env == nil || env.PayloadType != predicate.PayloadType {
+		return ""
+	}
+	var st struct {
+		Type          string `json:"_type"`
+		PredicateType string `json:"predicateType"`
+	}
+	if err := json.Unmarshal(env.Payload, &st); err != nil {
+		return ""
+	}
+	pt := strings.TrimSpace(st.PredicateType)
+	if pt == "" || strings.EqualFold(pt, predicate.PredicateType) || !slices.Contains(statementTypes, st.Type) {
+		return ""
+	}
+	if len(pt) > maxTypeShown {
+		return fmt.Sprintf("%q...", pt[:maxTypeShown])
+	}
+	return fmt.Sprintf("%q", pt)
 }

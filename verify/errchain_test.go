@@ -90,7 +90,13 @@ func TestLibraryMessagesNameNoFlags(t *testing.T) {
 	lone := copyFile(t, filepath.Join(dir, "quiet"), t.TempDir(), "lone")
 	ctx := context.Background()
 	var msgs []string
-	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), lone}, Now: testNow})
+	_, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{filepath.Join(dir, "phonehome"), lone}, Now: testNow})
+	if !errors.Is(err, ErrNoAttestation) {
+		t.Fatalf("no attestation beside: %v", err)
+	}
+	msgs = append(msgs, err.Error())
+	must(t, os.WriteFile(filepath.Join(dir, "unattested"), readFile(t, lone), 0o755))
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
 	if !errors.Is(err, ErrSubject) || res == nil {
 		t.Fatalf("%v, %+v", err, res)
 	}
@@ -114,7 +120,7 @@ func TestLibraryMessagesNameNoFlags(t *testing.T) {
 		msgs = append(msgs, err.Error())
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, want := range []string{"not asked (WithRescan)", "(or name it in Inputs.Attestations)", "(Inputs.Attestations)", "(SummaryOptions.Signer)"} {
+	for _, want := range []string{"not asked (WithRescan)", "(or name it in Inputs.Attestations)", "(Inputs.Attestations)", "(SummaryOptions.Signer)", "(Inputs.AllowUnattested)"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no message says %q", want)
 		}

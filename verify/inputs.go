@@ -13,8 +13,10 @@ import (
 // FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
 // directory stands for a release: every *.intoto.json and *.intoto.jsonl file at its top
 // level is verified, and every subject they name must be a regular file in the directory
-// (at any level, never through a symbolic link) with that digest. Every other entry of the
-// directory is listed in [Result.Unverified] with the reason.
+// (at any level, never through a symbolic link) with that digest. An executable of the
+// directory (ELF, PE or Mach-O, at any level) that no attestation names fails
+// verification at the subject step, unless AllowUnattested lists it instead. Every other
+// entry of the directory is listed in [Result.Unverified] with the reason.
 // Digests are artifacts not at hand ("sha256:<hex>" or "sha512:<hex>"); they need
 // Attestations.
 //
@@ -25,10 +27,21 @@ import (
 // With Attestations (files or directories of attestation files), every artifact is matched
 // by digest against all of their envelopes. Every envelope must pass the steps that do not
 // depend on an artifact (parse, signature, payload type, statement).
+//
+// An artifact file with no attestation beside it, or an attestation file or directory that
+// does not exist or holds none, is an error wrapping [ErrNoAttestation]: an input error, and
+// no verdict. Envelopes whose statement has another predicate type (such as an SLSA
+// provenance in the same .intoto.jsonl file) are skipped without checking their signatures
+// and listed in [Result.Unverified]: they neither pass nor fail a verdict, and an artifact
+// only they name has no attestation.
 type Inputs struct {
 	Artifacts    []string
 	Digests      []string
 	Attestations []string
+
+	// AllowUnattested lists the executables of release directories that no attestation
+	// names in [Result.Unverified] instead of failing them.
+	AllowUnattested bool
 
 	// Summary, when set, writes a signed verification summary attestation.
 	Summary *SummaryOptions

@@ -58,6 +58,10 @@ func (r *runner) open(ctx context.Context) error {
 			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
 			return
 		}
+		if pt := otherPredicateType(j.env); j.err == nil && pt != "" {
+			j.src.atts[j.i] = skippedAttestation(j.name, j.sha, pt)
+			return
+		}
 		a := r.v.openParsed(ctx, j.name, j.sha, j.env, j.err)
 		j.src.atts[j.i] = a
 		if a.err == nil && len(r.in.Attestations) == 0 {
@@ -124,4 +128,10 @@ func (r *runner) bytesLimit(more int64) error {
 // failedAttestation is the parse failure of a whole JSON lines file.
 func failedAttestation(name string, err error) *Attestation {
 	return &Attestation{Source: name, err: err, checks: []Check{{Step: StepParse, Status: Fail, Reasons: []string{reason(err, StepParse)}}}}
+}
+
+// skippedAttestation is an envelope of another predicate type, skipped unchecked.
+func skippedAttestation(name, sha, predicateType string) *Attestation {
+	return &Attestation{Source: name, SHA256: sha, other: predicateType,
+		err: fmt.Errorf("%w: predicate type %s is not candor's: skipped", ErrStatement, predicateType)}
 }

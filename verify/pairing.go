@@ -23,6 +23,7 @@ func (r *runner) verdicts(ctx context.Context) *Result {
 	for _, s := range r.sources {
 		for i, a := range s.atts {
 			switch {
+			case a.other != "": // listed in Result.Unverified
 			case a.err != nil && s.owner < 0:
 				res.Verdicts = append(res.Verdicts, r.v.Check(ctx, a, Target{}))
 			case a.err == nil && !s.matched[i]:
@@ -49,6 +50,9 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	for _, si := range t.sources {
 		s := r.sources[si]
 		for k, a := range s.atts {
+			if a.other != "" {
+				continue
+			}
 			if a.err != nil {
 				failedOpen++
 				if s.owner == i {
@@ -73,6 +77,9 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	for _, si := range t.sources {
 		if s := r.sources[si]; s.owner == i {
 			for k, a := range s.atts {
+				if a.other != "" {
+					continue
+				}
 				mu.Lock()
 				s.matched[k] = true
 				mu.Unlock()
@@ -111,12 +118,14 @@ func (r *runner) markMatched(a *Attestation, mu *sync.Mutex) {
 	}
 }
 
-// noAttestation is the verdict of an artifact no attestation covers.
+// noAttestation is the verdict of an artifact no attestation covers: one failed step, the
+// subject, and no other (there was no envelope to parse or sign).
 func noAttestation(t *target, msg string) *Verdict {
 	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Digests: t.Digests}
 	err := fmt.Errorf("%w: %s", ErrSubject, msg)
 	vd.Checks = []Check{{Step: StepSubject, Status: Fail, Reasons: []string{msg}}}
-	return vd.finish(err)
+	vd.Err, vd.Passed, vd.Message = err, false, err.Error()
+	return vd
 }
 
 func subjectNames(st *Statement) string {

@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/scan/archive"
 )
 
 // Bounds on a release directory's walk.
@@ -43,6 +46,9 @@ type releaseDir struct {
 	index   map[string]int // entries by rel
 	// used marks the entries that a verdict or the attestation reading accounts for.
 	used map[string]bool
+	// unattested marks the executables no attestation names, listed as allowed
+	// (Inputs.AllowUnattested).
+	unattested map[string]bool
 }
 
 // readRelease lists every entry of a release directory, at every level, without following
@@ -53,7 +59,7 @@ func readRelease(dir string) (*releaseDir, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
 	defer root.Close()
-	rel := &releaseDir{dir: dir, index: map[string]int{}, used: map[string]bool{}}
+	rel := &releaseDir{dir: dir, index: map[string]int{}, used: map[string]bool{}, unattested: map[string]bool{}}
 	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -137,6 +143,8 @@ func (rl *releaseDir) unverified() []Unverified {
 		}
 		var why string
 		switch {
+		case rl.unattested[e.rel]:
+			why = "executable named by no attestation (unattested executables allowed)"
 		case e.mode&modeTooDeep != 0:
 			why = fmt.Sprintf("directory nested more than %d levels deep: its contents were not read", MaxReleaseDepth)
 		case e.mode.IsDir():
@@ -155,6 +163,87 @@ func (rl *releaseDir) unverified() []Unverified {
 		out = append(out, Unverified{Path: filepath.Join(rl.dir, filepath.FromSlash(e.rel)), Reason: why})
 	}
 	return out
+}
+
+// sniffSize is how much of a file is read to tell an executable: what the scanner reads
+// to choose a format.
+const sniffSize = 4096
+
+// unnamedExecutables returns the regular files of the release, at every level, that nothing
+// accounts for yet and that start as an executable candor scans (ELF, PE or Mach-O; see
+// [archive.IsExecutable]), as slash paths inside it, in name order. Each is opened through
+// the directory ([os.Root]: a link swapped in since the listing is never followed out of
+// it), only if it is still a regular file, and only its first bytes are read. A file that
+// cannot be read fails the run: verify cannot tell what the release holds.
+func (rl *releaseDir) unnamedExecutables() ([]string, error) {
+	root, err := os.OpenRoot(rl.dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer root.Close()
+	var out []string
+	head := make([]byte, sniffSize)
+	for _, e := range rl.entries {
+		if rl.used[e.rel] || !e.mode.IsRegular() {
+			continue
+		}
+		n, err := sniff(root, e.rel, head)
+		if err != nil {
+			return nil, fmt.Errorf("%w: release directory %s: %w", ErrInput, rl.dir, err)
+		}
+		if archive.IsExecutable(head[:n]) {
+			out = append(out, e.rel)
+		}
+	}
+	return out, nil
+}
+
+// sniff reads the first bytes of a regular file of root into head, and returns how many.
+// A file that is no longer a regular file, or no longer there, reads as nothing: the
+// listing says what it was.
+func sniff(root *os.Root, rel string, head []byte) (int, error) {
+	f, _, err := fileio.OpenRegularIn(root, filepath.FromSlash(rel))
+	if errors.Is(err, fileio.ErrNotRegular) || errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n, err := io.ReadFull(f, head)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
+}
+
+// ReleaseFiles lists the regular files of a release directory at every level, in name
+// order, as paths (the directory joined with each file's path inside it), reading it as
+// [Run] reads a release: symbolic links are never followed, at most [MaxReleaseEntries]
+// entries and [MaxReleaseDepth] levels. Every other entry that is not a directory (links,
+// special files, directories nested too deep) is in skipped, with the reason. It serves a
+// command that takes a release directory for its artifacts, such as candor scan and attest.
+// Errors wrap [ErrInput].
+func ReleaseFiles(dir string) (files []string, skipped []Unverified, err error) {
+	rl, err := readRelease(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range rl.entries {
+		p := filepath.Join(dir, filepath.FromSlash(e.rel))
+		switch {
+		case e.mode.IsRegular():
+			files = append(files, p)
+		case e.mode&modeTooDeep != 0:
+			skipped = append(skipped, Unverified{Path: p, Reason: fmt.Sprintf("directory nested more than %d levels deep: its contents were not read", MaxReleaseDepth)})
+		case e.mode.IsDir():
+		case e.mode&fs.ModeSymlink != 0:
+			skipped = append(skipped, Unverified{Path: p, Reason: "symbolic link: not followed"})
+		default:
+			skipped = append(skipped, Unverified{Path: p, Reason: fileio.Describe(e.mode) + ": not a regular file, not read"})
+		}
+	}
+	return files, skipped, nil
 }
 
 // hidden reports whether an element of a slash path starts with ".".

@@ -132,10 +132,18 @@ func TestRunInputErrors(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", name, err, tt.want)
 		}
 	}
-	// No attestation beside an artifact: a negative verdict, not an input error.
+	// No attestation beside an artifact, or an attestation file that is not there: the same
+	// input error, and no verdict.
 	lone := copyFile(t, filepath.Join(dir, "quiet"), t.TempDir(), "lone")
-	if _, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{lone}}); !errors.Is(err, ErrSubject) {
-		t.Errorf("no attestation beside: %v", err)
+	for name, o := range map[string]runOptions{
+		"none beside":             {Keys: []string{pub}, Artifacts: []string{lone}},
+		"missing attestation":     {Keys: []string{pub}, Artifacts: []string{lone}, Attestations: []string{lone + SuffixJSON}},
+		"empty release directory": {Keys: []string{pub}, Artifacts: []string{filepath.Dir(lone)}},
+	} {
+		res, err := runWith(ctx, o)
+		if !errors.Is(err, ErrNoAttestation) || !errors.Is(err, ErrInput) || errors.Is(err, ErrVerification) || res != nil {
+			t.Errorf("%s: %v, %+v; want ErrNoAttestation and no result", name, err, res)
+		}
 	}
 }
 

@@ -23,6 +23,8 @@ type runOptions struct {
 	Artifacts    []string
 	Digests      []string
 	Attestations []string
+	// AllowUnattested lists unattested executables of release directories.
+	AllowUnattested bool
 
 	Rescan  bool
 	Scanner Scanner
@@ -42,7 +44,7 @@ type summaryOptions struct {
 
 // runWith loads what o names and runs [Run].
 func runWith(ctx context.Context, o runOptions) (*Result, error) {
-	in := Inputs{Artifacts: o.Artifacts, Digests: o.Digests, Attestations: o.Attestations, Workers: o.Workers}
+	in := Inputs{Artifacts: o.Artifacts, Digests: o.Digests, Attestations: o.Attestations, Workers: o.Workers, AllowUnattested: o.AllowUnattested}
 	if s := o.Summary; s != nil {
 		in.Summary = &SummaryOptions{Path: s.Path, ResourceURI: s.ResourceURI, Signer: s.Signer}
 	}

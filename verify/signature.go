@@ -90,7 +90,8 @@ func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, 
 	}
 	switch {
 	case len(signed) == 0:
-		reasons = append(reasons, fmt.Sprintf("none of the %d signature(s) verifies with a trusted key: the attestation was signed by another key, or changed after signing", len(env.Signatures)))
+		reasons = append(reasons, fmt.Sprintf("none of the %d signature(s) verifies with a trusted key: the attestation was signed by another key, or changed after signing; %s; trusted key(s) tried: %s",
+			len(env.Signatures), envelopeKeyIDs(env.Signatures), fingerprints(trusted)))
 	default:
 		reasons = append(reasons, fmt.Sprintf("%d distinct trusted key(s) signed (%s); the threshold is %d", len(signed), strings.Join(names, ", "), threshold))
 	}
@@ -103,6 +104,64 @@ func checkSignatures(ctx context.Context, env *Envelope, trusted []*trustedKey, 
 		}
 	}
 	return signed, "", reasons
+}
+
+// maxKeyIDsShown bounds how many key ids of an envelope a message names, and maxKeyIDShown
+// how much of each.
+const (
+	maxKeyIDsShown = 4
+	maxKeyIDShown  = 80
+)
+
+// envelopeKeyIDs says which keys the signatures of an envelope say they are by: their key
+// ids, as the signer wrote them (a hint, never trusted). candor writes the fingerprint of
+// the signing key's public key, as [signing.KeyID] computes it ("SHA256:" and the unpadded
+// base64 of the SHA-256 of the DER public key), so it can be compared with the trusted
+// keys' fingerprints.
+func envelopeKeyIDs(sigs []Signature) string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, s := range sigs {
+		if s.KeyID == "" || seen[s.KeyID] {
+			continue
+		}
+		seen[s.KeyID] = true
+		id := s.KeyID
+		if plainKeyID(id) && len(id) <= maxKeyIDShown {
+			ids = append(ids, id)
+			continue
+		}
+		if len(id) > maxKeyIDShown {
+			id = id[:maxKeyIDShown] + "..."
+		}
+		ids = append(ids, fmt.Sprintf("%q", id))
+	}
+	if len(ids) == 0 {
+		return "the signatures name no key id"
+	}
+	return "the envelope names key id " + strings.Join(shorten(ids, maxKeyIDsShown), ", ")
+}
+
+// plainKeyID reports whether a key id is shown as it is: letters, digits and the
+// punctuation of hex, base64 and "SHA256:" fingerprints. Any other is quoted.
+func plainKeyID(id string) bool {
+	for _, c := range id {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune(":+/=_-", c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// fingerprints names each trusted key with its fingerprint ([signing.KeyID]: "SHA256:" and
+// the unpadded base64 of the SHA-256 of its public key in DER, PKIX SubjectPublicKeyInfo),
+// the key id candor and go-securesystemslib write in signatures.
+func fingerprints(trusted []*trustedKey) string {
+	out := make([]string, len(trusted))
+	for i, t := range trusted {
+		out[i] = fmt.Sprintf("%s (fingerprint %s)", t.name(), t.id)
+	}
+	return strings.Join(out, ", ")
 }
 
 // keySigned reports whether any signature verifies with the key. Signatures whose key id

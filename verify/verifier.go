@@ -154,6 +154,9 @@ type Attestation struct {
 
 	checks []Check // the passed steps
 	err    error   // set when a step failed; checks then end with it
+	// other is the quoted predicate type of a statement that is not candor's: the envelope
+	// is skipped (see otherPredicateType), and err says so.
+	other string
 
 	predOnce sync.Once
 	pred     *predicate.Predicate

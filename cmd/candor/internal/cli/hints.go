@@ -22,6 +22,7 @@ var optionFlags = []struct{ option, flag string }{
 	{"(Inputs.Attestations)", "(--attestation)"},
 	{"(or name it in Inputs.Attestations)", "(or give --attestation FILE)"},
 	{"(SummaryOptions.Signer)", "(--vsa-key)"},
+	{"(Inputs.AllowUnattested)", "(--allow-unattested)"},
 }
 
 // limitHint says which flag raises the archive limit a scan error hit, keeping the error

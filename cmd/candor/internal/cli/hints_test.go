@@ -76,15 +76,33 @@ func libraryMessages(t *testing.T) map[string]string {
 	msgs["summary without key"] = err.Error()
 
 	res, err := verify.Run(ctx, v, verify.Inputs{Artifacts: []string{bin}})
-	if !errors.Is(err, verify.ErrSubject) || res == nil || len(res.Verdicts) != 1 {
+	if !errors.Is(err, verify.ErrNoAttestation) || res != nil {
 		t.Fatalf("no attestation: %v, %+v", err, res)
 	}
-	for _, c := range res.Verdicts[0].Checks {
-		if c.Step == verify.StepSubject && len(c.Reasons) == 1 {
-			msgs["no attestation (reason)"] = c.Reasons[0]
+	msgs["no attestation (error)"] = err.Error()
+
+	// An executable of a release that no attestation names (an ELF header is enough).
+	rel := filepath.Join(dir, "release")
+	elf := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 57)...)
+	elf[16] = 2 // ET_EXEC
+	if err := os.MkdirAll(rel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rel, "tool"), elf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rel, "x.intoto.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = verify.Run(ctx, v, verify.Inputs{Artifacts: []string{rel}})
+	if !errors.Is(err, verify.ErrSubject) || res == nil {
+		t.Fatalf("unattested executable: %v, %+v", err, res)
+	}
+	for _, vd := range res.Verdicts {
+		if vd.Artifact == filepath.Join(rel, "tool") {
+			msgs["unattested (reason)"] = vd.Checks[0].Reasons[0]
 		}
 	}
-	msgs["no attestation (error)"] = err.Error()
 	return msgs
 }
 
@@ -102,8 +120,8 @@ func TestFlagHintsLibraryNamesOptions(t *testing.T) {
 	want := map[string]string{
 		"digest without attestation": "(--attestation)",
 		"summary without key":        "(--vsa-key)",
-		"no attestation (reason)":    "(or give --attestation FILE)",
 		"no attestation (error)":     "(or give --attestation FILE)",
+		"unattested (reason)":        "(--allow-unattested)",
 	}
 	for name, flag := range want {
 		if got := withFlags(msgs[name]); !strings.Contains(got, flag) {

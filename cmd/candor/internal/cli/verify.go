@@ -38,13 +38,27 @@ Each artifact goes through these steps, and the first that fails ends its check:
 Which attestation: for an ARTIFACT file, ARTIFACT.intoto.json (or .jsonl)
 beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl at
 its top level is verified, and each subject it names must be a regular file in
-the directory (at any level) with that digest. Symbolic links are never
-followed; every other entry (files no subject names, links, FIFOs, hidden
-files) is listed as not verified, with the reason. Only regular files are read. --attestation FILE or DIR
-(repeatable) gives the attestations instead: each ARTIFACT is matched against
-all of them by digest, and --digest sha256:<hex> (or sha512:<hex>) verifies an
-artifact you do not have at hand. There is one verdict per artifact and
-attestation.
+the directory (at any level) with that digest. An executable of the release
+(ELF, PE or Mach-O, at any level, dotfiles too) that no attestation names FAILS
+verification: the release holds something its vendor did not attest.
+--allow-unattested lists such executables instead (a note, and "unverified"
+in JSON). Symbolic links are never followed; every other entry (files no
+subject names, links, FIFOs) is listed as not verified, with the reason. Only
+regular files are read. --attestation FILE or DIR (repeatable) gives the
+attestations instead: each ARTIFACT is matched against all of them by digest,
+and --digest sha256:<hex> (or sha512:<hex>) verifies an artifact you do not
+have at hand. There is one verdict per artifact and attestation.
+
+No attestation at all for an ARTIFACT (none beside it, or an --attestation
+file that is not there) is an input error, exit 2: "no attestation for ...".
+Attestations of other predicate types (an SLSA provenance in the same
+.intoto.jsonl, or beside the disclosure in a release) are listed as skipped
+and checked no further: they neither pass nor fail a verdict.
+
+A signature that no trusted key made names the key id written in the envelope
+and the fingerprint of each trusted key tried: "SHA256:" and the unpadded
+base64 of the SHA-256 of the DER public key (the key id candor and
+go-securesystemslib write). 'candor key fingerprint KEY' prints a key's.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
 a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
@@ -81,8 +95,9 @@ attestations you trust; like --key, they are never taken from a found
 .candor.yaml.
 
 Results go to standard output (--format text or json); messages to standard
-error. Exit codes: 0 every verdict passed; 1 a verdict failed; 2 a usage or
-input error (bad flag, key or policy, missing file), with no verdict.`
+error. Exit codes: 0 every verdict passed; 1 a verdict failed (an unattested
+executable in a release too); 2 a usage or input error (bad flag, key or
+policy, missing file or attestation), with no verdict.`
 
 const verifyExample = `  # The artifact and app.intoto.json beside it, checked with the vendor's key
   candor verify --key vendor.pub ./app
@@ -112,6 +127,9 @@ type VerifyOptions struct {
 	Digests []string
 	// Rescan scans each artifact again.
 	Rescan bool
+	// AllowUnattested lists the executables of a release no attestation names, instead of
+	// failing them.
+	AllowUnattested bool
 	// Format is text or json.
 	Format string
 	// VSA is the verification summary file, VSAKey its signing key, ResourceURI its resourceUri.
@@ -139,6 +157,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.Attestations, "attestation", nil, "read attestations from `PATH`, a .intoto.json or .intoto.jsonl file or a directory of them (repeatable); default: beside each artifact")
 	f.StringArrayVar(&o.Digests, "digest", nil, "also verify the artifact with this `DIGEST`, sha256:HEX or sha512:HEX (needs --attestation; repeatable)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan each artifact again and compare with the attested analysis")
+	f.BoolVar(&o.AllowUnattested, "allow-unattested", false, "list the executables of a release directory that no attestation names instead of failing them")
 	addEnumFlag(cmd, &o.Format, "format", "text", "output format: text for people, json for programs", "text", "json")
 	f.StringVar(&o.VSA, "vsa", "", "write a signed SLSA verification summary attestation to `FILE`")
 	f.StringVar(&o.VSAKey, "vsa-key", "", "sign the verification summary with `KEY`: a private key file or KMS URI")
@@ -215,7 +234,7 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.ResourceURI != "" && o.VSA == "" {
 		return usageError(cmd, errors.New("--resource-uri names the artifact in the verification summary: give --vsa too"))
 	}
-	in := verify.Inputs{Artifacts: args, Digests: o.Digests, Attestations: o.Attestations}
+	in := verify.Inputs{Artifacts: args, Digests: o.Digests, Attestations: o.Attestations, AllowUnattested: o.AllowUnattested}
 	if o.VSA != "" {
 		in.Summary = &verify.SummaryOptions{Path: o.VSA, ResourceURI: o.ResourceURI}
 	}
