@@ -231,11 +231,12 @@ product: {name: acme-agent, version: "1.4.2"}
 analyzer: {minVersion: v1.0.0}
 maxAge: 90d
 security: {maxNotificationDays: 30, requireContact: true}
-findings: {maxUndisclosed: 0}
+findings: {maxUndisclosed: 0, accepted: {allow: [network.endpoint], maxLinked: {update.self: 0, process.exec: 2}}}
 updates: {allowedMechanisms: [none, notify, user-approved]}
 telemetry: {allowedConsent: [opt-in, user-initiated]}
 listeners: {allowedBinds: [loopback]}
-endpoints: {allow: ["*.acme.example"], deny: ["*.tracking.example"]}
+remoteControl: {allowed: [process.exec], allowedConsent: [user-initiated]}
+endpoints: {allow: ["*.acme.example"], deny: ["*.tracking.example"], acceptedHosts: deny}
 `
 
 // replacements are the values every node of a seed is replaced with in turn.

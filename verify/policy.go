@@ -17,6 +17,7 @@ import (
 	"github.com/candor-dev/candor/internal/strictjson"
 	"github.com/candor-dev/candor/internal/yamldoc"
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/schemas"
 )
 
@@ -33,8 +34,15 @@ const MaxPolicySize = 1 << 20
 // A topic the policy leaves out (a nil field) allows nothing weaker than the defaults, which
 // are strict where it matters: no undisclosed finding ([FindingsPolicy]) and no forced
 // upgrade ([UpdatesPolicy]) unless the policy relaxes them explicitly. Topics without a
-// default (product, analyser version, age, security, telemetry, listeners, endpoints) are
-// unrestricted until the policy names them.
+// default (product, analyser version, age, security, telemetry, listeners, remote control,
+// endpoints) are unrestricted until the policy names them.
+//
+// A topic judges every finding of its capabilities, not only what the disclosure declares:
+// a disclosed finding by the declaration that covers it, an undisclosed one as the worst the
+// topic could mean (an unknown update mechanism is automatic, an unknown consent always, an
+// unknown bind all), and an accepted one (covered only by an accepted entry, with a reason
+// but no purpose, consent or mechanism) fails the topic unless findings.accepted.allow names
+// its capability ([AcceptedPolicy]).
 type Policy struct {
 	// Schema is an optional editor hint ($schema); it is ignored.
 	Schema     string          `json:"$schema,omitempty"`
@@ -49,7 +57,9 @@ type Policy struct {
 	Updates   *UpdatesPolicy   `json:"updates,omitempty"`
 	Telemetry *TelemetryPolicy `json:"telemetry,omitempty"`
 	Listeners *ListenersPolicy `json:"listeners,omitempty"`
-	Endpoints *EndpointsPolicy `json:"endpoints,omitempty"`
+	// RemoteControl bounds remote administration, tunnels, running programs and loading code.
+	RemoteControl *RemoteControlPolicy `json:"remoteControl,omitempty"`
+	Endpoints     *EndpointsPolicy     `json:"endpoints,omitempty"`
 
 	maxAge time.Duration
 	// source and digest identify the policy in verification summaries.
@@ -85,11 +95,27 @@ type SecurityPolicy struct {
 	RequireAdvisoryFeed bool `json:"requireAdvisoryFeed,omitempty"`
 }
 
-// FindingsPolicy bounds undisclosed findings.
+// FindingsPolicy bounds undisclosed and accepted findings.
 type FindingsPolicy struct {
 	// MaxUndisclosed is the most findings no disclosure entry covers that are accepted; nil
 	// means 0. An analysis.obfuscated finding fails whatever this says.
 	MaxUndisclosed *int `json:"maxUndisclosed,omitempty"`
+	// Accepted says which findings the vendor covered only with an accepted entry (a reason,
+	// no declaration) the buyer tolerates.
+	Accepted *AcceptedPolicy `json:"accepted,omitempty"`
+}
+
+// AcceptedPolicy bounds accepted findings: findings an accepted entry of the disclosure
+// covers, with a reason but without the purpose, consent or mechanism a declaration gives.
+type AcceptedPolicy struct {
+	// Allow lists the capabilities whose accepted findings the policy's topics (updates,
+	// telemetry, listeners, remoteControl) tolerate. An accepted finding of a topic's
+	// capability that is not listed fails the topic; nil or empty lists none.
+	Allow []scan.Capability `json:"allow,omitempty"`
+	// MaxLinked caps, per capability, the accepted findings of confidence linked (the code
+	// is in the binary): {update.self: 0} refuses any accepted linked self-update, whatever
+	// Allow says. A capability it does not name is not capped.
+	MaxLinked map[scan.Capability]int `json:"maxLinked,omitempty"`
 }
 
 // UpdatesPolicy bounds the update mechanism.
@@ -115,15 +141,41 @@ type ListenersPolicy struct {
 	AllowedBinds []string `json:"allowedBinds"`
 }
 
+// RemoteControlPolicy bounds the remote-control capabilities: remote.admin (an admin or debug
+// surface), remote.tunnel (tunnels and proxies for remote clients), process.exec (running
+// other programs) and code.dynamic (loading code at run time). Declared remoteControl entries
+// and findings of these capabilities are judged.
+type RemoteControlPolicy struct {
+	// Allowed lists the capabilities accepted; empty accepts none of them.
+	Allowed []scan.Capability `json:"allowed"`
+	// AllowedConsent, when not nil, lists the consent levels accepted for declared
+	// remoteControl entries.
+	AllowedConsent []predicate.Consent `json:"allowedConsent,omitempty"`
+}
+
+// Endpoint scopes: which lists the hosts of accepted findings meet.
+const (
+	// AcceptedHostsDeny: hosts of accepted findings meet the deny list only (the default):
+	// the vendor says they are not contacted, so they need not be on the allow list.
+	AcceptedHostsDeny = "deny"
+	// AcceptedHostsAllowAndDeny: hosts of accepted findings meet both lists.
+	AcceptedHostsAllowAndDeny = "allowAndDeny"
+)
+
 // EndpointsPolicy bounds the hosts the software may contact. Hosts are patterns as in
 // disclosures (see [predicate.NormalizeHost]), except that a policy may name a wildcard under a
 // public suffix, such as "*.example" or "*.co.uk", to allow or deny a whole domain.
 type EndpointsPolicy struct {
-	// Allow, when not nil, must cover every host: every declared endpoint, telemetry and
-	// update host and every host the analysis found. A non-nil empty list accepts no host.
+	// Allow, when not nil, must cover every host the disclosure says is contacted (declared
+	// endpoint, telemetry and update hosts, and found hosts they cover) and every found host
+	// nothing covers. Hosts of accepted findings (endpoint tables among them) meet it only
+	// when AcceptedHosts says so. A non-nil empty list accepts no host.
 	Allow []string `json:"allow,omitempty"`
-	// Deny lists hosts no declared or found host may match or overlap.
+	// Deny lists hosts no declared or found host may match or overlap, accepted ones included.
 	Deny []string `json:"deny,omitempty"`
+	// AcceptedHosts is AcceptedHostsDeny ("deny", the default) or AcceptedHostsAllowAndDeny
+	// ("allowAndDeny").
+	AcceptedHosts string `json:"acceptedHosts,omitempty"`
 }
 
 // PolicyError lists every problem found in a policy file, each with its line. It wraps
@@ -187,6 +239,14 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 		perr.Problems = probs
 		return nil, perr
 	}
+	if looksLikeDisclosure(doc.Value()) {
+		line, col := doc.Position("apiVersion")
+		if line == 0 {
+			line, col = 1, 1
+		}
+		perr.Problems = []Problem{{Line: line, Col: col, Field: "apiVersion", Message: "this looks like a disclosure, not a policy; pass it to candor attest --disclosure (a policy starts with apiVersion: " + PolicyAPIVersion + ")"}}
+		return nil, perr
+	}
 	if err := schemas.ValidatePolicy(doc.Value()); err != nil {
 		var se *schemas.Error
 		if !errors.As(err, &se) {
@@ -194,6 +254,10 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 		}
 		perr.schema = true
 		for _, v := range se.Violations {
+			if len(v.Field) == 1 && v.Field[0] == "maxAge" && v.Keyword == "pattern" {
+				// The schema's pattern is no help to a reader: say which units it takes.
+				v.Message = ageMessage(doc.Scalar("maxAge"))
+			}
 			perr.Problems = append(perr.Problems, doc.Locate(v))
 		}
 		yamldoc.Sort(perr.Problems)
@@ -297,6 +361,50 @@ func (p *Policy) compile() []pathProblem {
 	return probs
 }
 
+// ageMessage says why s is not an age and what is.
+func ageMessage(s string) string {
+	return fmt.Sprintf("%q is not an age: write days as 30d, or hours, minutes and seconds as 720h, 90m or 1h30m", s)
+}
+
+// disclosureOnly are top-level keys a disclosure has and a policy does not; the keys both
+// have (product, security, endpoints, listeners, telemetry, updates, remoteControl) are
+// told apart by what is inside them.
+var disclosureOnly = []string{"configuredEndpoints", "accepted"}
+
+// looksLikeDisclosure reports whether a document that is not a policy is a disclosure
+// manifest: its apiVersion is the disclosure's, or its sections are shaped as a
+// disclosure's (a security contact, lists of endpoints or listeners, accepted entries).
+func looksLikeDisclosure(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	switch api, _ := m["apiVersion"].(string); {
+	case api == PolicyAPIVersion:
+		return false
+	case strings.HasPrefix(api, "candor.dev/disclosure/"):
+		return true
+	}
+	for _, k := range disclosureOnly {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	if sec, ok := m["security"].(map[string]any); ok {
+		for _, k := range []string{"contact", "policy", "notificationDays", "advisoryFeeds"} {
+			if _, ok := sec[k]; ok {
+				return true
+			}
+		}
+	}
+	for _, k := range []string{"endpoints", "listeners", "telemetry", "remoteControl"} {
+		if _, ok := m[k].([]any); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // parseAge reads "30d" or a Go duration.
 func parseAge(s string) (time.Duration, error) {
 	if m := ageRE.FindStringSubmatch(s); m != nil {
@@ -308,7 +416,7 @@ func parseAge(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a duration: write days as 30d, or hours as 720h", s)
+		return 0, errors.New(ageMessage(s))
 	}
 	return d, nil
 }

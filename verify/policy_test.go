@@ -121,7 +121,7 @@ func TestPolicyRules(t *testing.T) {
 			Evidence: []scan.Evidence{{Kind: scan.EvidenceFormat, Value: "UPX!", Where: "header"}}, EvidenceTotal: 1, Summary: "packed with UPX"}, CoveredBy: "accepted[0]"})
 
 	// An endpoint table accepted by its module: its hosts still meet the
-	// buyer's endpoint lists one by one.
+	// buyer's deny list one by one, and the allow list when the policy says so.
 	table := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{{Rule: "endpoint.table", Value: "example.com/sdk", Reason: "region table"}}},
 		predicate.Finding{Finding: scan.Finding{Rule: "endpoint.table", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
 			Confidence: scan.Referenced, Hosts: []string{"api.eu.sdk.example", "api.cn.sdk.example"}, Table: "example.com/sdk/partition.init", Module: "example.com/sdk@v1.0.0",
@@ -135,7 +135,8 @@ func TestPolicyRules(t *testing.T) {
 		fail   []string // rules expected to fail
 	}{
 		{"a host in an endpoint table meets the deny list", `endpoints: {deny: ["api.cn.sdk.example"]}`, table, []string{RuleEndpoints}},
-		{"an endpoint table's hosts meet the allow list", `endpoints: {allow: ["api.eu.sdk.example"]}`, table, []string{RuleEndpoints}},
+		{"an accepted endpoint table's hosts skip the allow list", `endpoints: {allow: ["api.eu.sdk.example"]}`, table, nil},
+		{"an accepted endpoint table's hosts meet the allow list when the policy says so", `endpoints: {allow: ["api.eu.sdk.example"], acceptedHosts: allowAndDeny}`, table, []string{RuleEndpoints}},
 		{"an endpoint table within the allow list", `endpoints: {allow: ["*.sdk.example"]}`, table, nil},
 		{"defaults pass a clean attestation", "", covered, nil},
 		{"defaults refuse a forced upgrade", "", forced, []string{RuleUpdates}},

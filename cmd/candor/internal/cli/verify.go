@@ -72,15 +72,41 @@ The policy is YAML (schema https://candor.dev/schemas/policy/v1.json):
   apiVersion: candor.dev/policy/v1
   product: {name: acme-agent, version: "1.4.2"}
   analyzer: {minVersion: v1.0.0}
-  maxAge: 90d
+  maxAge: 90d                  # days (30d) or hours, minutes (720h, 90m)
   security: {maxNotificationDays: 30, requireContact: true}
-  findings: {maxUndisclosed: 0}
+  findings:
+    maxUndisclosed: 0
+    accepted:                  # findings the vendor only accepted, with a reason
+      allow: [network.endpoint]
+      maxLinked: {update.self: 0}
   updates: {allowedMechanisms: [none, notify, user-approved]}
   telemetry: {allowedConsent: [opt-in, user-initiated]}
   listeners: {allowedBinds: [loopback]}
-  endpoints: {allow: ["*.acme.example"], deny: ["*.tracking.example"]}
+  remoteControl: {allowed: [process.exec], allowedConsent: [user-initiated]}
+  endpoints:
+    allow: ["*.acme.example"]
+    deny: ["*.tracking.example"]
+    acceptedHosts: deny        # or allowAndDeny
 
-A topic the policy leaves out allows nothing weaker than the defaults.
+A topic the policy leaves out allows nothing weaker than the defaults: no
+undisclosed finding, no forced upgrade, and no accepted linked update.self or
+update.fetch-exec finding. A topic it names judges the declarations and every
+finding of its capabilities (updates: update.*; telemetry: telemetry.sdk;
+listeners: network.listen; remoteControl: remote.admin, remote.tunnel,
+process.exec, code.dynamic):
+  disclosed     by the declaration covering it: the update mechanism, the
+                telemetry entry's consent, the listeners' binds, the
+                remoteControl entry's capability and consent
+  undisclosed   as the worst it could be: update mechanism automatic
+                (notify for update.check), consent always, bind all
+  accepted      covered only by an accepted entry (a reason, no purpose or
+                consent): fails the topic unless findings.accepted.allow lists
+                its capability; findings.accepted.maxLinked caps the accepted
+                findings of confidence linked per capability
+The endpoint allow list judges the hosts the disclosure says are contacted
+and found hosts nothing covers; hosts of accepted findings (endpoint tables
+among them) meet the deny list only, unless acceptedHosts: allowAndDeny. A
+reason names the policy's pattern, as endpoints.deny[2].
 
 --vsa FILE --vsa-key KEY writes a SLSA verification summary attestation
 (https://slsa.dev/verification_summary/v1), signed with your key, PASSED or
