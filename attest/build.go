@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/candor-dev/candor/predicate"
@@ -14,9 +15,61 @@ import (
 // BuildPredicate matches every finding of the report against the disclosure and returns the
 // predicate, with the findings no entry covers. It does not refuse undisclosed findings: the
 // verdict records them. The predicate is validated against the schema.
+//
+// Accepted entries that match no finding are not refused here: [Run] refuses them, and
+// [StaleAccepted] lists them.
 func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*predicate.Predicate, []Uncovered, error) {
+	p, uncovered, _, err := build(d, rep, scannedAt)
+	return p, uncovered, err
+}
+
+// StaleAccepted returns the indexes of the disclosure's accepted entries that match no
+// finding of the report (see [predicate.Accepted.Matches]), in order. A finding a
+// declaration covers still counts as matched.
+func StaleAccepted(d *Disclosure, rep *scan.Report) []int {
+	used := make([]bool, len(d.Accepted))
+	for i := range rep.Artifacts {
+		markAccepted(d, &rep.Artifacts[i], used)
+	}
+	return unused(used)
+}
+
+func markAccepted(d *Disclosure, a *scan.Artifact, used []bool) {
+	for _, f := range a.Findings {
+		for i := range d.Accepted {
+			if !used[i] && d.Accepted[i].Matches(f) {
+				used[i] = true
+			}
+		}
+	}
+	for i := range a.Members {
+		markAccepted(d, &a.Members[i], used)
+	}
+}
+
+func unused(used []bool) []int {
+	var out []int
+	for i, u := range used {
+		if !u {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// staleError is the error for stale accepted entries: it names each one and its selectors.
+func staleError(d *Disclosure, stale []int) error {
+	lines := make([]string, 0, len(stale))
+	for _, i := range stale {
+		lines = append(lines, fmt.Sprintf("accepted[%d] (%s) matches no finding of the release", i, d.Accepted[i].Selectors()))
+	}
+	return fmt.Errorf("%w: %s; remove the entries, or narrow them to what the release holds (--allow-stale-accepted signs anyway)", ErrStaleAccepted, strings.Join(lines, "; "))
+}
+
+// build is BuildPredicate, also returning the stale accepted entries.
+func build(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*predicate.Predicate, []Uncovered, []int, error) {
 	if len(rep.Artifacts) == 0 {
-		return nil, nil, fmt.Errorf("%w: the report has no artifacts", ErrOptions)
+		return nil, nil, nil, fmt.Errorf("%w: the report has no artifacts", ErrOptions)
 	}
 	names := subjectNames(rep.Artifacts)
 	p := &predicate.Predicate{
@@ -26,10 +79,10 @@ func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*pred
 		Analysis:   predicate.Analysis{Analyzer: rep.Analyzer},
 		ScannedAt:  scannedAt.UTC().Truncate(time.Second),
 	}
-	m := matcher{d: d}
+	m := matcher{d: d, used: make([]bool, len(d.Accepted))}
 	for i, a := range rep.Artifacts {
 		if a.SHA256 == "" {
-			return nil, nil, fmt.Errorf("%w: the report has no SHA-256 for %s", ErrOptions, a.Path)
+			return nil, nil, nil, fmt.Errorf("%w: the report has no SHA-256 for %s", ErrOptions, a.Path)
 		}
 		p.Analysis.Artifacts = append(p.Analysis.Artifacts, m.analyse(names[i], names[i], a))
 	}
@@ -43,9 +96,9 @@ func BuildPredicate(d *Disclosure, rep *scan.Report, scannedAt time.Time) (*pred
 		NoForcedUpgrade:            tally.forced.verdict(),
 	}
 	if err := validate(p); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return p, uncovered, nil
+	return p, uncovered, unused(m.used), nil
 }
 
 // validate checks the predicate against schemas/predicate.v1.json.
@@ -61,8 +114,8 @@ func validate(p *predicate.Predicate) error {
 }
 
 type tally struct {
-	findings, undisclosed int
-	reasons               []string
+	findings, disclosed, accepted, undisclosed int
+	reasons                                    []string
 }
 
 func (t tally) verdict() predicate.CommitmentVerdict {
@@ -70,7 +123,8 @@ func (t tally) verdict() predicate.CommitmentVerdict {
 	if t.undisclosed > 0 {
 		r = append([]string{fmt.Sprintf("%d undisclosed finding(s)", t.undisclosed)}, r...)
 	}
-	return predicate.CommitmentVerdict{Holds: len(r) == 0, Findings: t.findings, Undisclosed: t.undisclosed, Reasons: r}
+	return predicate.CommitmentVerdict{Holds: len(r) == 0, Findings: t.findings,
+		Disclosed: t.disclosed, Accepted: t.accepted, Undisclosed: t.undisclosed, Reasons: r}
 }
 
 type tallies struct{ remote, exfil, forced tally }
@@ -92,7 +146,12 @@ func (ts *tallies) add(artifact string, f predicate.Finding) {
 	}
 	for _, t := range targets {
 		t.findings++
-		if f.CoveredBy == "" {
+		switch f.Disposition {
+		case predicate.Disclosed:
+			t.disclosed++
+		case predicate.AcceptedFinding:
+			t.accepted++
+		default:
 			t.undisclosed++
 		}
 	}
@@ -103,6 +162,8 @@ type matcher struct {
 	d         *Disclosure
 	tally     tallies
 	uncovered []Uncovered
+	// used marks the accepted entries that match at least one finding.
+	used []bool
 }
 
 // analyse records artifact a under name; display names it in messages (for a member, the
@@ -110,8 +171,14 @@ type matcher struct {
 func (m *matcher) analyse(name, display string, a scan.Artifact) predicate.ArtifactAnalysis {
 	aa := artifactAnalysis(name, a)
 	for _, f := range a.Findings {
+		for i := range m.d.Accepted {
+			if !m.used[i] && m.d.Accepted[i].Matches(f) {
+				m.used[i] = true
+			}
+		}
 		pf := finding(f)
 		pf.CoveredBy = m.d.Cover(f)
+		pf.Disposition, pf.Reason, _ = m.d.Judge(pf.CoveredBy)
 		if pf.CoveredBy == "" {
 			m.uncovered = append(m.uncovered, m.d.Suggest(display, f))
 		}

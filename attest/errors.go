@@ -14,6 +14,11 @@ var (
 	// ErrUndisclosed: a finding is not covered by the disclosure, so nothing was signed
 	// (exit code 1). The [Result] lists the uncovered findings and the YAML that covers them.
 	ErrUndisclosed = errors.New("undisclosed findings")
+	// ErrStaleAccepted: an accepted entry of the disclosure matches no finding of the release
+	// (exit code 2), so nothing was signed: it is stale, or broader or narrower than meant.
+	// The message names each entry (accepted[i]) and its selectors.
+	// [Options.AllowStaleAccepted] makes it a warning ([Result.Warnings]).
+	ErrStaleAccepted = errors.New("stale accepted entries")
 	// ErrDisclosure: the disclosure manifest cannot be read or is invalid (exit code 2).
 	// Its detail is a [*DisclosureError] when the file was read.
 	ErrDisclosure = errors.New("invalid disclosure")

@@ -132,12 +132,15 @@ func isHostField(path []string) bool {
 		return true
 	case len(path) == 3 && path[0] == "updates" && path[1] == "endpoints":
 		return true
+	case len(path) == 3 && path[0] == "accepted" && path[2] == "host":
+		return true
 	}
 	return false
 }
 
-// normalize checks what the schema cannot (host patterns, port ranges) and rewrites hosts to
-// their canonical form in the value tree. Fields already reported are skipped.
+// normalize checks what the schema cannot (host patterns of endpoints, telemetry, updates and
+// accepted entries; port ranges) and rewrites hosts to their canonical form in the value tree.
+// Fields already reported are skipped.
 func normalize(doc *yamldoc.Document, reported map[string]bool) []Problem {
 	var probs []Problem
 	fail := func(path []string, msg string) {
@@ -176,6 +179,13 @@ func normalize(doc *yamldoc.Document, reported map[string]bool) []Problem {
 	}
 	if u, ok := root["updates"].(map[string]any); ok {
 		hostList(u["endpoints"], "updates", "endpoints")
+	}
+	// An accepted host is a pattern like an endpoint's: a wildcard that attest would refuse
+	// there must not accept findings here.
+	for i, a := range asList(root["accepted"]) {
+		if m, ok := a.(map[string]any); ok && m["host"] != nil {
+			host(func(h string) { m["host"] = h }, m["host"], []string{"accepted", strconv.Itoa(i), "host"})
+		}
 	}
 	for i, l := range asList(root["listeners"]) {
 		m, _ := l.(map[string]any)

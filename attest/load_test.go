@@ -84,7 +84,7 @@ func TestBadDisclosure(t *testing.T) {
 		{"merge key", validHead + "updates:\n  <<: {mechanism: none}\n", 5, "updates", "merge keys", nil},
 		{"custom tag", validHead + "updates: {mechanism: !shell none}\n", 4, "updates.mechanism", "unsupported YAML tag", nil},
 		{"automatic without userCanDisable", validHead + "updates: {mechanism: automatic, endpoints: [u.acme.example], signed: true}\n", 4, "updates.userCanDisable", "missing required field", schemas.ErrInvalid},
-		{"accepted without rule or capability", validHead + "accepted:\n  - value: x\n    reason: never contacted\n", 5, "accepted[0]", "rule", schemas.ErrInvalid},
+		{"accepted with only a rule", validHead + "accepted:\n  - rule: endpoint.url\n    reason: never contacted\n", 5, "accepted[0]", "value", schemas.ErrInvalid},
 		{"too deep", validHead + "x: " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", 4, "*", "nested more than", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package attest
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,10 +92,14 @@ func TestCoverSections(t *testing.T) {
 	if got := d.Cover(capability(scan.NetworkConnect)); got != "endpoints" {
 		t.Errorf("connect with endpoints: %q", got)
 	}
-	// Telemetry by name, as a whole word of the module path.
+	// Telemetry never by its name (a word of the module path), only by its sdk module.
 	nr := capability(scan.TelemetrySDK, scan.Evidence{Kind: scan.EvidenceModule, Value: "github.com/newrelic/go-agent/v3@v3.30.0"})
+	if got := d.Cover(nr); got != "" {
+		t.Errorf("telemetry by name: %q, want nothing", got)
+	}
+	d.Telemetry[0].SDK = "github.com/newrelic/go-agent/v3"
 	if got := d.Cover(nr); got != "telemetry[0]" {
-		t.Errorf("telemetry by name: %q", got)
+		t.Errorf("telemetry by sdk: %q", got)
 	}
 	// updates: none covers no update finding, and the suggestion says why.
 	d.Updates = &predicate.Updates{Mechanism: predicate.UpdateNone}
@@ -154,7 +159,8 @@ func TestSuggestLoads(t *testing.T) {
 				t.Errorf("%s: empty suggestion", f.Capability)
 				continue
 			}
-			doc := validHead + fill.Replace(snippet)
+			// Free-text placeholders too: attest refuses any value left "<...>".
+			doc := validHead + freeText.ReplaceAllString(fill.Replace(snippet), "text the vendor wrote")
 			filled, err := ParseDisclosure("s.yaml", []byte(doc))
 			if err != nil {
 				t.Errorf("%s: filled suggestion does not load:\n%s\n%v", f.Capability, snippet, err)
@@ -172,6 +178,9 @@ func TestSuggestLoads(t *testing.T) {
 		t.Errorf("accept suggestion without a value: %q", u.Accept)
 	}
 }
+
+// freeText matches a placeholder a suggestion leaves for the vendor's own words.
+var freeText = regexp.MustCompile(`<[^<>\n]*>`)
 
 // endpointTable is an endpoint table finding: hosts from one SDK table.
 func endpointTable() scan.Finding {

@@ -52,6 +52,9 @@ type Options struct {
 	// AllowUndisclosed signs even when findings are not covered; the verdict then says false
 	// for the commitments concerned.
 	AllowUndisclosed bool
+	// AllowStaleAccepted signs even when accepted entries match no finding
+	// ([ErrStaleAccepted]); each is then a warning in [Result.Warnings].
+	AllowStaleAccepted bool
 	// Now returns the time recorded as scannedAt; nil means time.Now.
 	Now func() time.Time
 }
@@ -67,6 +70,11 @@ type Result struct {
 	Envelope  *dsse.Envelope
 	// Written is the output file, or empty when the envelope went to Stdout or nowhere.
 	Written string
+	// Stale lists the indexes of the accepted entries that match no finding.
+	Stale []int
+	// Warnings are problems that did not stop the signature, such as stale accepted entries
+	// with AllowStaleAccepted; they quote the disclosure's text as Go strings.
+	Warnings []string
 }
 
 func (o *Options) check() error {
@@ -94,9 +102,10 @@ func (o *Options) check() error {
 
 // Run loads the disclosure and the keys, scans the artifacts, matches every finding against
 // the disclosure, and, when all are covered (or AllowUndisclosed is set), signs an in-toto
-// statement and writes the DSSE envelope. Errors wrap [ErrOptions], [ErrDisclosure], [ErrKey],
-// [ErrArtifact], [ErrUndisclosed] or [ErrOutput]. Nothing is written unless everything
-// succeeds.
+// statement and writes the DSSE envelope. An accepted entry that matches no finding stops it
+// ([ErrStaleAccepted]) unless AllowStaleAccepted is set. Errors wrap [ErrOptions],
+// [ErrDisclosure], [ErrKey], [ErrArtifact], [ErrStaleAccepted], [ErrUndisclosed] or
+// [ErrOutput]. Nothing is written unless everything succeeds.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -134,11 +143,19 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	pred, uncovered, err := BuildPredicate(d, rep, now())
+	pred, uncovered, stale, err := build(d, rep, now())
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Report: rep, Predicate: pred, Uncovered: uncovered}
+	res := &Result{Report: rep, Predicate: pred, Uncovered: uncovered, Stale: stale}
+	if len(stale) > 0 {
+		if !opts.AllowStaleAccepted {
+			return res, staleError(d, stale)
+		}
+		for _, i := range stale {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("accepted[%d] (%s) matches no finding of the release", i, d.Accepted[i].Selectors()))
+		}
+	}
 	if len(uncovered) > 0 && !opts.AllowUndisclosed {
 		return res, fmt.Errorf("%w: %d finding(s) not covered by the disclosure; nothing was signed", ErrUndisclosed, len(uncovered))
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // TestFindingWire: a predicate finding is written as the analyser's finding with coveredBy
-// added last (omitted when empty), and reads back, strictly, to the same value.
+// (omitted when empty), disposition and reason (omitted when empty) added last, and reads
+// back, strictly, to the same value.
 func TestFindingWire(t *testing.T) {
 	t.Parallel()
 	sf := scan.Finding{Rule: "endpoint.url", Capability: scan.NetworkEndpoint, Commitment: scan.CommitmentExfiltration,
@@ -22,16 +23,22 @@ func TestFindingWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, by := range []string{"endpoints[0]", ""} {
-		f := Finding{Finding: sf, CoveredBy: by}
+	for _, tt := range []struct{ by, reason string }{{"endpoints[0]", ""}, {"", ""}, {"accepted[1]", "never contacted"}} {
+		by := tt.by
+		f := Finding{Finding: sf, CoveredBy: by, Disposition: DispositionOf(by), Reason: tt.reason}
 		got, err := stdjson.Marshal(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := string(scanJSON)
+		want := strings.TrimSuffix(string(scanJSON), "}")
 		if by != "" {
-			want = strings.TrimSuffix(want, "}") + `,"coveredBy":"` + by + `"}`
+			want += `,"coveredBy":"` + by + `"`
 		}
+		want += `,"disposition":"` + string(DispositionOf(by)) + `"`
+		if tt.reason != "" {
+			want += `,"reason":"` + tt.reason + `"`
+		}
+		want += "}"
 		if string(got) != want {
 			t.Errorf("coveredBy %q: JSON\n%s\nwant\n%s", by, got, want)
 		}

@@ -21,7 +21,9 @@ import (
 // DNS wildcards and TLS certificates: declare the apex separately), and matching is by whole
 // labels, so it never matches "evilexample.com" or "example.com.evil.net". A wildcard directly
 // under a public suffix ("*.com", "*.co.uk", "*.github.io") is refused: it would cover hosts
-// the vendor does not control.
+// the vendor does not control. An IP address takes no wildcard, and neither does a name whose
+// last label is a number ("*.0.1" would cover every IPv4 address ending in .0.1); a wildcard
+// never matches an IP address.
 
 var hostProfile = idna.New(
 	idna.MapForLookup(),
@@ -56,12 +58,22 @@ func NormalizeHost(s string) (host string, wildcard bool, err error) {
 		return "", false, fmt.Errorf("%w: %q: %w", ErrHost, s, err)
 	}
 	if wildcard {
+		if numericTLD(name) {
+			return "", false, fmt.Errorf("%w: %q: an IP address cannot take a wildcard, and %q ends in a number as only an IP address does: name the address, or a domain", ErrHost, s, name)
+		}
 		if suffix, _ := publicsuffix.PublicSuffix(name); suffix == name {
 			return "", false, fmt.Errorf("%w: %q would cover every domain under the public suffix %q: name your own domain, as in *.example.com", ErrHost, s, name)
 		}
 		return "*." + name, true, nil
 	}
 	return name, false, nil
+}
+
+// numericTLD reports whether a name's last label is all digits: no top-level domain is, so
+// the name is an IP address or a part of one ("0.1" of "*.0.1").
+func numericTLD(name string) bool {
+	last := name[strings.LastIndexByte(name, '.')+1:]
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }
 
 // normalizeName converts a DNS name to lower-case IDNA form and checks its shape.
@@ -110,11 +122,11 @@ func CanonicalHost(s string) (host string, ok bool) {
 
 // MatchHost reports whether a normalised pattern (see [NormalizeHost]) covers host. The host
 // is normalised here; one that is not a valid name matches only an identical pattern, never
-// a wildcard.
+// a wildcard, and neither does an IP address.
 func MatchHost(pattern, host string) bool {
 	host, valid := CanonicalHost(host)
 	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
-		if !valid {
+		if _, ip := parseIP(host); !valid || ip {
 			return false
 		}
 		// suffix starts with "." so only whole labels match, and host must be longer.

@@ -32,6 +32,11 @@ func TestNormalizeHost(t *testing.T) {
 		{in: "*.co.uk", bad: true},
 		{in: "*.github.io", bad: true},
 		{in: "*.192.0.2.1", bad: true},
+		{in: "*.0.1", bad: true},
+		{in: "*.2.1", bad: true},
+		{in: "*.example.42", bad: true},
+		{in: "*.1example.com", want: "*.1example.com", wildcard: true},
+		{in: "*.example.com1", want: "*.example.com1", wildcard: true},
 		{in: "under_score.example", bad: true},
 		{in: "a..b", bad: true},
 		{in: "", bad: true},
@@ -77,6 +82,10 @@ func TestMatchHost(t *testing.T) {
 		{"192.0.2.10", "192.0.2.10", true},
 		{"192.0.2.10", "192.0.2.1", false},
 		{"2001:db8::1", "[2001:db8:0::1]", true},
+		// A wildcard never matches an IP address, even one handed in unchecked.
+		{"*.0.1", "10.0.0.1", false},
+		{"*.0.1", "192.168.0.1", false},
+		{"*.0.0.1", "127.0.0.1", false},
 	} {
 		if got := MatchHost(tt.pattern, tt.host); got != tt.want {
 			t.Errorf("MatchHost(%q, %q) = %v, want %v", tt.pattern, tt.host, got, tt.want)

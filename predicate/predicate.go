@@ -58,13 +58,44 @@ type ArtifactAnalysis struct {
 }
 
 // Finding is an analyser finding, as the analyser reports it, and the disclosure entry that
-// covers it. Its JSON is the analyser's with coveredBy added. In a predicate made by candor,
-// Commitment is always set and EvidenceTotal counts at least the Evidence listed.
+// covers it. Its JSON is the analyser's with coveredBy, disposition and reason added. In a
+// predicate made by candor, Commitment is always set, EvidenceTotal counts at least the
+// Evidence listed, and Disposition and Reason are what [Declarations.Judge] gives for
+// CoveredBy.
 type Finding struct {
 	scan.Finding
 	// CoveredBy references the covering disclosure entry (see [Declarations.Cover]); empty when
 	// the finding is undisclosed.
 	CoveredBy string `json:"coveredBy,omitempty"`
+	// Disposition says whether a declaration discloses the finding, an accepted entry accepts
+	// it, or nothing covers it: [DispositionOf] CoveredBy.
+	Disposition Disposition `json:"disposition"`
+	// Reason is the accepted entry's reason, for an accepted finding; empty otherwise.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Record returns f as a predicate records it: with the entry that covers it
+// ([Declarations.Cover]), its disposition and, when accepted, the accepted entry's reason.
+func (d *Declarations) Record(f scan.Finding) Finding {
+	pf := Finding{Finding: f, CoveredBy: d.Cover(f)}
+	pf.Disposition, pf.Reason, _ = d.Judge(pf.CoveredBy)
+	return pf
+}
+
+// Judge returns the disposition and reason a coveredBy reference gives with these
+// declarations: disclosed with no reason for a declaration, accepted with the entry's reason
+// for accepted[i], undisclosed for "". ok is false when the reference names an accepted entry
+// that d does not have.
+func (d *Declarations) Judge(coveredBy string) (disp Disposition, reason string, ok bool) {
+	disp = DispositionOf(coveredBy)
+	if disp != AcceptedFinding {
+		return disp, "", true
+	}
+	a := d.AcceptedEntry(coveredBy)
+	if a == nil {
+		return disp, "", false
+	}
+	return disp, a.Reason, true
 }
 
 // Disposition says how a disclosure treats a finding.
@@ -108,8 +139,12 @@ func (v Verdict) Holds() bool {
 // CommitmentVerdict is the verdict on one commitment.
 type CommitmentVerdict struct {
 	Holds bool `json:"holds"`
-	// Findings counts the findings bearing on the commitment, Undisclosed those not covered.
+	// Findings counts the findings bearing on the commitment: Disclosed those a declaration
+	// covers, Accepted those an accepted entry covers, Undisclosed those nothing covers
+	// (Findings = Disclosed + Accepted + Undisclosed).
 	Findings    int `json:"findings"`
+	Disclosed   int `json:"disclosed"`
+	Accepted    int `json:"accepted"`
 	Undisclosed int `json:"undisclosed"`
 	// Reasons say why the commitment does not hold.
 	Reasons []string `json:"reasons,omitempty"`

@@ -27,9 +27,9 @@ func nestedPredicate(depth int, bad bool) []byte {
 	b.WriteString(`{"product":{"name":"agent","version":"1.0.0","vendor":"ACME"},` +
 		`"security":{"contact":"security@acme.example","policy":"https://acme.example/security","notificationDays":30},` +
 		`"disclosure":{},` +
-		`"verdict":{"noUndisclosedRemoteControl":{"holds":true,"findings":0,"undisclosed":0},` +
-		`"noUndisclosedExfiltration":{"holds":true,"findings":0,"undisclosed":0},` +
-		`"noForcedUpgrade":{"holds":true,"findings":0,"undisclosed":0}},` +
+		`"verdict":{"noUndisclosedRemoteControl":{"holds":true,"findings":0,"disclosed":0,"accepted":0,"undisclosed":0},` +
+		`"noUndisclosedExfiltration":{"holds":true,"findings":0,"disclosed":0,"accepted":0,"undisclosed":0},` +
+		`"noForcedUpgrade":{"holds":true,"findings":0,"disclosed":0,"accepted":0,"undisclosed":0}},` +
 		`"scannedAt":"2026-01-02T03:04:05Z",` +
 		`"analysis":{"analyzer":{"name":"candor","version":"v1.0.0","rulesVersion":"1","rulesDigest":"sha256:ab"},` +
 		`"artifacts":[{"name":"agent.tar","digest":{"sha256":"` + strings.Repeat("ab", 32) + `"},"size":1,` +

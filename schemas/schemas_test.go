@@ -55,9 +55,18 @@ func TestValidateDisclosure(t *testing.T) {
 		{"bad consent", func(m map[string]any) {
 			m["endpoints"] = []any{map[string]any{"host": "api.acme.example", "purpose": "p", "data": []any{}, "consent": "sometimes"}}
 		}, []string{"endpoints", "0", "consent"}, "enum"},
-		{"accepted without rule or capability", func(m map[string]any) {
-			m["accepted"] = []any{map[string]any{"value": "x", "reason": "never contacted"}}
+		{"accepted without a selector that names findings", func(m map[string]any) {
+			m["accepted"] = []any{map[string]any{"rule": "endpoint.url", "capability": "network.endpoint", "reason": "never contacted"}}
 		}, []string{"accepted", "0"}, "anyOf"},
+		{"accepted without a reason", func(m map[string]any) {
+			m["accepted"] = []any{map[string]any{"host": "*.acme.example"}}
+		}, []string{"accepted", "0", "reason"}, "required"},
+		{"accepted host with a wildcard inside", func(m map[string]any) {
+			m["accepted"] = []any{map[string]any{"host": "a.*.example", "reason": "never contacted"}}
+		}, []string{"accepted", "0", "host"}, "pattern"},
+		{"accepted module with a space", func(m map[string]any) {
+			m["accepted"] = []any{map[string]any{"module": "example.com/a b", "reason": "never contacted"}}
+		}, []string{"accepted", "0", "module"}, "pattern"},
 		{"wildcard inside", func(m map[string]any) {
 			m["endpoints"] = []any{map[string]any{"host": "a.*.b", "purpose": "p", "data": []any{}, "consent": "always"}}
 		}, []string{"endpoints", "0", "host"}, "pattern"},

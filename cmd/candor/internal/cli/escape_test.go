@@ -101,7 +101,7 @@ endpoints:
     data: [host name]
     consent: opt-in
 accepted:
-  - {rule: str.endpoint, value: x.example, reason: ` + q("because "+v) + `}
+  - {capability: network.endpoint, host: collect.phonehome-fixture.net, reason: ` + q("because "+v) + `}
 `
 }
 
