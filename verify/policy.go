@@ -118,10 +118,16 @@ type AcceptedPolicy struct {
 	MaxLinked map[scan.Capability]int `json:"maxLinked,omitempty"`
 }
 
-// UpdatesPolicy bounds the update mechanism.
+// UpdatesPolicy bounds the update mechanism and the update.self, update.check and
+// update.fetch-exec findings. Whatever it says, an accepted linked update.self or
+// update.fetch-exec finding fails unless findings.accepted.allow lists its capability: the
+// disclosure does not say it is no forced upgrade.
 type UpdatesPolicy struct {
 	// AllowedMechanisms lists the mechanisms accepted; nil accepts any. A disclosure without
-	// an updates section counts as "none".
+	// an updates section counts as "none". When given, every update finding is judged: a
+	// disclosed one by the declared mechanism, an undisclosed one as the worst it could be
+	// (notify for update.check, automatic for the others), an accepted one fails unless
+	// findings.accepted.allow lists its capability.
 	AllowedMechanisms []predicate.UpdateMechanism `json:"allowedMechanisms,omitempty"`
 	// AllowForced accepts automatic updates the user cannot turn off. Off by default.
 	AllowForced bool `json:"allowForced,omitempty"`
@@ -129,15 +135,17 @@ type UpdatesPolicy struct {
 
 // TelemetryPolicy bounds telemetry.
 type TelemetryPolicy struct {
-	// AllowedConsent lists the consent levels accepted for telemetry entries; empty accepts
-	// no telemetry at all.
+	// AllowedConsent lists the consent levels accepted for telemetry entries and
+	// telemetry.sdk findings (a disclosed one has the consent of the entry covering it, an
+	// undisclosed one counts as always); empty accepts no telemetry at all.
 	AllowedConsent []predicate.Consent `json:"allowedConsent"`
 }
 
 // ListenersPolicy bounds inbound network surfaces.
 type ListenersPolicy struct {
-	// AllowedBinds lists the binds accepted (loopback, configurable, all); empty accepts no
-	// listener at all.
+	// AllowedBinds lists the binds accepted (loopback, configurable, all) for declared
+	// listeners and network.listen findings (an undisclosed one counts as all); empty
+	// accepts no listener at all.
 	AllowedBinds []string `json:"allowedBinds"`
 }
 

@@ -2,8 +2,8 @@ package verify
 
 import (
 	"context"
-	stdjson "encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -171,7 +171,7 @@ func TestAcceptedReasonsSay(t *testing.T) {
 		t.Errorf("reasons %q\nwant %q", reasons, want)
 	}
 	_, reasons = failedRules(t, "findings: {accepted: {allow: [network.listen], maxLinked: {network.listen: 0}}}", pred)
-	want2 := []string{`agent: linked network.listen [linked] (rule go.net.listen, function "net.(*netFD).accept") is accepted by accepted[0] (reason "only \x1b[31min tests")`,
+	want2 := []string{`agent: network.listen [linked] (rule go.net.listen, function "net.(*netFD).accept") is accepted by accepted[0] (reason "only \x1b[31min tests")`,
 		"1 accepted linked network.listen finding(s); the policy accepts at most 0 (findings.accepted.maxLinked)"}
 	if !slices.Equal(reasons, want2) {
 		t.Errorf("reasons %q\nwant %q", reasons, want2)
@@ -299,70 +299,77 @@ func TestPolicyParseMessages(t *testing.T) {
 	}
 }
 
-// TestAcceptedAttackFailsStrictPolicy is the attack of issue 12: a program that listens on
-// :9100, links a telemetry SDK and replaces its own executable, with a disclosure that only
-// accepts those findings, signed by the vendor. A strict buyer's policy fails it on every
-// topic, with the accepted entries and their reasons named; with the acceptance allowed
-// explicitly it passes.
+// attackDisclosure accepts, with reasons, the listener of pprofserver, the telemetry SDK of
+// telemetry and the self-update library of selfupdater: the attack of issue 12 spread over
+// one release of three programs.
+const attackDisclosure = `apiVersion: candor.dev/disclosure/v1
+product: {name: agent, version: "1.0.0", vendor: ACME}
+security: {contact: security@acme.example, policy: "https://acme.example/security", notificationDays: 30}
+configuredEndpoints:
+  - purpose: talks to the servers the user configures
+    data: [requests]
+    consent: user-initiated
+accepted:
+  - {rule: go.http.server, value: "net/http.(*Server).ListenAndServe", reason: "metrics on :9100, never exposed"}
+  - {rule: go.net.listen, value: "net.(*TCPListener).accept", reason: "metrics on :9100, never exposed"}
+  - {rule: go.debug.handlers, value: "net/http.(*Server).Serve", reason: debugging only}
+  - {rule: go.telemetry.sdk, value: github.com/getsentry/sentry-go@v0.46.2, reason: trust us}
+  - {rule: go.usage.reporter, value: "github.com/getsentry/sentry-go.(*HTTPTransport).worker", reason: trust us}
+  - {rule: go.exec, value: os.StartProcess, reason: runs the user's editor}
+  - {rule: endpoint.literal, value: o0.ingest.sentry.io, reason: never contacted}
+  - {rule: endpoint.literal, value: releases.selfupdater-fixture.io, reason: never contacted}
+  - {rule: go.selfupdate.library, value: github.com/minio/selfupdate@v0.6.0, reason: only on request}
+`
+
+// TestAcceptedAttackFailsStrictPolicy is the attack of issue 12: programs that listen on
+// :9100, link a telemetry SDK and replace their own executable, with a disclosure that only
+// accepts those findings, attested and signed by the vendor. A strict buyer's policy fails
+// each on its topic, naming the accepted entries and their reasons, also with the re-scan;
+// with the acceptance allowed explicitly it passes.
 func TestAcceptedAttackFailsStrictPolicy(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	st := payloadOf(t, w.env)
-	pred := st["predicate"].(map[string]any)
-	art := pred["analysis"].(map[string]any)["artifacts"].([]any)[0].(map[string]any)
-	template := art["findings"].([]any)[0].(map[string]any)
-	finding := func(f predicate.Finding) map[string]any {
-		b, err := stdjson.Marshal(f)
-		must(t, err)
-		var m map[string]any
-		must(t, stdjson.Unmarshal(b, &m))
-		if _, ok := template["disposition"]; ok {
-			m["disposition"] = string(predicate.DispositionOf(f.CoveredBy))
-		}
-		return m
+	dir := t.TempDir()
+	priv, pub := testKey(t, dir, "vendor")
+	var bins []string
+	for _, p := range []string{"pprofserver", "telemetry", "selfupdater"} {
+		bins = append(bins, copyFile(t, fixture(t, p), dir, p))
 	}
-	listen := capFinding(scan.NetworkListen, "go.http.server", scan.Linked, "net/http.(*Server).ListenAndServe", "accepted[0]")
-	sdk := capFinding(scan.TelemetrySDK, "go.telemetry.sdk", scan.Linked, "github.com/getsentry/sentry-go.(*Client).CaptureEvent", "accepted[1]")
-	self := capFinding(scan.UpdateSelf, "go.selfupdate.library", scan.Linked, "github.com/minio/selfupdate.Apply", "accepted[2]")
-	art["findings"] = append(art["findings"].([]any), finding(listen), finding(sdk), finding(self))
-	disc := pred["disclosure"].(map[string]any)
-	disc["accepted"] = []any{
-		map[string]any{"rule": "go.http.server", "value": "net/http.(*Server).ListenAndServe", "reason": "metrics on :9100, never exposed"},
-		map[string]any{"rule": "go.telemetry.sdk", "value": "github.com/getsentry/sentry-go.(*Client).CaptureEvent", "reason": "trust us"},
-		map[string]any{"rule": "go.selfupdate.library", "value": "github.com/minio/selfupdate.Apply", "reason": "only on request"},
-	}
-	env := resign(t, st, w.priv)
+	env := attestFile(t, attackDisclosure, filepath.Join(dir, "release.intoto.json"), false, []string{priv}, bins...)
+	sc, err := scan.New()
+	must(t, err)
 
 	strict := mustPolicy(t, "apiVersion: candor.dev/policy/v1\nupdates: {allowedMechanisms: [none]}\ntelemetry: {allowedConsent: []}\nlisteners: {allowedBinds: []}\n")
-	vd := verifierFor(t, []string{w.pub}, WithPolicy(strict)).Verify(context.Background(), "phonehome.intoto.json", env, targetOf(t, w.bin))
-	if vd.Passed {
-		t.Fatalf("the attack passed a strict policy: %+v", vd.Checks)
-	}
-	failed := map[string]string{}
-	for _, c := range vd.Checks {
-		if c.Step == StepPolicy && c.Status == Fail {
-			failed[c.Rule] = strings.Join(c.Reasons, "\n")
-		}
-	}
-	for rule, want := range map[string]string{
-		RuleListeners: `phonehome: network.listen [linked] (rule go.http.server, function "net/http.(*Server).ListenAndServe") is only accepted, by accepted[0] (reason "metrics on :9100, never exposed")`,
-		RuleTelemetry: `by accepted[1] (reason "trust us")`,
-		RuleUpdates:   `phonehome: update.self [linked] (rule go.selfupdate.library, function "github.com/minio/selfupdate.Apply") is only accepted, by accepted[2] (reason "only on request")`,
+	for i, want := range []struct{ rule, reason string }{
+		{RuleListeners, `pprofserver: network.listen [linked] (rule go.http.server, function "net/http.(*Server).ListenAndServe") is only accepted, by accepted[0] (reason "metrics on :9100, never exposed"), not disclosed`},
+		{RuleTelemetry, `telemetry: telemetry.sdk [linked] (rule go.telemetry.sdk, module "github.com/getsentry/sentry-go@v0.46.2") is only accepted, by accepted[3] (reason "trust us"), not disclosed`},
+		{RuleUpdates, `selfupdater: update.self [linked] (rule go.selfupdate.library, module "github.com/minio/selfupdate@v0.6.0") is only accepted, by accepted[8] (reason "only on request"), not disclosed`},
 	} {
-		if !strings.Contains(failed[rule], want) {
-			t.Errorf("rule %s: reasons %q do not say %q", rule, failed[rule], want)
+		for _, opts := range [][]VerifierOption{{WithPolicy(strict)}, {WithPolicy(strict), WithRescan(sc)}} {
+			vd := verifierFor(t, []string{pub}, opts...).Verify(context.Background(), "release.intoto.json", env, targetOf(t, bins[i]))
+			if vd.Passed {
+				t.Fatalf("%s: the attack passed a strict policy: %+v", bins[i], vd.Checks)
+			}
+			var reasons string
+			for _, c := range vd.Checks {
+				if c.Step == StepPolicy && c.Rule == want.rule && c.Status == Fail {
+					reasons = strings.Join(c.Reasons, "\n")
+				}
+			}
+			if !strings.Contains(reasons, want.reason) {
+				t.Errorf("%s: rule %s reasons %q do not say %q\n%+v", filepath.Base(bins[i]), want.rule, reasons, want.reason, vd.Checks)
+			}
 		}
 	}
 	// The defaults alone refuse the accepted linked self-update.
-	vd = verifierFor(t, []string{w.pub}).Verify(context.Background(), "phonehome.intoto.json", env, targetOf(t, w.bin))
-	if vd.Passed {
+	if vd := verifierFor(t, []string{pub}).Verify(context.Background(), "release.intoto.json", env, targetOf(t, bins[2])); vd.Passed {
 		t.Errorf("the defaults passed an accepted linked self-update: %+v", vd.Checks)
 	}
-	// A buyer who tolerates these accepted findings says so, and the verdict passes.
+	// A buyer who tolerates these accepted findings says so, and every verdict passes.
 	lenient := mustPolicy(t, "apiVersion: candor.dev/policy/v1\nupdates: {allowedMechanisms: [none]}\ntelemetry: {allowedConsent: []}\nlisteners: {allowedBinds: []}\n"+
 		"findings: {accepted: {allow: [network.listen, telemetry.sdk, update.self]}}\n")
-	vd = verifierFor(t, []string{w.pub}, WithPolicy(lenient)).Verify(context.Background(), "phonehome.intoto.json", env, targetOf(t, w.bin))
-	if !vd.Passed {
-		t.Errorf("explicitly allowed accepted findings failed: %v\n%+v", vd.Err, vd.Checks)
+	for _, bin := range bins {
+		if vd := verifierFor(t, []string{pub}, WithPolicy(lenient), WithRescan(sc)).Verify(context.Background(), "release.intoto.json", env, targetOf(t, bin)); !vd.Passed {
+			t.Errorf("%s: explicitly allowed accepted findings failed: %v\n%+v", filepath.Base(bin), vd.Err, vd.Checks)
+		}
 	}
 }

@@ -401,7 +401,7 @@ func acceptedReasons(judged []judgedFinding, ap *AcceptedPolicy) (string, []stri
 			continue
 		}
 		for _, j := range linked[c.ID] {
-			r = append(r, fmt.Sprintf("%s: linked %s is accepted by %s", j.where, describeFinding(j.f), j.acceptedBy()))
+			r = append(r, fmt.Sprintf("%s: %s is accepted by %s", j.where, describeFinding(j.f), j.acceptedBy()))
 		}
 		r = append(r, fmt.Sprintf("%d accepted linked %s finding(s); the policy accepts at most %d (findings.accepted.maxLinked)", len(linked[c.ID]), c.ID, max))
 	}
