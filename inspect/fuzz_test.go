@@ -1,0 +1,75 @@
+package inspect
+
+import (
+	"bytes"
+	"encoding/json/jsontext"
+	"os"
+	"testing"
+
+	"github.com/candor-dev/candor/predicate"
+)
+
+// FuzzReadEnvelopes: a bundle of any bytes never panics; every envelope kept has the digest
+// of a line of the input, and every line either gives an envelope or a problem.
+func FuzzReadEnvelopes(f *testing.F) {
+	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30","signatures":[{"sig":"AAAA"}]}` + "\n\nnot json\n"))
+	f.Add([]byte("\n\n"))
+	f.Add([]byte(`{"payloadType":"x","payload":"e30=","signatures":[{"keyid":"k","sig":"AA=="}]}` + "\r\n{}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		envs, problems := readEnvelopes("b.intoto.jsonl", data)
+		lines := 0
+		for _, l := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(bytes.TrimSuffix(l, []byte("\r")))) > 0 {
+				lines++
+			}
+		}
+		if len(problems) == 0 && len(envs) != lines {
+			t.Fatalf("%d envelopes of %d lines and no problem", len(envs), lines)
+		}
+		for _, e := range envs {
+			if e.env == nil || len(e.sha256) != 64 {
+				t.Fatalf("envelope %+v", e)
+			}
+			a := &Attestation{}
+			readStatement(a, e.env.PayloadType, e.env.Payload)
+		}
+	})
+}
+
+// fuzzPredicate fuzzes the reader of one predicate type: any bytes are read or refused
+// with a message, never a panic.
+func fuzzPredicate(f *testing.F, pt string, seeds ...string) {
+	for _, s := range seeds {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		} else {
+			f.Add([]byte(s))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a := &Attestation{}
+		if !jsontext.Value(data).IsValid() {
+			data = []byte(`{}`) // statements reach the readers as JSON values only
+		}
+		readPredicate(a, pt, data)
+		if a.Error == "" && a.Kind != KindUnknown && a.Disclosure == nil && a.Provenance == nil && a.SBOM == nil && a.VSA == nil && a.VEX == nil {
+			t.Fatalf("%s: no error and nothing read from %q", pt, data)
+		}
+	})
+}
+
+func FuzzDisclosure(f *testing.F) {
+	fuzzPredicate(f, predicate.PredicateType, "../attest/testdata/predicate.golden.json", `{"analysis":{"analyzer":{"name":"candor"}}}`)
+}
+func FuzzProvenanceV1(f *testing.F) {
+	fuzzPredicate(f, ProvenanceV1, `{"runDetails":{"builder":{"id":"b"}},"buildDefinition":{"resolvedDependencies":[{"uri":"git+x","digest":{"gitCommit":"a"}}]}}`)
+}
+func FuzzProvenanceV02(f *testing.F) { fuzzPredicate(f, ProvenanceV02, "testdata/provenance-v02.json") }
+func FuzzSPDX(f *testing.F)          { fuzzPredicate(f, SPDXDocument, "testdata/spdx.json") }
+func FuzzCycloneDX(f *testing.F) {
+	fuzzPredicate(f, CycloneDXBOM, `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"name":"a","purl":"pkg:golang/a@v1","components":[{"name":"b"}]}]}`)
+}
+func FuzzVSA(f *testing.F) {
+	fuzzPredicate(f, SummaryV1, `{"verifier":{"id":"v"},"verificationResult":"PASSED","inputAttestations":[{"uri":"a","digest":{"sha256":"00"}}],"timeVerified":"2026-01-01T00:00:00Z"}`)
+}
+func FuzzOpenVEX(f *testing.F) { fuzzPredicate(f, OpenVEX, "testdata/openvex.json") }

@@ -1,0 +1,195 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/candor-dev/candor/signing"
+	"github.com/candor-dev/candor/verify"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+)
+
+// Inspector holds the trusted keys and limits of [Run]. Make one with [New].
+type Inspector struct {
+	keys   []trusted
+	limits Limits
+}
+
+type trusted struct {
+	key verify.Key
+	ref KeyRef
+}
+
+// Option configures an [Inspector].
+type Option func(*Inspector)
+
+// WithLimits replaces [DefaultLimits]; a zero field keeps its default.
+func WithLimits(l Limits) Option {
+	return func(in *Inspector) {
+		d := &in.limits
+		set := func(dst *int, v int) {
+			if v > 0 {
+				*dst = v
+			}
+		}
+		set(&d.MaxFiles, l.MaxFiles)
+		set(&d.MaxArtifacts, l.MaxArtifacts)
+		set(&d.MaxDepth, l.MaxDepth)
+		set(&d.MaxEnvelopes, l.MaxEnvelopes)
+		if l.MaxBytes > 0 {
+			d.MaxBytes = l.MaxBytes
+		}
+		if l.MaxArtifactBytes > 0 {
+			d.MaxArtifactBytes = l.MaxArtifactBytes
+		}
+	}
+}
+
+// New returns an inspector trusting keys (loaded with [verify.LoadKeys], or any
+// [verify.Key]), named by names (the reference each was loaded from; "key N" when
+// missing). Keys that are the same public key count once. No keys at all is allowed:
+// every attestation is then unverified.
+func New(keys []verify.Key, names []string, opts ...Option) (*Inspector, error) {
+	in := &Inspector{limits: DefaultLimits()}
+	seen := map[string]bool{}
+	for i, k := range keys {
+		if k == nil || k.Public() == nil {
+			return nil, fmt.Errorf("%w: trusted key %d is nil", ErrOptions, i+1)
+		}
+		if err := signing.CheckPublicKey(k.Public()); err != nil {
+			return nil, fmt.Errorf("%w: trusted key %d: %w", ErrOptions, i+1, err)
+		}
+		id, err := signing.KeyID(k.Public())
+		if err != nil {
+			return nil, fmt.Errorf("%w: trusted key %d: %w", ErrOptions, i+1, err)
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		name := fmt.Sprintf("key %d", i+1)
+		if i < len(names) && names[i] != "" {
+			name = names[i]
+		}
+		in.keys = append(in.keys, trusted{key: k, ref: KeyRef{Name: name, Fingerprint: id}})
+	}
+	for _, o := range opts {
+		o(in)
+	}
+	return in, nil
+}
+
+// Inputs are what [Run] inspects: artifacts, directories, and attestation files (named
+// *.json or *.jsonl). See the package documentation for how they are collected.
+type Inputs struct {
+	Paths []string
+}
+
+// Run collects every attestation the inputs hold or have beside them, verifies each
+// envelope's signatures, reads its statement and predicate, and cross-checks each
+// artifact's chain. A bundle line or file it cannot read is a problem in the report, not
+// an error; an argument that does not exist, or a limit reached, is an error wrapping
+// [ErrInput].
+func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
+	if in == nil {
+		return nil, fmt.Errorf("%w: no inspector", ErrOptions)
+	}
+	if len(inputs.Paths) == 0 {
+		return nil, fmt.Errorf("%w: nothing to inspect: give an artifact, a directory or an attestation file", ErrInput)
+	}
+	c := &collector{limits: in.limits}
+	if err := c.collect(ctx, inputs.Paths); err != nil {
+		return nil, err
+	}
+	rep := &Report{Keys: []KeyRef{}, Problems: c.problems}
+	for _, k := range in.keys {
+		rep.Keys = append(rep.Keys, k.ref)
+	}
+	atts := make([]*Attestation, len(c.envelopes))
+	parallel(ctx, len(atts), func(i int) { atts[i] = in.open(ctx, c.envelopes[i]) })
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	assemble(rep, c, atts)
+	if len(rep.Problems) > maxProblems {
+		n := len(rep.Problems) - maxProblems
+		rep.Problems = append(rep.Problems[:maxProblems], fmt.Sprintf("and %d more problem(s)", n))
+	}
+	return rep, nil
+}
+
+// open verifies one envelope's signatures and reads its statement.
+func (in *Inspector) open(ctx context.Context, e envelope) *Attestation {
+	a := &Attestation{Source: e.source, SHA256: e.sha256, PayloadType: e.env.PayloadType, Signers: []KeyRef{}, Signatures: len(e.env.Signatures)}
+	for _, s := range e.env.Signatures {
+		if s.KeyID != "" && !slices.Contains(a.KeyIDs, s.KeyID) && len(a.KeyIDs) < 8 {
+			a.KeyIDs = append(a.KeyIDs, clip(s.KeyID))
+		}
+	}
+	pae := dsse.PAE(e.env.PayloadType, e.env.Payload)
+	for _, t := range in.keys {
+		for _, s := range e.env.Signatures {
+			if t.key.Verify(ctx, pae, s.Sig) == nil {
+				a.Signers = append(a.Signers, t.ref)
+				break
+			}
+		}
+	}
+	a.Verified = len(a.Signers) > 0
+	readStatement(a, e.env.PayloadType, e.env.Payload)
+	return a
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS workers, stopping early when ctx is done.
+func parallel(ctx context.Context, n int, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sortAttestations orders attestations by source: file name, then line number.
+func sortAttestations(as []*Attestation) {
+	slices.SortStableFunc(as, func(a, b *Attestation) int {
+		af, al := splitSource(a.Source)
+		bf, bl := splitSource(b.Source)
+		if c := strings.Compare(af, bf); c != 0 {
+			return c
+		}
+		return al - bl
+	})
+}
+
+func splitSource(s string) (string, int) {
+	i := strings.LastIndexByte(s, '#')
+	if i < 0 {
+		return s, 0
+	}
+	n := 0
+	for _, c := range s[i+1:] {
+		if c < '0' || c > '9' {
+			return s, 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return s[:i], n
+}
