@@ -5,8 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -30,8 +30,8 @@ func sum(b []byte) string {
 // disclosure returns a candor disclosure predicate analysing one artifact with modules.
 func disclosure(name, sha string, mods ...scan.Module) *predicate.Predicate {
 	return &predicate.Predicate{
-		Product:  predicate.Product{Name: "agent", Version: "1.0.0", Vendor: "ACME"},
-		Security: predicate.Security{Contact: "security@acme.example", Policy: "https://acme.example/security", NotificationDays: 30},
+		Product:    predicate.Product{Name: "agent", Version: "1.0.0", Vendor: "ACME"},
+		Security:   predicate.Security{Contact: "security@acme.example", Policy: "https://acme.example/security", NotificationDays: 30},
 		Disclosure: predicate.Declarations{Endpoints: []predicate.Endpoint{{Host: "api.acme.example", Purpose: "licence check", Data: []string{"licence key"}, Consent: predicate.ConsentAlways}}},
 		Analysis: predicate.Analysis{
 			Analyzer: scan.Analyzer{Name: "candor", Version: "v1.2.3", RulesVersion: "7", RulesDigest: "sha256:" + strings.Repeat("ab", 32)},

@@ -199,8 +199,8 @@ type VSA struct {
 
 // VEX is an OpenVEX document.
 type VEX struct {
-	ID         string          `json:"id,omitempty"`
-	Author     string          `json:"author,omitempty"`
+	ID         string         `json:"id,omitempty"`
+	Author     string         `json:"author,omitempty"`
 	Statements []VEXStatement `json:"statements"`
 }
 

@@ -142,7 +142,7 @@ type vexDoc struct {
 	ID         string `json:"@id"`
 	Author     string `json:"author"`
 	Statements []struct {
-		Vulnerability stdjson.RawMessage `json:"vulnerability"`
+		Vulnerability stdjson.RawMessage   `json:"vulnerability"`
 		Products      []stdjson.RawMessage `json:"products"`
 		Status        string               `json:"status"`
 		Justification string               `json:"justification"`
