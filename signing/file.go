@@ -45,7 +45,7 @@ func loadFile(ctx context.Context, path string, opts Options) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	priv, err := ParsePrivateKeyPEM(b, opts.password())
+	priv, err := ParsePrivateKeyPEM(b, opts.password(path))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +23,9 @@ type Options struct {
 	// Password returns the password of an encrypted key; nil means
 	// DefaultPassword(LookupEnv, Stdin, Prompt).
 	Password PasswordFunc
+	// Passwords give the password of particular key files, by the reference given to
+	// LoadSigner; a key not in it reads Password.
+	Passwords map[string]PasswordFunc
 	// LookupEnv replaces os.LookupEnv for the password variables (tests).
 	LookupEnv func(string) (string, bool)
 	// Stdin is the terminal to prompt on, if it is one; nil never prompts.
@@ -33,7 +39,10 @@ type Options struct {
 	AllowKMSPluginsUnsafe bool
 }
 
-func (o Options) password() PasswordFunc {
+func (o Options) password(ref string) PasswordFunc {
+	if pw := o.Passwords[ref]; pw != nil {
+		return pw
+	}
 	if o.Password != nil {
 		return o.Password
 	}
@@ -67,6 +76,18 @@ func NewSigner(ctx context.Context, sv signature.SignerVerifier, ref string) (*S
 		return nil, fmt.Errorf("%w: %s: %w", ErrKey, ref, err)
 	}
 	return &Signer{sv: sv, ref: ref, pub: pub, keyID: id}, nil
+}
+
+// Fingerprint returns the SHA-256 of the public key in DER (PKIX SubjectPublicKeyInfo), in
+// hex: what "openssl pkey -pubin -in KEY.pub -outform DER | sha256sum" prints for its PEM
+// file. It names a key to people; [KeyID] is what signatures carry.
+func Fingerprint(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnsupportedKey, err)
+	}
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // KeyID returns the identifier candor writes in a DSSE signature's keyid: the SHA-256 SSH

@@ -2,7 +2,10 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	stdjson "encoding/json"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -195,12 +198,15 @@ func TestSignatureFailureNamesKeys(t *testing.T) {
 	kd := t.TempDir()
 	_, otherPub := testKey(t, kd, "other")
 	_, thirdPub := testKey(t, kd, "third")
+	// What openssl pkey -pubin -outform DER | sha256sum prints, and the key id.
 	fp := func(path string) string {
+		block, _ := pem.Decode(readFile(t, path))
+		sum := sha256.Sum256(block.Bytes)
 		pub, err := signing.LoadPublicKey(path)
 		must(t, err)
 		id, err := signing.KeyID(pub)
 		must(t, err)
-		return id
+		return hex.EncodeToString(sum[:]) + ", key id " + id
 	}
 	signer, err := signing.LoadSigner(ctx, priv, signing.Options{})
 	must(t, err)

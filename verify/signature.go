@@ -22,10 +22,12 @@ type Key interface {
 // trustedKey is a key with the identity that makes it distinct and the name it was given.
 type trustedKey struct {
 	key Key
-	// id is the SHA-256 fingerprint of the public key (signing.KeyID): two references to the
-	// same public key share it, whatever the files or KMS names.
-	id   string
-	refs []string
+	// id is the key id of the public key (signing.KeyID, a SHA-256 fingerprint): two
+	// references to the same public key share it, whatever the files or KMS names.
+	id string
+	// fingerprint is the hex SHA-256 of the DER public key (signing.Fingerprint), for people.
+	fingerprint string
+	refs        []string
 }
 
 // distinctKeys merges keys that are the same public key, keeping every name they were given.
@@ -54,7 +56,11 @@ func distinctKeys(ks []Key, refs []string) ([]*trustedKey, error) {
 			t.refs = append(t.refs, ref)
 			continue
 		}
-		t := &trustedKey{key: k, id: id, refs: []string{ref}}
+		fp, err := signing.Fingerprint(k.Public())
+		if err != nil {
+			return nil, fmt.Errorf("%w: trusted key %s: %w", ErrKey, ref, err)
+		}
+		t := &trustedKey{key: k, id: id, fingerprint: fp, refs: []string{ref}}
 		byID[id] = t
 		out = append(out, t)
 	}
@@ -114,10 +120,10 @@ const (
 )
 
 // envelopeKeyIDs says which keys the signatures of an envelope say they are by: their key
-// ids, as the signer wrote them (a hint, never trusted). candor writes the fingerprint of
-// the signing key's public key, as [signing.KeyID] computes it ("SHA256:" and the unpadded
-// base64 of the SHA-256 of the DER public key), so it can be compared with the trusted
-// keys' fingerprints.
+// ids, as the signer wrote them (a hint, never trusted). candor, cosign and
+// go-securesystemslib write [signing.KeyID] ("SHA256:" and the unpadded base64 of the
+// SHA-256 of the SSH form of the public key, as ssh-keygen -l prints it), which the
+// message of each trusted key shows too.
 func envelopeKeyIDs(sigs []Signature) string {
 	var ids []string
 	seen := map[string]bool{}
@@ -153,13 +159,12 @@ func plainKeyID(id string) bool {
 	return true
 }
 
-// fingerprints names each trusted key with its fingerprint ([signing.KeyID]: "SHA256:" and
-// the unpadded base64 of the SHA-256 of its public key in DER, PKIX SubjectPublicKeyInfo),
-// the key id candor and go-securesystemslib write in signatures.
+// fingerprints names each trusted key with its fingerprint (the hex SHA-256 of its DER
+// public key, [signing.Fingerprint]) and the key id a signature by it carries.
 func fingerprints(trusted []*trustedKey) string {
 	out := make([]string, len(trusted))
 	for i, t := range trusted {
-		out[i] = fmt.Sprintf("%s (fingerprint %s)", t.name(), t.id)
+		out[i] = fmt.Sprintf("%s (fingerprint %s, key id %s)", t.name(), t.fingerprint, t.id)
 	}
 	return strings.Join(out, ", ")
 }

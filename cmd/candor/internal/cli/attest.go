@@ -29,13 +29,12 @@ artifact, in a DSSE envelope with one signature per --key. A file named
 *.jsonl gets the envelope on one line (JSON lines); any other name, or standard
 output, gets indented JSON. The file is written whole or not at all.
 
-Keys: a PEM private key file (PKCS#8 ECDSA P-256/P-384, Ed25519, RSA 2048+),
-a key from 'candor keygen' or 'cosign generate-key-pair' (the password comes
-from CANDOR_PASSWORD, else COSIGN_PASSWORD, else a prompt on a terminal), or a
-KMS key: awskms://, gcpkms://, azurekms://, hashivault://. Other schemes would
-run a sigstore-kms-<scheme> program from PATH; candor refuses them unless
---allow-kms-plugin-unsafe is given on the command line (never from a config
-file or the environment).
+An ARTIFACT may be a release directory: its executables, archives, packages
+and images at any level, in name order, as 'candor scan --help' says; a file
+that is none of these (a README, checksums) is skipped with a note, and
+--strict makes it an error (exit 2).
+
+` + signingKeysHelp + `
 
 Exit codes: 0 signed and written; 1 undisclosed findings, nothing written;
 2 a usage or input error (bad disclosure, key, password or artifact), nothing
@@ -57,6 +56,8 @@ const attestExample = `  # Make a key once, then attest a release build
 // AttestOptions are the flags of candor attest.
 type AttestOptions struct {
 	Keys SigningKeyOptions
+	// Paths say how directories and other files among the artifacts are read.
+	Paths PathOptions
 	// Disclosure is the disclosure manifest.
 	Disclosure string
 	// Output is the envelope file; "" or "-" means standard output.
@@ -72,6 +73,7 @@ type AttestOptions struct {
 // AddFlags registers the attest flags.
 func (o *AttestOptions) AddFlags(cmd *cobra.Command) {
 	o.Keys.AddFlags(cmd)
+	o.Paths.AddFlags(cmd)
 	cmd.Flags().StringVar(&o.Disclosure, "disclosure", "", "the disclosure manifest `FILE` (YAML)")
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "write the envelope to `FILE` (.intoto.json, or .intoto.jsonl for JSON lines) instead of standard output")
 	cmd.Flags().BoolVar(&o.SHA512, "sha512", false, "also record each artifact's SHA-512 in its subject")
@@ -114,6 +116,10 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	if err != nil {
 		return usageError(cmd, err)
 	}
+	sc, err := o.Paths.scanner(cmd.ErrOrStderr(), o.SHA512)
+	if err != nil {
+		return err
+	}
 	out := o.Output
 	if out == "-" {
 		out = ""
@@ -122,6 +128,7 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	res, err := attest.Run(cmd.Context(), attest.Options{
 		DisclosurePath:     o.Disclosure,
 		Artifacts:          paths,
+		Scanner:            sc,
 		SHA512:             o.SHA512,
 		Keys:               o.Keys.Keys,
 		KeyOptions:         ko,

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const scanLong = `Scan executables for capabilities that threaten the three commitments candor
+var scanLong = `Scan executables for capabilities that threaten the three commitments candor
 attests: no undisclosed remote control, no undisclosed data exfiltration, no
 forced upgrade.
 
@@ -27,8 +27,11 @@ capability (network.listen, network.endpoint, update.self, ...), the rule that
 found it, how sure it is (linked: the code is in the binary; referenced: only a
 string points at it) and the evidence a person can check.
 
+` + pathsHelpText + `
+
 Findings are facts to disclose, not errors: scan exits 0 whenever the scan ran,
-and 2 when a file is missing, unreadable, not an executable, or malformed.
+and 2 when a file is missing, unreadable or malformed (or, with --strict, not an
+executable, archive, package or image).
 
 Output formats:
   text   a readable report per file, findings grouped by commitment (default)
@@ -41,8 +44,9 @@ const scanExample = `  # Scan candor itself (any executable will do)
   # Scan a release build, keep the JSON report next to it
   go build -o ./app . && candor scan --format json --output app.candor.json ./app
 
-  # Feed a code-scanning dashboard
-  candor scan --format sarif -o candor.sarif ./dist/*
+  # Feed a code-scanning dashboard: every executable and archive of ./dist, at any
+  # level (a README or checksums file in it is skipped with a note)
+  candor scan --format sarif -o candor.sarif ./dist/
 
   # Record SHA-512 digests as well as SHA-256
   candor scan --sha512 ./app
@@ -56,17 +60,23 @@ const scanExample = `  # Scan candor itself (any executable will do)
 
 func newScanCommand() *cobra.Command {
 	o := &ScanOptions{}
+	po := &PathOptions{}
 	cmd := &cobra.Command{
 		Use:     "scan [flags] PATH...",
 		Short:   "Find remote-control, exfiltration and forced-update capabilities in executables",
 		Long:    scanLong,
 		Example: scanExample,
-		Args:    needPaths("PATH to an executable, archive or image"),
+		Args:    needPaths("PATH to an executable, archive, image or release directory"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd.Context(), o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			paths, err := po.expand(args, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return runScan(cmd.Context(), o, paths, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
 	}
 	o.AddFlags(cmd)
+	po.AddFlags(cmd)
 	return cmd
 }
 

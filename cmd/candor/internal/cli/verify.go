@@ -56,9 +56,11 @@ Attestations of other predicate types (an SLSA provenance in the same
 and checked no further: they neither pass nor fail a verdict.
 
 A signature that no trusted key made names the key id written in the envelope
-and the fingerprint of each trusted key tried: "SHA256:" and the unpadded
-base64 of the SHA-256 of the DER public key (the key id candor and
-go-securesystemslib write). 'candor key fingerprint KEY' prints a key's.
+and, for each trusted key tried, its fingerprint (the hex SHA-256 of the DER
+public key: openssl pkey -pubin -in KEY.pub -outform DER | sha256sum) and its
+key id (SHA256:..., the SSH-style fingerprint that candor, cosign and
+go-securesystemslib write in signatures). 'candor key fingerprint KEY' prints
+both for a key file.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
 a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
