@@ -29,7 +29,13 @@
 //     algorithms verify does not check are ignored, and a subject with only those cannot
 //     match.
 //  6. predicate ([ErrPredicate]): the predicate matches schemas/predicate.v1.json and
-//     analyses that subject.
+//     analyses that subject, and holds nothing attest would not sign: every host pattern of
+//     its disclosure (endpoints, telemetry and update endpoints, accepted hosts) is one
+//     attest accepts, in normal form (a hand-signed "*.com" or "*.0.1" fails); every
+//     finding's disposition and reason are what its coveredBy and the disclosure give; each
+//     commitment's counts are those of the findings. The verdict then counts the artifact's
+//     findings per commitment ([Verdict.Findings]: disclosed, accepted, undisclosed) and
+//     lists those the vendor accepted, with the entry and its reason ([Verdict.Accepted]).
 //  7. policy ([ErrPolicy]): the buyer's [Policy], or the defaults, which always refuse
 //     undisclosed findings and forced upgrades unless a policy relaxes them explicitly.
 //     Coverage is judged again with candor's matcher on the declared entries, not taken

@@ -78,6 +78,12 @@ type Verdict struct {
 	Product *predicate.Product `json:"product,omitempty"`
 	Passed  bool               `json:"passed"`
 	Checks  []Check            `json:"checks"`
+	// Findings counts the artifact's attested findings per commitment: disclosed, accepted
+	// and undisclosed; set once the predicate is read.
+	Findings []FindingCounts `json:"findings,omitempty"`
+	// Accepted lists the artifact's findings that the disclosure covers only with an accepted
+	// entry, each with the entry and its reason; set once the predicate is read.
+	Accepted []AcceptedFinding `json:"accepted,omitempty"`
 	// Notes are remarks that do not change the verdict.
 	Notes []string `json:"notes,omitempty"`
 	// Err is nil when the verdict passed, else the failing step's error, wrapping its

@@ -279,6 +279,7 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 		return fail(StepPredicate, fmt.Errorf("%w: the predicate's analysis has no entry with the digest of subject %q", ErrPredicate, sub.Name))
 	}
 	vd.Product = &pred.Product
+	vd.Findings, vd.Accepted = acceptedView(sub.Name, pred, analysis)
 	vd.Checks = append(vd.Checks, Check{Step: StepPredicate, Status: Pass,
 		Detail: fmt.Sprintf("valid %s predicate: %s %s by %s, %d finding(s) in this artifact", predicate.PredicateType, pred.Product.Name, pred.Product.Version, pred.Product.Vendor, countFindings(analysis))})
 
