@@ -20,6 +20,11 @@
 // an automatic update the user cannot turn off makes "no forced upgrade" false even when it is
 // disclosed; an obfuscated or packed artifact (analysis.obfuscated) makes all three false.
 //
+// Each finding is recorded with its disposition (disclosed, accepted with the accepted
+// entry's reason, or undisclosed), and each commitment's verdict counts them. An accepted
+// entry that matches no finding of the release stops [Run] ([ErrStaleAccepted]) unless
+// Options.AllowStaleAccepted is set; [StaleAccepted] lists such entries.
+//
 // Errors wrap one of the sentinels [ErrUndisclosed] (exit code 1), [ErrDisclosure],
-// [ErrKey], [ErrArtifact], [ErrOptions] or [ErrOutput] (exit code 2).
+// [ErrKey], [ErrArtifact], [ErrStaleAccepted], [ErrOptions] or [ErrOutput] (exit code 2).
 package attest
