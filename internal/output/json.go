@@ -24,7 +24,9 @@ func (jsonRenderer) Scan(w io.Writer, r *scan.Report) error {
 }
 
 // Verify writes the result as indented JSON: {"passed", "verdicts": [...], "notes",
-// "summaries"}, each verdict with its checks and, when it failed, its error message.
+// "summaries"}, each verdict with its checks, its findings counted per commitment
+// ("findings": disclosed, accepted, undisclosed), the findings the vendor accepted with the
+// entry and its reason ("accepted"), and, when it failed, its error message.
 // Characters a terminal would act on are written as JSON \u escapes ([termsafe.JSON]):
 // the document decodes to exactly the strings of res.
 func (jsonRenderer) Verify(w io.Writer, res *verify.Result) error {
