@@ -67,10 +67,10 @@ type htmlDisclosure struct {
 }
 
 type htmlCommitment struct {
-	Name                                     string
-	Holds                                    bool
+	Name                                       string
+	Holds                                      bool
 	Findings, Disclosed, Accepted, Undisclosed int
-	Reasons                                  []string
+	Reasons                                    []string
 }
 
 type htmlFinding struct {
