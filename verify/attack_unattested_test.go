@@ -152,7 +152,7 @@ func TestOtherPredicateTypesSkipped(t *testing.T) {
 			want = append(want, "provenance.intoto.json")
 		}
 		for _, w := range want {
-			if !strings.Contains(skipped[w], `"https://slsa.dev/provenance/v1": skipped, not verified`) {
+			if !strings.Contains(skipped[w], `attestation of another predicate type, "https://slsa.dev/provenance/v1", skipped (candor verifies https://candor.dev/attestation/disclosure/v1)`) {
 				t.Errorf("%s: %s: reason %q", name, w, skipped[w])
 			}
 		}

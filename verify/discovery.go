@@ -250,12 +250,21 @@ func (r *runner) unattested(di int, dir string) error {
 	var read []string
 	failed := 0
 	for _, si := range r.dirSources[di] {
-		read = append(read, filepath.Base(r.sources[si].path))
+		candor := false
 		for _, a := range r.sources[si].atts {
+			if a.other == "" {
+				candor = true
+			}
 			if a.err != nil && a.other == "" {
 				failed++
 			}
 		}
+		if candor {
+			read = append(read, filepath.Base(r.sources[si].path))
+		}
+	}
+	if len(read) == 0 {
+		read = []string{"none of candor's"}
 	}
 	for _, rel := range execs {
 		if r.in.AllowUnattested {
@@ -283,7 +292,7 @@ func (r *runner) unverified() []Unverified {
 	for _, s := range r.sources {
 		for _, a := range s.atts {
 			if a.other != "" {
-				out = append(out, Unverified{Path: a.Source, Reason: fmt.Sprintf("attestation of another predicate type, %s: skipped, not verified (candor verifies %s)", a.other, predicate.PredicateType)})
+				out = append(out, Unverified{Path: a.Source, Reason: fmt.Sprintf("attestation of another predicate type, %s, skipped (candor verifies %s)", a.other, predicate.PredicateType)})
 			}
 		}
 	}
