@@ -373,3 +373,34 @@ func TestAcceptedAttackFailsStrictPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyBuiltInGo: the new sections of a policy built in Go go through the schema as a
+// file's would, and apply.
+func TestPolicyBuiltInGo(t *testing.T) {
+	t.Parallel()
+	p := &Policy{APIVersion: PolicyAPIVersion,
+		Findings:      &FindingsPolicy{Accepted: &AcceptedPolicy{Allow: []scan.Capability{scan.NetworkListen}, MaxLinked: map[scan.Capability]int{scan.NetworkListen: 0}}},
+		RemoteControl: &RemoteControlPolicy{Allowed: []scan.Capability{}},
+		Endpoints:     &EndpointsPolicy{Deny: []string{"evil.example"}, AcceptedHosts: AcceptedHostsAllowAndDeny},
+	}
+	must(t, p.check())
+	if p.Digest() == "" || p.Findings.Accepted.MaxLinked[scan.NetworkListen] != 0 || p.Endpoints.AcceptedHosts != AcceptedHostsAllowAndDeny {
+		t.Fatalf("policy after check: %+v", p)
+	}
+	f := capFinding(scan.NetworkListen, "go.net.listen", scan.Linked, "net.(*netFD).accept", "accepted[0]")
+	pred := testPredicate(predicate.Declarations{Accepted: []predicate.Accepted{accepted("go.net.listen", "net.(*netFD).accept", "tests")}}, f)
+	a := &pred.Analysis.Artifacts[0]
+	var failed []string
+	for _, c := range applyPolicy(p, policyInput{pred: pred, analysis: a, name: a.Name, now: testNow()}) {
+		if c.Status == Fail {
+			failed = append(failed, c.Rule)
+		}
+	}
+	if !slices.Equal(failed, []string{RuleAccepted}) {
+		t.Errorf("failed %q, want the maxLinked cap alone", failed)
+	}
+	bad := &Policy{APIVersion: PolicyAPIVersion, Endpoints: &EndpointsPolicy{Deny: []string{"a.example"}, AcceptedHosts: "allow"}}
+	if err := bad.check(); !errors.Is(err, ErrPolicyFile) {
+		t.Errorf("acceptedHosts: allow: %v", err)
+	}
+}
