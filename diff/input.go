@@ -240,11 +240,28 @@ func (l *Loader) Read(ctx context.Context, name string, data []byte) (*Input, er
 	return nil, fmt.Errorf("%w: %s: JSON, but not a scan report (candor scan --format json), a DSSE envelope (.intoto.json) or an in-toto bundle (.intoto.jsonl)", ErrInput, name)
 }
 
-// isBundle reports whether data is JSON lines: more than one non-blank line, the first of
-// which is a whole JSON value (a pretty-printed report's first line is not).
+// isBundle reports whether data is JSON lines: more than one non-blank line, and either the
+// first line is a whole JSON value (a pretty-printed report's is not), or the whole is not
+// one JSON value and some line is (a bundle whose first line is junk).
 func isBundle(data []byte) bool {
 	first, rest, _ := bytes.Cut(bytes.TrimLeft(data, " \t\r\n"), []byte("\n"))
-	return len(bytes.TrimSpace(rest)) > 0 && jsontext.Value(bytes.TrimSpace(first)).IsValid()
+	if len(bytes.TrimSpace(rest)) == 0 {
+		return false
+	}
+	if jsontext.Value(bytes.TrimSpace(first)).IsValid() {
+		return true
+	}
+	if jsontext.Value(data).IsValid() {
+		return false
+	}
+	for len(rest) > 0 {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] == '{' && jsontext.Value(line).IsValid() {
+			return true
+		}
+	}
+	return false
 }
 
 // reportSchema names the members of a scan report for strictjson.

@@ -211,6 +211,11 @@ func TestReadBundle(t *testing.T) {
 		}
 	}
 
+	// A junk first line does not hide that the file is a bundle.
+	in, err := loader(t).Read(ctx, "j.jsonl", bytes.Join([][]byte{[]byte(`{"not": "an envelope"`), candor}, []byte("\n")))
+	if err != nil || len(in.Notes) != 1 || !strings.Contains(in.Notes[0], "j.jsonl line 1: skipped") {
+		t.Errorf("junk first line: %v %+v", err, in)
+	}
 	// Two candor disclosures: which to compare is ambiguous.
 	two := bytes.Join([][]byte{candor, provenance, candor}, []byte("\n"))
 	if _, err := loader(t).Read(ctx, "two.jsonl", two); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "lines 1, 3") {
@@ -223,7 +228,7 @@ func TestReadBundle(t *testing.T) {
 	}
 	// Only junk.
 	junk := bytes.Repeat([]byte("x\n"), 1000)
-	_, err := loader(t).Read(ctx, "junk.jsonl", append([]byte("{}\n"), junk...))
+	_, err = loader(t).Read(ctx, "junk.jsonl", append([]byte("{}\n"), junk...))
 	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "more line(s) skipped") {
 		t.Errorf("junk: %v", err)
 	}

@@ -128,7 +128,7 @@ func describeInput(in *Input, esc func(string) string) string {
 		}
 	}
 	a := in.Analyzer
-	s += fmt.Sprintf(", %s %s, rules %s", esc(a.Name), esc(a.Version), esc(a.RulesVersion))
+	s += fmt.Sprintf(", %s, rules %s", esc(a.Name+" "+a.Version), esc(a.RulesVersion))
 	if in.Kind == KindAttestation {
 		if in.Signature == SignatureVerified {
 			s += ", signature verified (" + esc(strings.Join(in.SignedBy, ", ")) + ")"

@@ -249,3 +249,50 @@ func keysOf[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestNestedReleaseSubjects: attest names subjects by file name (by path when two share
+// one), so in a release directory a subject names the file at its path, else the file at
+// the longest ending of its path, else the one file of that name at any level. Two files
+// with the name fail the subject; none is chosen.
+func TestNestedReleaseSubjects(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	priv, pub := testKey(t, t.TempDir(), "vendor")
+	must(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(dir, "lib"), 0o755))
+	ph := copyFile(t, fixture(t, "phonehome"), filepath.Join(dir, "bin"), "phonehome")
+	q := copyFile(t, fixture(t, "quiet"), filepath.Join(dir, "lib"), "quiet")
+	env := attestFile(t, phonehomeDisclosure, filepath.Join(dir, "all"+SuffixJSON), false, []string{priv}, ph, q)
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	if err != nil || !res.Passed || len(res.Verdicts) != 2 || res.Verdicts[0].Artifact != ph || res.Verdicts[1].Artifact != q {
+		t.Fatalf("nested: %v, %+v", err, res)
+	}
+
+	// A subject named by a longer path than the release's: its longest ending that is a file.
+	st := payloadOf(t, env)
+	for _, s := range st["subject"].([]any) {
+		m := s.(map[string]any)
+		m["name"] = "release/" + map[string]string{"phonehome": "bin/phonehome", "quiet": "lib/quiet"}[m["name"].(string)]
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "all"+SuffixJSON), resign(t, st, priv), 0o644))
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	if err != nil || !res.Passed || len(res.Verdicts) != 2 || res.Verdicts[1].Artifact != q || res.Verdicts[1].Subject != "release/lib/quiet" {
+		t.Fatalf("path subjects: %v, %+v", err, res)
+	}
+
+	// Two files named quiet: the bare name chooses neither, and neither is left unlisted.
+	must(t, os.WriteFile(filepath.Join(dir, "all"+SuffixJSON), env, 0o644))
+	must(t, os.MkdirAll(filepath.Join(dir, "other"), 0o755))
+	copyFile(t, q, filepath.Join(dir, "other"), "quiet")
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Now: testNow})
+	if !errors.Is(err, ErrSubject) || res == nil || len(res.Verdicts) != 2 || res.Verdicts[1].Passed {
+		t.Fatalf("ambiguous: %v, %+v", err, res)
+	}
+	if r := res.Verdicts[1].Checks[0].Reasons[0]; !strings.Contains(r, `subject "quiet" is not a file at the top of `) || !strings.Contains(r, "2 files in it have that name (lib/quiet, other/quiet): none is chosen") {
+		t.Errorf("ambiguous: %q", r)
+	}
+	if len(res.Unverified) != 0 {
+		t.Errorf("unverified %+v", res.Unverified)
+	}
+}

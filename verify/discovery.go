@@ -227,6 +227,8 @@ func (r *runner) dirTargets() error {
 					t.Path, t.missing = r.releases[di].subjectFile(s.Name)
 					if t.missing != "" {
 						t.missing += " (named by " + a.Source + ")"
+					} else {
+						t.Name = t.Path
 					}
 					r.targets = append(r.targets, t)
 				}

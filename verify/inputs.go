@@ -13,7 +13,10 @@ import (
 // FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
 // directory stands for a release: every *.intoto.json and *.intoto.jsonl file at its top
 // level is verified, and every subject they name must be a regular file in the directory
-// (at any level, never through a symbolic link) with that digest. An executable of the
+// (at any level, never through a symbolic link) with that digest: the file at the
+// subject's path, else at the longest ending of it that is one, else, for a bare file name
+// (attest names subjects so), the one file of the release with that name (two with it
+// fail the subject). An executable of the
 // directory (ELF, PE or Mach-O, at any level) that no attestation names fails
 // verification at the subject step, unless AllowUnattested lists it instead. Every other
 // entry of the directory is listed in [Result.Unverified] with the reason.

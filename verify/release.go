@@ -117,6 +117,13 @@ func (rl *releaseDir) files() []string {
 
 // subjectFile resolves a subject name to a regular file of the release. It returns the path,
 // or why the subject names no such file.
+//
+// A subject names the file at its path inside the release. attest names a subject by its
+// file name (by the path it was given when two share a name), so a subject that names no
+// file at its path names, in this order: the file at the longest ending of its path that
+// is one ("release/linux/app" names linux/app), or, for a bare file name, the one file of
+// the release at any level with that name; when several have it, none is chosen. The
+// subject's digests must still be the file's.
 func (rl *releaseDir) subjectFile(name string) (string, string) {
 	local := filepath.FromSlash(name)
 	if !filepath.IsLocal(local) || strings.Contains(name, "!/") || strings.Contains(name, "\\") {
@@ -124,14 +131,49 @@ func (rl *releaseDir) subjectFile(name string) (string, string) {
 	}
 	i, ok := rl.index[path.Clean(name)]
 	if !ok {
-		return "", fmt.Sprintf("subject %q is not a file in %s", name, rl.dir)
+		var why string
+		if i, why = rl.byName(name); why != "" {
+			return "", why
+		}
 	}
 	e := rl.entries[i]
 	rl.used[e.rel] = true
 	if !e.mode.IsRegular() {
 		return "", fmt.Sprintf("subject %q is %s in %s, not a regular file: not followed", name, fileio.Describe(e.mode), rl.dir)
 	}
-	return filepath.Join(rl.dir, local), ""
+	return filepath.Join(rl.dir, filepath.FromSlash(e.rel)), ""
+}
+
+// byName finds the entry a subject names that is not at its path (see subjectFile).
+func (rl *releaseDir) byName(name string) (int, string) {
+	clean := path.Clean(name)
+	if strings.Contains(clean, "/") {
+		for rest := clean; strings.Contains(rest, "/"); {
+			_, rest, _ = strings.Cut(rest, "/")
+			if i, ok := rl.index[rest]; ok {
+				return i, ""
+			}
+		}
+		return -1, fmt.Sprintf("subject %q is not a file in %s", name, rl.dir)
+	}
+	var found []int
+	for i, e := range rl.entries {
+		if path.Base(e.rel) == clean {
+			found = append(found, i)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return -1, fmt.Sprintf("subject %q is not a file in %s", name, rl.dir)
+	case 1:
+		return found[0], ""
+	}
+	names := make([]string, len(found))
+	for k, i := range found {
+		names[k] = rl.entries[i].rel
+		rl.used[rl.entries[i].rel] = true // each is accounted for by this failure
+	}
+	return -1, fmt.Sprintf("subject %q is not a file at the top of %s, and %d files in it have that name (%s): none is chosen", name, rl.dir, len(found), strings.Join(shorten(names, 3), ", "))
 }
 
 // unverified lists the entries nothing accounted for, with the reason.

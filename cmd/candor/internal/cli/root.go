@@ -68,6 +68,7 @@ func newRootCommand() *cobra.Command {
 	o.AddFlags(root)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })
 	root.AddCommand(newScanCommand(), newDemoCommand(), newVersionCommand(), newAttestCommand(), newKeygenCommand(), newKeyCommand(), newVerifyCommand())
+	root.AddCommand(newDiffCommand())
 	root.AddCommand(newConfigTopic(root))
 	return root
 }

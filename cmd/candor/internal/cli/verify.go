@@ -38,7 +38,9 @@ Each artifact goes through these steps, and the first that fails ends its check:
 Which attestation: for an ARTIFACT file, ARTIFACT.intoto.json (or .jsonl)
 beside it. A directory is a release: every *.intoto.json and *.intoto.jsonl at
 its top level is verified, and each subject it names must be a regular file in
-the directory (at any level) with that digest. An executable of the release
+the directory (at any level) with that digest: the file at the subject's path,
+or, for a subject named by file name (as attest names them), the one file of
+the release with that name (two with it fail). An executable of the release
 (ELF, PE or Mach-O, at any level, dotfiles too) that no attestation names FAILS
 verification: the release holds something its vendor did not attest.
 --allow-unattested lists such executables instead (a note, and "unverified"
