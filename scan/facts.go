@@ -375,15 +375,25 @@ func hasGoNote(im *image) bool {
 // pkgOf returns the package path of a function name in linker form, or nil for
 // compiler-generated names. "gopkg.in/yaml.v3.Unmarshal" is package
 // "gopkg.in/yaml.v3": a ".vN" element after the last slash belongs to the path.
-func pkgOf(name []byte) []byte {
-	if len(name) == 0 || bytes.HasPrefix(name, []byte("type:")) || bytes.HasPrefix(name, []byte("go:")) || bytes.HasPrefix(name, []byte("go.")) {
-		return nil
+func pkgOf[S ~string | ~[]byte](name S) S {
+	if len(name) == 0 || hasPrefix(name, "type:") || hasPrefix(name, "go:") || hasPrefix(name, "go.") {
+		var none S
+		return none
 	}
 	head := name
-	if i := bytes.IndexAny(head, "[("); i >= 0 {
-		head = head[:i]
+	for i := 0; i < len(head); i++ {
+		if head[i] == '[' || head[i] == '(' {
+			head = head[:i]
+			break
+		}
 	}
-	start := bytes.LastIndexByte(head, '/') + 1
+	start := 0
+	for i := len(head) - 1; i >= 0; i-- {
+		if head[i] == '/' {
+			start = i + 1
+			break
+		}
+	}
 	for i := start; i < len(head); i++ {
 		if head[i] != '.' {
 			continue
@@ -402,7 +412,13 @@ func pkgOf(name []byte) []byte {
 		}
 		return name[:i]
 	}
-	return nil
+	var none S
+	return none
+}
+
+// hasPrefix is strings.HasPrefix for strings and byte slices alike.
+func hasPrefix[S ~string | ~[]byte](s S, prefix string) bool {
+	return len(s) >= len(prefix) && string(s[:len(prefix)]) == prefix
 }
 
 // normPackage removes vendoring prefixes: std's "vendor/", cmd's "cmd/vendor/",

@@ -108,6 +108,93 @@ type inlineQuery struct {
 // inlinedAt is inlined, and also answers the queries (sorted by fn): for each,
 // the innermost inlined call whose body holds the instruction at pc.
 func (t *pclntab) inlinedAt(im *image, fs []funcRange, queries []inlineQuery) ([][]inlineCall, error) {
+	r, err := t.inlineReader(im, fs)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	return r.all(queries)
+}
+
+// all reads every function's inline tree, as inlinedAt does.
+func (r *inlReader) all(queries []inlineQuery) ([][]inlineCall, error) {
+	if r == nil {
+		return nil, nil
+	}
+	out := make([][]inlineCall, len(r.fs))
+	var runs []pcRun
+	// The lists are cut from chunks of a few thousand calls: few allocations,
+	// no copying, little waste.
+	var chunk []inlineCall
+	var err error
+	for i := range out {
+		var calls []inlineCall
+		calls, runs, err = r.function(i, runs[:0], &chunk)
+		if err != nil {
+			return nil, err
+		}
+		if calls == nil {
+			continue
+		}
+		out[i] = calls
+		for len(queries) > 0 && queries[0].fn < i {
+			queries = queries[1:]
+		}
+		for ; len(queries) > 0 && queries[0].fn == i; queries = queries[1:] {
+			r.answerOne(&queries[0], calls, runs)
+		}
+	}
+	return out, nil
+}
+
+// answer answers queries (sorted by fn) as inlinedAt does, reading the
+// inline trees of the queried functions only. It returns the error inlinedAt
+// would return for one of them.
+func (r *inlReader) answer(queries []inlineQuery) error {
+	if r == nil {
+		return nil
+	}
+	var runs []pcRun
+	var err error
+	var chunk []inlineCall
+	for len(queries) > 0 {
+		i := queries[0].fn
+		n := 1
+		for n < len(queries) && queries[n].fn == i {
+			n++
+		}
+		if i >= 0 && i < len(r.fs) {
+			var calls []inlineCall
+			calls, runs, err = r.function(i, runs[:0], &chunk)
+			if err != nil {
+				return err
+			}
+			chunk = chunk[:0]
+			if calls != nil {
+				for k := range queries[:n] {
+					r.answerOne(&queries[k], calls, runs)
+				}
+			}
+		}
+		queries = queries[n:]
+	}
+	return nil
+}
+
+// inlReader reads the inline trees of one function table.
+type inlReader struct {
+	t       *pclntab
+	fs      []funcRange
+	lay     inlTreeLayout
+	gs      *section
+	gdata   []byte // go:func.* on
+	pctab   []byte
+	pcln    []byte // the function table on
+	quantum uint64
+}
+
+// inlineReader checks the table's header for reading inline trees: nil and no
+// error when the table has none the pass reads (see inlined).
+func (t *pclntab) inlineReader(im *image, fs []funcRange) (*inlReader, error) {
 	var lay inlTreeLayout
 	switch t.magic {
 	case pclnGo118:
@@ -145,108 +232,105 @@ func (t *pclntab) inlinedAt(im *image, fs []funcRange, queries []inlineQuery) ([
 	if pctabOff > pclnOff || pclnOff > uint64(len(d)) {
 		return nil, fmt.Errorf("%w: pctab [0x%x, 0x%x) outside the table", errFuncTable, pctabOff, pclnOff)
 	}
-	pctab := d[pctabOff:pclnOff]
 	ftab := uint64(t.ftab - t.start)
 	pcln := d[ftab:]
 	n := uint64(t.nfunc)
 	if (n+1)*8 > uint64(len(pcln)) {
 		return nil, fmt.Errorf("%w: function table does not fit", errFuncTable)
 	}
-	u32 := func(b []byte, p uint64) uint32 { return t.order.Uint32(b[p:]) }
+	return &inlReader{t: t, fs: fs, lay: lay, gs: gs, gdata: gdata, pctab: d[pctabOff:pclnOff], pcln: pcln, quantum: uint64(t.sec.data[t.start+6])}, nil
+}
 
-	out := make([][]inlineCall, n)
-	var runs []pcRun
-	// The lists are cut from chunks of a few thousand calls: few allocations,
-	// no copying, little waste.
-	var chunk []inlineCall
-	for i := uint64(0); i < n; i++ {
-		fo := uint64(u32(pcln, i*8+4))
-		if fo > uint64(len(pcln)) || lay.funcSize > uint64(len(pcln))-fo {
-			return nil, fmt.Errorf("%w: function %d: _func offset 0x%x outside the table", errFuncTable, i, fo)
-		}
-		f := pcln[fo:]
-		npcdata := uint64(u32(f, 28))
-		nfuncdata := uint64(f[lay.funcSize-1])
-		if nfuncdata <= funcdataInlTree || npcdata <= pcdataInlTreeIndex {
-			continue
-		}
-		if (npcdata+nfuncdata)*4 > uint64(len(f))-lay.funcSize {
-			return nil, fmt.Errorf("%w: function %d: %d pcdata and %d funcdata offsets do not fit", errFuncTable, i, npcdata, nfuncdata)
-		}
-		tree := u32(f, lay.funcSize+(npcdata+funcdataInlTree)*4)
-		pcIdx := uint64(u32(f, lay.funcSize+pcdataInlTreeIndex*4))
-		if tree == ^uint32(0) || pcIdx == 0 {
-			continue
-		}
-		size := fs[i].end - fs[i].entry
-		var err error
-		runs, err = readPCRuns(runs[:0], pctab, pcIdx, size, uint64(t.sec.data[t.start+6]))
-		if err != nil {
-			return nil, fmt.Errorf("%w: function %d (%s): inline index table: %v", errFuncTable, i, fs[i].name, err)
-		}
-		maxv := int32(-1)
-		for _, r := range runs {
-			maxv = max(maxv, r.val)
-		}
-		if maxv < 0 {
-			continue
-		}
-		nodes := uint64(maxv) + 1
-		if nodes > maxInlineDepthFactor*size+16 {
-			return nil, fmt.Errorf("%w: function %d (%s): %d inlined calls in %d bytes of code", errFuncTable, i, fs[i].name, nodes, size)
-		}
-		to := uint64(tree)
-		if to > uint64(len(gdata)) || nodes*lay.nodeSize > uint64(len(gdata))-to {
-			return nil, fmt.Errorf("%w: function %d (%s): inline tree at go:func.*+0x%x outside %s", errFuncTable, i, fs[i].name, to, gs.name)
-		}
-		if uint64(cap(chunk)-len(chunk)) < nodes {
-			chunk = make([]inlineCall, 0, max(nodes, 4096))
-		}
-		calls := chunk[len(chunk) : len(chunk)+int(nodes) : len(chunk)+int(nodes)]
-		chunk = chunk[:len(chunk)+int(nodes)]
-		for j := range calls {
-			rec := gdata[to+uint64(j)*lay.nodeSize:]
-			name, err := t.blobName(u32(rec, lay.nameAt))
-			if err != nil {
-				return nil, fmt.Errorf("%w: function %d (%s): inlined call %d: %v", errFuncTable, i, fs[i].name, j, err)
-			}
-			ppc := uint64(u32(rec, lay.parentPcAt))
-			if ppc >= size {
-				return nil, fmt.Errorf("%w: function %d (%s): inlined call %d: call site +0x%x outside the function", errFuncTable, i, fs[i].name, j, ppc)
-			}
-			parent := -1
-			if lay.storedPar {
-				parent = int(int16(t.order.Uint16(rec)))
-			} else {
-				parent = int(valueAt(runs, ppc))
-			}
-			if parent < -1 || parent >= j {
-				// The linker adds a node after its parent (cmd/internal/obj
-				// pcln.go, addBranch), so a parent read at or after the call
-				// is wrong: the call lost its inline mark, the linker wrote
-				// parentPc 0, and the function's first instruction belongs to
-				// a later node (15 calls in caddy 2.11.9 and ferretdb 1.24.2,
-				// in large package initialisers). The call is still inside
-				// the function: attribute it to the function itself.
-				parent = -1
-			}
-			calls[j] = inlineCall{name: name, parent: parent, parentPC: fs[i].entry + ppc, funcID: rec[lay.funcIDAt]}
-		}
-		out[i] = calls
-		for len(queries) > 0 && uint64(queries[0].fn) < i {
-			queries = queries[1:]
-		}
-		for ; len(queries) > 0 && uint64(queries[0].fn) == i; queries = queries[1:] {
-			q := &queries[0]
-			if q.pc < fs[i].entry || q.pc >= fs[i].end {
-				continue
-			}
-			if v := valueAt(runs, q.pc-fs[i].entry); v >= 0 && int(v) < len(calls) {
-				q.name = calls[v].name
-			}
-		}
+// function reads the calls inlined into function i (nil when it has none),
+// cut from *chunk, and its inline index table, appended to runs.
+func (r *inlReader) function(fi int, runs []pcRun, chunk *[]inlineCall) ([]inlineCall, []pcRun, error) {
+	t, lay, fs, pcln, gdata := r.t, r.lay, r.fs, r.pcln, r.gdata
+	u32 := func(b []byte, p uint64) uint32 { return t.order.Uint32(b[p:]) }
+	i := uint64(fi)
+	fo := uint64(u32(pcln, i*8+4))
+	if fo > uint64(len(pcln)) || lay.funcSize > uint64(len(pcln))-fo {
+		return nil, runs, fmt.Errorf("%w: function %d: _func offset 0x%x outside the table", errFuncTable, i, fo)
 	}
-	return out, nil
+	f := pcln[fo:]
+	npcdata := uint64(u32(f, 28))
+	nfuncdata := uint64(f[lay.funcSize-1])
+	if nfuncdata <= funcdataInlTree || npcdata <= pcdataInlTreeIndex {
+		return nil, runs, nil
+	}
+	if (npcdata+nfuncdata)*4 > uint64(len(f))-lay.funcSize {
+		return nil, runs, fmt.Errorf("%w: function %d: %d pcdata and %d funcdata offsets do not fit", errFuncTable, i, npcdata, nfuncdata)
+	}
+	tree := u32(f, lay.funcSize+(npcdata+funcdataInlTree)*4)
+	pcIdx := uint64(u32(f, lay.funcSize+pcdataInlTreeIndex*4))
+	if tree == ^uint32(0) || pcIdx == 0 {
+		return nil, runs, nil
+	}
+	size := fs[i].end - fs[i].entry
+	runs, err := readPCRuns(runs, r.pctab, pcIdx, size, r.quantum)
+	if err != nil {
+		return nil, runs, fmt.Errorf("%w: function %d (%s): inline index table: %v", errFuncTable, i, fs[i].name, err)
+	}
+	maxv := int32(-1)
+	for _, r := range runs {
+		maxv = max(maxv, r.val)
+	}
+	if maxv < 0 {
+		return nil, runs, nil
+	}
+	nodes := uint64(maxv) + 1
+	if nodes > maxInlineDepthFactor*size+16 {
+		return nil, runs, fmt.Errorf("%w: function %d (%s): %d inlined calls in %d bytes of code", errFuncTable, i, fs[i].name, nodes, size)
+	}
+	to := uint64(tree)
+	if to > uint64(len(gdata)) || nodes*lay.nodeSize > uint64(len(gdata))-to {
+		return nil, runs, fmt.Errorf("%w: function %d (%s): inline tree at go:func.*+0x%x outside %s", errFuncTable, i, fs[i].name, to, r.gs.name)
+	}
+	if uint64(cap(*chunk)-len(*chunk)) < nodes {
+		*chunk = make([]inlineCall, 0, max(nodes, 4096))
+	}
+	c := *chunk
+	calls := c[len(c) : len(c)+int(nodes) : len(c)+int(nodes)]
+	*chunk = c[:len(c)+int(nodes)]
+	for j := range calls {
+		rec := gdata[to+uint64(j)*lay.nodeSize:]
+		name, err := t.blobName(u32(rec, lay.nameAt))
+		if err != nil {
+			return nil, runs, fmt.Errorf("%w: function %d (%s): inlined call %d: %v", errFuncTable, i, fs[i].name, j, err)
+		}
+		ppc := uint64(u32(rec, lay.parentPcAt))
+		if ppc >= size {
+			return nil, runs, fmt.Errorf("%w: function %d (%s): inlined call %d: call site +0x%x outside the function", errFuncTable, i, fs[i].name, j, ppc)
+		}
+		parent := -1
+		if lay.storedPar {
+			parent = int(int16(t.order.Uint16(rec)))
+		} else {
+			parent = int(valueAt(runs, ppc))
+		}
+		if parent < -1 || parent >= j {
+			// The linker adds a node after its parent (cmd/internal/obj
+			// pcln.go, addBranch), so a parent read at or after the call
+			// is wrong: the call lost its inline mark, the linker wrote
+			// parentPc 0, and the function's first instruction belongs to
+			// a later node (15 calls in caddy 2.11.9 and ferretdb 1.24.2,
+			// in large package initialisers). The call is still inside
+			// the function: attribute it to the function itself.
+			parent = -1
+		}
+		calls[j] = inlineCall{name: name, parent: parent, parentPC: fs[i].entry + ppc, funcID: rec[lay.funcIDAt]}
+	}
+	return calls, runs, nil
+}
+
+// answerOne sets q.name from the inline tree (calls, runs) of q's function.
+func (r *inlReader) answerOne(q *inlineQuery, calls []inlineCall, runs []pcRun) {
+	f := r.fs[q.fn]
+	if q.pc < f.entry || q.pc >= f.end {
+		return
+	}
+	if v := valueAt(runs, q.pc-f.entry); v >= 0 && int(v) < len(calls) {
+		q.name = calls[v].name
+	}
 }
 
 // blobName returns the name at off in the funcnametab, which must start a name.

@@ -539,14 +539,15 @@ func (im *image) findModuledata(t *pclntab, words int, field func(w func(int) ui
 			continue
 		}
 		d := s.data
-		for k, hits := 0, 0; k+words*ptr <= len(d) && hits < maxCandidates; {
-			j := bytes.Index(d[k:], pat)
-			if j < 0 {
-				break
-			}
-			p := k + j
-			k = p + 1
-			if p%ptr != 0 || p+words*ptr > len(d) {
+		// The aligned words, in order (a word compare, not a byte search: the
+		// header's address often starts with a zero byte).
+		le8 := ptr == 8 && t.order == binary.ByteOrder(binary.LittleEndian)
+		for p, hits := 0, 0; p+words*ptr <= len(d) && hits < maxCandidates; p += ptr {
+			if le8 {
+				if binary.LittleEndian.Uint64(d[p:]) != hdr {
+					continue
+				}
+			} else if !bytes.Equal(d[p:p+ptr], pat) {
 				continue
 			}
 			hits++

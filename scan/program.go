@@ -2,11 +2,13 @@ package scan
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/candor-dev/candor/scan/code"
 )
@@ -84,6 +86,7 @@ type program struct {
 	// order and ptrSize of the image, for reading data words.
 	order   binary.ByteOrder
 	ptrSize int
+	le8     bool // 8-byte little-endian words
 }
 
 // Reach says how the code pass reaches a function from the program's entry
@@ -124,6 +127,7 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		return nil, err
 	}
 	p := &program{modules: mods, order: im.order, ptrSize: im.ptrSize}
+	p.le8 = p.ptrSize == 8 && p.order == binary.ByteOrder(binary.LittleEndian)
 	for i := range im.sections {
 		s := &im.sections[i]
 		if s.addr != 0 && isStringDataSection(s.name) {
@@ -145,40 +149,109 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 			return nil, fmt.Errorf("%w: sections %s and %s overlap", errFuncTable, a.name, b.name)
 		}
 	}
+	// The names share one string: one allocation, not one per function.
+	total := 0
+	for _, f := range fs {
+		total += len(f.name)
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	for _, f := range fs {
+		sb.Write(f.name)
+	}
+	all := sb.String()
 	funcs := make([]code.Func, len(fs))
 	p.names = make([]string, len(fs), len(fs)+len(fs)/4)
 	p.entry = make([]uint64, len(fs))
-	p.byName = make(map[string]int32, len(fs))
 	for i, f := range fs {
-		name := string(f.name)
+		name := all[:len(f.name)]
+		all = all[len(f.name):]
 		funcs[i] = code.Func{Name: name, Entry: f.entry, End: f.end}
 		p.names[i] = name
 		p.entry[i] = f.entry
-		if _, dup := p.byName[name]; !dup {
-			p.byName[name] = int32(i)
-		}
 	}
 	p.nreal = len(fs)
 	p.index()
-	var roots []int32
-	// Static data: function pointers (method tables, callbacks) are roots of
-	// indirect reach; string headers add the strings they hold.
-	for _, ds := range p.dataParts(tab) {
-		dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
-		if err != nil {
-			continue
+
+	// What follows runs side by side, each part writing its own fields of p:
+	// the static data (string headers, their runs and the pointers to them,
+	// which keepAddr needs), the data roots, the inline trees (which add the
+	// nodes of inlined-only names) and the decoding of the code, which keeps
+	// every address keepAddr may keep and is filtered once the rest is known.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		// Static data: string headers add the strings they hold.
+		for _, ds := range p.dataParts(tab) {
+			dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
+			if err != nil {
+				continue
+			}
+			p.static = append(p.static, dr.Strings...)
 		}
-		p.static = append(p.static, dr.Strings...)
-	}
-	roots = p.dataRoots()
-	p.findRuns()
-	p.findRunPointers()
-	p.findHostHeaders()
-	p.hdrReaders = map[uint64][]int32{}
-	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
+		p.findRuns()
+		p.findRunPointers()
+		p.findHostHeaders()
+	})
+	// Function pointers in static data (method tables, callbacks) are roots
+	// of indirect reach.
+	var roots []int32
+	wg.Go(func() { roots = p.dataRoots() })
+	// Calls the compiler inlined: from the function (or the inlined call they
+	// sit in) to the inlined function, which may have no code of its own.
+	var inlCalls [][2]int32
+	var inlErr error
+	var inlTrees *inlReader
+	wg.Go(func() {
+		p.byName = make(map[string]int32, len(fs))
+		for i, name := range p.names[:p.nreal] {
+			if _, dup := p.byName[name]; !dup {
+				p.byName[name] = int32(i)
+			}
+		}
+		var inl [][]inlineCall
+		if inlTrees, inlErr = tab.inlineReader(im, fs); inlErr != nil {
+			return
+		}
+		if inl, inlErr = inlTrees.all(nil); inlErr != nil {
+			return
+		}
+		// A name's offset in the funcnametab gives its node: an offset is
+		// one name.
+		byOff := map[int]int32{}
+		var nodes []int32
+		for i, list := range inl {
+			nodes = nodes[:0]
+			for _, c := range list {
+				off := cap(tab.nameBlob) - cap(c.name)
+				n, ok := byOff[off]
+				if !ok {
+					n = p.node(string(c.name))
+					byOff[off] = n
+				}
+				nodes = append(nodes, n)
+			}
+			for j, c := range list {
+				caller := int32(i)
+				if c.parent >= 0 && c.parent < len(list) && c.parent != j {
+					caller = nodes[c.parent]
+				}
+				inlCalls = append(inlCalls, [2]int32{caller, nodes[j]})
+			}
+		}
+	})
+	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.mayKeepAddr})
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
+	kept := refs.Addrs[:0]
+	for _, a := range refs.Addrs {
+		if p.keepAddr(a.Addr) {
+			kept = append(kept, a)
+		}
+	}
+	refs.Addrs = kept
+	p.hdrReaders = map[uint64][]int32{}
 	p.refs = refs
 	p.strStart = make([]int32, p.nreal+1)
 	for i, j := 0, 0; i <= p.nreal; i++ {
@@ -187,7 +260,7 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 		}
 		p.strStart[i] = int32(j)
 	}
-	calls := make([][2]int32, 0, len(refs.Calls))
+	calls := make([][2]int32, 0, len(refs.Calls)+len(inlCalls))
 	for _, c := range refs.Calls {
 		if t := p.funcAt(c.Target); t >= 0 {
 			calls = append(calls, [2]int32{c.Func, t})
@@ -216,47 +289,30 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 			p.bareText = append(p.bareText, a)
 		}
 	}
-	// Calls the compiler inlined: from the function (or the inlined call they
-	// sit in) to the inlined function, which may have no code of its own.
 	// Table references: which (inlined) function's code makes them.
-	queries := make([]inlineQuery, 0, len(p.segs))
-	for _, sg := range p.segs {
-		if sg.owner >= 0 {
-			queries = append(queries, inlineQuery{fn: int(sg.owner), pc: sg.pc})
-		}
-	}
-	sort.Slice(queries, func(i, j int) bool { return queries[i].fn < queries[j].fn })
-	if inl, err := tab.inlinedAt(im, fs, queries); err == nil {
-		inner := map[[2]uint64][]byte{}
-		for _, q := range queries {
-			if q.name != nil {
-				inner[[2]uint64{uint64(q.fn), q.pc}] = q.name
+	if inlErr == nil {
+		queries := make([]inlineQuery, 0, len(p.segs))
+		for _, sg := range p.segs {
+			if sg.owner >= 0 {
+				queries = append(queries, inlineQuery{fn: int(sg.owner), pc: sg.pc})
 			}
 		}
-		for i := range p.segs {
-			sg := &p.segs[i]
-			if name, ok := inner[[2]uint64{uint64(sg.owner), sg.pc}]; ok && sg.owner >= 0 {
-				sg.inlined = string(name)
-			}
-		}
-		var nodes []int32
-		for i, list := range inl {
-			nodes = nodes[:0]
-			for _, c := range list {
-				n, ok := p.byName[string(c.name)] // no allocation for a known name
-				if !ok {
-					n = p.node(string(c.name))
+		sort.Slice(queries, func(i, j int) bool { return queries[i].fn < queries[j].fn })
+		if inlTrees.answer(queries) == nil {
+			inner := map[[2]uint64][]byte{}
+			for _, q := range queries {
+				if q.name != nil {
+					inner[[2]uint64{uint64(q.fn), q.pc}] = q.name
 				}
-				nodes = append(nodes, n)
 			}
-			for j, c := range list {
-				caller := int32(i)
-				if c.parent >= 0 && c.parent < len(list) && c.parent != j {
-					caller = nodes[c.parent]
+			for i := range p.segs {
+				sg := &p.segs[i]
+				if name, ok := inner[[2]uint64{uint64(sg.owner), sg.pc}]; ok && sg.owner >= 0 {
+					sg.inlined = string(name)
 				}
-				calls = append(calls, [2]int32{caller, nodes[j]})
 			}
 		}
+		calls = append(calls, inlCalls...)
 	}
 	p.splitRuns()
 	refs.Calls, refs.Addrs = nil, nil // folded into the graph
@@ -313,6 +369,15 @@ func (p *program) dataRoots() []int32 {
 // of s, in order, until fn returns false; it reports whether fn always did.
 func (p *program) eachWord(s *section, fn func(at, w uint64) bool) bool {
 	ps := uint64(p.ptrSize)
+	if p.le8 {
+		// the common case, without a call through p.order per word
+		for off := (8 - s.addr%8) % 8; off+8 <= uint64(len(s.data)); off += 8 {
+			if !fn(s.addr+off, binary.LittleEndian.Uint64(s.data[off:])) {
+				return false
+			}
+		}
+		return true
+	}
 	for off := (ps - s.addr%ps) % ps; off+ps <= uint64(len(s.data)); off += ps {
 		var w uint64
 		if ps == 4 {
@@ -426,7 +491,9 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	if t := p.funcAt(addr); t >= 0 {
 		return append(out, t)
 	}
-	if t := p.funcAt(p.wordAt(addr)); t >= 0 {
+	s := p.wordSec(addr)
+	w0 := p.wordIn(s, addr)
+	if t := p.funcAt(w0); t >= 0 {
 		return append(out, t)
 	}
 	// An itab (runtime/iface.go, internal/abi): the interface type, the
@@ -436,8 +503,8 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	// the package path, then the method slice, whose length is the word read
 	// here. Every method word must be a function entry.
 	ps := uint64(p.ptrSize)
-	inter := p.wordAt(addr)
-	if !p.isDataPtr(inter) || !p.isDataPtr(p.wordAt(addr+ps)) {
+	inter := w0
+	if !p.isDataPtr(inter) || !p.isDataPtr(p.wordIn(s, addr+ps)) {
 		return out
 	}
 	lenAt := uint64(64)
@@ -450,7 +517,7 @@ func (p *program) valueTargets(out []int32, addr uint64) []int32 {
 	}
 	mark := len(out)
 	for i := uint64(0); i < nm; i++ {
-		t := p.funcAt(p.wordAt(addr + 3*ps + i*ps))
+		t := p.funcAt(p.wordIn(s, addr+3*ps+i*ps))
 		if t < 0 {
 			return out[:mark]
 		}
@@ -541,12 +608,12 @@ func (p *program) splitRuns() {
 	for i, r := range p.runs {
 		p.segs = append(p.segs, tableSeg{start: r.start, run: i, owner: -1})
 	}
-	sort.SliceStable(p.segs, func(i, j int) bool {
-		a, b := p.segs[i], p.segs[j]
+	slices.SortStableFunc(p.segs, func(a, b tableSeg) int {
 		if a.start != b.start {
-			return a.start < b.start
+			return cmp.Compare(a.start, b.start)
 		}
-		return a.owner >= 0 && b.owner < 0 // a referenced start wins over the bare run start
+		// a referenced start wins over the bare run start
+		return cmp.Compare(b2i(a.owner < 0), b2i(b.owner < 0))
 	})
 	out := p.segs[:0]
 	for _, sg := range p.segs {
@@ -609,6 +676,14 @@ func (p *program) splitRuns() {
 	}
 }
 
+// b2i is 1 for true, 0 for false.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // segAt returns the segment holding address a (inside a run), or -1.
 func (p *program) segAt(a uint64) int {
 	if p.runAt(a) < 0 {
@@ -624,6 +699,12 @@ func (p *program) segOfHeader(at uint64) int {
 	}
 	i := sort.Search(len(p.segs), func(i int) bool { return p.segs[i].start > at }) - 1
 	return i
+}
+
+// mayKeepAddr keeps the address references keepAddr may keep, before the
+// static data it needs is read: function entries and addresses in loaded data.
+func (p *program) mayKeepAddr(addr uint64) bool {
+	return p.funcAt(addr) >= 0 || p.wordSec(addr) != nil
 }
 
 // keepAddr keeps the address references the pass uses: function values and
@@ -837,11 +918,30 @@ func (p *program) wordAt(addr uint64) uint64 {
 	if s == nil || ps > uint64(len(s.data))-(addr-s.addr) {
 		return 0
 	}
-	w := s.data[addr-s.addr:]
-	if ps == 4 {
-		return uint64(p.order.Uint32(w))
+	return p.readWord(s.data[addr-s.addr:])
+}
+
+// wordIn is wordAt, looking in s first (a word next to one just read).
+func (p *program) wordIn(s *section, addr uint64) uint64 {
+	if s == nil || addr < s.addr || uint64(p.ptrSize) > uint64(len(s.data)) || addr-s.addr > uint64(len(s.data)-p.ptrSize) {
+		return p.wordAt(addr)
 	}
-	return p.order.Uint64(w)
+	return p.readWord(s.data[addr-s.addr:])
+}
+
+// readWord reads the pointer-sized word that b starts with.
+func (p *program) readWord(b []byte) uint64 {
+	if p.le8 {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return p.readWordOrder(b)
+}
+
+func (p *program) readWordOrder(b []byte) uint64 {
+	if p.ptrSize == 4 {
+		return uint64(p.order.Uint32(b))
+	}
+	return p.order.Uint64(b)
 }
 
 // funcValue is the code pass's filter of address references: it keeps those
@@ -867,7 +967,7 @@ func (p *program) node(name string) int32 {
 func (p *program) link(calls, values [][2]int32) {
 	n := len(p.names)
 	for len(p.pkg) < n {
-		p.pkg = append(p.pkg, string(pkgOf([]byte(p.names[len(p.pkg)]))))
+		p.pkg = append(p.pkg, pkgOf(p.names[len(p.pkg)]))
 	}
 	cc := make([]int32, n+1)
 	vc := make([]int32, n+1)
@@ -963,8 +1063,9 @@ func (p *program) walk(dataRoots []int32) {
 		p.reach[i] = ReachNone
 	}
 	queue := make([]int32, 0, 1024)
+	entry := make([]bool, n)
 	for i, name := range p.names {
-		if isEntryPoint(name) {
+		if entry[i] = isEntryPoint(name); entry[i] {
 			p.reach[i], p.parent[i] = ReachDirect, -1
 			queue = append(queue, int32(i))
 		}
@@ -1010,7 +1111,7 @@ func (p *program) walk(dataRoots []int32) {
 		if p.reach[i] == ReachIndirect {
 			for v := int32(i); v >= 0; v = p.parent[v] {
 				if p.parent[v] == -1 {
-					p.viaData[i] = !isEntryPoint(p.names[v])
+					p.viaData[i] = !entry[v]
 					break
 				}
 			}
