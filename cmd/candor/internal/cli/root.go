@@ -69,6 +69,7 @@ func newRootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })
 	root.AddCommand(newScanCommand(), newDemoCommand(), newVersionCommand(), newAttestCommand(), newKeygenCommand(), newKeyCommand(), newVerifyCommand())
 	root.AddCommand(newDiffCommand())
+	root.AddCommand(newInspectCommand())
 	root.AddCommand(newConfigTopic(root))
 	return root
 }

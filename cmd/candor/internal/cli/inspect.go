@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/candor-dev/candor/inspect"
+	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/internal/output"
+	"github.com/candor-dev/candor/internal/termsafe"
+	"github.com/candor-dev/candor/signing"
+	"github.com/candor-dev/candor/verify"
+	"github.com/spf13/cobra"
+)
+
+const inspectLong = `Read every attestation about an artifact, as a security team would: who
+signed each one, what it says, and whether the chain they form hangs together.
+
+Where attestations are found:
+  ARTIFACT        ARTIFACT.intoto.json (one DSSE envelope) and ARTIFACT.intoto.jsonl
+                  (an in-toto bundle: JSON Lines, one envelope a line) beside it
+  DIR             every *.intoto.json and *.intoto.jsonl below it (8 levels at
+                  most; names starting with "." and symbolic links are skipped);
+                  each is matched to the files of DIR by the sha256 its subjects list
+  FILE.json(l)    an attestation file named explicitly, matched to the artifacts
+                  given by digest; given alone, its attestations form one chain
+A bundle line that is not an envelope is skipped and listed under problems.
+Attestations are matched by digest, never by their order in a file.
+
+Signatures: each envelope's signatures are checked over the DSSE pre-
+authentication encoding of its exact payload with every --key (PEM public
+keys, such as candor.pub or cosign.pub, or KMS URIs). An attestation names the
+keys that signed it by fingerprint ("SHA256:" and the unpadded base64 of the
+SHA-256 of the DER public key), or is UNVERIFIED: what it says is still shown,
+never trusted, and the chain fails its signatures check.
+
+Predicates read: candor's disclosure (the three commitments, hosts with
+purpose, data and consent, listeners, updates, accepted findings with reasons,
+the security contact and notification window, findings with evidence and call
+paths), SLSA provenance v0.2 and v1 (builder, build type, source repository
+and commit, resolved dependencies), SPDX 2.3 and CycloneDX 1.4-1.6 JSON SBOMs
+(components, Go modules with versions), SLSA verification summaries v1
+(verifier, result, policy, input attestations) and OpenVEX. Any other
+predicate type is listed as present and not evaluated.
+
+Cross-checks of each artifact's chain, each pass, FAIL or n/a (not possible,
+with the reason):
+  attestations  at least one attestation is about the artifact
+  signatures    every attestation is signed by a trusted key
+  subjects      every attestation names the artifact's sha256
+  predicates    every statement and predicate could be read
+  provenance    the SLSA provenance names the artifact
+  vsa-inputs    a verification summary's input attestations resolve, by
+                sha256 of the envelope, to verified attestations present
+  modules       the Go modules of the disclosure's analysis and the SBOM's
+                agree: none missing, none extra, the same versions
+  analyser      the analyser version and rules digest of the disclosures
+
+Output: --format text (a tree per artifact), json, or html: one self-contained
+page (no script, no font or style loaded from anywhere) to open in a browser
+and forward; -o FILE writes it to a file instead of standard output.
+
+Limits: at most 100000 attestation files and artifacts, 1 GiB of attestation
+files, 16 MiB per envelope, 256 MiB per bundle. --key is never taken from a
+.candor.yaml candor finds in the current directory (a release being inspected
+could ship one): give it on the command line, as CANDOR_INSPECT_KEY, or in a
+file named with --config.
+
+Exit codes: 0 every chain passed its checks; 1 a check failed (an unverified
+attestation, a subject of another artifact, modules that differ...); 2 a usage
+or input error (bad flag or key, a missing file, a limit reached).`
+
+const inspectExample = `  # The artifact and the attestations beside it, checked with the vendor's key
+  candor inspect --key vendor.pub ./app
+
+  # A release directory, with the vendor's and the build system's keys, as HTML
+  candor inspect --key vendor.pub --key builder.pub --format html -o report.html ./release/
+
+  # Attestation bundles alone, for a program
+  candor inspect --key vendor.pub --format json app.intoto.jsonl sbom.intoto.json`
+
+// InspectOptions are the flags of candor inspect.
+type InspectOptions struct {
+	// Keys are trusted public keys (PEM files or KMS URIs).
+	Keys []string
+	// Format is text, json or html.
+	Format string
+	// Output is the file the report is written to; empty for standard output.
+	Output string
+	// AllowKMSPluginsUnsafe lets key URIs with other schemes run sigstore-kms-<scheme>.
+	AllowKMSPluginsUnsafe bool
+}
+
+// AddFlags registers the inspect flags.
+func (o *InspectOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.Keys, "key", nil, "trust `KEY`: a PEM public key or a KMS URI; repeat for several (the vendor's, the builder's...)")
+	addEnumFlag(cmd, &o.Format, "format", "text", "report format", output.InspectFormats()...)
+	f.StringVarP(&o.Output, "output", "o", "", "write the report to `FILE` (replaced whole) instead of standard output")
+	f.BoolVar(&o.AllowKMSPluginsUnsafe, allowPluginFlag, false,
+		"let a key URI with another scheme run the program sigstore-kms-<scheme> from PATH (command line only)")
+}
+
+func newInspectCommand() *cobra.Command {
+	o := &InspectOptions{}
+	cmd := &cobra.Command{
+		Use:     "inspect [--key PUBKEY]... [flags] ARTIFACT|DIR|FILE...",
+		Short:   "Read and cross-check every attestation about an artifact (provenance, SBOM, disclosure, VSA)",
+		Long:    inspectLong,
+		Example: inspectExample,
+		Args:    needPaths("inspect needs at least one ARTIFACT, directory or attestation file"),
+		RunE:    runE(func(cmd *cobra.Command, args []string) error { return runInspect(cmd, o, args) }),
+	}
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func runInspect(cmd *cobra.Command, o *InspectOptions, args []string) error {
+	if err := refuseFoundKey(cmd); err != nil {
+		return usageError(cmd, err)
+	}
+	if o.AllowKMSPluginsUnsafe && !cmd.Flags().Changed(allowPluginFlag) {
+		return usageError(cmd, fmt.Errorf("--%s is honoured only on the command line, not from a config file or the environment", allowPluginFlag))
+	}
+	ctx := cmd.Context()
+	stdin, _ := cmd.InOrStdin().(*os.File)
+	keys, err := verify.LoadKeys(ctx, o.Keys, signing.Options{Stdin: stdin, Prompt: cmd.ErrOrStderr(), AllowKMSPluginsUnsafe: o.AllowKMSPluginsUnsafe})
+	if err != nil {
+		return err
+	}
+	in, err := inspect.New(keys, o.Keys)
+	if err != nil {
+		return err
+	}
+	rep, err := inspect.Run(ctx, in, inspect.Inputs{Paths: args})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := output.Inspect(&buf, output.Format(o.Format), rep); err != nil {
+		return err
+	}
+	if o.Output != "" {
+		if err := fileio.WriteFile(o.Output, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s\n", termsafe.String(o.Output))
+	} else if _, err := cmd.OutOrStdout().Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if !rep.Passed {
+		failed := 0
+		for _, ch := range rep.Chains {
+			if !ch.Passed {
+				failed++
+			}
+		}
+		msg := fmt.Sprintf("%d of %d chain(s) fail their checks", failed, len(rep.Chains))
+		if len(rep.Chains) == 0 {
+			msg = "no attestation found in " + termsafe.String(strings.Join(args, " "))
+		}
+		return &ExitError{Code: ExitNegative, Err: errors.New(msg)}
+	}
+	return nil
+}
+
+// refuseFoundKey refuses --key from a .candor.yaml candor found in the current directory by
+// itself (see refuseFoundConfig, which does this for verify): whoever made the directory
+// would choose which keys inspect trusts.
+func refuseFoundKey(cmd *cobra.Command) error {
+	if f := cmd.Flags().Lookup(configFlag); f != nil && f.Changed {
+		return nil
+	}
+	if os.Getenv(configEnvVar) != "" {
+		return nil
+	}
+	f := cmd.Flags().Lookup("key")
+	if f == nil || f.Changed || f.Value.String() == f.DefValue {
+		return nil
+	}
+	for _, k := range keysFor(cmd, "key") {
+		if os.Getenv(envName(k)) != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("--key comes from %s, which candor found in the current directory; inspect takes --key only from the command line, %s or a config file named with --config, because a release being inspected could ship its own %s",
+		defaultConfigFile, envName("inspect.key"), defaultConfigFile)
+}
