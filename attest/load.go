@@ -70,6 +70,7 @@ func ParseDisclosure(name string, data []byte) (*Disclosure, error) {
 		}
 	}
 	derr.Problems = append(derr.Problems, normalize(doc, reported)...)
+	derr.Problems = append(derr.Problems, placeholders(doc, reported)...)
 	if len(derr.Problems) > 0 {
 		yamldoc.Sort(derr.Problems)
 		return nil, derr

@@ -26,13 +26,6 @@ type Uncovered struct {
 	Note string
 }
 
-// Placeholders used in suggestions. Each starts with "<" so that a snippet pasted unedited is
-// rejected by the schema wherever the value is an enumeration.
-const (
-	consentChoice = "<always|opt-out|opt-in|user-initiated>"
-	dataHint      = "[<what is sent, e.g. product version>]"
-)
-
 // Suggest returns the disclosure YAML that would cover f, found in the artifact named artifact.
 func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 	u := Uncovered{Artifact: artifact, Finding: f, Accept: acceptSnippet(f)}
@@ -43,16 +36,16 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 			// An endpoint table: one entry per host, or accept the table by its module.
 			b.WriteString("endpoints:\n")
 			for _, h := range f.Hosts {
-				fmt.Fprintf(&b, "  - host: %s\n    purpose: <why the software contacts this host>\n    data: %s\n    consent: %s\n",
-					yamlString(suggestHost(h)), dataHint, consentChoice)
+				fmt.Fprintf(&b, "  - host: %s\n    purpose: %s\n    data: [%s]\n    consent: %s\n",
+					yamlString(suggestHost(h)), purposeHost, yamlScalar(dataHint), consentChoice)
 			}
 			break
 		}
-		fmt.Fprintf(&b, "endpoints:\n  - host: %s\n    purpose: <why the software contacts this host>\n    data: %s\n    consent: %s\n",
-			yamlString(suggestHost(f.Host)), dataHint, consentChoice)
+		fmt.Fprintf(&b, "endpoints:\n  - host: %s\n    purpose: %s\n    data: [%s]\n    consent: %s\n",
+			yamlString(suggestHost(f.Host)), purposeHost, yamlScalar(dataHint), consentChoice)
 	case scan.NetworkConnect:
-		fmt.Fprintf(&b, "configuredEndpoints:\n  - setting: <the option or variable that sets the destination>\n    purpose: <what the connections are for>\n    data: %s\n    consent: %s\n",
-			dataHint, consentChoice)
+		fmt.Fprintf(&b, "configuredEndpoints:\n  - setting: <the option or variable that sets the destination>\n    purpose: <what the connections are for>\n    data: [%s]\n    consent: %s\n",
+			yamlScalar(dataHint), consentChoice)
 	case scan.NetworkListen:
 		b.WriteString("listeners:\n  - port: <port, or a range such as \"8000-8100\">\n    bind: <loopback|configurable|all>\n    purpose: <what the listener serves>\n    authentication: <none|password|token|mtls|os|other>\n")
 	case scan.RemoteAdmin, scan.RemoteTunnel, scan.ProcessExec, scan.CodeDynamic:
@@ -65,7 +58,7 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 		if mod != "" {
 			b.WriteString("    sdk: " + yamlString(mod) + "\n")
 		}
-		fmt.Fprintf(&b, "    endpoints: [<host the data goes to>]\n    data: %s\n    consent: %s\n", dataHint, consentChoice)
+		fmt.Fprintf(&b, "    endpoints: [<host the data goes to>]\n    data: [%s]\n    consent: %s\n", yamlScalar(dataHint), consentChoice)
 	case scan.UpdateSelf, scan.UpdateCheck, scan.UpdateFetchExec:
 		if d.Updates != nil && d.Updates.Mechanism == predicate.UpdateNone {
 			u.Note = "the disclosure says updates: mechanism: none, but the software contains update code"
@@ -83,8 +76,8 @@ func acceptSnippet(f scan.Finding) string {
 	if v == "" && len(f.Hosts) > 0 && f.Module != "" {
 		// an endpoint table is accepted by its module
 		v, _, _ = strings.Cut(f.Module, "@")
-		return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: <why these %d hosts are harmless, e.g. the SDK's region table, of which the software uses only the region the user configures>\n",
-			yamlString(f.Rule), yamlString(v), len(f.Hosts))
+		return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: %s\n",
+			yamlString(f.Rule), yamlString(v), yamlScalar(tableReason(len(f.Hosts))))
 	}
 	if v == "" && len(f.Evidence) > 0 {
 		v = f.Evidence[0].Value
@@ -92,8 +85,34 @@ func acceptSnippet(f scan.Finding) string {
 	if v == "" {
 		return "" // nothing an accepted entry could match
 	}
-	return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: <why this is harmless, e.g. the host is never contacted>\n",
-		yamlString(f.Rule), yamlString(v))
+	return fmt.Sprintf("accepted:\n  - rule: %s\n    value: %s\n    reason: %s\n",
+		yamlString(f.Rule), yamlString(v), yamlScalar(acceptReason(f.Capability)))
+}
+
+// acceptReason is the reason placeholder of an accepted entry: what would make a finding of
+// the capability harmless.
+func acceptReason(c scan.Capability) string {
+	switch c {
+	case scan.NetworkEndpoint:
+		return reasonHost
+	case scan.NetworkListen:
+		return "<why nothing can connect: the code that listens is never run...>"
+	case scan.NetworkConnect:
+		return "<why the software never opens a connection: the code is never run...>"
+	case scan.RemoteAdmin, scan.RemoteTunnel:
+		return "<why nobody can reach it: the handler is never registered...>"
+	case scan.ProcessExec:
+		return "<why it never starts a program that someone else chooses: the code is never run...>"
+	case scan.CodeDynamic:
+		return "<why it never loads code at run time: the code is never run...>"
+	case scan.TelemetrySDK:
+		return "<why nothing is ever sent: the SDK is linked but never initialised...>"
+	case scan.UpdateSelf, scan.UpdateCheck, scan.UpdateFetchExec:
+		return "<why the update code never runs: it is reached only from a command the product does not ship...>"
+	case scan.AnalysisObscured:
+		return reasonAnalysis
+	}
+	return "<why this finding is harmless>"
 }
 
 // suggestHost returns the canonical form of a reported host for a suggestion.

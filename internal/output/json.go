@@ -36,11 +36,6 @@ func (jsonRenderer) Verify(w io.Writer, res *verify.Result) error {
 	return writeJSON(w, res)
 }
 
-// Attest has no JSON form: attest's machine-readable output is the envelope it writes.
-func (jsonRenderer) Attest(io.Writer, *Attestation) error {
-	return unsupported(FormatJSON, "an attest outcome")
-}
-
 // writeJSON writes v as indented JSON ending in a newline, HTML characters as they are,
 // and characters a terminal would act on as \u escapes ([termsafe.JSON]).
 func writeJSON(w io.Writer, v any) error {

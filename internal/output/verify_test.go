@@ -107,9 +107,6 @@ func TestUnsupported(t *testing.T) {
 		{FormatSARIF, func(r Renderer, b *bytes.Buffer) error {
 			return r.Attest(b, &Attestation{Result: sampleAttestResult()})
 		}},
-		{FormatJSON, func(r Renderer, b *bytes.Buffer) error {
-			return r.Attest(b, &Attestation{Result: sampleAttestResult()})
-		}},
 	} {
 		r, err := New(tt.f)
 		if err != nil {

@@ -17,9 +17,14 @@ manifest, and sign an in-toto attestation that a buyer can verify.
 Each finding must be covered by an entry of the disclosure (an endpoint host or
 wildcard, a listener, a remote-control feature, telemetry, the update mechanism,
 or an accepted finding with a reason). When one is not, attest writes nothing,
-prints each uncovered finding with its evidence and the YAML that would cover
-it, and exits 1. --allow-undisclosed signs anyway; the verdict in the
-attestation then says false for the commitments concerned. An accepted entry
+prints how many findings of each capability are uncovered, then ONE YAML block
+that would cover them all, grouped as 'candor disclose' groups a draft (one
+entry per host, per endpoint-table module, per capability, per telemetry SDK),
+with <placeholders> and the evidence as comments, and exits 1. A value left
+"<...>" is refused: replace each with what is true of the release. 'candor
+disclose --disclosure FILE' writes the whole merged disclosure instead.
+--allow-undisclosed signs anyway; the verdict in the attestation then says
+false for the commitments concerned. An accepted entry
 that matches no finding of the release is stale: attest refuses it (exit 2,
 naming accepted[i]) unless --allow-stale-accepted makes it a warning.
 
@@ -36,6 +41,14 @@ that is none of these (a README, checksums) is skipped with a note, and
 
 ` + signingKeysHelp + `
 
+Output: --format text (default) writes that report to standard error for
+people. --format json writes it as JSON to standard output, for programs:
+{"signed", "written", "artifacts", "uncovered": [{"artifact", "rule",
+"capability", "confidence", "host", "hosts", "table", "module", "summary",
+"note", "disclose", "accept"}], "suggestion" (the grouped YAML), "verdict"}.
+Standard output then carries only the JSON, so --format json needs -o FILE for
+the envelope. Messages (the error line, warnings) always go to standard error.
+
 Exit codes: 0 signed and written; 1 undisclosed findings, nothing written;
 2 a usage or input error (bad disclosure, key, password or artifact), nothing
 written.`
@@ -47,6 +60,9 @@ const attestExample = `  # Make a key once, then attest a release build
   # Several artifacts and two signatures in one envelope, JSON lines output
   candor attest --disclosure disclosure.yaml --key release.key --key awskms:///alias/release \
     -o release.intoto.jsonl ./dist/app-linux-amd64 ./dist/app-windows-amd64.exe
+
+  # In a pipeline: the uncovered findings as JSON, the envelope to a file
+  candor attest --format json --disclosure disclosure.yaml --key candor.key -o app.intoto.json ./app > attest.json
 
   # Check the result with cosign (for a P-384 key add --signature-digest-algorithm sha384)
   cosign verify-blob-attestation --key candor.pub --insecure-ignore-tlog \
@@ -68,6 +84,8 @@ type AttestOptions struct {
 	AllowUndisclosed bool
 	// AllowStaleAccepted signs even when accepted entries match no finding.
 	AllowStaleAccepted bool
+	// Format is the report's format: text (to standard error) or json (to standard output).
+	Format string
 }
 
 // AddFlags registers the attest flags.
@@ -79,6 +97,9 @@ func (o *AttestOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.SHA512, "sha512", false, "also record each artifact's SHA-512 in its subject")
 	cmd.Flags().BoolVar(&o.AllowUndisclosed, "allow-undisclosed", false, "sign even when findings are not covered; the verdict then says false for their commitments")
 	cmd.Flags().BoolVar(&o.AllowStaleAccepted, "allow-stale-accepted", false, "sign even when an accepted entry matches no finding (a warning instead of an error)")
+	addEnumFlag(cmd, &o.Format, "format", string(output.FormatText),
+		"report format: text for people (standard error), json for programs (standard output; needs -o for the envelope)",
+		string(output.FormatText), string(output.FormatJSON))
 }
 
 func newAttestCommand() *cobra.Command {
@@ -112,6 +133,10 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	if len(o.Keys.Keys) == 0 {
 		return usageError(cmd, errors.New("attest needs at least one --key"))
 	}
+	jsonOut := o.Format == string(output.FormatJSON)
+	if jsonOut && (o.Output == "" || o.Output == "-") {
+		return usageError(cmd, errors.New("--format json writes the report to standard output: name the envelope's file with -o FILE"))
+	}
 	ko, err := o.Keys.keyOptions(cmd)
 	if err != nil {
 		return usageError(cmd, err)
@@ -142,9 +167,13 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 			fmt.Fprintf(stderr, "warning: %s\n", termsafe.Line(w))
 		}
 		// What attest found and, when it signed, what it signed; then the error, if any.
-		txt, werr := output.New(output.FormatText)
+		format, w := output.FormatText, stderr
+		if jsonOut {
+			format, w = output.FormatJSON, cmd.OutOrStdout()
+		}
+		r, werr := output.New(format)
 		if werr == nil {
-			werr = txt.Attest(stderr, &output.Attestation{Result: res, Disclosure: o.Disclosure, Signed: err == nil})
+			werr = r.Attest(w, &output.Attestation{Result: res, Disclosure: o.Disclosure, Signed: err == nil})
 		}
 		if werr != nil {
 			return werr

@@ -67,7 +67,7 @@ func newRootCommand() *cobra.Command {
 	}
 	o.AddFlags(root)
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError(cmd, err) })
-	root.AddCommand(newScanCommand(), newDemoCommand(), newVersionCommand(), newAttestCommand(), newKeygenCommand(), newKeyCommand(), newVerifyCommand())
+	root.AddCommand(newScanCommand(), newDemoCommand(), newVersionCommand(), newAttestCommand(), newDiscloseCommand(), newKeygenCommand(), newKeyCommand(), newVerifyCommand())
 	root.AddCommand(newDiffCommand())
 	root.AddCommand(newInspectCommand())
 	root.AddCommand(newConfigTopic(root))
