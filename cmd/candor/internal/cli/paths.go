@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/candor-dev/candor/attest"
 	"github.com/candor-dev/candor/internal/fileio"
@@ -36,8 +37,8 @@ func (o *PathOptions) AddFlags(cmd *cobra.Command) {
 // pathsHelpText explains, for a command's help, how paths are read.
 var pathsHelpText = fmt.Sprintf(`A directory is a release: every executable, archive, package and image in it,
 at any level, is read, in name order (symbolic links are not followed; at most
-%d entries, %d levels deep); a directory holding an OCI image layout is one
-image. A file that is not an executable, archive, package or image (a README,
+%d entries, %d levels deep); a directory holding an OCI image layout (named,
+or inside a release) is one image. A file that is not an executable, archive, package or image (a README,
 checksums, an attestation) is skipped with a note on standard error and the
 rest is read; --strict makes it an error (exit 2).`, verify.MaxReleaseEntries, verify.MaxReleaseDepth)
 
@@ -65,7 +66,7 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 			continue
 		}
 		if !fi.IsDir() {
-			ok, err := artifactFile(p)
+			ok, err := artifactFile(p, true)
 			if err != nil {
 				return nil, err
 			}
@@ -87,8 +88,15 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 			return nil, err
 		}
 		n := len(out)
+		images := imageLayouts(files)
 		for _, f := range files {
-			ok, err := artifactFile(f)
+			if img, in := imageOf(f, images); in {
+				if f == filepath.Join(img, "oci-layout") {
+					out = append(out, img) // the image, once, where its layout file sorts
+				}
+				continue
+			}
+			ok, err := artifactFile(f, false)
 			if err != nil {
 				return nil, err
 			}
@@ -116,9 +124,11 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 }
 
 // artifactFile reports whether the regular file at p starts as an executable or an
-// archive, package or image the scanner reads. A file that is not a regular file when
-// opened (it changed since it was listed) is not one.
-func artifactFile(p string) (bool, error) {
+// archive, package or image the scanner reads, as verify tells the executables of a
+// release. A file named is also one when it is any ELF file, or a PE too short to tell: the
+// scanner says what is wrong with it. A file that is not a regular file when opened (it
+// changed since it was listed) is not one.
+func artifactFile(p string, named bool) (bool, error) {
 	f, _, err := fileio.OpenRegular(p)
 	if errors.Is(err, fileio.ErrNotRegular) || errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -133,11 +143,12 @@ func artifactFile(p string) (bool, error) {
 		return false, fmt.Errorf("%s: %w", p, err)
 	}
 	head = head[:n]
-	// Any ELF file (a truncated one too) is the scanner's to judge, as is a PE too short
-	// to tell: it says what is wrong with it.
+	if archive.IsExecutable(head) || archive.Format(head) != "" {
+		return true, nil
+	}
 	elf := bytes.HasPrefix(head, []byte("\x7fELF"))
 	shortPE := bytes.HasPrefix(head, []byte("MZ")) && n < 64
-	return archive.IsExecutable(head) || archive.Format(head) != "" || elf || shortPE, nil
+	return named && (elf || shortPE), nil
 }
 
 // scanner returns a scanner for attest that reads the paths it is given as expand says:
@@ -168,4 +179,26 @@ func (e *expandingScanner) Run(ctx context.Context, paths []string) (*scan.Repor
 		return nil, err
 	}
 	return e.s.Run(ctx, paths)
+}
+
+// imageLayouts returns the directories among files' that hold an OCI image layout (an
+// oci-layout file): each is one image, read as the scanner reads an image directory.
+func imageLayouts(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if filepath.Base(f) == "oci-layout" {
+			out = append(out, filepath.Dir(f))
+		}
+	}
+	return out
+}
+
+// imageOf returns the image layout directory f is in, if any (the outermost).
+func imageOf(f string, images []string) (string, bool) {
+	for _, img := range images {
+		if strings.HasPrefix(f, img+string(filepath.Separator)) {
+			return img, true
+		}
+	}
+	return "", false
 }
