@@ -404,3 +404,21 @@ func TestPolicyBuiltInGo(t *testing.T) {
 		t.Errorf("acceptedHosts: allow: %v", err)
 	}
 }
+
+// TestCanonHostMatchesLikeMatchHost: the policy step's host matching, normalising each host
+// once, agrees with predicate.MatchHost.
+func TestCanonHostMatchesLikeMatchHost(t *testing.T) {
+	t.Parallel()
+	hosts := []string{"api.acme.example", "API.Acme.Example.", "acme.example", "bücher.example", "xn--bcher-kva.example", "10.0.0.1", "[::1]", "::ffff:10.0.0.1",
+		"fe80::1%eth0", "a_b.example", "", "*.acme.example", "example", "a..example", "x.10.0.0.1"}
+	patterns := []string{"*.acme.example", "acme.example", "api.acme.example", "*.example", "*.xn--bcher-kva.example", "xn--bcher-kva.example", "10.0.0.1", "::1",
+		"*.0.0.1", "a_b.example", "*.a_b.example", "*", "", "*.10.0.0.1"}
+	for _, h := range hosts {
+		c := canonOf(h)
+		for _, p := range patterns {
+			if got, want := c.matchedBy(p), predicate.MatchHost(p, h); got != want {
+				t.Errorf("host %q pattern %q: %v, MatchHost says %v", h, p, got, want)
+			}
+		}
+	}
+}

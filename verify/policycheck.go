@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,7 +80,7 @@ func applyPolicy(pol *Policy, in policyInput) []Check {
 			securityReasons(p.Security, sp))
 	}
 	judged := judgeFindings(in)
-	detail, r := undisclosedReasons(in, pol.maxUndisclosed())
+	detail, r := undisclosedReasons(judged, pol.maxUndisclosed())
 	add(RuleUndisclosed, detail, r)
 	if fp := pol.Findings; fp != nil && fp.Accepted != nil {
 		detail, r = acceptedReasons(judged, fp.Accepted)
@@ -169,23 +170,21 @@ func (p *Policy) maxUndisclosed() int {
 	return *p.Findings.MaxUndisclosed
 }
 
-func undisclosedReasons(in policyInput, max int) (string, []string) {
-	d := &in.pred.Disclosure
+func undisclosedReasons(judged []judgedFinding, max int) (string, []string) {
 	var obscured, undisclosed []string
-	total := 0
-	walkFindings(in.name, in.analysis, func(where string, f *predicate.Finding) {
-		total++
+	for _, j := range judged {
+		where, f := j.where, j.f
 		if f.Capability == scan.AnalysisObscured {
 			obscured = append(obscured, fmt.Sprintf("%s cannot be analysed (%s): %s; no disclosure makes it acceptable", where, f.Rule, f.Summary))
 		}
 		switch {
 		case f.CoveredBy == "":
 			undisclosed = append(undisclosed, fmt.Sprintf("%s: undisclosed %s (rule %s)", where, findingName(f), f.Rule))
-		case d.Cover(f.Finding) == "":
+		case j.again == "":
 			undisclosed = append(undisclosed, fmt.Sprintf("%s: %s is marked as covered by %s, but no declared entry covers it", where, findingName(f), f.CoveredBy))
 		}
-	})
-	detail := fmt.Sprintf("%d finding(s), %d undisclosed (at most %d)", total, len(undisclosed), max)
+	}
+	detail := fmt.Sprintf("%d finding(s), %d undisclosed (at most %d)", len(judged), len(undisclosed), max)
 	if len(undisclosed) <= max {
 		return detail, obscured
 	}
@@ -417,6 +416,7 @@ type judgedFinding struct {
 	disp    predicate.Disposition
 	refs    []string
 	entries []*predicate.Accepted // for accepted findings, nil for a reference to no entry
+	again   string                // the entry candor's matcher finds, "" for none
 }
 
 // judgeFindings gives each finding the weaker of two dispositions: the one its attested
@@ -426,8 +426,8 @@ func judgeFindings(in policyInput) []judgedFinding {
 	d := &in.pred.Disclosure
 	var out []judgedFinding
 	walkFindings(in.name, in.analysis, func(where string, f *predicate.Finding) {
-		j := judgedFinding{where: where, f: f}
 		attested, again := f.CoveredBy, d.Cover(f.Finding)
+		j := judgedFinding{where: where, f: f, again: again}
 		da, dg := predicate.DispositionOf(attested), predicate.DispositionOf(again)
 		switch {
 		case da == predicate.Undisclosed || dg == predicate.Undisclosed:
@@ -515,6 +515,7 @@ func ref(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" 
 type host struct {
 	pattern  string // normalised when declared; as found otherwise
 	wildcard bool
+	canon    canonHost // of pattern, when it is not a wildcard
 	where    []string
 	// allow: the host meets the allow list too (the disclosure says it is contacted, or
 	// nothing covers it); hosts only accepted findings have meet the deny list alone.
@@ -546,15 +547,17 @@ func hostsOf(in policyInput, judged []judgedFinding, acceptedAllow bool) []host 
 	// declared holds, per reference (endpoints[0], telemetry[1], updates), the hosts it declares.
 	declared := map[string][]int{}
 	add := func(pattern string, wild bool, where string, allow bool) int {
-		k := pattern
-		if wild {
-			k = "\x00" + pattern
+		// one host however it is spelt: API.Example.com and api.example.com are one
+		k, c := "\x00"+pattern, canonHost{}
+		if !wild {
+			c = canonOf(pattern)
+			k = c.name
 		}
 		i, ok := at[k]
 		if !ok {
 			i = len(hs)
 			at[k] = i
-			hs = append(hs, host{pattern: pattern, wildcard: wild})
+			hs = append(hs, host{pattern: pattern, wildcard: wild, canon: c})
 		}
 		hs[i].where = append(hs[i].where, where)
 		hs[i].allow = hs[i].allow || allow
@@ -567,7 +570,7 @@ func hostsOf(in policyInput, judged []judgedFinding, acceptedAllow bool) []host 
 		}
 		for _, by := range j.refs {
 			for _, d := range declared[by] {
-				if d != i && !slices.Contains(hs[i].under, d) && predicate.MatchHost(hs[d].pattern, h) {
+				if d != i && !slices.Contains(hs[i].under, d) && hs[i].canon.matchedBy(hs[d].pattern) {
 					hs[i].under = append(hs[i].under, d)
 				}
 			}
@@ -635,10 +638,22 @@ func endpointsDetail(hosts []host, ep *EndpointsPolicy) string {
 }
 
 func endpointReasons(hosts []host, ep *EndpointsPolicy) []string {
+	deny := make([]canonHost, len(ep.Deny))
+	for i, d := range ep.Deny {
+		if !strings.HasPrefix(d, "*") {
+			deny[i] = canonOf(d)
+		}
+	}
 	denied := make([]int, len(hosts))
 	allowed := make([]bool, len(hosts))
 	for i, h := range hosts {
-		denied[i] = slices.IndexFunc(ep.Deny, func(d string) bool { return overlaps(d, h) })
+		denied[i] = -1
+		for k, d := range ep.Deny {
+			if overlaps(d, deny[k], h) {
+				denied[i] = k
+				break
+			}
+		}
 		allowed[i] = ep.Allow == nil || !h.allow || slices.ContainsFunc(ep.Allow, func(a string) bool { return coveredByPattern(a, h) })
 	}
 	// A found host a failing declaration covers is named in the declaration's reason: the
@@ -678,23 +693,47 @@ func endpointReasons(hosts []host, ep *EndpointsPolicy) []string {
 // coveredByPattern reports whether every host h stands for matches the allow pattern a.
 func coveredByPattern(a string, h host) bool {
 	if !h.wildcard {
-		return predicate.MatchHost(a, h.pattern)
+		return h.canon.matchedBy(a)
 	}
 	d := strings.TrimPrefix(h.pattern, "*.")
 	e, ok := strings.CutPrefix(a, "*.")
 	return ok && (d == e || strings.HasSuffix(d, "."+e))
 }
 
-// overlaps reports whether some host matches both the deny pattern d and h.
-func overlaps(d string, h host) bool {
+// overlaps reports whether some host matches both the deny pattern d (dc: d normalised as a
+// host, see [canonOf]) and h.
+func overlaps(d string, dc canonHost, h host) bool {
 	if !h.wildcard {
-		return predicate.MatchHost(d, h.pattern)
+		return h.canon.matchedBy(d)
 	}
 	hd := strings.TrimPrefix(h.pattern, "*.")
 	if e, ok := strings.CutPrefix(d, "*."); ok {
 		return hd == e || strings.HasSuffix(hd, "."+e) || strings.HasSuffix(e, "."+hd)
 	}
-	return predicate.MatchHost(h.pattern, d)
+	return dc.matchedBy(h.pattern)
+}
+
+// canonHost is a host normalised once (IDNA, case, IP form) for matching against many
+// patterns: [predicate.MatchHost] normalises its host on every call, which for thousands of
+// found hosts and denied patterns is most of the policy step's time.
+type canonHost struct {
+	name string
+	// wild: a wildcard may match it (a valid name, not an IP address).
+	wild bool
+}
+
+func canonOf(h string) canonHost {
+	c, valid := predicate.CanonicalHost(h)
+	_, err := netip.ParseAddr(c)
+	return canonHost{name: c, wild: valid && err != nil}
+}
+
+// matchedBy reports what predicate.MatchHost(pattern, host) does, for the host c was made of.
+func (c canonHost) matchedBy(pattern string) bool {
+	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
+		return c.wild && len(c.name) > len(suffix) && strings.HasSuffix(c.name, suffix)
+	}
+	return pattern == c.name
 }
 
 // walkFindings calls fn for every finding of an artifact and of its members, with where
