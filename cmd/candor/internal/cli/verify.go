@@ -31,7 +31,8 @@ Each artifact goes through these steps, and the first that fails ends its check:
                 not checked, so a subject with only those cannot match
   predicate     the predicate matches the schema and analyses that subject
   policy        your --policy, or the defaults: no undisclosed finding and no
-                forced upgrade (automatic updates the user cannot turn off)
+                forced upgrade (automatic updates the user cannot turn off, or
+                a linked self-update the vendor only accepted)
   rescan        with --rescan: every finding of a fresh scan is in the
                 attested analysis and covered by the disclosure
 
