@@ -5,7 +5,8 @@
 // schema schemas/disclosure.v1.json, errors located by file, line and field); the analyser
 // (package scan) reports findings; [predicate.Declarations.Cover] matches each finding with
 // the disclosure entry that covers it, and [Disclosure.Suggest] writes the YAML that would
-// cover one that is not; [BuildPredicate] records the disclosure, the analysis and a verdict
+// cover one that is not ([SuggestYAML] groups them in one block, and [NewDraft] drafts a
+// whole disclosure from a scan, merged with an existing one); [BuildPredicate] records the disclosure, the analysis and a verdict
 // per commitment (a [predicate.Predicate] of type [predicate.PredicateType], schema
 // schemas/predicate.v1.json); [Statement] wraps it in an in-toto Statement v1 with one
 // subject per artifact; [signing.SignEnvelope] puts the statement in a DSSE envelope signed

@@ -44,7 +44,7 @@ type Renderer interface {
 	// Scan writes a scan report: text, JSON and SARIF.
 	Scan(w io.Writer, r *scan.Report) error
 	// Attest writes what attest did: the findings the disclosure does not cover, with
-	// the YAML that would cover them, then what was signed. Text only.
+	// the YAML that would cover them, then what was signed: text and JSON.
 	Attest(w io.Writer, a *Attestation) error
 	// Verify writes verify's verdicts: text and JSON.
 	Verify(w io.Writer, r *verify.Result) error
