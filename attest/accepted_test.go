@@ -136,10 +136,12 @@ func TestStaleAccepted(t *testing.T) {
   - module: github.com/gone/module
     table: gone.init
     reason: a table of an older release
+  - value: "*.chinacloudapi.cn"
+    reason: meant as a wildcard, written as a value
 `
 	d := acceptanceDisclosure(t, stale)
-	if got := StaleAccepted(d, sovereignReport()); len(got) != 2 || got[0] != 2 || got[1] != 4 {
-		t.Errorf("StaleAccepted = %v, want [2 4]", got)
+	if got := StaleAccepted(d, sovereignReport()); len(got) != 3 || got[0] != 2 || got[1] != 4 || got[2] != 5 {
+		t.Errorf("StaleAccepted = %v, want [2 4 5]", got)
 	}
 	dir := t.TempDir()
 	opts := Options{Disclosure: d, Report: sovereignReport(), Keys: []string{k}, KeyOptions: pwOpts,
@@ -148,7 +150,8 @@ func TestStaleAccepted(t *testing.T) {
 	if !errors.Is(err, ErrStaleAccepted) {
 		t.Fatalf("got %v, want ErrStaleAccepted", err)
 	}
-	for _, want := range []string{`accepted[2] (host="*.microsoftonline.us")`, `accepted[4] (module="github.com/gone/module" table="gone.init")`, "--allow-stale-accepted"} {
+	for _, want := range []string{`accepted[2] (host="*.microsoftonline.us")`, `accepted[4] (module="github.com/gone/module" table="gone.init")`, "--allow-stale-accepted",
+		`accepted[5] (value="*.chinacloudapi.cn") matches no finding of the release (a value is compared as it is: a wildcard goes in host:)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message lacks %q:\n%v", want, err)
 		}
@@ -156,7 +159,7 @@ func TestStaleAccepted(t *testing.T) {
 	if strings.Contains(err.Error(), "accepted[3]") {
 		t.Errorf("accepted[3] matches the table (a host entry covers it first) but is called stale: %v", err)
 	}
-	if res == nil || res.Envelope != nil || len(res.Stale) != 2 {
+	if res == nil || res.Envelope != nil || len(res.Stale) != 3 {
 		t.Errorf("result %+v", res)
 	}
 	assertEmptyDir(t, dir)
@@ -166,7 +169,7 @@ func TestStaleAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Written == "" || len(res.Warnings) != 2 || !strings.Contains(res.Warnings[0], `accepted[2] (host="*.microsoftonline.us") matches no finding`) {
+	if res.Written == "" || len(res.Warnings) != 3 || !strings.Contains(res.Warnings[0], `accepted[2] (host="*.microsoftonline.us") matches no finding`) {
 		t.Errorf("written %q, warnings %q", res.Written, res.Warnings)
 	}
 }

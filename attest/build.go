@@ -47,6 +47,17 @@ func markAccepted(d *Disclosure, a *scan.Artifact, used []bool) {
 	}
 }
 
+// staleLine says that accepted[i] matches nothing, with a hint when its value is a wildcard
+// (matched only as a host selector).
+func staleLine(d *Disclosure, i int) string {
+	a := &d.Accepted[i]
+	line := fmt.Sprintf("accepted[%d] (%s) matches no finding of the release", i, a.Selectors())
+	if strings.HasPrefix(a.Value, "*.") && a.Host == "" {
+		line += " (a value is compared as it is: a wildcard goes in host:)"
+	}
+	return line
+}
+
 func unused(used []bool) []int {
 	var out []int
 	for i, u := range used {
@@ -61,7 +72,7 @@ func unused(used []bool) []int {
 func staleError(d *Disclosure, stale []int) error {
 	lines := make([]string, 0, len(stale))
 	for _, i := range stale {
-		lines = append(lines, fmt.Sprintf("accepted[%d] (%s) matches no finding of the release", i, d.Accepted[i].Selectors()))
+		lines = append(lines, staleLine(d, i))
 	}
 	return fmt.Errorf("%w: %s; remove the entries, or narrow them to what the release holds (--allow-stale-accepted signs anyway)", ErrStaleAccepted, strings.Join(lines, "; "))
 }

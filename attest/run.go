@@ -153,7 +153,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return res, staleError(d, stale)
 		}
 		for _, i := range stale {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("accepted[%d] (%s) matches no finding of the release", i, d.Accepted[i].Selectors()))
+			res.Warnings = append(res.Warnings, staleLine(d, i))
 		}
 	}
 	if len(uncovered) > 0 && !opts.AllowUndisclosed {
