@@ -296,3 +296,41 @@ func TestNestedReleaseSubjects(t *testing.T) {
 		t.Errorf("unverified %+v", res.Unverified)
 	}
 }
+
+// TestUnattestedWithAttestationsGiven: a release directory matched against attestations
+// given elsewhere (Inputs.Attestations) lists its files no attestation names, and fails an
+// executable among them (a hidden one too) unless unattested executables are allowed.
+func TestUnattestedWithAttestationsGiven(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir, _, pub := release(t)
+	atts := t.TempDir()
+	for _, name := range []string{"phonehome", "quiet"} {
+		must(t, os.Rename(filepath.Join(dir, name+SuffixJSON), filepath.Join(atts, name+SuffixJSON)))
+	}
+	res, err := runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Attestations: []string{atts}, Now: testNow})
+	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
+		t.Fatalf("given attestations: %v, %+v", err, res)
+	}
+	if got := unverifiedReasons(dir, res); len(got) != 1 || got["README.md"] != "named by no attestation" {
+		t.Errorf("unverified %v, want README.md named by no attestation", got)
+	}
+
+	extra := readFile(t, filepath.Join(dir, "quiet"))
+	extra[len(extra)-1] ^= 0xff
+	must(t, os.WriteFile(filepath.Join(dir, ".extra"), extra, 0o755))
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Attestations: []string{atts}, Now: testNow})
+	if !errors.Is(err, ErrSubject) || res == nil || len(res.Verdicts) != 3 {
+		t.Fatalf("unattested hidden executable: %v, %+v", err, res)
+	}
+	if vd := res.Verdicts[2]; vd.Passed || vd.Artifact != filepath.Join(dir, ".extra") || !strings.Contains(vd.Err.Error(), "no verified attestation names sha256 ") {
+		t.Errorf("verdict %+v", vd)
+	}
+	res, err = runWith(ctx, runOptions{Keys: []string{pub}, Artifacts: []string{dir}, Attestations: []string{atts}, Now: testNow, AllowUnattested: true})
+	if err != nil || !res.Passed || len(res.Verdicts) != 2 {
+		t.Fatalf("allowed: %v, %+v", err, res)
+	}
+	if got := unverifiedReasons(dir, res)[".extra"]; got != "executable named by no attestation (unattested executables allowed)" {
+		t.Errorf(".extra: %q", got)
+	}
+}

@@ -42,6 +42,8 @@ type target struct {
 	dirIndex int
 	// from is the attestation whose subject named the target (release directories).
 	from *Attestation
+	// exec marks a file of a release directory that is an executable.
+	exec bool
 }
 
 // collect stats the artifacts and finds the attestation files.
@@ -284,13 +286,14 @@ func (r *runner) unattested(di int, dir string) error {
 	return nil
 }
 
-// unverified lists the entries of every release directory that no verdict accounts for, and
-// notes each.
+// unverified lists the entries of every release directory that no verdict accounts for
+// (taking out of the targets those unnamedTargets lists), and notes each.
 func (r *runner) unverified() []Unverified {
 	var out []Unverified
 	for _, rl := range r.releases {
 		out = append(out, rl.unverified()...)
 	}
+	out = append(out, r.unnamedTargets()...)
 	for _, s := range r.sources {
 		for _, a := range s.atts {
 			if a.other != "" {
@@ -305,16 +308,75 @@ func (r *runner) unverified() []Unverified {
 }
 
 // dirFiles adds every regular, non-hidden file of a release directory, at every level, that
-// is not an attestation at its top level.
+// is not an attestation at its top level, and every hidden executable: each is matched by
+// digest against the attestations given. Those no attestation names are sorted out by
+// unnamedTargets.
 func (r *runner) dirFiles(di int, dir string) error {
 	var srcs []int
 	for i := range r.sources {
 		srcs = append(srcs, i)
 	}
-	for _, p := range r.releases[di].files() {
-		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, sources: srcs, dirIndex: di})
+	rl := r.releases[di]
+	rels := rl.files()
+	execs, err := rl.executables(rels)
+	if err != nil {
+		return err
+	}
+	hiddenExecs, err := rl.unnamedExecutables()
+	if err != nil {
+		return err
+	}
+	for _, rel := range hiddenExecs {
+		rl.used[rel] = true
+		execs[rel] = true
+	}
+	for _, rel := range append(rels, hiddenExecs...) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		r.targets = append(r.targets, &target{Target: Target{Name: p, Path: p}, sources: srcs, dirIndex: di, exec: execs[rel]})
 	}
 	return nil
+}
+
+// unnamedTargets takes out of the targets the files of release directories matched against
+// the attestations given (Inputs.Attestations) that no attestation names, and lists them:
+// any file but an executable, and an executable when unattested executables are allowed.
+// An executable no attestation names stays, and fails. Only then are the targets' indexes
+// changed: with attestations given, no source is a target's own (owner is -1).
+func (r *runner) unnamedTargets() []Unverified {
+	if len(r.in.Attestations) == 0 {
+		return nil
+	}
+	var out []Unverified
+	kept := r.targets[:0]
+	for _, t := range r.targets {
+		if t.dirIndex < 0 || r.namedByAny(t) {
+			kept = append(kept, t)
+			continue
+		}
+		switch {
+		case !t.exec:
+			out = append(out, Unverified{Path: t.Name, Reason: "named by no attestation"})
+		case r.in.AllowUnattested:
+			out = append(out, Unverified{Path: t.Name, Reason: "executable named by no attestation (unattested executables allowed)"})
+		default:
+			kept = append(kept, t)
+		}
+	}
+	r.targets = kept
+	return out
+}
+
+// namedByAny reports whether an attestation that passed the first steps has a subject
+// with the target's digest.
+func (r *runner) namedByAny(t *target) bool {
+	for _, si := range t.sources {
+		for _, a := range r.sources[si].atts {
+			if a.err == nil && a.other == "" && a.Statement.names(&t.Target) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isDir(p string) bool {

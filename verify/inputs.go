@@ -28,7 +28,8 @@ import (
 // only when some subject that may name them lists one).
 //
 // With Attestations (files or directories of attestation files), every artifact is matched
-// by digest against all of their envelopes. Every envelope must pass the steps that do not
+// by digest against all of their envelopes; a file of a release directory that none names is
+// listed in [Result.Unverified], but an executable fails (unless AllowUnattested). Every envelope must pass the steps that do not
 // depend on an artifact (parse, signature, payload type, statement).
 //
 // An artifact file with no attestation beside it, or an attestation file or directory that

@@ -102,7 +102,8 @@ func (rl *releaseDir) attestations() []string {
 }
 
 // files returns the regular files of the release at every level that are not attestations
-// at its top level and not hidden (no path element starts with "."), as paths.
+// at its top level and not hidden (no path element starts with "."), as slash paths inside
+// it.
 func (rl *releaseDir) files() []string {
 	var out []string
 	for _, e := range rl.entries {
@@ -110,7 +111,7 @@ func (rl *releaseDir) files() []string {
 			continue
 		}
 		rl.used[e.rel] = true
-		out = append(out, filepath.Join(rl.dir, filepath.FromSlash(e.rel)))
+		out = append(out, e.rel)
 	}
 	return out
 }
@@ -218,24 +219,41 @@ const sniffSize = 4096
 // it), only if it is still a regular file, and only its first bytes are read. A file that
 // cannot be read fails the run: verify cannot tell what the release holds.
 func (rl *releaseDir) unnamedExecutables() ([]string, error) {
+	var rels []string
+	for _, e := range rl.entries {
+		if !rl.used[e.rel] && e.mode.IsRegular() {
+			rels = append(rels, e.rel)
+		}
+	}
+	execs, err := rl.executables(rels)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rel := range rels {
+		if execs[rel] {
+			out = append(out, rel)
+		}
+	}
+	return out, nil
+}
+
+// executables tells which of the files (slash paths inside the release) are executables,
+// reading the first bytes of each as unnamedExecutables does.
+func (rl *releaseDir) executables(rels []string) (map[string]bool, error) {
 	root, err := os.OpenRoot(rl.dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
 	}
 	defer root.Close()
-	var out []string
+	out := map[string]bool{}
 	head := make([]byte, sniffSize)
-	for _, e := range rl.entries {
-		if rl.used[e.rel] || !e.mode.IsRegular() {
-			continue
-		}
-		n, err := sniff(root, e.rel, head)
+	for _, rel := range rels {
+		n, err := sniff(root, rel, head)
 		if err != nil {
 			return nil, fmt.Errorf("%w: release directory %s: %w", ErrInput, rl.dir, err)
 		}
-		if archive.IsExecutable(head[:n]) {
-			out = append(out, e.rel)
-		}
+		out[rel] = archive.IsExecutable(head[:n])
 	}
 	return out, nil
 }

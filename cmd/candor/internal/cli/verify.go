@@ -48,8 +48,9 @@ verification: the release holds something its vendor did not attest.
 in JSON). Symbolic links are never followed; every other entry (files no
 subject names, links, FIFOs) is listed as not verified, with the reason. Only
 regular files are read. --attestation FILE or DIR (repeatable) gives the
-attestations instead: each ARTIFACT is matched against all of them by digest,
-and --digest sha256:<hex> (or sha512:<hex>) verifies an artifact you do not
+attestations instead: each ARTIFACT is matched against all of them by digest
+(in a release directory, files none names are listed, executables fail), and
+--digest sha256:<hex> (or sha512:<hex>) verifies an artifact you do not
 have at hand. There is one verdict per artifact and attestation.
 
 No attestation at all for an ARTIFACT (none beside it, or an --attestation
