@@ -192,13 +192,16 @@ func (u *Updates) Forced() bool {
 // Value, Host, Module or Table is given:
 //
 //   - Rule, Capability: the finding's rule id or capability;
-//   - Value: the finding's host (compared as hosts) or one of its evidence values;
-//   - Host: a host or wildcard, normalised like an endpoint's host, matching the finding's host,
-//     or every host of an endpoint table;
-//   - Module: the module (path, or path@version) the code pass attributes the finding to;
+//   - Value: the finding's host (compared as hosts), one of its evidence values, or an endpoint
+//     table's module (path, or path@version) or owner; a value is never a wildcard;
+//   - Host: a host or wildcard, normalised and checked like an endpoint's host, matching the
+//     finding's host, or every host of an endpoint table;
+//   - Module: the module (path, or path@version) the code pass attributes the finding to, or,
+//     for a finding it attributes to none, the module all its evidence names;
 //   - Table: the endpoint table's owner, as the finding names it.
 //
-// An entry that matches no finding is stale: attest refuses it unless told otherwise.
+// An entry that matches no finding is stale: attest refuses it unless told otherwise. See
+// [Accepted.Matches].
 type Accepted struct {
 	Rule       string          `json:"rule,omitempty"`
 	Capability scan.Capability `json:"capability,omitempty"`
