@@ -398,24 +398,31 @@ func hostsOf(fs []predicate.Finding) map[string]*predicate.Finding {
 
 // hostChange is a host one side names, with the evidence of the finding it comes from that
 // mentions it: the item whose value is the host (an endpoint table's), else those among the
-// first maxScan that contain it, else the first items.
+// first maxScan that contain it (EvidenceTotal counts them), else the finding's first items.
 func hostChange(op Op, h string, f *predicate.Finding, idx evidenceIndex) Change {
 	ch := Change{Op: op, Kind: SubjectHost, Risk: RiskExfiltration, Capability: f.Capability, Host: h, Rule: f.Rule,
 		Module: f.Module, Confidence: f.Confidence, Reach: f.Reach, Table: f.Table, CoveredBy: f.CoveredBy, Disposition: f.Disposition,
 		EvidenceTotal: max(f.EvidenceTotal, len(f.Evidence))}
 	values := idx.of(f)
 	if i, ok := values.exact[h]; ok {
-		ch.Evidence = []scan.Evidence{f.Evidence[i]}
+		ch.Evidence, ch.EvidenceTotal = []scan.Evidence{f.Evidence[i]}, 1
 		return ch
 	}
+	mentions := 0
 	for i, v := range values.lower {
-		if len(ch.Evidence) < maxEvidence && strings.Contains(v, h) {
-			ch.Evidence = append(ch.Evidence, f.Evidence[i])
+		if strings.Contains(v, h) {
+			mentions++
+			if len(ch.Evidence) < maxEvidence {
+				ch.Evidence = append(ch.Evidence, f.Evidence[i])
+			}
 		}
 	}
-	if len(ch.Evidence) == 0 {
-		ch.Evidence = f.Evidence[:min(maxEvidence, len(f.Evidence))]
+	if mentions > 0 {
+		// The items that mention the host, of those searched.
+		ch.EvidenceTotal = mentions
+		return ch
 	}
+	ch.Evidence = f.Evidence[:min(maxEvidence, len(f.Evidence))]
 	return ch
 }
 

@@ -295,3 +295,19 @@ func TestAttestedDisposition(t *testing.T) {
 		t.Errorf("report vs attestation: %q", keys(res.Changes))
 	}
 }
+
+func TestHostEvidence(t *testing.T) {
+	lit := endpoint("a.example.com")
+	for _, v := range []string{"https://a.example.com/x", "unrelated", "https://A.EXAMPLE.COM/y", "wss://a.example.com/z"} {
+		lit.Evidence = append(lit.Evidence, scan.Evidence{Kind: scan.EvidenceString, Value: v})
+	}
+	lit.EvidenceTotal = len(lit.Evidence)
+	res := Compare(report("o", art("app", endpoint("b.example.com"))), report("n", art("app", endpoint("b.example.com"), lit, table("t", "c.example.com", "d.example.com"))))
+	a, c := find(t, res.Changes, "added host a.example.com"), find(t, res.Changes, "added host c.example.com")
+	if len(a.Evidence) != maxEvidence || a.EvidenceTotal != 4 {
+		t.Errorf("literal host: %d items shown, total %d; want %d of 4", len(a.Evidence), a.EvidenceTotal, maxEvidence)
+	}
+	if len(c.Evidence) != 1 || c.Evidence[0].Value != "c.example.com" || c.EvidenceTotal != 1 {
+		t.Errorf("table host: %+v", c)
+	}
+}

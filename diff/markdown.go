@@ -102,11 +102,11 @@ func writeMarkdownChange(p func(string, ...any), c *Change, many bool) {
 	for _, e := range c.Evidence {
 		p("- %s\n", evidenceText(e, mdCode))
 		if len(e.Path) > 0 {
-			p("  %s: %s\n", mdCode(string(e.Reach)), mdCode(shortPath(e.Path)))
+			p("  %s: %s\n", mdCode(string(e.Reach)), mdPath(shortPath(e.Path)))
 		}
 	}
 	if more := c.EvidenceTotal - len(c.Evidence); more > 0 && len(c.Evidence) > 0 {
-		p("- … %d more evidence item(s) in the reports\n", more)
+		p("- … %d more evidence %s\n", more, pick(more, "item", "items"))
 	}
 	p("\n</details>\n\n")
 }
@@ -122,8 +122,13 @@ func joinCode(vs []string) string {
 // mdCode writes an input string as a Markdown code span: its content is never read as
 // Markdown, HTML or a link. The fence is one backtick longer than the longest run in s, and
 // a space pads content that starts or ends with a backtick or space.
-func mdCode(s string) string {
-	s = tv(s)
+func mdCode(s string) string { return fence(tv(s)) }
+
+// mdPath is mdCode for a call path shortPath shortened already.
+func mdPath(s string) string { return fence(tvPath(s)) }
+
+// fence writes s, escaped for the terminal already, as a code span.
+func fence(s string) string {
 	if s == "" {
 		return "` `"
 	}

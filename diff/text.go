@@ -33,10 +33,14 @@ const maxValue = 160
 
 // tv makes s safe for a terminal: Go-quoted when it holds anything unsafe, cut to maxValue
 // runes.
-func tv(s string) string {
-	s = termsafe.String(s)
-	if utf8.RuneCountInString(s) > maxValue {
-		s = string([]rune(s)[:maxValue]) + "…"
+func tv(s string) string { return cut(termsafe.String(s), maxValue) }
+
+// tvPath is tv for a call path that shortPath shortened already: it may be longer.
+func tvPath(s string) string { return cut(termsafe.String(s), maxPath+maxValue) }
+
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n]) + "…"
 	}
 	return s
 }
@@ -235,11 +239,11 @@ func writeTextChange(p func(string, ...any), c *Change, many bool) {
 	for _, e := range c.Evidence {
 		p("      - %s\n", evidenceText(e, tv))
 		if len(e.Path) > 0 {
-			p("        %s: %s\n", tv(string(e.Reach)), tv(shortPath(e.Path)))
+			p("        %s: %s\n", tv(string(e.Reach)), tvPath(shortPath(e.Path)))
 		}
 	}
 	if more := c.EvidenceTotal - len(c.Evidence); more > 0 && len(c.Evidence) > 0 {
-		p("      - … %d more (all of them in the reports, --format json)\n", more)
+		p("      - … %d more evidence %s\n", more, pick(more, "item", "items"))
 	}
 }
 
@@ -321,6 +325,13 @@ func shortPath(path []string) string {
 		return strings.Join(path, " → ")
 	}
 	return s
+}
+
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 const (
