@@ -271,7 +271,8 @@ func hostSuggestions(hosts map[string][]located) []suggestion {
 		}
 		out = append(out, suggestion{section: "endpoints", key: d, findings: ls,
 			comment: []string{fmt.Sprintf("%d hosts under %s: %s", len(hs), d, listSome(hs, 8)),
-				"split this entry if the software contacts them for different purposes"},
+				"split this entry if the software contacts them for different purposes, and check that",
+				"no one else can name hosts under " + d + " (a wildcard covers every one)"},
 			entry: (&ymap{}).set("host", w).set("purpose", purposeHosts).set("data", []string{dataHint}).set("consent", consentChoice)})
 	}
 	for h, ls := range hosts {
@@ -290,7 +291,11 @@ func hostSuggestions(hosts map[string][]located) []suggestion {
 
 // privateSuffixParents returns the domains above a public suffix of the private section
 // that one of the hosts is below: "us-east-1.amazonaws.com" is such a suffix, so a wildcard
-// "*.amazonaws.com" would cover names other parties register there, and is not suggested.
+// "*.amazonaws.com" would cover names other parties register there, and is not suggested;
+// nor is one below such a domain ("*.us-east-2.amazonaws.com" covers the buckets of
+// s3.us-east-2.amazonaws.com, another such suffix), as the hosts are grouped by their
+// registrable domain only. The list of suffixes cannot be searched for the ones below a
+// domain: a wildcard stays a suggestion for the vendor to check.
 func privateSuffixParents(hosts []string) map[string]bool {
 	out := map[string]bool{}
 	for _, h := range hosts {

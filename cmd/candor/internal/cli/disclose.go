@@ -18,7 +18,8 @@ behind each entry (rule, confidence, evidence values, call paths).
 The draft groups findings the way a disclosure declares them:
   endpoints            one entry per host; a wildcard (*.example.com) when three
                        or more hosts share a registrable domain, never directly
-                       under a public suffix
+                       under a public suffix nor above one a found host is below
+                       (us-east-1.amazonaws.com: no *.amazonaws.com)
   accepted             one entry per module (or table) for its endpoint tables,
                        the SDK's region lists that the software picks one host of;
                        declare the hosts as endpoints instead if it contacts them
