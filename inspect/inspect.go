@@ -40,6 +40,7 @@ func WithLimits(l Limits) Option {
 		set(&d.MaxArtifacts, l.MaxArtifacts)
 		set(&d.MaxDepth, l.MaxDepth)
 		set(&d.MaxEnvelopes, l.MaxEnvelopes)
+		set(&d.MaxSignatureChecks, l.MaxSignatureChecks)
 		if l.MaxBytes > 0 {
 			d.MaxBytes = l.MaxBytes
 		}
@@ -108,6 +109,14 @@ func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
 	rep := &Report{Keys: []KeyRef{}, Problems: c.problems}
 	for _, k := range in.keys {
 		rep.Keys = append(rep.Keys, k.ref)
+	}
+	checks := 0
+	for _, e := range c.envelopes {
+		checks += len(e.env.Signatures) * len(in.keys)
+	}
+	if checks > in.limits.MaxSignatureChecks {
+		return nil, fmt.Errorf("%w: %d envelope(s) and %d trusted key(s) need %d signature checks; at most %d are made", ErrLimit,
+			len(c.envelopes), len(in.keys), checks, in.limits.MaxSignatureChecks)
 	}
 	atts := make([]*Attestation, len(c.envelopes))
 	parallel(ctx, len(atts), func(i int) { atts[i] = in.open(ctx, c.envelopes[i]) })

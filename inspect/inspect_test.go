@@ -347,6 +347,11 @@ func TestLimits(t *testing.T) {
 	if _, err := inspect.Run(context.Background(), in, inspect.Inputs{Paths: []string{f.artifact}}); !errors.Is(err, inspect.ErrLimit) {
 		t.Errorf("max envelopes: %v", err)
 	}
+	keys, _ := verify.LoadKeys(context.Background(), []string{f.pub}, signing.Options{})
+	in, _ = inspect.New(keys, nil, inspect.WithLimits(inspect.Limits{MaxSignatureChecks: 2}))
+	if _, err := inspect.Run(context.Background(), in, inspect.Inputs{Paths: []string{f.artifact}}); !errors.Is(err, inspect.ErrLimit) || !strings.Contains(err.Error(), "need 3 signature checks") {
+		t.Errorf("max signature checks: %v", err)
+	}
 	deep := filepath.Join(f.dir, "a", "b", "c")
 	os.MkdirAll(deep, 0o755)
 	os.WriteFile(filepath.Join(deep, "x.intoto.json"), f.lines[0], 0o644)

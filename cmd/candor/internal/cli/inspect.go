@@ -64,7 +64,8 @@ page (no script, no font or style loaded from anywhere) to open in a browser
 and forward; -o FILE writes it to a file instead of standard output.
 
 Limits: at most 100000 attestation files and artifacts, 1 GiB of attestation
-files, 16 MiB per envelope, 256 MiB per bundle. --key is never taken from a
+files, 16 MiB per envelope, 256 MiB per bundle, and 100000 signature checks
+(signatures times trusted keys, counted before any is made). --key is never taken from a
 .candor.yaml candor finds in the current directory (a release being inspected
 could ship one): give it on the command line, as CANDOR_INSPECT_KEY, or in a
 file named with --config.
