@@ -476,7 +476,8 @@ type findingMatch struct{ old, new *predicate.Finding }
 
 // matchFindings pairs the findings of two sides by key. Where several share a key (endpoint
 // tables in one package's static data), each new one takes the old one it shares most
-// hosts and evidence values with.
+// hosts and evidence values with, among the first maxGreedy not taken; past that (a hostile
+// report), they pair in order, so that the work stays linear.
 func matchFindings(old, new []predicate.Finding) []findingMatch {
 	byKey := map[string][]*predicate.Finding{}
 	for i := range old {
@@ -484,21 +485,30 @@ func matchFindings(old, new []predicate.Finding) []findingMatch {
 		byKey[k] = append(byKey[k], &old[i])
 	}
 	taken := map[*predicate.Finding]bool{}
+	next := map[string]int{} // per key: the candidates before it are all taken
 	var out []findingMatch
 	for i := range new {
 		n := &new[i]
-		cands := byKey[findingKey(n)]
+		k := findingKey(n)
+		cands := byKey[k]
+		for next[k] < len(cands) && taken[cands[next[k]]] {
+			next[k]++
+		}
+		cands = cands[next[k]:]
 		var pick *predicate.Finding
-		if len(cands) == 1 {
-			if !taken[cands[0]] {
-				pick = cands[0]
-			}
-		} else if len(cands) > 1 {
+		switch {
+		case len(cands) == 1:
+			pick = cands[0]
+		case len(cands) > 1:
 			bestShared := -1
 			nv := values(n)
+			seen := 0
 			for _, o := range cands {
 				if taken[o] {
 					continue
+				}
+				if seen++; seen > maxGreedy {
+					break
 				}
 				if s := shared(nv, o); s > bestShared {
 					pick, bestShared = o, s
@@ -517,6 +527,9 @@ func matchFindings(old, new []predicate.Finding) []findingMatch {
 	}
 	return out
 }
+
+// maxGreedy bounds the candidates a finding is compared with for the best match.
+const maxGreedy = 64
 
 func values(f *predicate.Finding) map[string]bool {
 	m := map[string]bool{}

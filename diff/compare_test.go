@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
@@ -309,5 +310,23 @@ func TestHostEvidence(t *testing.T) {
 	}
 	if len(c.Evidence) != 1 || c.Evidence[0].Value != "c.example.com" || c.EvidenceTotal != 1 {
 		t.Errorf("table host: %+v", c)
+	}
+}
+
+// TestManySameKey: a report with many findings of one key (a hostile one) compares in time
+// linear in its size.
+func TestManySameKey(t *testing.T) {
+	var old, new []predicate.Finding
+	for i := range 20000 {
+		old = append(old, table(fmt.Sprintf("static data at 0x%x", i), fmt.Sprintf("h%d.example", i)))
+		new = append(new, table(fmt.Sprintf("static data at 0x%x", i+1), fmt.Sprintf("h%d.example", i)))
+	}
+	start := time.Now()
+	res := Compare(report("o", art("app", old...)), report("n", art("app", new...)))
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if len(res.Changes) != 0 {
+		t.Errorf("%d changes, first %q", len(res.Changes), keys(res.Changes[:1]))
 	}
 }

@@ -1,16 +1,25 @@
 package diff
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"html"
 	"io"
 	"strings"
 )
 
+// MaxMarkdownSize is about the most WriteMarkdown writes, in bytes: a GitHub comment holds
+// at most 65,536 characters. Changes past it are counted, not shown (they are ranked: the
+// new ones come first), and the comment says how many are left out.
+const MaxMarkdownSize = 60_000
+
+// maxMarkdownArtifacts bounds the artifact lines of a comment.
+const maxMarkdownArtifacts = 20
+
 // WriteMarkdown writes the result as a pull-request comment (GitHub-flavoured Markdown): a
 // heading with the verdict, a table of counts, the inputs, then each section of changes with
-// every change in a collapsible <details> block holding its evidence.
+// every change in a collapsible <details> block holding its evidence, within
+// [MaxMarkdownSize].
 //
 // No string from an input is written as Markdown or HTML: in text it is a code span whose
 // fence is longer than any run of backticks in it, and in a <summary> it is HTML-escaped
@@ -18,8 +27,8 @@ import (
 // tag, open one, nor become a link. Strings with line breaks or control characters are
 // Go-quoted first, so none can start a block of its own.
 func (r *Result) WriteMarkdown(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	var b bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	verdict := "nothing new"
 	if r.Summary.New {
 		verdict = "something new appeared"
@@ -43,10 +52,27 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	for _, n := range r.New.Notes {
 		p("- note (new): %s\n", mdCode(n))
 	}
-	for _, a := range r.Artifacts {
+	for i, a := range r.Artifacts {
+		if i == maxMarkdownArtifacts {
+			p("- and %d more artifacts\n", len(r.Artifacts)-i)
+			break
+		}
 		p("- artifact: %s\n", describePair(a, mdCode))
 	}
 	many := len(r.Artifacts) > 1
+	// Each change is written whole or not at all, while it fits.
+	omitted := 0
+	var chunk bytes.Buffer
+	fits := func(render func(p func(string, ...any))) bool {
+		chunk.Reset()
+		render(func(format string, args ...any) { fmt.Fprintf(&chunk, format, args...) })
+		if omitted > 0 || b.Len()+chunk.Len() > MaxMarkdownSize {
+			omitted++
+			return false
+		}
+		b.Write(chunk.Bytes())
+		return true
+	}
 	for _, sec := range sections {
 		var cs []*Change
 		for i := range r.Changes {
@@ -57,22 +83,34 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 		if len(cs) == 0 {
 			continue
 		}
+		if omitted > 0 {
+			omitted += len(cs)
+			continue
+		}
 		p("\n#### %s (%d)\n\n", strings.ToUpper(sec.title[:1])+sec.title[1:], len(cs))
 		for _, c := range cs {
-			writeMarkdownChange(p, c, many)
+			fits(func(p func(string, ...any)) { writeMarkdownChange(p, c, many) })
 		}
 	}
-	if len(r.Ignored) > 0 {
+	if len(r.Ignored) > 0 && omitted == 0 {
 		p("\n#### Ignored (%d)\n\n", len(r.Ignored))
 		for i := range r.Ignored {
 			c := &r.Ignored[i]
-			p("- %s %s: ignored by %s, %s\n", opWord(c.Op), headline(c, many, mdCode), entryText(c.IgnoredBy, mdCode), mdCode(c.IgnoredBy.Reason))
+			fits(func(p func(string, ...any)) {
+				p("- %s %s: ignored by %s, %s\n", opWord(c.Op), headline(c, many, mdCode), entryText(c.IgnoredBy, mdCode), mdCode(c.IgnoredBy.Reason))
+			})
 		}
+	} else {
+		omitted += len(r.Ignored)
+	}
+	if omitted > 0 {
+		p("\n%d more change(s) not shown: a comment holds about %d bytes. `candor diff --format json` lists them all.\n", omitted, MaxMarkdownSize)
 	}
 	if len(r.Changes) == 0 && len(r.Ignored) == 0 {
 		p("\nNo differences in capabilities, hosts, findings or modules.\n")
 	}
-	return bw.Flush()
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func opWord(op Op) string { return string(op) }

@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,5 +186,34 @@ func TestJSONRoundTrip(t *testing.T) {
 	_ = empty.WriteJSON(&b)
 	if !strings.Contains(b.String(), `"changes": []`) || !strings.Contains(b.String(), `"ignored": []`) {
 		t.Errorf("empty lists:\n%s", b.String())
+	}
+}
+
+func TestMarkdownSizeBound(t *testing.T) {
+	var fs []predicate.Finding
+	for i := range 5000 {
+		fs = append(fs, endpoint(fmt.Sprintf("host%d.example.com", i)))
+	}
+	fs = append(fs, fnd("go.net.listen", scan.NetworkListen, scan.Linked, "", "net.Listen"))
+	res := Compare(report("o", art("app", endpoint("kept.example.com"))), report("n", art("app", fs...)))
+	var b bytes.Buffer
+	if err := res.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if b.Len() > MaxMarkdownSize+500 {
+		t.Errorf("%d bytes", b.Len())
+	}
+	shown := strings.Count(out, "<details>")
+	if shown == 0 || shown != strings.Count(out, "</details>") {
+		t.Fatalf("%d details blocks, %d closed", shown, strings.Count(out, "</details>"))
+	}
+	// The new capability comes first; every change is either shown or counted.
+	if !strings.Contains(out, "#### New (5001)\n\n<details><summary>added capability network&#46;listen") {
+		t.Errorf("the listener is not first:\n%s", out[:min(len(out), 2000)])
+	}
+	want := fmt.Sprintf("\n%d more change(s) not shown: ", len(res.Changes)-shown)
+	if !strings.Contains(out, want) {
+		t.Errorf("no %q at the end:\n%s", want, out[len(out)-300:])
 	}
 }

@@ -63,8 +63,10 @@ Output formats:
             capabilities, hosts, findings, modules: {added, changed, removed},
             ignored}}
   markdown  a pull-request comment: a table of counts, each change in a
-            collapsible block; every string from the inputs is escaped, so a
-            hostile host name cannot inject markup or links`
+            collapsible block, within about 60 KB (a GitHub comment holds 64 KiB;
+            the changes past it are counted, the new ones come first); every
+            string from the inputs is escaped, so a hostile host name cannot
+            inject markup or links`
 
 const diffExample = `  # What changed between two builds?
   candor diff ./dist-1.4.2/app ./dist-1.5.0/app
