@@ -191,9 +191,9 @@ func (c *collector) read() error {
 		if strings.HasSuffix(f.path, ".jsonl") {
 			limit = verify.MaxBundleSize
 		}
-		limit = min(limit, c.limits.MaxBytes-c.bytes)
-		data, err := fileio.ReadFile(f.path, limit)
-		if errors.Is(err, fileio.ErrTooLarge) && limit < verify.MaxEnvelopeSize {
+		budget := c.limits.MaxBytes - c.bytes
+		data, err := fileio.ReadFile(f.path, min(limit, budget))
+		if errors.Is(err, fileio.ErrTooLarge) && budget < limit {
 			return fmt.Errorf("%w: more than %d bytes of attestation files", ErrLimit, c.limits.MaxBytes)
 		}
 		if err != nil {

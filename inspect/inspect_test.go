@@ -347,6 +347,10 @@ func TestLimits(t *testing.T) {
 	if _, err := inspect.Run(context.Background(), in, inspect.Inputs{Paths: []string{f.artifact}}); !errors.Is(err, inspect.ErrLimit) {
 		t.Errorf("max envelopes: %v", err)
 	}
+	in, _ = inspect.New(nil, nil, inspect.WithLimits(inspect.Limits{MaxBytes: 100}))
+	if _, err := inspect.Run(context.Background(), in, inspect.Inputs{Paths: []string{f.artifact}}); !errors.Is(err, inspect.ErrLimit) {
+		t.Errorf("max bytes: %v", err)
+	}
 	keys, _ := verify.LoadKeys(context.Background(), []string{f.pub}, signing.Options{})
 	in, _ = inspect.New(keys, nil, inspect.WithLimits(inspect.Limits{MaxSignatureChecks: 2}))
 	if _, err := inspect.Run(context.Background(), in, inspect.Inputs{Paths: []string{f.artifact}}); !errors.Is(err, inspect.ErrLimit) || !strings.Contains(err.Error(), "need 3 signature checks") {
