@@ -65,7 +65,7 @@ func (f *facts) startCodePass(im *image, tab *pclntab) func() *program {
 	}
 	ch := make(chan result, 1)
 	go func(mods *moduleIndex) {
-		p, err := newProgram(im, tab, mods)
+		p, err := newProgramReleasing(im, tab, mods, f.release)
 		ch <- result{p, err}
 	}(f.mods)
 	return func() *program {

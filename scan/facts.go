@@ -16,6 +16,9 @@ import (
 // facts is everything extracted from one binary (all slices of a universal one),
 // already matched against the rules' atoms.
 type facts struct {
+	// release gives back bytes of the file the analysis has read for good
+	// (nil: none are).
+	release   func([]byte)
 	format    string
 	os        string
 	arches    []string
@@ -85,8 +88,8 @@ const maxHostRefs = 32
 // full of host names cannot grow memory without limit.
 const maxHosts = 4096
 
-func extractFacts(ctx context.Context, bf *binFile, r *Rules) *facts {
-	f := &facts{format: bf.format, hits: newHits(len(r.atoms.atoms)), hosts: map[string]*hostAgg{}, urlHosts: map[string]bool{}}
+func extractFacts(ctx context.Context, bf *binFile, r *Rules, release func([]byte)) *facts {
+	f := &facts{format: bf.format, hits: newHits(len(r.atoms.atoms)), hosts: map[string]*hostAgg{}, urlHosts: map[string]bool{}, release: release}
 	for _, im := range bf.images {
 		if ctx.Err() != nil {
 			return f

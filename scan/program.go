@@ -122,6 +122,13 @@ func (r Reach) rank() int {
 // returns nil (and the reason) when the image's code cannot be read: an
 // architecture the pass does not decode, or a table that does not fit the text.
 func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
+	return newProgramReleasing(im, tab, mods, nil)
+}
+
+// newProgramReleasing is newProgram, giving the text to release (when not
+// nil) once decoded: nothing else reads it, and a mapped file's pages of code
+// need not stay resident while the rest of the scan runs.
+func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release func([]byte)) (*program, error) {
 	text, fs, err := im.codeFuncs(tab)
 	if err != nil {
 		return nil, err
@@ -175,9 +182,10 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 
 	// What follows runs side by side, each part writing its own fields of p:
 	// the static data (string headers, their runs and the pointers to them,
-	// which keepAddr needs), the data roots, the inline trees (which add the
-	// nodes of inlined-only names) and the decoding of the code, which keeps
-	// every address keepAddr may keep and is filtered once the rest is known.
+	// which the use of an address reference needs), the data roots, the
+	// inline trees (which add the nodes of inlined-only names) and the
+	// decoding of the code, whose address references (see keepAddr) are
+	// sorted out once the rest is known.
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		// Static data: string headers add the strings they hold.
@@ -202,11 +210,10 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	var inlErr error
 	var inlTrees *inlReader
 	wg.Go(func() {
+		// Filled from the end: a name's node is its first function.
 		p.byName = make(map[string]int32, len(fs))
-		for i, name := range p.names[:p.nreal] {
-			if _, dup := p.byName[name]; !dup {
-				p.byName[name] = int32(i)
-			}
+		for i := p.nreal - 1; i >= 0; i-- {
+			p.byName[p.names[i]] = int32(i)
 		}
 		var inl [][]inlineCall
 		if inlTrees, inlErr = tab.inlineReader(im, fs); inlErr != nil {
@@ -239,18 +246,14 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 			}
 		}
 	})
-	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.mayKeepAddr})
+	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
+	if release != nil {
+		release(text.data)
+	}
 	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	kept := refs.Addrs[:0]
-	for _, a := range refs.Addrs {
-		if p.keepAddr(a.Addr) {
-			kept = append(kept, a)
-		}
-	}
-	refs.Addrs = kept
 	p.hdrReaders = map[uint64][]int32{}
 	p.refs = refs
 	p.strStart = make([]int32, p.nreal+1)
@@ -269,19 +272,26 @@ func newProgram(im *image, tab *pclntab, mods *moduleIndex) (*program, error) {
 	values := make([][2]int32, 0, len(refs.Addrs))
 	var ts []int32
 	for _, a := range refs.Addrs {
+		// The references the pass uses (see keepAddr).
+		ts = p.valueTargets(ts[:0], a.Addr)
+		r, start := p.tableRef(a.Addr)
+		t, isPtr := p.runPtr[a.Addr]
+		near := p.nearHostHeader(a.Addr)
+		if p.funcAt(a.Addr) < 0 && (p.wordSec(a.Addr) == nil || r < 0 && !near && !isPtr && len(ts) == 0 && !p.textAt(a.Addr)) {
+			continue
+		}
 		// An address may be both a table's and an itab's or funcval's (tables
 		// and itabs sit side by side): record what applies.
-		if r, start := p.tableRef(a.Addr); r >= 0 {
+		if r >= 0 {
 			p.segs = append(p.segs, tableSeg{start: start, run: r, owner: a.Func, pc: a.PC})
 		}
-		if t, ok := p.runPtr[a.Addr]; ok {
+		if isPtr {
 			// the code loads a variable that points at the table (a slice)
 			p.segs = append(p.segs, tableSeg{start: t, run: p.runAt(t), owner: a.Func, pc: a.PC})
 		}
-		if p.nearHostHeader(a.Addr) {
+		if near {
 			p.noteHeaderReaders(a.Func, a.Addr)
 		}
-		ts = p.valueTargets(ts[:0], a.Addr)
 		for _, t := range ts {
 			values = append(values, [2]int32{a.Func, t})
 		}
@@ -349,6 +359,10 @@ func isVariableSection(name string) bool {
 // they are reached indirectly, from static data.
 func (p *program) dataRoots() []int32 {
 	var roots []int32
+	// Data holds the same pointers many times (type descriptors): the last
+	// words that lead to no function, by a hash of the word, are not looked
+	// at again.
+	var none [1 << 12]uint64
 	for _, s := range p.words {
 		if !isVariableSection(s.name) {
 			continue
@@ -357,7 +371,14 @@ func (p *program) dataRoots() []int32 {
 			if t := p.funcAt(w); t >= 0 {
 				roots = append(roots, t)
 			} else if w >= p.wordsLo && w < p.wordsHi {
-				roots = p.valueTargets(roots, w)
+				h := (w * 0x9E3779B97F4A7C15) >> 52
+				if none[h] == w && w != 0 {
+					return true
+				}
+				n := len(roots)
+				if roots = p.valueTargets(roots, w); len(roots) == n {
+					none[h] = w
+				}
 			}
 			return true
 		})
@@ -701,25 +722,13 @@ func (p *program) segOfHeader(at uint64) int {
 	return i
 }
 
-// mayKeepAddr keeps the address references keepAddr may keep, before the
-// static data it needs is read: function entries and addresses in loaded data.
-func (p *program) mayKeepAddr(addr uint64) bool {
-	return p.funcAt(addr) >= 0 || p.wordSec(addr) != nil
-}
-
-// keepAddr keeps the address references the pass uses: function values and
-// references into a table of string headers.
+// keepAddr keeps, while the code is decoded, the address references the pass
+// may use: function entries and addresses in loaded data. Once the static data
+// is read, newProgram uses those that are function values, refer into or
+// just before a table of string headers, near a host-like header or to a
+// pointer to a table, or to text.
 func (p *program) keepAddr(addr uint64) bool {
-	if p.funcAt(addr) >= 0 {
-		return true
-	}
-	if p.wordSec(addr) == nil {
-		return false
-	}
-	if r, _ := p.tableRef(addr); r >= 0 || p.nearHostHeader(addr) || p.isRunPtr(addr) {
-		return true
-	}
-	return p.funcValue(addr) || p.textAt(addr)
+	return p.funcAt(addr) >= 0 || p.wordSec(addr) != nil
 }
 
 // varSpan is how far past an address code loads a string header may sit and
@@ -827,12 +836,6 @@ const (
 	contactDepth   = 4
 	maxContactWalk = 50000
 )
-
-// isRunPtr reports whether addr holds a pointer into a run (runPtrAt sorted).
-func (p *program) isRunPtr(addr uint64) bool {
-	_, ok := slices.BinarySearch(p.runPtrAt, addr)
-	return ok
-}
 
 // maxRunPointers bounds the data words pointing at tables that are tracked.
 const maxRunPointers = 1 << 16
@@ -944,13 +947,6 @@ func (p *program) readWordOrder(b []byte) uint64 {
 	return p.order.Uint64(b)
 }
 
-// funcValue is the code pass's filter of address references: it keeps those
-// that take a function's value (or an itab's methods).
-func (p *program) funcValue(addr uint64) bool {
-	var buf [1]int32
-	return len(p.valueTargets(buf[:0], addr)) > 0
-}
-
 // node returns the node of a function name, adding an inlined-only name.
 func (p *program) node(name string) int32 {
 	if n, ok := p.byName[name]; ok {
@@ -1032,6 +1028,9 @@ func isEntryPoint(name string) bool {
 	if name == "main.main" {
 		return true
 	}
+	if !strings.Contains(name, ".init") {
+		return false // the common case, found faster than by LastIndex
+	}
 	i := strings.LastIndex(name, ".init")
 	if i <= 0 {
 		return false
@@ -1107,14 +1106,33 @@ func (p *program) walk(dataRoots []int32) {
 	mark := len(queue)
 	bfs(ReachIndirect, true)
 	_ = mark
+	// A node reached indirectly is reached via data when the root of its
+	// path is a data root; the roots are found once per tree (root[v]+1, 0
+	// while not known).
+	root := make([]int32, n)
+	var chain []int32
 	for i := range p.names {
-		if p.reach[i] == ReachIndirect {
-			for v := int32(i); v >= 0; v = p.parent[v] {
-				if p.parent[v] == -1 {
-					p.viaData[i] = !entry[v]
-					break
-				}
+		if p.reach[i] != ReachIndirect {
+			continue
+		}
+		r := int32(-1)
+		chain = chain[:0]
+		for v := int32(i); v >= 0; v = p.parent[v] {
+			if root[v] != 0 {
+				r = root[v] - 1
+				break
 			}
+			chain = append(chain, v)
+			if p.parent[v] == -1 {
+				r = v
+				break
+			}
+		}
+		for _, v := range chain {
+			root[v] = r + 1
+		}
+		if r >= 0 {
+			p.viaData[i] = !entry[r]
 		}
 	}
 }

@@ -120,7 +120,7 @@ func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, m *fi
 		}
 		done <- digests{sha256: sums[fileio.SHA256], sha512: sums[fileio.SHA512], err: err}
 	}()
-	art, err = s.analyse(ctx, name, data)
+	art, err = s.analyse(ctx, name, data, m.Release)
 	d := <-done
 	if err != nil {
 		return nil, err
@@ -136,8 +136,9 @@ func (s *Scanner) scanBytes(ctx context.Context, name string, data []byte, m *fi
 
 // analyse runs the parsers and rules, turning any panic from a parser on hostile
 // input into ErrMalformed: the standard library's debug/* packages are not
-// guaranteed panic-free on crafted files.
-func (s *Scanner) analyse(ctx context.Context, name string, data []byte) (art *Artifact, err error) {
+// guaranteed panic-free on crafted files. release gives back parts of data the
+// analysis has done with (see [fileio.Mapping.Release]).
+func (s *Scanner) analyse(ctx context.Context, name string, data []byte, release func([]byte)) (art *Artifact, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			art, err = nil, fmt.Errorf("%w: %s: parser failed on malformed input: %v", ErrMalformed, name, r)
@@ -152,7 +153,7 @@ func (s *Scanner) analyse(ctx context.Context, name string, data []byte) (art *A
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	facts := extractFacts(ctx, bin, s.rules)
+	facts := extractFacts(ctx, bin, s.rules, release)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
