@@ -170,6 +170,9 @@ func runDiff(cmd *cobra.Command, o *DiffOptions, oldPath, newPath string) error 
 			fmt.Fprintf(stderr, "note: %s: signature not checked (give --key to check it)\n", termsafe.Line(in.Path))
 		}
 	}
+	if len(o.Keys) > 0 && old.Kind != diff.KindAttestation && nw.Kind != diff.KindAttestation {
+		fmt.Fprintln(stderr, "note: --key checks attestations; neither input is one")
+	}
 	res := diff.Compare(old, nw, diff.WithIgnore(ig))
 	render := res.WriteText
 	switch o.Output.Format {
