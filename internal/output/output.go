@@ -113,7 +113,7 @@ func New(f Format, opts ...Option) (Renderer, error) {
 	case FormatJSON:
 		return jsonRenderer{}, nil
 	case FormatSARIF:
-		return sarifRenderer{summaries: s.summaries, baseDir: s.baseDir, cover: s.cover}, nil
+		return sarifRenderer(s), nil
 	}
 	return nil, fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, string(f), strings.Join(FormatNames(), ", "))
 }

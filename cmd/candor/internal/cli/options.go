@@ -67,6 +67,8 @@ type ScanOptions struct {
 	Archive ArchiveOptions
 	// Quiet turns the progress bar off.
 	Quiet bool
+	// Disclosure is a disclosure manifest: SARIF marks the findings it covers as suppressed.
+	Disclosure string
 }
 
 // AddFlags registers the scan flags.
@@ -75,6 +77,7 @@ func (o *ScanOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.SHA512, "sha512", false, "also compute each artifact's SHA-512 (SHA-256 is always computed)")
 	o.Archive.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar (it is shown only when standard error is a terminal)")
+	cmd.Flags().StringVar(&o.Disclosure, "disclosure", "", "with --format sarif: mark the findings the disclosure `FILE` covers as suppressed (kind external), with the covering entry's purpose or reason")
 }
 
 // scanOptions turns the flags into scanner options.

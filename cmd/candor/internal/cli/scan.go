@@ -36,7 +36,11 @@ executable, archive, package or image).
 Output formats:
   text   a readable report per file, findings grouped by commitment (default)
   json   the full report, for programs; byte-identical for the same input and rules
-  sarif  SARIF 2.1.0, for code-scanning dashboards`
+  sarif  SARIF 2.1.0, for code-scanning dashboards: artifact URIs relative to one
+         base (originalUriBaseIds SRCROOT: the working directory, or the deepest
+         directory holding every artifact), members as archive!/path, evidence
+         regions as byte offsets; with --disclosure, findings it covers carry a
+         suppression (kind external) with the entry's purpose or reason`
 
 const scanExample = `  # Scan candor itself (any executable will do)
   candor scan "$(command -v candor)"
@@ -87,7 +91,11 @@ func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	r, err := output.New(output.Format(o.Output.Format), output.WithRuleSpecs(rules.Specs()))
+	ropts, err := o.reportOptions()
+	if err != nil {
+		return err
+	}
+	r, err := output.New(output.Format(o.Output.Format), append(ropts, output.WithRuleSpecs(rules.Specs()))...)
 	if err != nil {
 		return err
 	}
