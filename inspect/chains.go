@@ -84,7 +84,7 @@ func crossCheck(ch *Chain, present map[string]*Attestation) []Check {
 		kinds[a.Kind]++
 	}
 	var parts []string
-	for _, k := range []Kind{KindDisclosure, KindProvenance, KindSBOM, KindVSA, KindVEX, KindUnknown, KindInvalid} {
+	for _, k := range []Kind{KindDisclosure, KindProvenance, KindSBOM, KindVSA, KindVEX, KindLink, KindUnknown, KindInvalid} {
 		if kinds[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", kinds[k], k))
 		}

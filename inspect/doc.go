@@ -22,8 +22,8 @@
 // check: nothing unsigned is trusted silently.
 //
 // Predicates read: candor's disclosure ([predicate.PredicateType]), SLSA provenance v0.2
-// and v1, SPDX 2.3 and CycloneDX 1.4 to 1.6 JSON SBOMs, SLSA verification summaries v1
-// and OpenVEX. Other predicate types are listed as present and not evaluated.
+// and v1, SPDX 2.3 and CycloneDX 1.4 to 1.6 JSON SBOMs, SLSA verification summaries v1,
+// OpenVEX and in-toto links v0.3. Other predicate types are listed as present and not evaluated.
 //
 // Every reader is bounded: file sizes, envelope counts and JSON nesting (see [Limits]).
 package inspect

@@ -52,7 +52,7 @@ func fuzzPredicate(f *testing.F, pt string, seeds ...string) {
 			data = []byte(`{}`) // statements reach the readers as JSON values only
 		}
 		readPredicate(a, pt, data)
-		if a.Error == "" && a.Kind != KindUnknown && a.Disclosure == nil && a.Provenance == nil && a.SBOM == nil && a.VSA == nil && a.VEX == nil {
+		if a.Error == "" && a.Kind != KindUnknown && a.Disclosure == nil && a.Provenance == nil && a.SBOM == nil && a.VSA == nil && a.VEX == nil && a.Link == nil {
 			t.Fatalf("%s: no error and nothing read from %q", pt, data)
 		}
 	})
@@ -73,3 +73,6 @@ func FuzzVSA(f *testing.F) {
 	fuzzPredicate(f, SummaryV1, `{"verifier":{"id":"v"},"verificationResult":"PASSED","inputAttestations":[{"uri":"a","digest":{"sha256":"00"}}],"timeVerified":"2026-01-01T00:00:00Z"}`)
 }
 func FuzzOpenVEX(f *testing.F) { fuzzPredicate(f, OpenVEX, "testdata/openvex.json") }
+func FuzzLink(f *testing.F) {
+	fuzzPredicate(f, LinkV03, `{"name":"build","command":["go","build"],"materials":[{"uri":"a","digest":{"sha256":"00"}}]}`)
+}

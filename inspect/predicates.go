@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/candor-dev/candor/predicate"
+	linkv0 "github.com/in-toto/attestation/go/predicates/link/v0"
 	provv02 "github.com/in-toto/attestation/go/predicates/provenance/v02"
 	provv1 "github.com/in-toto/attestation/go/predicates/provenance/v1"
 	vsav1 "github.com/in-toto/attestation/go/predicates/vsa/v1"
@@ -24,6 +25,8 @@ const (
 	SPDXDocument  = "https://spdx.dev/Document"
 	CycloneDXBOM  = "https://cyclonedx.org/bom"
 	OpenVEX       = "https://openvex.dev/ns"
+	// LinkV03 is an in-toto link: a step of a supply chain, its command and materials.
+	LinkV03 = "https://in-toto.io/attestation/link/v0.3"
 )
 
 // kindOf says what inspect reads a predicate type as. SPDX, CycloneDX and OpenVEX types
@@ -40,6 +43,8 @@ func kindOf(pt string) Kind {
 		return KindSBOM
 	case versioned(pt, OpenVEX):
 		return KindVEX
+	case pt == LinkV03:
+		return KindLink
 	}
 	return KindUnknown
 }
@@ -75,6 +80,8 @@ func readPredicate(a *Attestation, pt string, raw jsontext.Value) {
 		}
 	case KindVEX:
 		a.VEX, err = readVEX(raw)
+	case KindLink:
+		a.Link, err = readLink(raw)
 	}
 	if err != nil {
 		a.Error = fmt.Sprintf("%s predicate: %s", a.Kind, err)
@@ -159,6 +166,25 @@ func firstOf(s ...string) string {
 // protoErr shortens protojson's messages.
 func protoErr(err error) error {
 	return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "proto: "))
+}
+
+// readLink reads an in-toto link v0.3 with in-toto's Go type.
+func readLink(raw []byte) (*Link, error) {
+	var l linkv0.Link
+	if err := protoOpts.Unmarshal(raw, &l); err != nil {
+		return nil, protoErr(err)
+	}
+	out := &Link{Name: l.GetName(), Command: l.GetCommand()}
+	for _, m := range l.GetMaterials() {
+		if len(out.Materials) == maxListed {
+			break
+		}
+		out.Materials = append(out.Materials, resource(m))
+	}
+	if out.Name == "" {
+		return nil, fmt.Errorf("no step name")
+	}
+	return out, nil
 }
 
 // readVSA reads an SLSA verification summary v1 with in-toto's Go type.

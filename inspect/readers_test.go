@@ -83,3 +83,12 @@ func TestGoModule(t *testing.T) {
 		}
 	}
 }
+
+func TestReadLink(t *testing.T) {
+	a := &Attestation{}
+	readPredicate(a, LinkV03, []byte(`{"name":"build","command":["go","build","./cmd/agent"],"materials":[{"uri":"main.go","digest":{"sha256":"ab"}}],"byproducts":{"stdout":""}}`))
+	l := a.Link
+	if a.Error != "" || a.Kind != KindLink || l.Name != "build" || len(l.Command) != 3 || l.Materials[0].URI != "main.go" {
+		t.Errorf("link %+v (error %s)", l, a.Error)
+	}
+}

@@ -79,6 +79,7 @@ const (
 	KindSBOM       Kind = "sbom"
 	KindVSA        Kind = "vsa"
 	KindVEX        Kind = "openvex"
+	KindLink       Kind = "link"
 	// KindUnknown: a predicate type inspect does not read; listed, not evaluated.
 	KindUnknown Kind = "unknown"
 	// KindInvalid: the payload is not an in-toto statement inspect can read.
@@ -111,6 +112,14 @@ type Attestation struct {
 	SBOM       *SBOM                `json:"sbom,omitempty"`
 	VSA        *VSA                 `json:"vsa,omitempty"`
 	VEX        *VEX                 `json:"openvex,omitempty"`
+	Link       *Link                `json:"link,omitempty"`
+}
+
+// Link is an in-toto link: one step of a supply chain.
+type Link struct {
+	Name      string     `json:"name"`
+	Command   []string   `json:"command,omitempty"`
+	Materials []Resource `json:"materials,omitempty"`
 }
 
 // Subject is a statement subject.

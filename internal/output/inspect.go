@@ -153,6 +153,8 @@ func writeAttestation(ew *errWriter, a *inspect.Attestation, last bool) {
 		for _, s := range a.VEX.Statements {
 			line("VEX %s: %s %s", printable(s.Vulnerability), printable(s.Status), printable(s.Justification))
 		}
+	case a.Link != nil:
+		line("in-toto link: step %s, command %s, %d material(s)", printable(a.Link.Name), printable(strings.Join(a.Link.Command, " ")), len(a.Link.Materials))
 	case a.Kind == inspect.KindUnknown:
 		line("predicate type not read by inspect: listed, not evaluated")
 	}

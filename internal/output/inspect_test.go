@@ -56,6 +56,9 @@ func sampleInspect(hostile string) *inspect.Report {
 			PredicateType: inspect.SummaryV1, Kind: inspect.KindVSA, Subjects: subj,
 			VSA: &inspect.VSA{Verifier: "https://candor.dev/verify/v1", Result: "PASSED", Levels: []string{"CANDOR_DISCLOSURE_VERIFIED"}, Policy: inspect.Resource{URI: "https://candor.dev/policy/default/v1"},
 				ResourceURI: "file:///release/agent", Inputs: []inspect.Resource{{URI: "agent.intoto.jsonl", Digest: map[string]string{"sha256": strings.Repeat("01", 32)}}}}},
+		{Source: "agent.link.intoto.json", SHA256: strings.Repeat("06", 32), PayloadType: predicate.PayloadType, Signers: []inspect.KeyRef{key}, Verified: true, Signatures: 1,
+			PredicateType: inspect.LinkV03, Kind: inspect.KindLink, Subjects: subj,
+			Link: &inspect.Link{Name: "build" + hostile, Command: []string{"go", "build", "./cmd/agent" + hostile}, Materials: []inspect.Resource{{URI: "main.go"}}}},
 		{Source: "agent.intoto.jsonl#5" + hostile, SHA256: strings.Repeat("05", 32), PayloadType: predicate.PayloadType, Signers: []inspect.KeyRef{}, Signatures: 1,
 			KeyIDs: []string{"SHA256:other" + hostile}, PredicateType: "https://example.com/custom" + hostile, Kind: inspect.KindUnknown, Subjects: subj},
 	}
@@ -147,7 +150,7 @@ func TestInspectHTMLSelfContained(t *testing.T) {
 	}
 	for _, want := range []string{"The three commitments", "api.acme.example", "licence check", "licence key", "always",
 		"main.main → main.checkLicence → net/http.(*Client).Do", "runs the configured hook", "SHA256:vendorfingerprint", "unverified",
-		"CycloneDX-1.5", "PASSED"} {
+		"CycloneDX-1.5", "PASSED", "go build ./cmd/agent"} {
 		if !strings.Contains(s, htmlText(want)) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -43,8 +43,9 @@ the security contact and notification window, findings with evidence and call
 paths), SLSA provenance v0.2 and v1 (builder, build type, source repository
 and commit, resolved dependencies), SPDX 2.3 and CycloneDX 1.4-1.6 JSON SBOMs
 (components, Go modules with versions), SLSA verification summaries v1
-(verifier, result, policy, input attestations) and OpenVEX. Any other
-predicate type is listed as present and not evaluated.
+(verifier, result, policy, input attestations), OpenVEX and in-toto links
+v0.3 (step, command, materials). Any other predicate type is listed as
+present and not evaluated.
 
 Cross-checks of each artifact's chain, each pass, FAIL or n/a (not possible,
 with the reason):
