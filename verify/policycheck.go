@@ -508,8 +508,6 @@ func index(by, list string) (int, bool) {
 	return i, err == nil
 }
 
-func ref(list string, i int) string { return list + "[" + strconv.Itoa(i) + "]" }
-
 // host is a declared host pattern or a host the analysis found, with every place it
 // appears.
 type host struct {
