@@ -189,11 +189,39 @@ func writeDisclosure(line func(string, ...any), p *predicate.Predicate) {
 	sec := p.Security
 	line("security contact %s, notification within %d day(s), policy %s", printable(sec.Contact), sec.NotificationDays, printable(sec.Policy))
 	n := 0
-	for _, art := range p.Analysis.Artifacts {
-		n += len(art.Findings)
+	var walk func(prefix string, arts []predicate.ArtifactAnalysis)
+	walk = func(prefix string, arts []predicate.ArtifactAnalysis) {
+		for _, art := range arts {
+			for _, f := range art.Findings {
+				n++
+				if n > maxFindingsShown {
+					continue
+				}
+				what := printable(string(f.Capability))
+				if f.Host != "" {
+					what += " " + printable(f.Host)
+				}
+				why := printable(string(f.Disposition))
+				switch {
+				case f.Reason != "":
+					why += ": " + printable(f.Reason)
+				case f.CoveredBy != "":
+					why += " by " + printable(f.CoveredBy)
+				}
+				line("finding %s%s [%s, rule %s]: %s", printable(prefix), what, printable(string(f.Confidence)), printable(f.Rule), why)
+			}
+			walk(prefix+art.Name+"!", art.Members)
+		}
+	}
+	walk("", p.Analysis.Artifacts)
+	if n > maxFindingsShown {
+		line("and %d more finding(s): --format json or html lists every one, with its evidence", n-maxFindingsShown)
 	}
 	line("%d finding(s) in %d analysed artifact(s)", n, len(p.Analysis.Artifacts))
 }
+
+// maxFindingsShown is how many findings of one disclosure the text report lists.
+const maxFindingsShown = 20
 
 func listenerWhere(l predicate.Listener) string {
 	proto := l.Protocol
