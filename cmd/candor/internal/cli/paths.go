@@ -50,13 +50,12 @@ const sniffBytes = 4096
 // skipped is noted on notes, or with --strict refused. A path that cannot be read is kept:
 // the scanner says why it cannot read it, as for any artifact.
 func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) {
-	var out, skippedAll []string
+	var out []string
 	skip := func(p, why string) error {
 		if o.Strict {
 			return fmt.Errorf("%s: %s (--strict)", p, why)
 		}
 		fmt.Fprintf(notes, "note: skipped %s: %s\n", termsafe.String(p), why)
-		skippedAll = append(skippedAll, p)
 		return nil
 	}
 	for _, p := range paths {
@@ -88,6 +87,7 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 			return nil, err
 		}
 		n := len(out)
+		var plain []string // files that are neither executables nor archives
 		images := imageLayouts(files)
 		for _, f := range files {
 			if img, in := imageOf(f, images); in {
@@ -101,12 +101,13 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 				return nil, err
 			}
 			if !ok {
-				if err := skip(f, "not an executable, archive, package or image"); err != nil {
-					return nil, err
-				}
+				plain = append(plain, f)
 				continue
 			}
 			out = append(out, f)
+		}
+		if err := o.skipFiles(p, plain, notes); err != nil {
+			return nil, err
 		}
 		for _, u := range other {
 			if err := skip(u.Path, u.Reason); err != nil {
@@ -121,6 +122,33 @@ func (o *PathOptions) expand(paths []string, notes io.Writer) ([]string, error) 
 		return nil, errors.New("nothing to read: every path given was skipped")
 	}
 	return out, nil
+}
+
+// maxSkippedShown bounds how many of a directory's skipped files one note names.
+const maxSkippedShown = 3
+
+// skipFiles notes, in one line, the files of directory dir that are not executables,
+// archives, packages or images, or with --strict refuses the first.
+func (o *PathOptions) skipFiles(dir string, files []string, notes io.Writer) error {
+	const why = "not an executable, archive, package or image"
+	switch {
+	case len(files) == 0:
+		return nil
+	case o.Strict:
+		return fmt.Errorf("%s: %s (--strict)", files[0], why)
+	case len(files) == 1:
+		fmt.Fprintf(notes, "note: skipped %s: %s\n", termsafe.String(files[0]), why)
+		return nil
+	}
+	shown := make([]string, 0, maxSkippedShown+1)
+	for _, f := range files[:min(len(files), maxSkippedShown)] {
+		shown = append(shown, termsafe.String(f))
+	}
+	if more := len(files) - maxSkippedShown; more > 0 {
+		shown = append(shown, fmt.Sprintf("and %d more", more))
+	}
+	fmt.Fprintf(notes, "note: skipped %d files of %s that are not executables, archives, packages or images: %s\n", len(files), termsafe.String(dir), strings.Join(shown, ", "))
+	return nil
 }
 
 // artifactFile reports whether the regular file at p starts as an executable or an

@@ -65,10 +65,9 @@ func TestExpandPaths(t *testing.T) {
 		t.Errorf("expanded\n%q\nwant\n%q", got, want)
 	}
 	for _, w := range []string{
-		"note: skipped " + j("README.txt") + ": not an executable, archive, package or image\n",
-		"note: skipped " + j("agent.intoto.json") + ": not an executable",
+		"note: skipped 3 files of " + rel + " that are not executables, archives, packages or images: " + j("README.txt") + ", " + j("agent.intoto.json") + ", " + j("truncated") + "\n",
 		"note: skipped " + j("link-out") + ": symbolic link: not followed\n",
-		"note: skipped " + j("truncated") + ": not an executable",
+		"note: skipped " + j("README.txt") + ": not an executable, archive, package or image\n",
 	} {
 		if !strings.Contains(notes.String(), w) {
 			t.Errorf("notes lack %q:\n%s", w, notes.String())
@@ -82,6 +81,27 @@ func TestExpandPaths(t *testing.T) {
 	got, err = (&PathOptions{}).expand([]string{j("image"), j("truncated")}, &notes)
 	if err != nil || !slices.Equal(got, []string{j("image"), j("truncated")}) {
 		t.Errorf("named: %q, %v", got, err)
+	}
+
+	// Many skipped files of a directory make one note.
+	docs := filepath.Join(dir, "docs")
+	if err := os.MkdirAll(docs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		if err := os.WriteFile(filepath.Join(docs, n+".txt"), []byte(n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(docs, "z"), fakeELF(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notes.Reset()
+	got, err = (&PathOptions{}).expand([]string{docs}, &notes)
+	d := func(n string) string { return filepath.Join(docs, n) }
+	if err != nil || !slices.Equal(got, []string{d("z")}) ||
+		notes.String() != "note: skipped 5 files of "+docs+" that are not executables, archives, packages or images: "+d("a.txt")+", "+d("b.txt")+", "+d("c.txt")+", and 2 more\n" {
+		t.Errorf("docs: %q, %v, notes %q", got, err, notes.String())
 	}
 
 	notes.Reset()
