@@ -4,6 +4,7 @@ import (
 	"encoding/json/v2"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -49,6 +50,9 @@ type Ignore struct {
 	Entries []IgnoreEntry
 }
 
+// ignoreFields are the keys of an entry.
+var ignoreFields = []string{"capability", "rule", "host", "module", "reason"}
+
 var ignoreSchema = sync.OnceValue(strictjson.For[[]IgnoreEntry])
 
 var ignoreYAML = yamldoc.Rules{Noun: "ignore file", MaxSize: MaxIgnoreSize,
@@ -88,6 +92,22 @@ func ParseIgnore(name string, data []byte) (*Ignore, error) {
 				}
 			}
 			problems = append(problems, yamldoc.Problem{Line: l, Col: c, Field: fmt.Sprintf("[%d]%s", i, dotted(field)), Message: msg})
+		}
+		if m, ok := v.(map[string]any); ok {
+			unknown := false
+			for _, k := range sortedKeys(m) {
+				if !slices.Contains(ignoreFields, k) {
+					msg := fmt.Sprintf("unknown key %q: an entry takes %s", k, strings.Join(ignoreFields, ", "))
+					if m[k] == nil {
+						msg += " (in a {...} entry a comma starts a new key: quote a reason that holds one)"
+					}
+					bad(k, msg)
+					unknown = true
+				}
+			}
+			if unknown {
+				continue
+			}
 		}
 		raw, err := json.Marshal(v)
 		if err != nil {

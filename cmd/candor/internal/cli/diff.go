@@ -43,7 +43,7 @@ matches is listed as ignored, with the reason, and does not count:
 
   - {capability: network.endpoint, host: "*.amazonaws.com", reason: S3 backend since 1.2}
   - {module: golang.org/x/net, reason: routine upgrades}
-  - {rule: go.exec, reason: runs the configured editor, disclosed}
+  - {rule: go.exec, reason: "runs the editor the user configures"}
 
 Exit codes:
   0  nothing new: only removals, changes, or ignored additions
