@@ -105,7 +105,7 @@ func checkSignatures(ch *Chain) Check {
 		c.Status, c.Detail = Fail, fmt.Sprintf("%d of %d attestation(s) unverified: what they say is shown, not trusted", len(c.Items), len(ch.Attestations))
 		return c
 	}
-	c.Status, c.Detail = Pass, fmt.Sprintf("every attestation is signed by a trusted key")
+	c.Status, c.Detail = Pass, "every attestation is signed by a trusted key"
 	return c
 }
 
