@@ -68,8 +68,9 @@ both for a key file.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
 a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
---threshold and the summary flags (--vsa, --vsa-key, --resource-uri) are never
-taken from a .candor.yaml that candor finds by itself in the current directory:
+--threshold, --allow-unattested and the summary flags (--vsa, --vsa-key,
+--resource-uri) are never taken from a .candor.yaml that candor finds by itself
+in the current directory:
 a release you unpack could ship one. Give them on the command line, as
 CANDOR_VERIFY_* variables, or in a file named with --config.
 
@@ -206,7 +207,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 // trustedFlags decide what verify trusts, and where it writes and with which key it signs:
 // a config file candor found by itself must not set them.
 // The limits are among them: a release could otherwise raise them for itself.
-var trustedFlags = []string{"key", "policy", "threshold", "vsa", "vsa-key", "resource-uri",
+var trustedFlags = []string{"key", "policy", "threshold", "allow-unattested", "vsa", "vsa-key", "resource-uri",
 	"max-signatures", "max-envelopes", "max-signature-checks", "max-attestation-bytes"}
 
 func newVerifyCommand() *cobra.Command {
