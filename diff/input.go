@@ -88,6 +88,8 @@ type Loader struct {
 	keys     []verify.Key
 	keyNames []string
 	verifier *verify.Verifier
+	// maxChecks bounds the signature checks of one bundle (verify's default for a run).
+	maxChecks int
 
 	scanOnce sync.Once
 	scanner  *scan.Scanner
@@ -118,7 +120,7 @@ func WithKeys(keys []verify.Key, names ...string) LoadOption {
 
 // NewLoader returns a loader with the options applied.
 func NewLoader(opts ...LoadOption) (*Loader, error) {
-	l := &Loader{}
+	l := &Loader{maxChecks: verify.DefaultLimits.MaxSignatureChecks}
 	for _, o := range opts {
 		if err := o(l); err != nil {
 			return nil, err
@@ -401,7 +403,7 @@ func (l *Loader) bundle(ctx context.Context, name string, data []byte) (*Input, 
 	var found *Input
 	var foundAt []int
 	var notes []string
-	more := 0
+	more, checks := 0, 0
 	note := func(s string) {
 		if len(notes) < maxNotes {
 			notes = append(notes, s)
@@ -419,6 +421,15 @@ func (l *Loader) bundle(ctx context.Context, name string, data []byte) (*Input, 
 		if pt := predicateType(env.Payload); env.PayloadType == predicate.PayloadType && pt != "" && pt != predicate.PredicateType {
 			note(fmt.Sprintf("%s: skipped: predicate type %s is not candor's disclosure", at, quoteType(pt)))
 			continue
+		}
+		if l.verifier != nil {
+			// Each trusted key is tried on each signature: bound the work a hostile bundle
+			// of many signed lines can ask for, as verify bounds a run.
+			checks += min(len(env.Signatures), verify.DefaultLimits.MaxSignatures) * len(l.keys)
+			if checks > l.maxChecks {
+				return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, &verify.LimitError{Limit: verify.LimitSignatureChecks,
+					Max: int64(l.maxChecks), Need: int64(checks), What: "signature checks up to line " + fmt.Sprint(lines[i])})
+			}
 		}
 		in, err := l.attestation(ctx, at, raw)
 		if err != nil {

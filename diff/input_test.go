@@ -271,3 +271,28 @@ func TestLoadBounds(t *testing.T) {
 		t.Errorf("report file: %v", err)
 	}
 }
+
+// TestBundleSignatureBudget: a bundle of many signed lines asks for more signature checks
+// than verify allows one run: refused before they are made.
+func TestBundleSignatureBudget(t *testing.T) {
+	_, key := newKey(t)
+	payload := base64.StdEncoding.EncodeToString(statement(t, predicate.PredicateType, testPredicate(t)))
+	sigs := make([]map[string]string, verify.DefaultLimits.MaxSignatures)
+	for i := range sigs {
+		sigs[i] = map[string]string{"sig": base64.StdEncoding.EncodeToString(make([]byte, 64))}
+	}
+	line, err := json.Marshal(map[string]any{"payloadType": predicate.PayloadType, "payload": payload, "signatures": sigs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := loader(t, WithKeys([]verify.Key{key}))
+	if l.maxChecks != verify.DefaultLimits.MaxSignatureChecks {
+		t.Fatalf("budget %d, want verify's %d", l.maxChecks, verify.DefaultLimits.MaxSignatureChecks)
+	}
+	l.maxChecks = 10 * len(sigs) // verify's budget takes 20,000 checks: seconds
+	bundle := bytes.Repeat(append(line, '\n'), 11)
+	_, err = l.Read(ctx, "many.jsonl", bundle)
+	if !errors.Is(err, ErrInput) || !errors.Is(err, verify.ErrLimit) || !strings.Contains(err.Error(), "many.jsonl") {
+		t.Errorf("error %v: want ErrInput and verify.ErrLimit naming the file", err)
+	}
+}
