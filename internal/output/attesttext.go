@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/candor-dev/candor/attest"
@@ -154,23 +153,4 @@ func verdictWord(c predicate.CommitmentVerdict) string {
 		s += termsafe.Line(r)
 	}
 	return s
-}
-
-// quoted returns v in double quotes, Go-quoted in ASCII when it is not plain text.
-func quoted(v string) string {
-	if s := termsafe.String(v); s != v {
-		return s
-	}
-	return strconv.Quote(v)
-}
-
-// indentLines puts prefix before every line of s.
-func indentLines(s, prefix string) string {
-	var b strings.Builder
-	for l := range strings.SplitAfterSeq(s, "\n") {
-		if l != "" {
-			b.WriteString(prefix + l)
-		}
-	}
-	return b.String()
 }

@@ -30,7 +30,7 @@ func TestDemoBuildsAndScansTheSample(t *testing.T) {
 	}
 	for i, want := range []string{"step 1: ", "step 2: ", "step 3: ", "step 4: ", "Built ", "way in", "way out",
 		"step 5: ", "Wrote demo.key", "step 6: ", "    |   - host: " + SampleHost, "step 7: ", "candor-demo-sample.intoto.json",
-		"step 8: ", "undisclosed network.endpoint " + SampleHost, "      - host: " + SampleHost, "attest refused",
+		"step 8: ", "not covered by draft-disclosure.yaml", "hosts: " + SampleHost, "\n  - host: " + SampleHost, "attest refused",
 		"step 9: ", "Every step passed", "step 10: ", "the subject step fails", "next:"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("narration lacks %q (%d):\n%s", want, i, stderr.String())
