@@ -59,6 +59,8 @@ type program struct {
 	// static are the string headers found in static data.
 	static []code.StringHeader
 	rodata []*section
+	// rodataLo and rodataHi bound the rodata sections.
+	rodataLo, rodataHi uint64
 	// bareText are code references to text in read-only data whose length the
 	// pass did not see (see textAt).
 	bareText []codeAddrRef
@@ -139,6 +141,10 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 		s := &im.sections[i]
 		if s.addr != 0 && isStringDataSection(s.name) {
 			p.rodata = append(p.rodata, s)
+			if len(p.rodata) == 1 || s.addr < p.rodataLo {
+				p.rodataLo = s.addr
+			}
+			p.rodataHi = max(p.rodataHi, s.addr+uint64(len(s.data)))
 		}
 		if s.addr != 0 && !s.exec && len(s.data) > 0 {
 			p.words = append(p.words, s)
@@ -215,18 +221,27 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 		for i := p.nreal - 1; i >= 0; i-- {
 			p.byName[p.names[i]] = int32(i)
 		}
-		var inl [][]inlineCall
-		if inlTrees, inlErr = tab.inlineReader(im, fs); inlErr != nil {
-			return
-		}
-		if inl, inlErr = inlTrees.all(nil); inlErr != nil {
+		if inlTrees, inlErr = tab.inlineReader(im, fs); inlErr != nil || inlTrees == nil {
 			return
 		}
 		// A name's offset in the funcnametab gives its node: an offset is
 		// one name.
 		byOff := map[int]int32{}
 		var nodes []int32
-		for i, list := range inl {
+		var runs []pcRun
+		var chunk []inlineCall
+		for i := range fs {
+			var list []inlineCall
+			list, runs, inlErr = inlTrees.function(i, runs[:0], &chunk)
+			if inlErr != nil {
+				// A broken tree adds no call: the nodes added go too.
+				for _, name := range p.names[p.nreal:] {
+					delete(p.byName, name)
+				}
+				p.names, inlCalls = p.names[:p.nreal], nil
+				return
+			}
+			chunk = chunk[:0]
 			nodes = nodes[:0]
 			for _, c := range list {
 				off := cap(tab.nameBlob) - cap(c.name)
@@ -269,6 +284,7 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 			calls = append(calls, [2]int32{c.Func, t})
 		}
 	}
+	refs.Calls = nil // folded into calls
 	values := make([][2]int32, 0, len(refs.Addrs))
 	var ts []int32
 	for _, a := range refs.Addrs {
@@ -324,8 +340,8 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 		}
 		calls = append(calls, inlCalls...)
 	}
+	refs.Addrs = nil // folded into the graph
 	p.splitRuns()
-	refs.Calls, refs.Addrs = nil, nil // folded into the graph
 	p.link(calls, values)
 	p.walk(roots)
 	return p, nil
@@ -363,11 +379,15 @@ func (p *program) dataRoots() []int32 {
 	// words that lead to no function, by a hash of the word, are not looked
 	// at again.
 	var none [1 << 12]uint64
+	lo, hi := p.wordsLo, p.wordsHi // the words funcAt or valueTargets may take
+	if len(p.entry) > 0 {
+		lo, hi = min(lo, p.entry[0]), max(hi, p.entry[len(p.entry)-1]+1)
+	}
 	for _, s := range p.words {
 		if !isVariableSection(s.name) {
 			continue
 		}
-		p.eachWord(s, func(_, w uint64) bool {
+		p.eachWordIn(s, lo, hi, func(_, w uint64) bool {
 			if t := p.funcAt(w); t >= 0 {
 				roots = append(roots, t)
 			} else if w >= p.wordsLo && w < p.wordsHi {
@@ -386,14 +406,15 @@ func (p *program) dataRoots() []int32 {
 	return roots
 }
 
-// eachWord calls fn with the address and value of every pointer-aligned word
-// of s, in order, until fn returns false; it reports whether fn always did.
-func (p *program) eachWord(s *section, fn func(at, w uint64) bool) bool {
+// eachWordIn calls fn with the address and value w of every pointer-aligned
+// word of s with lo <= w < hi, in order, until fn returns false; it reports
+// whether fn always did.
+func (p *program) eachWordIn(s *section, lo, hi uint64, fn func(at, w uint64) bool) bool {
 	ps := uint64(p.ptrSize)
 	if p.le8 {
 		// the common case, without a call through p.order per word
 		for off := (8 - s.addr%8) % 8; off+8 <= uint64(len(s.data)); off += 8 {
-			if !fn(s.addr+off, binary.LittleEndian.Uint64(s.data[off:])) {
+			if w := binary.LittleEndian.Uint64(s.data[off:]); w-lo < hi-lo && !fn(s.addr+off, w) {
 				return false
 			}
 		}
@@ -406,7 +427,7 @@ func (p *program) eachWord(s *section, fn func(at, w uint64) bool) bool {
 		} else {
 			w = p.order.Uint64(s.data[off:])
 		}
-		if !fn(s.addr+off, w) {
+		if w-lo < hi-lo && !fn(s.addr+off, w) {
 			return false
 		}
 	}
@@ -457,6 +478,9 @@ func (p *program) isData(addr, n uint64) bool {
 
 // bytesAt returns the n bytes at addr in a read-only data section, or nil.
 func (p *program) bytesAt(addr, n uint64) []byte {
+	if addr < p.rodataLo || addr > p.rodataHi {
+		return nil // most words of data are no pointer into read-only data
+	}
 	for _, s := range p.rodata {
 		if addr >= s.addr && addr-s.addr <= uint64(len(s.data)) && n <= uint64(len(s.data))-(addr-s.addr) {
 			o := addr - s.addr
@@ -853,8 +877,8 @@ func (p *program) findRunPointers() {
 		if !isVariableSection(s.name) && !isStringDataSection(s.name) {
 			continue // package variables, and read-only static arrays of composite literals
 		}
-		more := p.eachWord(s, func(at, w uint64) bool {
-			if w < lo || w >= hi || p.runAt(w) < 0 {
+		more := p.eachWordIn(s, lo, hi, func(at, w uint64) bool {
+			if p.runAt(w) < 0 {
 				return true
 			}
 			if len(p.runPtr) >= maxRunPointers {
