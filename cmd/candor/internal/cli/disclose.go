@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const discloseLong = `Draft the disclosure manifest of a release: scan the artifacts as attest
+var discloseLong = `Draft the disclosure manifest of a release: scan the artifacts as attest
 does and write ONE disclosure (YAML) with an entry for every group of findings,
 <placeholders> for what only the vendor knows, and, as comments, the evidence
 behind each entry (rule, confidence, evidence values, call paths).
@@ -42,6 +42,9 @@ finding matches with the comment "# candor: no finding matches this entry".
 EXISTING must be a valid disclosure: attest would read it (placeholders
 replaced). The same scan and disclosure always give the same draft.
 
+An ARTIFACT may be a release directory, read as attest reads it:
+` + pathsHelpText + `
+
 Formats: yaml (default) writes the draft with its comments; json writes the
 same disclosure as JSON, without comments. The draft goes to standard output,
 or to --output FILE (written whole or not at all); messages go to standard
@@ -71,6 +74,8 @@ type DiscloseOptions struct {
 	Archive ArchiveOptions
 	// Quiet turns the progress bar off.
 	Quiet bool
+	// Paths say how directories and other files among the artifacts are read.
+	Paths PathOptions
 }
 
 // AddFlags registers the disclose flags.
@@ -80,6 +85,7 @@ func (o *DiscloseOptions) AddFlags(cmd *cobra.Command) {
 	addEnumFlag(cmd, &o.Format, "format", "yaml", "draft format: yaml with the evidence as comments, or json without them", "yaml", "json")
 	o.Archive.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar (it is shown only when standard error is a terminal)")
+	o.Paths.AddFlags(cmd)
 }
 
 func newDiscloseCommand() *cobra.Command {
@@ -89,7 +95,7 @@ func newDiscloseCommand() *cobra.Command {
 		Short:   "Draft the disclosure manifest of a release from a scan",
 		Long:    discloseLong,
 		Example: discloseExample,
-		Args:    needPaths("ARTIFACT to draft a disclosure for"),
+		Args:    needPaths("ARTIFACT or release directory to draft a disclosure for"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
 			return runDisclose(cmd, o, args)
 		}),
@@ -111,6 +117,10 @@ func runDisclose(cmd *cobra.Command, o *DiscloseOptions, paths []string) error {
 		existing = d
 	}
 	stderr := cmd.ErrOrStderr()
+	paths, err := o.Paths.expand(paths, stderr)
+	if err != nil {
+		return err
+	}
 	opts := []scan.Option{scan.WithLimits(o.Archive.limits())}
 	if p := newProgress(stderr, o.Quiet); p != nil {
 		opts = append(opts, scan.WithProgress(p.update))
