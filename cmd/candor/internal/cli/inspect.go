@@ -161,7 +161,10 @@ func runInspect(cmd *cobra.Command, o *InspectOptions, args []string) error {
 			}
 		}
 		msg := fmt.Sprintf("%d of %d chain(s) fail their checks", failed, len(rep.Chains))
-		if len(rep.Chains) == 0 {
+		switch {
+		case len(rep.Chains) == 0 && len(rep.Unmatched) > 0:
+			msg = fmt.Sprintf("no attestation is about a file given: %d attestation(s) name other artifacts", len(rep.Unmatched))
+		case len(rep.Chains) == 0:
 			msg = "no attestation found in " + termsafe.String(strings.Join(args, " "))
 		}
 		return &ExitError{Code: ExitNegative, Err: errors.New(msg)}
