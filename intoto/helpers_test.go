@@ -20,6 +20,9 @@ import (
 	"github.com/candor-dev/candor/signing"
 )
 
+// candor's signer is what RecordLink and SignLayout sign with.
+var _ Signer = (*signing.Signer)(nil)
+
 // newKey makes a private key of kind ("ed25519", "p256", "p384", "rsa"), writes it as an
 // unencrypted PKCS #8 PEM file in dir, and loads it with candor's signing package, as
 // candor attest loads the vendor's key.

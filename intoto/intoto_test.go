@@ -3,6 +3,10 @@ package intoto
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +43,16 @@ func TestRecordAndVerify(t *testing.T) {
 			}
 			if _, ok := res.Products["app.intoto.json"]["sha256"]; !ok || len(res.Products) != 1 {
 				t.Errorf("final products %v", res.Products)
+			}
+			b, err := os.ReadFile(filepath.Join(c.dir, "app.intoto.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name, ok := res.ProductWithSHA256(fmt.Sprintf("%x", sha256.Sum256(b))); !ok || name != "app.intoto.json" {
+				t.Errorf("the attestation among the products: %q %v", name, ok)
+			}
+			if _, ok := res.ProductWithSHA256(strings.Repeat("0", 64)); ok {
+				t.Error("a digest that is no product found")
 			}
 			if _, ok := res.Materials["app"]; ok {
 				t.Errorf("materials of the first step (none) are %v", res.Materials)
@@ -349,6 +363,12 @@ func TestBounds(t *testing.T) {
 	if _, err := c.verify(t, Options{MaxFileBytes: 512}); !errors.Is(err, ErrInput) {
 		t.Errorf("files over 512 bytes: %v", err)
 	}
+	if _, err := c.verify(t, Options{MaxTotalBytes: 3000}); !errors.Is(err, ErrInput) {
+		t.Errorf("layout and links over 3000 bytes together: %v", err)
+	}
+	if _, err := c.verify(t, Options{MaxTotalBytes: 1 << 20}); err != nil {
+		t.Errorf("within 1 MiB: %v", err)
+	}
 	deep := strings.Repeat("[", 100) + strings.Repeat("]", 100)
 	writeFile(t, filepath.Join(c.links, "deep.link"), `{"signed":`+deep+`}`)
 	if _, err := c.verify(t, Options{}); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "deep.link") {
@@ -400,5 +420,36 @@ func TestLineEscaped(t *testing.T) {
 	s := StepResult{Kind: KindStep, Name: "x\x1b[2J", Reason: "r"}
 	if strings.Contains(s.String(), "\x1b") {
 		t.Fatalf("%q", s.String())
+	}
+}
+
+func TestStepNamesAreFileNames(t *testing.T) {
+	c := newChain(t, "ed25519", "ed25519", "ed25519", false)
+	for _, name := range []string{"../build", "a/b", "..", ""} {
+		l := twoStepLayout(t, c.builder, c.vendor, time.Now().Add(time.Hour))
+		l.Steps[0].Name = name
+		mb := &in_toto.Metablock{Signed: l, Signatures: []in_toto.Signature{}}
+		if err := WriteMetablock(c.layout, mb); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.verify(t, Options{}); !errors.Is(err, ErrInput) {
+			t.Errorf("step %q: %v", name, err)
+		}
+	}
+}
+
+func TestKeyTypes(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := KeyFromPublic(&k.PublicKey); !errors.Is(err, ErrKey) {
+		t.Errorf("P-521 (which in-toto's reference implementation does not read): %v", err)
+	}
+	if _, err := KeyFromPublic("not a key"); !errors.Is(err, ErrKey) {
+		t.Errorf("a string: %v", err)
+	}
+	if _, err := VerifyLayout("x", nil, t.TempDir(), Options{}); !errors.Is(err, ErrKey) {
+		t.Errorf("no layout key: %v", err)
 	}
 }

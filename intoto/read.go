@@ -16,9 +16,10 @@ import (
 
 // Bounds of [Options]' zero value.
 const (
-	DefaultMaxFileBytes = 8 << 20
-	DefaultMaxLinks     = 1000
-	DefaultMaxDepth     = 3
+	DefaultMaxFileBytes  = 8 << 20
+	DefaultMaxTotalBytes = 64 << 20
+	DefaultMaxLinks      = 1000
+	DefaultMaxDepth      = 3
 	// maxDirEntries bounds the entries of a links directory read at all.
 	maxDirEntries = 100_000
 	// maxJSONDepth bounds the nesting of a layout or link file.
@@ -30,6 +31,8 @@ const (
 type reader struct {
 	tmp      string
 	maxBytes int64
+	maxTotal int64
+	total    int64
 	maxLinks int
 	links    int
 	seq      int
@@ -61,6 +64,9 @@ func (r *reader) parse(name string, b []byte) (in_toto.Metadata, error) {
 			return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
 		}
 		for _, s := range pl.Steps {
+			if !safeName(s.Name) {
+				return nil, fmt.Errorf("%w: %s: step name %q: a step's links are files named after it, so it must not be empty, \".\" or \"..\", nor hold a path separator", ErrInput, name, s.Name)
+			}
 			if s.Threshold < 1 {
 				return nil, fmt.Errorf("%w: %s: step %q has threshold %d: a step needs at least one signed link", ErrInput, name, s.Name, s.Threshold)
 			}
@@ -94,6 +100,10 @@ func (r *reader) readFile(path string) ([]byte, error) {
 	b, err := fileio.ReadFile(path, r.maxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	r.total += int64(len(b))
+	if r.maxTotal > 0 && r.total > r.maxTotal {
+		return nil, fmt.Errorf("%w: %s: the layout and its links hold more than %d bytes", ErrInput, path, r.maxTotal)
 	}
 	return b, nil
 }
@@ -250,4 +260,9 @@ func listLinks(dir string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// safeName says whether a step name makes file names inside the links directory only.
+func safeName(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\\\x00")
 }

@@ -25,6 +25,8 @@ type Options struct {
 	InspectionDir string
 	// MaxFileBytes bounds each layout and link file (0: DefaultMaxFileBytes).
 	MaxFileBytes int64
+	// MaxTotalBytes bounds the layout and link files together (0: DefaultMaxTotalBytes).
+	MaxTotalBytes int64
 	// MaxLinks bounds the number of link files read, sublayouts' included (0:
 	// DefaultMaxLinks).
 	MaxLinks int
@@ -95,6 +97,9 @@ func VerifyLayout(layoutPath string, layoutKeys []crypto.PublicKey, linksDir str
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
+	if opts.MaxTotalBytes <= 0 {
+		opts.MaxTotalBytes = DefaultMaxTotalBytes
+	}
 	if opts.MaxLinks <= 0 {
 		opts.MaxLinks = DefaultMaxLinks
 	}
@@ -125,7 +130,7 @@ func VerifyLayout(layoutPath string, layoutKeys []crypto.PublicKey, linksDir str
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	r := &reader{tmp: tmp, maxBytes: opts.MaxFileBytes, maxLinks: opts.MaxLinks}
+	r := &reader{tmp: tmp, maxBytes: opts.MaxFileBytes, maxTotal: opts.MaxTotalBytes, maxLinks: opts.MaxLinks}
 	b, err := r.readFile(layoutPath)
 	if err != nil {
 		return nil, err
@@ -335,4 +340,24 @@ func runInspections(layout in_toto.Layout, dir string, useDSSE bool) (map[string
 		out[in.Name] = md
 	}
 	return out, nil
+}
+
+// ProductWithSHA256 returns the name of the chain's final product whose SHA-256 is digest
+// (hex), if there is one: how a caller finds the attestation file it was given among the
+// products the layout verified.
+func (r *Result) ProductWithSHA256(digest string) (string, bool) {
+	if r == nil || !r.OK {
+		return "", false
+	}
+	names := make([]string, 0, len(r.Products))
+	for n := range r.Products {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if d, ok := r.Products[n]["sha256"]; ok && strings.EqualFold(d, digest) {
+			return n, true
+		}
+	}
+	return "", false
 }
