@@ -252,12 +252,12 @@ func (rl *releaseDir) executables(rels []string) (map[string]bool, error) {
 	// Opening a file costs more than reading its head: files are opened on every core.
 	isExec := make([]bool, len(rels))
 	errs := make([]error, len(rels))
-	heads := sync.Pool{New: func() any { return make([]byte, sniffSize) }}
+	heads := sync.Pool{New: func() any { b := make([]byte, sniffSize); return &b }}
 	parallel(context.Background(), len(rels), runtime.GOMAXPROCS(0), func(i int) {
-		head := heads.Get().([]byte)
+		head := heads.Get().(*[]byte)
 		defer heads.Put(head)
-		n, err := sniff(root, rels[i], head)
-		isExec[i], errs[i] = archive.IsExecutable(head[:n]), err
+		n, err := sniff(root, rels[i], *head)
+		isExec[i], errs[i] = archive.IsExecutable((*head)[:n]), err
 	})
 	out := make(map[string]bool, len(rels))
 	for i, rel := range rels {
