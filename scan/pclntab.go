@@ -533,36 +533,60 @@ func (im *image) findModuledata(t *pclntab, words int, field func(w func(int) ui
 	} else {
 		t.order.PutUint64(pat, hdr)
 	}
-	for i := range im.sections {
-		s := &im.sections[i]
-		if s.exec || s.addr == 0 {
-			continue
-		}
-		d := s.data
-		// The aligned words, in order (a word compare, not a byte search: the
-		// header's address often starts with a zero byte).
-		le8 := ptr == 8 && t.order == binary.ByteOrder(binary.LittleEndian)
-		for p, hits := 0, 0; p+words*ptr <= len(d) && hits < maxCandidates; p += ptr {
-			if le8 {
-				if binary.LittleEndian.Uint64(d[p:]) != hdr {
-					continue
-				}
-			} else if !bytes.Equal(d[p:p+ptr], pat) {
+	// The linker puts the moduledata (runtime.firstmoduledata) in the
+	// package variables without pointers (.data for PE): those sections are
+	// searched first, and the others (24 MB of relocated read-only data in a
+	// large PIE) only when it is not there.
+	for pass := 0; pass < 2; pass++ {
+		for i := range im.sections {
+			s := &im.sections[i]
+			if s.exec || s.addr == 0 || moduledataSection(s.name) != (pass == 0) {
 				continue
 			}
-			hits++
-			w := func(n int) uint64 {
-				if ptr == 4 {
-					return uint64(t.order.Uint32(d[p+n*ptr:]))
-				}
-				return t.order.Uint64(d[p+n*ptr:])
-			}
-			if w(1) != blob || w(2) > uint64(len(t.nameBlob)) || uint64(len(t.nameBlob))-w(2) >= 64 {
-				continue
-			}
-			if v, ok := field(w); ok {
+			if v, ok := im.moduledataIn(t, s, words, field, pat, hdr, blob); ok {
 				return v, true
 			}
+		}
+	}
+	return 0, false
+}
+
+// moduledataSection names the sections where linkers put the moduledata.
+func moduledataSection(name string) bool {
+	switch name {
+	case ".noptrdata", "__DATA,__noptrdata", ".data", "__DATA,__data":
+		return true
+	}
+	return false
+}
+
+// moduledataIn is findModuledata in one section.
+func (im *image) moduledataIn(t *pclntab, s *section, words int, field func(w func(int) uint64) (uint64, bool), pat []byte, hdr, blob uint64) (uint64, bool) {
+	ptr := t.ptr
+	d := s.data
+	// The aligned words, in order (a word compare, not a byte search: the
+	// header's address often starts with a zero byte).
+	le8 := ptr == 8 && t.order == binary.ByteOrder(binary.LittleEndian)
+	for p, hits := 0, 0; p+words*ptr <= len(d) && hits < maxCandidates; p += ptr {
+		if le8 {
+			if binary.LittleEndian.Uint64(d[p:]) != hdr {
+				continue
+			}
+		} else if !bytes.Equal(d[p:p+ptr], pat) {
+			continue
+		}
+		hits++
+		w := func(n int) uint64 {
+			if ptr == 4 {
+				return uint64(t.order.Uint32(d[p+n*ptr:]))
+			}
+			return t.order.Uint64(d[p+n*ptr:])
+		}
+		if w(1) != blob || w(2) > uint64(len(t.nameBlob)) || uint64(len(t.nameBlob))-w(2) >= 64 {
+			continue
+		}
+		if v, ok := field(w); ok {
+			return v, true
 		}
 	}
 	return 0, false

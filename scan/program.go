@@ -261,7 +261,7 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 			}
 		}
 	})
-	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr})
+	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr, Release: release})
 	if release != nil {
 		release(text.data)
 	}

@@ -212,3 +212,35 @@ func buildReachF(f *testing.F, goos, goarch string) []byte {
 	}
 	return data
 }
+
+// TestCodeReleased: the code pass gives the text back once it has decoded it
+// (a mapped file's pages of code need not stay resident for the rest of the
+// scan), exactly once, and the program is the one newProgram builds.
+func TestCodeReleased(t *testing.T) {
+	data := buildReach(t, "linux", "amd64", false)
+	bf, err := openBinary(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := bf.images[0]
+	tab := findPclntab(im)
+	if tab == nil {
+		t.Fatal("no function table")
+	}
+	text := im.textSection().data
+	var released [][]byte
+	p, err := newProgramReleasing(im, tab, &moduleIndex{}, func(b []byte) { released = append(released, b) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(released) != 1 || len(released[0]) != len(text) || &released[0][0] != &text[0] {
+		t.Fatalf("released %d slices, want the text section's %d bytes once", len(released), len(text))
+	}
+	q, err := newProgram(im, tab, &moduleIndex{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.names, q.names) || !slices.Equal(p.edges, q.edges) || !slices.Equal(p.reach, q.reach) || !slices.Equal(p.parent, q.parent) {
+		t.Error("the program differs from newProgram's")
+	}
+}

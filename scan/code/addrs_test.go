@@ -1,11 +1,15 @@
 package code
 
 import (
+	"cmp"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/arch/arm64/arm64asm"
 	"golang.org/x/arch/x86/x86asm"
@@ -312,6 +316,47 @@ func TestWorkers(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d strings, %d calls, %d addrs", b.Path, len(one.Strings), len(one.Calls), len(one.Addrs))
+		}
+	}
+}
+
+// TestRelease checks that Limits.Release is given whole functions' code in steps of at
+// least releaseStep bytes, each byte at most once, and that giving it changes no result.
+func TestRelease(t *testing.T) {
+	b := loadELF(t, goToolBinary(t), "amd64")
+	want, err := scan(b.Text, b.Funcs, b.IsData, Limits{Workers: 2, KeepAddr: keepAll}, minChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var given [][2]uint64 // [start, end) addresses
+	lim := Limits{Workers: 2, KeepAddr: keepAll, Release: func(code []byte) {
+		off := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(code))) - uintptr(unsafe.Pointer(unsafe.SliceData(b.Text.Data))))
+		mu.Lock()
+		given = append(given, [2]uint64{b.Text.Addr + off, b.Text.Addr + off + uint64(len(code))})
+		mu.Unlock()
+	}}
+	got, err := scan(b.Text, b.Funcs, b.IsData, lim, minChunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("the references differ when code is released")
+	}
+	if len(given) < 2 {
+		t.Fatalf("Release was given %d pieces of %d bytes of code, want several", len(given), len(b.Text.Data))
+	}
+	slices.SortFunc(given, func(x, y [2]uint64) int { return cmp.Compare(x[0], y[0]) })
+	entry := map[uint64]bool{}
+	for _, f := range b.Funcs {
+		entry[f.Entry] = true
+	}
+	for i, g := range given {
+		if !entry[g[0]] || !entry[g[1]] || g[1]-g[0] < releaseStep {
+			t.Errorf("piece [%#x, %#x) is not whole functions of at least %d bytes", g[0], g[1], releaseStep)
+		}
+		if i > 0 && g[0] < given[i-1][1] {
+			t.Errorf("piece [%#x, %#x) overlaps the one before", g[0], g[1])
 		}
 	}
 }

@@ -81,7 +81,15 @@ type Limits struct {
 	// Workers is how many goroutines decode at once (0: GOMAXPROCS). The functions are
 	// split into contiguous chunks; the result is the same for any value.
 	Workers int
+	// Release, when not nil, is given the code of functions already decoded, a few
+	// hundred KiB at a time, by the goroutine that decoded them: a caller whose text is
+	// a file mapping may give those pages back as the decoding goes (Scan does not read
+	// them again). It may be called from several goroutines at once.
+	Release func(code []byte)
 }
+
+// releaseStep is how much decoded code [Limits.Release] is given at a time.
+const releaseStep = 512 << 10
 
 // ErrArch is returned for an architecture [Scan] does not decode.
 var ErrArch = errors.New("code: architecture not supported")
@@ -157,8 +165,16 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 		}
 		parts[k] = preallocate(text.Arch, size, lim.KeepAddr != nil)
 		fn := decode(isData, lim, &parts[k])
+		var done uint64 // the code before it is released
+		if c[0] < c[1] {
+			done = funcs[c[0]].Entry
+		}
 		for i := c[0]; i < c[1]; i++ {
 			f := funcs[i]
+			if lim.Release != nil && f.Entry-done >= releaseStep {
+				lim.Release(text.Data[done-text.Addr : f.Entry-text.Addr])
+				done = f.Entry
+			}
 			fn(text.Data[f.Entry-text.Addr:f.End-text.Addr], f.Entry, int32(i))
 		}
 	}
