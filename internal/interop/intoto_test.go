@@ -320,3 +320,71 @@ func TestIntotoChains(t *testing.T) {
 		}
 	}
 }
+
+// TestIntotoSublayout: the two-step chain as the sublayout of a root layout's one step
+// "release", its links in links/release.KEYID8/ as in-toto looks for them; both
+// in-toto-verify and candor verify it.
+func TestIntotoSublayout(t *testing.T) {
+	tools := intotoTools(t)
+	ctx := context.Background()
+	work, keys := t.TempDir(), t.TempDir()
+	owner := newIntotoKey(t, keys, "owner", "ed25519")
+	subOwner := newIntotoKey(t, keys, "subowner", "p256")
+	builder := newIntotoKey(t, keys, "builder", "ed25519")
+	vendor := newIntotoKey(t, keys, "vendor", "p256")
+	links := filepath.Join(work, "links")
+	subLinks := filepath.Join(links, fmt.Sprintf("release.%.8s", subOwner.keyID))
+	if err := os.MkdirAll(subLinks, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buildCmd := []string{"sh", "-c", "printf 'the program' > app"}
+	args := append([]string{"-n", "build", "-k", builder.private, "-t", builder.kind, "-p", "app", "-d", subLinks, "--"}, buildCmd...)
+	if code, out := intotoRun(t, work, tools["in-toto-run"], args...); code != 0 {
+		t.Fatalf("in-toto-run: exit %d\n%s", code, out)
+	}
+	app, att := filepath.Join(work, "app"), filepath.Join(work, "app.intoto.json")
+	write(t, att, []byte(`{}`))
+	if _, err := intoto.RecordLink(ctx, subLinks, "attest", []string{app}, []string{att}, vendor.signer,
+		intoto.LinkOptions{StripPrefixes: []string{filepath.ToSlash(work) + "/"}}); err != nil {
+		t.Fatal(err)
+	}
+	sub, err := intoto.SignLayout(ctx, intotoLayout(builder, vendor, buildCmd), subOwner.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := intoto.WriteMetablock(filepath.Join(links, fmt.Sprintf("release.%.8s.link", subOwner.keyID)), sub); err != nil {
+		t.Fatal(err)
+	}
+	sk, err := intoto.KeyFromPublic(subOwner.pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := intoto.SignLayout(ctx, in_toto.Layout{
+		Type: "layout", Expires: intoto.Expires(time.Now().Add(time.Hour)), Readme: "",
+		Keys: map[string]in_toto.Key{sk.KeyID: sk},
+		Steps: []in_toto.Step{{Type: "step", PubKeys: []string{sk.KeyID}, Threshold: 1, ExpectedCommand: []string{},
+			SupplyChainItem: in_toto.SupplyChainItem{Name: "release", ExpectedMaterials: [][]string{},
+				ExpectedProducts: [][]string{{"ALLOW", "app.intoto.json"}, {"DISALLOW", "*"}}}}},
+		Inspect: []in_toto.Inspection{},
+	}, owner.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := filepath.Join(work, "root.layout")
+	if err := intoto.WriteMetablock(layout, root); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := intotoRun(t, work, tools["in-toto-verify"], "--layout", layout, "--layout-keys", owner.public, "--key-types", owner.kind, "--link-dir", links); code != 0 {
+		t.Errorf("in-toto-verify: exit %d\n%s", code, out)
+	}
+	res, err := intoto.VerifyLayout(layout, []crypto.PublicKey{owner.pub}, links, intoto.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		t.Logf("candor: %s", s)
+	}
+	if !res.OK {
+		t.Error("candor refused the chain")
+	}
+}
