@@ -215,9 +215,11 @@ func split(funcs []Func, n int, minChunk uint64) [][2]int {
 }
 
 // preallocate makes room for the references of size bytes of code, from what the go
-// command holds per byte of text (amd64: a string reference per 540 bytes, a call per 71,
-// an address reference per 95; arm64 code is about a fifth larger): a little more, so
-// that the lists rarely grow.
+// command holds per byte of text (amd64: a string reference per 540 bytes, a call per 71;
+// arm64 code is about a fifth larger): a little more, so that the lists rarely grow. The
+// address references are sized for the scan package's KeepAddr (addresses in data and
+// function entries: one per 150 to 160 bytes of amd64 code); one that keeps more has
+// its list grow.
 func preallocate(arch string, size int, addrs bool) Refs {
 	if arch == "arm64" {
 		size = size * 5 / 6
@@ -227,7 +229,7 @@ func preallocate(arch string, size int, addrs bool) Refs {
 		Calls:   make([]Call, 0, size/60),
 	}
 	if addrs {
-		r.Addrs = make([]AddrRef, 0, size/80)
+		r.Addrs = make([]AddrRef, 0, size/120)
 	}
 	return r
 }
