@@ -8,6 +8,7 @@ import (
 	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -40,6 +41,8 @@ that is none of these (a README, checksums) is skipped with a note, and
 --strict makes it an error (exit 2).
 
 ` + signingKeysHelp + `
+
+` + attestExtrasHelp + `
 
 Output: --format text (default) writes that report to standard error for
 people. --format json writes it as JSON to standard output, for programs:
@@ -86,6 +89,10 @@ type AttestOptions struct {
 	AllowStaleAccepted bool
 	// Format is the report's format: text (to standard error) or json (to standard output).
 	Format string
+	// Link is a directory to record an in-toto link of the attest step in.
+	Link string
+	// Bundle is a file to write the attestation to as a Sigstore bundle as well.
+	Bundle string
 }
 
 // AddFlags registers the attest flags.
@@ -100,6 +107,8 @@ func (o *AttestOptions) AddFlags(cmd *cobra.Command) {
 	addEnumFlag(cmd, &o.Format, "format", string(output.FormatText),
 		"report format: text for people (standard error), json for programs (standard output; needs -o for the envelope)",
 		string(output.FormatText), string(output.FormatJSON))
+	cmd.Flags().StringVar(&o.Link, "link", "", "also record an in-toto link of this step in `DIR` (attest.KEYID8.link, signed with each --key; needs -o)")
+	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "also write the attestation as a Sigstore bundle v0.3 to `FILE` (one --key)")
 }
 
 func newAttestCommand() *cobra.Command {
@@ -149,13 +158,29 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	if out == "-" {
 		out = ""
 	}
+	if err := o.checkExtras(out); err != nil {
+		return usageError(cmd, err)
+	}
+	signers, err := o.loadExtraSigners(cmd.Context(), ko)
+	if err != nil {
+		return err
+	}
+	keys := o.Keys.Keys
+	var envSigners []signing.EnvelopeSigner
+	for _, s := range signers {
+		envSigners = append(envSigners, s)
+	}
+	if len(envSigners) > 0 {
+		keys = nil // loaded once, for the envelope and for the link or bundle
+	}
 	stderr := cmd.ErrOrStderr()
 	res, err := attest.Run(cmd.Context(), attest.Options{
 		DisclosurePath:     o.Disclosure,
 		Artifacts:          paths,
 		Scanner:            sc,
 		SHA512:             o.SHA512,
-		Keys:               o.Keys.Keys,
+		Keys:               keys,
+		Signers:            envSigners,
 		KeyOptions:         ko,
 		Output:             out,
 		Stdout:             cmd.OutOrStdout(),
@@ -179,5 +204,8 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 			return werr
 		}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return o.writeExtras(cmd.Context(), res, signers, stderr)
 }

@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 //	scrub SRC DST           write SRC (a file, or stdout or stderr) to DST with the
 //	                        fields that change from run to run replaced (see [scrub]),
 //	                        for a whole-output 'cmp DST golden'
+//	mklayout OWNER.key VENDOR.pub ARTIFACT OUT [EXPIRES]
+//	                        write a signed one-step in-toto layout (see [cmdMkLayout])
 //	[go]                    a go command is on PATH
 //
 // go test -run TestScript -update rewrites the goldens that 'cmp' compares against
@@ -53,6 +55,7 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"scrub":    cmdScrub,
+			"mklayout": cmdMkLayout,
 		},
 	})
 }

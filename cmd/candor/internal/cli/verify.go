@@ -115,6 +115,8 @@ and found hosts nothing covers; hosts of accepted findings (endpoint tables
 among them) meet the deny list only, unless acceptedHosts: allowAndDeny. A
 reason names the policy's pattern, as endpoints.deny[2].
 
+` + verifyLayoutHelp + `
+
 --vsa FILE --vsa-key KEY writes a SLSA verification summary attestation
 (https://slsa.dev/verification_summary/v1), signed with your key, PASSED or
 FAILED: one envelope, or one line per artifact for several (name it *.jsonl).
@@ -171,6 +173,8 @@ type VerifyOptions struct {
 	AllowKMSPluginsUnsafe bool
 	// Limits bound the work of one run (see verify.Limits).
 	Limits verify.Limits
+	// Layout verifies an in-toto layout and its links first.
+	Layout LayoutOptions
 }
 
 // verifyLimitFlags name the flag that sets each of verify.Limits, for messages.
@@ -202,12 +206,14 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&o.Limits.MaxSignatureChecks, verifyLimitFlags[verify.LimitSignatureChecks], d.MaxSignatureChecks, "make at most `N` signature verifications in one run (envelopes x signatures x trusted keys)")
 	o.Limits.MaxBytes = d.MaxBytes
 	f.Var((*byteSize)(&o.Limits.MaxBytes), verifyLimitFlags[verify.LimitBytes], "read at most `SIZE` of attestation files in one run (suffixes KiB, MiB, GiB)")
+	o.Layout.AddFlags(cmd)
 }
 
 // trustedFlags decide what verify trusts, and where it writes and with which key it signs:
 // a config file candor found by itself must not set them.
 // The limits are among them: a release could otherwise raise them for itself.
 var trustedFlags = []string{"key", "policy", "threshold", "allow-unattested", "vsa", "vsa-key", "resource-uri",
+	"layout", "layout-key", "links",
 	"max-signatures", "max-envelopes", "max-signature-checks", "max-attestation-bytes"}
 
 func newVerifyCommand() *cobra.Command {
@@ -267,6 +273,12 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.ResourceURI != "" && o.VSA == "" {
 		return usageError(cmd, errors.New("--resource-uri names the artifact in the verification summary: give --vsa too"))
 	}
+	if err := o.Layout.check(cmd); err != nil {
+		return usageError(cmd, err)
+	}
+	if o.Layout.Layout != "" && o.VSA != "" {
+		return usageError(cmd, errors.New("--vsa with --layout is not supported yet: the summary would not record the layout's steps"))
+	}
 	in := verify.Inputs{Artifacts: args, Digests: o.Digests, Attestations: o.Attestations, AllowUnattested: o.AllowUnattested}
 	if o.VSA != "" {
 		in.Summary = &verify.SummaryOptions{Path: o.VSA, ResourceURI: o.ResourceURI}
@@ -275,7 +287,14 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if err != nil {
 		return verifyErrorHints(err)
 	}
+	lr, err := o.Layout.verifyLayout()
+	if err != nil {
+		return err
+	}
 	res, err := verify.Run(cmd.Context(), v, in)
+	if lerr := o.Layout.applyLayout(res, lr); err == nil {
+		err = lerr
+	}
 	flagHints(res)
 	err = verifyErrorHints(err)
 	if res != nil {
