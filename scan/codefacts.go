@@ -65,7 +65,11 @@ func (f *facts) startCodePass(im *image, tab *pclntab) func() *program {
 	}
 	ch := make(chan result, 1)
 	go func(mods *moduleIndex) {
-		p, err := newProgramReleasing(im, tab, mods, f.release)
+		var p *program
+		var err error
+		if gerr := guard("code pass", func() { p, err = newProgramReleasing(im, tab, mods, f.release) }); gerr != nil {
+			p, err = nil, gerr
+		}
 		ch <- result{p, err}
 	}(f.mods)
 	return func() *program {

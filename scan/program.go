@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -193,7 +194,10 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	// decoding of the code, whose address references (see keepAddr) are
 	// sorted out once the rest is known.
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	// Each part runs guarded: a fault or a panic in one is the pass's error.
+	var gerrs [3]error
+	goGuard := func(i int, what string, fn func()) { wg.Go(func() { gerrs[i] = guard(what, fn) }) }
+	goGuard(0, "static data", func() {
 		// Static data: string headers add the strings they hold.
 		for _, ds := range p.dataParts(tab) {
 			dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
@@ -209,13 +213,13 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	// Function pointers in static data (method tables, callbacks) are roots
 	// of indirect reach.
 	var roots []int32
-	wg.Go(func() { roots = p.dataRoots() })
+	goGuard(1, "data roots", func() { roots = p.dataRoots() })
 	// Calls the compiler inlined: from the function (or the inlined call they
 	// sit in) to the inlined function, which may have no code of its own.
 	var inlCalls [][2]int32
 	var inlErr error
 	var inlTrees *inlReader
-	wg.Go(func() {
+	goGuard(2, "inline trees", func() {
 		// Filled from the end: a name's node is its first function.
 		p.byName = make(map[string]int32, len(fs))
 		for i := p.nreal - 1; i >= 0; i-- {
@@ -267,6 +271,9 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	}
 	wg.Wait()
 	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(gerrs[:]...); err != nil {
 		return nil, err
 	}
 	p.hdrReaders = map[uint64][]int32{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -182,11 +183,25 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 		run(0)
 		return &parts[0], nil
 	}
+	// The workers read the text, which may be a mapped file: a fault there (the file
+	// truncated under the mapping) or a panic is the scan's error, not a crash.
 	var wg sync.WaitGroup
+	errs := make([]error, len(chunks))
 	for k := range chunks {
-		wg.Go(func() { run(k) })
+		wg.Go(func() {
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer func() {
+				if r := recover(); r != nil {
+					errs[k] = fmt.Errorf("decoding failed: %v", r)
+				}
+			}()
+			run(k)
+		})
 	}
 	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	return merge(parts), nil
 }
 
