@@ -1,0 +1,266 @@
+package registry
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/sigbundle"
+	"github.com/candor-dev/candor/signing"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/sigstore/sigstore/pkg/signature"
+)
+
+// testOptions talks to a loopback test registry over HTTP with no credentials.
+func testOptions() Options {
+	return Options{Insecure: true, Keychain: authn.NewMultiKeychain()}
+}
+
+// fixtureImage is an image of one layer holding a Go binary (this test's executable, a
+// real one) at /app, pushed to host/repo:tag; it returns the image's digest.
+func fixtureImage(t *testing.T, host, repo, tag string) v1.Hash {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bin) > 4<<20 {
+		bin = bin[:4<<20] // the bytes are what matters here, not that the binary runs
+	}
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	if err := tw.WriteHeader(&tar.Header{Name: "app", Mode: 0o755, Size: int64(len(bin)), Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(bin)
+	tw.Close()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(tb.Bytes())), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+type testKey struct {
+	signer *signing.Signer
+	pub    crypto.PublicKey
+}
+
+func newKey(t *testing.T) testKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := signature.LoadECDSASignerVerifier(k, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := signing.NewSigner(context.Background(), sv, "test key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testKey{s, k.Public()}
+}
+
+// attestation signs an in-toto statement about the image digest d and returns it as an
+// Attachment (bundle and envelope).
+func attestation(t *testing.T, k testKey, subjectName string, d v1.Hash) Attachment {
+	t.Helper()
+	st, _ := json.Marshal(map[string]any{
+		"_type":         "https://in-toto.io/Statement/v1",
+		"subject":       []any{map[string]any{"name": subjectName, "digest": map[string]string{"sha256": d.Hex}}},
+		"predicateType": predicate.PredicateType,
+		"predicate":     map[string]any{},
+	})
+	ctx := context.Background()
+	env, err := signing.SignEnvelope(ctx, predicate.PayloadType, st, k.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envJSON, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sigbundle.FromEnvelope(ctx, env, k.pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Attachment{Bundle: b, Envelope: envJSON, PredicateType: predicate.PredicateType}
+}
+
+// verifyFound checks the signature of what Find found with the key, and that it is about
+// the image digest d.
+func verifyFound(t *testing.T, f *Found, pub crypto.PublicKey, d v1.Hash) error {
+	t.Helper()
+	b := f.Bundle
+	if b == nil {
+		return verifyEnvelope(f.Envelope, pub, d)
+	}
+	v, err := sigbundle.NewVerifier(sigbundle.Options{Keys: []crypto.PublicKey{pub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bd, err := sigbundle.Parse(f.Where, b)
+	if err != nil {
+		return err
+	}
+	raw, _ := hex.DecodeString(d.Hex)
+	_, err = v.Verify(bd, sigbundle.ArtifactDigest("sha256", raw))
+	return err
+}
+
+func verifyEnvelope(envJSON []byte, pub crypto.PublicKey, d v1.Hash) error {
+	var env struct {
+		PayloadType string `json:"payloadType"`
+		Payload     []byte `json:"payload"`
+		Signatures  []struct {
+			Sig []byte `json:"sig"`
+		} `json:"signatures"`
+	}
+	if err := json.Unmarshal(envJSON, &env); err != nil {
+		return err
+	}
+	ver, err := signing.NewVerifier(pub)
+	if err != nil {
+		return err
+	}
+	if len(env.Signatures) != 1 {
+		return errors.New("not one signature")
+	}
+	pae := []byte("DSSEv1 " + itoa(len(env.PayloadType)) + " " + env.PayloadType + " " + itoa(len(env.Payload)) + " ")
+	pae = append(pae, env.Payload...)
+	if err := ver.Verify(context.Background(), pae, env.Signatures[0].Sig); err != nil {
+		return err
+	}
+	if !bytes.Contains(env.Payload, []byte(d.Hex)) {
+		return errors.New("statement is not about the image")
+	}
+	return nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// referrersServer is go-containerregistry's in-process registry with the referrers API,
+// on a loopback port; wrap (optional) sits in front of it to make it lie.
+func referrersServer(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	var h http.Handler = ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(discardLogger()))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	return u.Host
+}
+
+func TestAttachFindReferrersAPI(t *testing.T) {
+	ctx := context.Background()
+	host := referrersServer(t, nil)
+	d := fixtureImage(t, host, "vendor/app", "v1")
+	other := fixtureImage(t, host, "vendor/app", "v0") // same bytes: same digest
+	if other != d {
+		t.Fatal("fixture image is not reproducible")
+	}
+	k := newKey(t)
+	a := attestation(t, k, host+"/vendor/app", d)
+	o := testOptions()
+	o.Legacy = true
+	got, err := Attach(ctx, host+"/vendor/app:v1", a, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ReferrersAPI || got.FallbackTag != "" || got.Subject != d.String() || !strings.HasSuffix(got.LegacyTag, ":sha256-"+d.Hex+".att") {
+		t.Fatalf("Attach = %+v", got)
+	}
+	// The referrer manifest is cosign v3's shape.
+	repo, _ := name.NewRepository(host+"/vendor/app", name.Insecure)
+	desc, err := remote.Get(repo.Digest(got.Referrer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mf v1.Manifest
+	json.Unmarshal(desc.Manifest, &mf)
+	if mf.ArtifactType != BundleMediaType || mf.Subject == nil || mf.Subject.Digest != d ||
+		mf.Annotations[AnnotationContent] != "dsse-envelope" || mf.Annotations[AnnotationPredicateType] != predicate.PredicateType ||
+		len(mf.Layers) != 1 || mf.Layers[0].MediaType != BundleMediaType || mf.Config.MediaType != EmptyMediaType || mf.Config.Size != 2 {
+		t.Fatalf("referrer manifest: %s", desc.Manifest)
+	}
+
+	res, err := Find(ctx, host+"/vendor/app:v1", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.ReferrersAPI || len(res.Found) != 2 || res.Found[0].Source != SourceReferrersAPI || res.Found[1].Source != SourceLegacyAtt {
+		t.Fatalf("Find = %+v %+v", res, res.Found[0])
+	}
+	for _, f := range res.Found {
+		if err := verifyFound(t, f, k.pub, d); err != nil {
+			t.Errorf("%s: %v", f.Source, err)
+		}
+		if err := verifyFound(t, f, newKey(t).pub, d); err == nil {
+			t.Errorf("%s: verifies with another key", f.Source)
+		}
+	}
+	// Attaching again does not duplicate the legacy layer.
+	if _, err := Attach(ctx, host+"/vendor/app@"+d.String(), a, o); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Find(ctx, host+"/vendor/app@"+d.String(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Found) != 2 {
+		t.Fatalf("after a second Attach: %d found, want 2 (same referrer, one legacy layer)", len(res.Found))
+	}
+}
+
+func TestInsecureOnlyLoopback(t *testing.T) {
+	_, err := Find(context.Background(), "registry.example.com/app:v1", testOptions())
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "only for a loopback registry") {
+		t.Fatalf("err = %v", err)
+	}
+}
