@@ -220,7 +220,7 @@ func (s *state) wrap(what string, err error) error {
 	switch {
 	case errors.Is(err, ErrLimit), errors.Is(err, ErrLying), errors.Is(err, ErrInput):
 		return fmt.Errorf("%s: %w", what, err)
-	case strings.Contains(err.Error(), "does not match"):
+	case strings.Contains(err.Error(), "does not match"), strings.Contains(err.Error(), "error verifying sha256 checksum"):
 		return fmt.Errorf("%w: %s: %v", ErrLying, what, err)
 	}
 	return fmt.Errorf("%w: %s: %v", ErrRegistry, what, err)

@@ -43,6 +43,17 @@ func testOptions() Options {
 // real one) at /app, pushed to host/repo:tag; it returns the image's digest.
 func fixtureImage(t *testing.T, host, repo, tag string) v1.Hash {
 	t.Helper()
+	return pushFixture(t, host, repo, tag, nil)
+}
+
+// fixtureImageVariant is fixtureImage with another file added: another digest.
+func fixtureImageVariant(t *testing.T, host, repo, tag string) v1.Hash {
+	t.Helper()
+	return pushFixture(t, host, repo, tag, []byte("variant"))
+}
+
+func pushFixture(t *testing.T, host, repo, tag string, extra []byte) v1.Hash {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +71,10 @@ func fixtureImage(t *testing.T, host, repo, tag string) v1.Hash {
 		t.Fatal(err)
 	}
 	tw.Write(bin)
+	if extra != nil {
+		tw.WriteHeader(&tar.Header{Name: "extra", Mode: 0o644, Size: int64(len(extra)), Typeflag: tar.TypeReg})
+		tw.Write(extra)
+	}
 	tw.Close()
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(tb.Bytes())), nil })
 	if err != nil {
