@@ -31,7 +31,7 @@ type Attachment struct {
 
 // Attached says where [Attach] stored an attestation.
 type Attached struct {
-	// Subject is the image's manifest digest the attestation refers to.
+	// Subject is the image manifest the attestation refers to (repository@sha256:HEX).
 	Subject string `json:"subject"`
 	// Referrer is the digest of the referrer manifest.
 	Referrer string `json:"referrer"`
@@ -115,7 +115,7 @@ func Attach(ctx context.Context, ref string, a Attachment, o Options) (*Attached
 	if err := remote.Put(repo.Digest(h.String()), rawManifest{raw, types.OCIManifestSchema1}, s.ro...); err != nil {
 		return nil, s.wrap("pushing the referrer manifest", err)
 	}
-	out := &Attached{Subject: subject.Digest.String(), Referrer: h.String()}
+	out := &Attached{Subject: sd.String(), Referrer: h.String()}
 	// go-containerregistry updates the referrers tag when the registry does not answer
 	// with OCI-Subject; find out which it did.
 	tag := repo.Tag(subject.Digest.Algorithm + "-" + subject.Digest.Hex)

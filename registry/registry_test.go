@@ -228,7 +228,7 @@ func TestAttachFindReferrersAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.ReferrersAPI || got.FallbackTag != "" || got.Subject != d.String() || !strings.HasSuffix(got.LegacyTag, ":sha256-"+d.Hex+".att") {
+	if !got.ReferrersAPI || got.FallbackTag != "" || !strings.HasSuffix(got.Subject, "@"+d.String()) || !strings.HasSuffix(got.LegacyTag, ":sha256-"+d.Hex+".att") {
 		t.Fatalf("Attach = %+v", got)
 	}
 	// The referrer manifest is cosign v3's shape.

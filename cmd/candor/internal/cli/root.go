@@ -70,6 +70,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newScanCommand(), newDemoCommand(), newVersionCommand(), newAttestCommand(), newDiscloseCommand(), newKeygenCommand(), newKeyCommand(), newVerifyCommand())
 	root.AddCommand(newDiffCommand())
 	root.AddCommand(newInspectCommand())
+	root.AddCommand(newAttachCommand(), newAttestationsCommand())
 	root.AddCommand(newConfigTopic(root))
 	return root
 }
