@@ -14,9 +14,17 @@ import (
 
 // Attestation file names: an artifact's attestation sits beside it as ARTIFACT.intoto.json
 // (one envelope) or ARTIFACT.intoto.jsonl (JSON lines, one envelope per line).
+//
+// Beside them, ARTIFACT.vsa.intoto.json is a verification summary (as candor verify --vsa
+// writes it), and ARTIFACT.sigstore.json a Sigstore bundle (as candor attest --bundle and
+// cosign write it), read when neither envelope file is beside the artifact (attest --bundle
+// writes the same attestation in both forms); a directory's *.sigstore.json files are
+// bundles too, and so is a bundle line of a .jsonl file.
 const (
-	SuffixJSON  = ".intoto.json"
-	SuffixJSONL = ".intoto.jsonl"
+	SuffixJSON   = ".intoto.json"
+	SuffixJSONL  = ".intoto.jsonl"
+	SuffixVSA    = ".vsa.intoto.json"
+	SuffixBundle = ".sigstore.json"
 )
 
 // source is one attestation file and the envelopes in it.
@@ -92,10 +100,22 @@ func (r *runner) collect() error {
 		}
 		t := &target{Target: Target{Name: p, Path: p}, dirIndex: -1}
 		if !explicit {
-			for _, suffix := range []string{SuffixJSON, SuffixJSONL} {
+			envelopes := 0
+			for _, suffix := range []string{SuffixJSON, SuffixJSONL, SuffixVSA, SuffixBundle} {
+				if suffix == SuffixBundle && envelopes > 0 {
+					// attest --bundle writes the same attestation as a bundle beside the
+					// envelope: the bundle is read when the envelope is not there.
+					continue
+				}
+				if r.in.Summary != nil && samePath(p+suffix, r.in.Summary.Path) {
+					continue // the summary this run writes is not one of its inputs
+				}
 				fi, err := os.Stat(p + suffix)
 				if err != nil {
 					continue
+				}
+				if suffix == SuffixJSON || suffix == SuffixJSONL {
+					envelopes++
 				}
 				if !fi.Mode().IsRegular() {
 					// A FIFO or device would block or never end: never open one.
@@ -190,7 +210,7 @@ func attestationFiles(path string, explicit bool) ([]string, error) {
 }
 
 func isAttestationName(name string) bool {
-	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, SuffixJSON) || strings.HasSuffix(name, SuffixJSONL))
+	return !strings.HasPrefix(name, ".") && (strings.HasSuffix(name, SuffixJSON) || strings.HasSuffix(name, SuffixJSONL) || strings.HasSuffix(name, SuffixBundle))
 }
 
 // cleanPathError says "no such file" the way a person expects.
@@ -296,7 +316,10 @@ func (r *runner) unverified() []Unverified {
 	out = append(out, r.unnamedTargets()...)
 	for _, s := range r.sources {
 		for _, a := range s.atts {
-			if a.other != "" {
+			switch {
+			case a.skip != "":
+				out = append(out, Unverified{Path: a.Source, Reason: a.skip})
+			case a.other != "":
 				out = append(out, Unverified{Path: a.Source, Reason: fmt.Sprintf("attestation of another predicate type, %s, skipped (candor verifies %s)", a.other, predicate.PredicateType)})
 			}
 		}
@@ -382,4 +405,17 @@ func (r *runner) namedByAny(t *target) bool {
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
+}
+
+// samePath reports whether two paths name the same file: the same absolute path, or the
+// same file on disk.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == bb {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }

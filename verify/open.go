@@ -2,10 +2,13 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/candor-dev/candor/internal/fileio"
+	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/sigbundle"
 )
 
 // open reads every attestation file and runs the artifact-independent steps on each
@@ -19,6 +22,10 @@ func (r *runner) open(ctx context.Context) error {
 		sha  string
 		env  *Envelope
 		err  error
+		// bundle is set for a Sigstore bundle (sigbundle.IsBundle), in place of env.
+		bundle   *sigbundle.Bundle
+		isBundle bool
+		optErr   error
 	}
 	var jobs []*job
 	var checks int64
@@ -39,10 +46,18 @@ func (r *runner) open(ctx context.Context) error {
 		parallel(ctx, len(envs), r.workers, func(k int) {
 			j := jobs[base+k]
 			j.sha = envelopeDigest(envs[k])
+			if sigbundle.IsBundle(envs[k]) {
+				j.isBundle = true
+				j.bundle, j.err = sigbundle.Parse(j.name, envs[k])
+				return
+			}
 			j.env, j.err = ParseEnvelope(envs[k])
 		})
 		for _, j := range jobs[base:] {
 			checks += r.v.signatureChecks(j.env)
+			if j.isBundle && j.err == nil {
+				checks++
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -58,19 +73,41 @@ func (r *runner) open(ctx context.Context) error {
 			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
 			return
 		}
+		if j.isBundle {
+			a, optErr := r.v.openBundle(j.name, j.sha, j.bundle, j.err)
+			j.src.atts[j.i], j.optErr = a, optErr
+			if a.err == nil && len(r.in.Attestations) == 0 && a.Statement.PredicateType == predicate.PredicateType {
+				_, _ = a.predicate()
+			}
+			return
+		}
 		if pt := otherPredicateType(j.env); j.err == nil && pt != "" {
 			j.src.atts[j.i] = skippedAttestation(j.name, j.sha, pt)
 			return
 		}
 		a := r.v.openParsed(ctx, j.name, j.sha, j.env, j.err)
 		j.src.atts[j.i] = a
-		if a.err == nil && len(r.in.Attestations) == 0 {
+		if a.err == nil && len(r.in.Attestations) == 0 && a.Statement.PredicateType == predicate.PredicateType {
 			// An attestation beside an artifact or in a release directory is checked against
 			// it: parse its predicate now, while the artifacts are still being hashed.
 			_, _ = a.predicate()
 		}
 	})
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A bundle that what is trusted cannot judge (a keyless one and no identity policy) is
+	// no verdict either way: the run stops, saying what to give.
+	var optErrs []error
+	for _, j := range jobs {
+		if j.optErr != nil {
+			optErrs = append(optErrs, j.optErr)
+		}
+	}
+	if len(optErrs) > 0 {
+		return fmt.Errorf("%w: %w", ErrOptions, errors.Join(optErrs...))
+	}
+	return nil
 }
 
 // readSource reads an attestation file: one envelope, or JSON lines. A JSON lines file that

@@ -69,6 +69,20 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 			out = append(out, r.v.Check(ctx, a, t.Target))
 		}
 	}
+	// A verification summary beside the artifact is about it: one about other bits fails,
+	// step by step, rather than being a note.
+	for _, si := range t.sources {
+		if s := r.sources[si]; s.owner == i && len(out) > 0 {
+			for k, a := range s.atts {
+				if a.other == "" && a.err == nil && a.Statement.PredicateType == SummaryPredicateType && !a.Statement.names(&t.Target) {
+					mu.Lock()
+					s.matched[k] = true
+					mu.Unlock()
+					out = append(out, r.v.Check(ctx, a, t.Target))
+				}
+			}
+		}
+	}
 	if len(out) > 0 {
 		return out
 	}

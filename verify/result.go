@@ -84,6 +84,9 @@ type Verdict struct {
 	// Accepted lists the artifact's findings that the disclosure covers only with an accepted
 	// entry, each with the entry and its reason; set once the predicate is read.
 	Accepted []AcceptedFinding `json:"accepted,omitempty"`
+	// Summary is what a SLSA verification summary (VSA) says, when the attestation is one;
+	// set once its predicate is read.
+	Summary *SummaryView `json:"summary,omitempty"`
 	// Notes are remarks that do not change the verdict.
 	Notes []string `json:"notes,omitempty"`
 	// Err is nil when the verdict passed, else the failing step's error, wrapping its

@@ -4,6 +4,8 @@ import (
 	"encoding/json/jsontext"
 	"encoding/json/v2"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/candor-dev/candor/internal/strictjson"
@@ -57,6 +59,11 @@ var statementSchema = sync.OnceValue(strictjson.For[struct {
 // checks, sha256 and sha512, well formed), predicate type [predicate.PredicateType] and a
 // predicate object. Errors wrap [ErrStatement].
 func ParseStatement(payload []byte) (*Statement, error) {
+	return parseStatement(payload, predicate.PredicateType)
+}
+
+// parseStatement is [ParseStatement] accepting any of the predicate types given.
+func parseStatement(payload []byte, predicateTypes ...string) (*Statement, error) {
 	if err := strictjson.Check(payload, statementSchema()); err != nil {
 		return nil, fmt.Errorf("%w: the signed payload is not a valid statement: %w", ErrStatement, err)
 	}
@@ -67,8 +74,8 @@ func ParseStatement(payload []byte) (*Statement, error) {
 	if st.Type != StatementType {
 		return nil, fmt.Errorf("%w: _type is %q; want %q (in-toto Statement v1)", ErrStatement, st.Type, StatementType)
 	}
-	if st.PredicateType != predicate.PredicateType {
-		return nil, fmt.Errorf("%w: predicateType is %q; want %q", ErrStatement, st.PredicateType, predicate.PredicateType)
+	if !slices.Contains(predicateTypes, st.PredicateType) {
+		return nil, fmt.Errorf("%w: predicateType is %q; want %q", ErrStatement, st.PredicateType, strings.Join(predicateTypes, `" or "`))
 	}
 	if len(st.Subject) == 0 {
 		return nil, fmt.Errorf("%w: the statement has no subject", ErrStatement)

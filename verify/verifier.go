@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/sigbundle"
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 // Verifier checks attestations with a fixed set of trusted keys, threshold and policy. It is
@@ -25,6 +27,11 @@ type Verifier struct {
 	scanner   Scanner
 	now       func() time.Time
 	limits    Limits
+	// trustedRoot and identity verify keyless Sigstore bundles (WithSigstore); bundles
+	// verifies every bundle.
+	trustedRoot root.TrustedMaterial
+	identity    sigbundle.Identity
+	bundles     *sigbundle.Verifier
 	// sigChecks counts the signature verifications made, for tests of the work bounds.
 	sigChecks atomic.Int64
 }
@@ -103,7 +110,7 @@ func NewVerifier(keys []Key, opts ...VerifierOption) (*Verifier, error) {
 	if len(v.refs) > len(keys) {
 		return nil, fmt.Errorf("%w: WithKeyNames: %d names for %d trusted keys", ErrOptions, len(v.refs), len(keys))
 	}
-	if len(keys) == 0 {
+	if len(keys) == 0 && v.trustedRoot == nil {
 		return nil, fmt.Errorf("%w: no trusted key: give the vendor's public key", ErrOptions)
 	}
 	d, err := distinctKeys(keys, v.refs)
@@ -111,8 +118,11 @@ func NewVerifier(keys []Key, opts ...VerifierOption) (*Verifier, error) {
 		return nil, err
 	}
 	v.keys, v.listed = d, len(keys)
-	if v.threshold > v.listed {
+	if v.threshold > v.listed && len(keys) > 0 {
 		return nil, fmt.Errorf("%w: a threshold of %d needs at least %d trusted keys; %d given", ErrOptions, v.threshold, v.threshold, v.listed)
+	}
+	if err := v.newBundleVerifier(); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -157,6 +167,8 @@ type Attestation struct {
 	// other is the quoted predicate type of a statement that is not candor's: the envelope
 	// is skipped (see otherPredicateType), and err says so.
 	other string
+	// skip, when set, says why the attestation was skipped (in place of the predicate type).
+	skip string
 
 	predOnce sync.Once
 	pred     *predicate.Predicate
@@ -212,12 +224,23 @@ func (v *Verifier) openParsed(ctx context.Context, source, sha string, env *Enve
 		a.SignedBy = append(a.SignedBy, t.id)
 	}
 	a.checks = append(a.checks, Check{Step: StepSignature, Status: Pass, Detail: detail})
+	return v.statementSteps(a, env)
+}
+
+// statementSteps runs the payload-type and statement steps on the payload that the
+// signature step verified.
+func (v *Verifier) statementSteps(a *Attestation, env *Envelope) *Attestation {
+	fail := func(s Step, err error) *Attestation {
+		a.checks = append(a.checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
+		a.err = err
+		return a
+	}
 	if env.PayloadType != predicate.PayloadType {
 		return fail(StepPayloadType, fmt.Errorf("%w: the signed payload type is %q; want %q", ErrPayloadType, env.PayloadType, predicate.PayloadType))
 	}
 	a.checks = append(a.checks, Check{Step: StepPayloadType, Status: Pass, Detail: env.PayloadType})
 	// Only the payload the signatures cover is read from here on.
-	st, err := ParseStatement(env.Payload)
+	st, err := parseStatement(env.Payload, predicate.PredicateType, SummaryPredicateType)
 	if err != nil {
 		return fail(StepStatement, err)
 	}
@@ -269,6 +292,9 @@ func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict
 	}
 	vd.Subject = sub.Name
 	vd.Checks = append(vd.Checks, Check{Step: StepSubject, Status: Pass, Detail: detail})
+	if a.Statement.PredicateType == SummaryPredicateType {
+		return v.checkSummary(vd, a, &t)
+	}
 
 	pred, err := a.predicate()
 	if err != nil {

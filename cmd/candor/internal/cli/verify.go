@@ -8,6 +8,7 @@ import (
 	"github.com/candor-dev/candor/internal/output"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/sigbundle"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/spf13/cobra"
@@ -53,6 +54,30 @@ attestations instead: each ARTIFACT is matched against all of them by digest
 --digest sha256:<hex> (or sha512:<hex>) verifies an artifact you do not
 have at hand. There is one verdict per artifact and attestation.
 
+Verification summaries: ARTIFACT.vsa.intoto.json beside it (as --vsa writes
+it), or a SLSA VSA (https://slsa.dev/verification_summary/v1) in a .jsonl,
+bundle or --attestation directory, is read too: its signature must verify with
+a --key (give your own public key, the one whose private key signed it with
+--vsa-key, beside the vendor's), its subject must be the artifact's digest and
+its resourceUri name the artifact (its file URL, file name or digest). Its
+verdict reports the summary's result, verifier, policy and time, and fails
+when it says FAILED. A VSA and a disclosure beside the same artifact give a
+verdict each; the run fails when either does.
+
+Sigstore bundles (v0.1 to v0.3): ARTIFACT.sigstore.json beside it (as attest
+--bundle writes it), *.sigstore.json in --attestation directories, and bundle
+lines in .jsonl files are verified with sigstore-go. A key-signed bundle
+verifies with --key. A keyless one (a Fulcio certificate) is verified offline
+with --trusted-root FILE (a Sigstore trusted_root.json: its CT logs, Rekor
+logs and timestamp authorities are checked) and an identity policy naming both
+the identity (--certificate-identity or --certificate-identity-regexp) and the
+issuer (--certificate-oidc-issuer or --certificate-oidc-issuer-regexp), as
+cosign names them; a keyless bundle without one is refused, exit 2. The
+signed in-toto statement of a DSSE bundle then goes through the same steps as
+an envelope's; the signature step names the signer (key, or certificate
+identity and issuer) and whether a transparency log was checked. A bundle with
+a message signature (no statement) is listed as not an attestation, skipped.
+
 No attestation at all for an ARTIFACT (none beside it, or an --attestation
 file that is not there) is an input error, exit 2: "no attestation for ...".
 Attestations of other predicate types (an SLSA provenance in the same
@@ -68,8 +93,8 @@ both for a key file.
 
 Trusted keys: the vendor's PEM public key (from 'candor keygen' or cosign), or
 a KMS URI (awskms://, gcpkms://, azurekms://, hashivault://). --key, --policy,
---threshold, --allow-unattested and the summary flags (--vsa, --vsa-key,
---resource-uri) are never taken from a .candor.yaml that candor finds by itself
+--threshold, --allow-unattested, the summary flags (--vsa, --vsa-key,
+--resource-uri), --trusted-root and the --certificate-* flags are never taken from a .candor.yaml that candor finds by itself
 in the current directory:
 a release you unpack could ship one. Give them on the command line, as
 CANDOR_VERIFY_* variables, or in a file named with --config.
@@ -175,6 +200,10 @@ type VerifyOptions struct {
 	Limits verify.Limits
 	// Layout verifies an in-toto layout and its links first.
 	Layout LayoutOptions
+	// TrustedRoot is the Sigstore trusted_root.json of keyless bundles, and Identity the
+	// identity policy their certificates must meet (cosign's flags).
+	TrustedRoot string
+	Identity    sigbundle.Identity
 }
 
 // verifyLimitFlags name the flag that sets each of verify.Limits, for messages.
@@ -206,6 +235,11 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&o.Limits.MaxSignatureChecks, verifyLimitFlags[verify.LimitSignatureChecks], d.MaxSignatureChecks, "make at most `N` signature verifications in one run (envelopes x signatures x trusted keys)")
 	o.Limits.MaxBytes = d.MaxBytes
 	f.Var((*byteSize)(&o.Limits.MaxBytes), verifyLimitFlags[verify.LimitBytes], "read at most `SIZE` of attestation files in one run (suffixes KiB, MiB, GiB)")
+	f.StringVar(&o.TrustedRoot, "trusted-root", "", "verify keyless Sigstore bundles offline with this Sigstore trusted_root.json `FILE` (needs an identity policy)")
+	f.StringVar(&o.Identity.Identity, "certificate-identity", "", "a keyless bundle's certificate must name this `IDENTITY` (SAN: email or URI)")
+	f.StringVar(&o.Identity.IdentityRegexp, "certificate-identity-regexp", "", "a keyless bundle's certificate identity must match this `REGEXP`")
+	f.StringVar(&o.Identity.Issuer, "certificate-oidc-issuer", "", "a keyless bundle's certificate must be issued for this OIDC `ISSUER`")
+	f.StringVar(&o.Identity.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "a keyless bundle's OIDC issuer must match this `REGEXP`")
 	o.Layout.AddFlags(cmd)
 }
 
@@ -214,6 +248,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 // The limits are among them: a release could otherwise raise them for itself.
 var trustedFlags = []string{"key", "policy", "threshold", "allow-unattested", "vsa", "vsa-key", "resource-uri",
 	"layout", "layout-key", "links",
+	"trusted-root", "certificate-identity", "certificate-identity-regexp", "certificate-oidc-issuer", "certificate-oidc-issuer-regexp",
 	"max-signatures", "max-envelopes", "max-signature-checks", "max-attestation-bytes"}
 
 func newVerifyCommand() *cobra.Command {
@@ -249,8 +284,11 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if err := refuseFoundConfig(cmd); err != nil {
 		return usageError(cmd, err)
 	}
-	if len(o.Keys) == 0 {
+	if len(o.Keys) == 0 && o.TrustedRoot == "" {
 		return usageError(cmd, errors.New("verify needs at least one --key: the vendor's public key"))
+	}
+	if !o.Identity.IsZero() && o.TrustedRoot == "" {
+		return usageError(cmd, errors.New("the --certificate-* identity flags need --trusted-root: keyless bundles are verified offline against the trusted root given"))
 	}
 	if o.Threshold < 1 {
 		return usageError(cmd, fmt.Errorf("--threshold must be 1 or more, not %d: it is how many distinct trusted keys must have signed", o.Threshold))
@@ -324,6 +362,13 @@ func loadVerifier(cmd *cobra.Command, o *VerifyOptions, in *verify.Inputs) (*ver
 		return nil, err
 	}
 	opts := []verify.VerifierOption{verify.WithKeyNames(o.Keys...), verify.WithThreshold(o.Threshold), verify.WithLimits(o.Limits)}
+	if o.TrustedRoot != "" {
+		tr, err := sigbundle.LoadTrustedRoot(o.TrustedRoot)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --trusted-root: %w", verify.ErrOptions, err)
+		}
+		opts = append(opts, verify.WithSigstore(tr, o.Identity))
+	}
 	if o.Policy != "" {
 		pol, err := verify.LoadPolicy(o.Policy)
 		if err != nil {
