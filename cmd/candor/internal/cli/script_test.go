@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -105,6 +106,10 @@ var goEnv = sync.OnceValue(func() map[string]string {
 func setupGoEnv(env *testscript.Env) error {
 	for k, v := range goEnv() {
 		env.Setenv(k, v)
+	}
+	// $CONFORMANCE: the Sigstore conformance cases (bundles, trusted roots), read-only.
+	if dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "testdata", "conformance", "sigstore-bundle-verify")); err == nil {
+		env.Setenv("CONFORMANCE", dir)
 	}
 	return nil
 }
