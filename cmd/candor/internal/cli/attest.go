@@ -44,6 +44,8 @@ that is none of these (a README, checksums) is skipped with a note, and
 
 ` + attestExtrasHelp + `
 
+` + attestPushHelp + `
+
 Output: --format text (default) writes that report to standard error for
 people. --format json writes it as JSON to standard output, for programs:
 {"signed", "written", "artifacts", "uncovered": [{"artifact", "rule",
@@ -93,6 +95,8 @@ type AttestOptions struct {
 	Link string
 	// Bundle is a file to write the attestation to as a Sigstore bundle as well.
 	Bundle string
+	// Push attests an image in a registry and attaches the bundle to it (registrypush.go).
+	Push PushOptions
 }
 
 // AddFlags registers the attest flags.
@@ -109,6 +113,7 @@ func (o *AttestOptions) AddFlags(cmd *cobra.Command) {
 		string(output.FormatText), string(output.FormatJSON))
 	cmd.Flags().StringVar(&o.Link, "link", "", "also record an in-toto link of this step in `DIR` (attest.KEYID8.link, signed with each --key; needs -o)")
 	cmd.Flags().StringVar(&o.Bundle, "bundle", "", "also write the attestation as a Sigstore bundle v0.3 to `FILE` (one --key)")
+	o.Push.AddFlags(cmd)
 }
 
 func newAttestCommand() *cobra.Command {
@@ -161,6 +166,10 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	if err := o.checkExtras(out); err != nil {
 		return usageError(cmd, err)
 	}
+	if err := o.Push.check(paths, o.Bundle, o.SHA512); err != nil {
+		return usageError(cmd, err)
+	}
+	sc, pushed := o.Push.scanner(sc, cmd.ErrOrStderr())
 	signers, err := o.loadExtraSigners(cmd.Context(), ko)
 	if err != nil {
 		return err
@@ -207,5 +216,8 @@ func runAttest(cmd *cobra.Command, o *AttestOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
-	return o.writeExtras(cmd.Context(), res, signers, stderr)
+	if err := o.writeExtras(cmd.Context(), res, signers, stderr); err != nil {
+		return err
+	}
+	return o.Push.attach(cmd.Context(), pushed, res, o.Bundle, stderr)
 }
