@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"bytes"
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -177,4 +179,36 @@ func stepSkipped(vd *Verdict, s Step) bool {
 		}
 	}
 	return false
+}
+
+// A bundle on a line of a .jsonl file, beside an envelope of another predicate type, is read
+// as a bundle; one signed by another key on such a line fails.
+func TestBundleLines(t *testing.T) {
+	c := newBundleCase(t)
+	v := verifierFor(t, []string{c.vendorPub})
+	compact := func(b []byte) []byte {
+		var out bytes.Buffer
+		must(t, stdjson.Compact(&out, b))
+		return out.Bytes()
+	}
+	provenance := signPayload(t, predicate.PayloadType, []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"phonehome","digest":{"sha256":"`+strings.Repeat("0", 64)+`"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`), c.vendorKey)
+	for _, tc := range []struct {
+		name string
+		key  string
+		want error
+	}{{"vendor", c.vendorKey, nil}, {"mallory", "", ErrSignature}} {
+		key := tc.key
+		if key == "" {
+			key, _ = testKey(t, t.TempDir(), "mallory")
+		}
+		lines := append(append(compact(provenance), '\n'), append(compact(bundleOf(t, c.payload, key)), '\n')...)
+		must(t, os.WriteFile(c.bin+SuffixJSONL, lines, 0o644))
+		res, err := Run(context.Background(), v, Inputs{Artifacts: []string{c.bin}})
+		if !errors.Is(err, tc.want) || err == nil && tc.want != nil || res == nil || len(res.Verdicts) != 1 || len(res.Unverified) != 1 {
+			t.Fatalf("%s: %v, %+v", tc.name, err, res)
+		}
+		if got := res.Verdicts[0].Attestation; got != c.bin+SuffixJSONL+"#2" {
+			t.Errorf("%s: attestation %q, want line 2", tc.name, got)
+		}
+	}
 }

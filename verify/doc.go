@@ -9,19 +9,30 @@
 //     [MaxEnvelopeSize] bytes, one JSON object, no duplicate or unknown members, no two
 //     member names that differ only in case, '_' or '-', no name that folds onto a known
 //     member, at most 64 levels deep, no trailing data, base64 payload and signatures. A
-//     .intoto.jsonl file holds one envelope per line ([SplitBundle]).
+//     .intoto.jsonl file holds one envelope per line ([SplitBundle]). A Sigstore bundle
+//     (ARTIFACT.sigstore.json, *.sigstore.json, or a line of a .jsonl file that
+//     sigbundle.IsBundle tells from an envelope) is read by sigbundle.Parse instead; a
+//     message-signature bundle is no attestation, and is skipped.
 //  2. signature ([ErrSignature]): signatures over the DSSE pre-authentication encoding are
 //     checked with the trusted keys ([LoadKeys]: PEM public keys or KMS URIs; a key that
 //     does not bind signatures, such as a small-order Ed25519 point, is refused); at least
 //     the threshold of distinct keys must have signed. A key counts once, however often it
 //     is listed or the envelope repeats its signature; signatures by other keys are
 //     ignored. An envelope with more than [Limits.MaxSignatures] signatures fails unchecked.
+//     A bundle is verified by sigstore-go (package sigbundle): key-signed with the trusted
+//     keys, keyless with [WithSigstore]'s trusted root and identity policy (a keyless
+//     bundle without one stops the run with [ErrOptions]); its one signature cannot meet
+//     a threshold above 1. The step's detail names the signer and whether a transparency
+//     log was checked.
 //  3. payload type ([ErrPayloadType]): application/vnd.in-toto+json.
 //  4. statement ([ErrStatement]): the verified payload bytes, and only those, are parsed
 //     strictly by [ParseStatement] (duplicate members, members that differ only in case,
 //     '_' or '-', and names that fold onto a known field rejected at every level, the
 //     predicate included: two parsers must never read two statements from one payload) as an in-toto Statement v1 with predicate type
-//     [predicate.PredicateType].
+//     [predicate.PredicateType], or [SummaryPredicateType]: a SLSA verification summary
+//     (such as one [SummaryOptions] wrote) has the subject step, then its predicate step
+//     reads the summary (its resourceUri must name the artifact, its result must be
+//     PASSED; [Verdict.Summary] reports it), and no policy or re-scan.
 //  5. subject ([ErrSubject]): the artifact's SHA-256 is the digest of a subject, and every
 //     other digest that subject lists in an algorithm verify checks (SHA-512) is the
 //     artifact's too: the file is hashed in SHA-512 only when a subject lists one. A subject

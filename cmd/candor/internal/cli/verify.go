@@ -220,7 +220,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.StringArrayVar(&o.Keys, "key", nil, "trust `KEY`: the vendor's PEM public key or a KMS URI; repeat for several")
 	f.IntVar(&o.Threshold, "threshold", 1, "how many distinct trusted keys must have signed")
 	f.StringVar(&o.Policy, "policy", "", "check against the buyer's policy `FILE` (YAML); without it the defaults apply")
-	f.StringArrayVar(&o.Attestations, "attestation", nil, "read attestations from `PATH`, a .intoto.json or .intoto.jsonl file or a directory of them (repeatable); default: beside each artifact")
+	f.StringArrayVar(&o.Attestations, "attestation", nil, "read attestations from `PATH`, a .intoto.json, .intoto.jsonl or .sigstore.json file or a directory of them (repeatable); default: beside each artifact")
 	f.StringArrayVar(&o.Digests, "digest", nil, "also verify the artifact with this `DIGEST`, sha256:HEX or sha512:HEX (needs --attestation; repeatable)")
 	f.BoolVar(&o.Rescan, "rescan", false, "scan each artifact again and compare with the attested analysis")
 	f.BoolVar(&o.AllowUnattested, "allow-unattested", false, "list the executables of a release directory that no attestation names instead of failing them")
