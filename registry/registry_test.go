@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -277,5 +278,35 @@ func TestInsecureOnlyLoopback(t *testing.T) {
 	_, err := Find(context.Background(), "registry.example.com/app:v1", testOptions())
 	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "only for a loopback registry") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPull(t *testing.T) {
+	l, host, d, _, _ := lyingSetup(t)
+	dir := t.TempDir()
+	p, err := Pull(context.Background(), host+"/vendor/app:v1", dir, 0, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Digest != d || !strings.HasSuffix(p.Subject, "@"+d.String()) || p.Size <= 0 {
+		t.Fatalf("Pull = %+v", p)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "blobs", "sha256", d.Hex)); err != nil {
+		t.Fatalf("the manifest is not in the layout: %v", err)
+	}
+	// Over the size limit: nothing pulled.
+	if _, err := Pull(context.Background(), host+"/vendor/app:v1", t.TempDir(), p.Size-1, testOptions()); !errors.Is(err, ErrLimit) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	// A layer whose bytes are not those of its digest.
+	l.rewrite = func(r *http.Request, status int, h http.Header, body []byte) (int, []byte, *http.Request) {
+		if strings.Contains(r.URL.Path, "/blobs/") && len(body) > 1000 {
+			body = append([]byte(nil), body...)
+			body[len(body)/2] ^= 1
+		}
+		return status, body, nil
+	}
+	if _, err := Pull(context.Background(), host+"/vendor/app:v1", t.TempDir(), 0, testOptions()); !errors.Is(err, ErrLying) {
+		t.Fatalf("a changed layer: %v", err)
 	}
 }
