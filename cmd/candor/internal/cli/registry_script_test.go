@@ -38,7 +38,8 @@ import (
 //	                              absence is an error, not a skip)
 //	pushimage FILE REF TARBALL     push an image of one layer holding FILE as /app to
 //	                              REF, write it as a docker-save TARBALL too, and set
-//	                              $DIGEST to its manifest digest
+//	                              $DIGEST to its manifest digest (sha256:HEX),
+//	                              $DIGEST_HEX to HEX
 func TestRegistryScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:   "testdata/registry",
@@ -144,5 +145,6 @@ func cmdPushImage(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := img.Digest()
 	ts.Check(err)
 	ts.Setenv("DIGEST", d.String())
+	ts.Setenv("DIGEST_HEX", d.Hex)
 	ts.Logf("pushed %s@%s", args[1], strings.TrimSpace(d.String()))
 }

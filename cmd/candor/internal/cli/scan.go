@@ -29,6 +29,8 @@ string points at it) and the evidence a person can check.
 
 ` + pathsHelpText + `
 
+` + scanPullHelp + `
+
 Findings are facts to disclose, not errors: scan exits 0 whenever the scan ran,
 and 2 when a file is missing, unreadable or malformed (or, with --strict, not an
 executable, archive, package or image).
@@ -65,6 +67,7 @@ const scanExample = `  # Scan candor itself (any executable will do)
 func newScanCommand() *cobra.Command {
 	o := &ScanOptions{}
 	po := &PathOptions{}
+	pull := &PullOptions{}
 	cmd := &cobra.Command{
 		Use:     "scan [flags] PATH...",
 		Short:   "Find remote-control, exfiltration and forced-update capabilities in executables",
@@ -72,21 +75,25 @@ func newScanCommand() *cobra.Command {
 		Example: scanExample,
 		Args:    needPaths("PATH to an executable, archive, image or release directory"),
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			if pull.Pull { // image references (registryscan.go), not paths
+				return runScan(cmd.Context(), o, pull, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			paths, err := po.expand(args, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			return runScan(cmd.Context(), o, paths, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return runScan(cmd.Context(), o, pull, paths, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}),
 	}
 	o.AddFlags(cmd)
 	po.AddFlags(cmd)
+	pull.AddFlags(cmd)
 	return cmd
 }
 
 // runScan scans paths with the built-in rules and writes the report. The renderer is
 // chosen before scanning so a bad format fails fast.
-func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr io.Writer) error {
+func runScan(ctx context.Context, o *ScanOptions, pull *PullOptions, paths []string, stdout, stderr io.Writer) error {
 	rules, err := scan.Builtin()
 	if err != nil {
 		return err
@@ -111,7 +118,7 @@ func runScan(ctx context.Context, o *ScanOptions, paths []string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	rep, err := s.Run(ctx, paths)
+	rep, err := pull.run(ctx, s, paths, stderr)
 	if err != nil {
 		return limitHint(err)
 	}
