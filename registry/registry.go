@@ -155,7 +155,7 @@ func newState(ctx context.Context, o Options) *state {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &checkTransport{base: base, limits: o.Limits}
+	t := &checkTransport{base: base, limits: o.Limits, allowHTTP: o.Insecure}
 	return &state{o: o, t: t, ro: []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(o.Keychain),
@@ -234,9 +234,16 @@ type checkTransport struct {
 	limits Limits
 	// referrersAPI is set when a referrers API request answered with an index.
 	referrersAPI bool
+	// allowHTTP allows plain HTTP to a loopback host (--insecure-registry). Without it,
+	// no request goes out over HTTP, not even the fallback go-containerregistry tries
+	// for private addresses and .local names.
+	allowHTTP bool
 }
 
 func (t *checkTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" && !(t.allowHTTP && isLoopback(req.URL.Host)) {
+		return nil, fmt.Errorf("%w: refusing plain HTTP to %s (--insecure-registry allows it, to a loopback registry only)", ErrInput, req.URL.Host)
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil || resp.Body == nil {
 		return resp, err

@@ -310,3 +310,31 @@ func TestPull(t *testing.T) {
 		t.Fatalf("a changed layer: %v", err)
 	}
 }
+
+// Without Insecure no request goes over HTTP, even to loopback or a private address that
+// go-containerregistry would try HTTP for.
+func TestNoPlainHTTPByDefault(t *testing.T) {
+	host := referrersServer(t, nil)
+	fixtureImage(t, host, "vendor/app", "v1")
+	o := testOptions()
+	o.Insecure = false
+	_, err := Find(context.Background(), host+"/vendor/app:v1", o)
+	if err == nil || !strings.Contains(err.Error(), "refusing plain HTTP") {
+		t.Fatalf("loopback without Insecure: %v", err)
+	}
+	var seen []string
+	o.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		seen = append(seen, r.URL.Scheme)
+		return nil, errors.New("no network in this test")
+	})
+	Find(context.Background(), "192.168.1.10:5000/vendor/app:v1", o)
+	for _, s := range seen {
+		if s != "https" {
+			t.Fatalf("a %s request went out to a private address", s)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
