@@ -213,7 +213,7 @@ func otherPredicateType(env *Envelope) string {
 		return ""
 	}
 	pt := strings.TrimSpace(st.PredicateType)
-	if pt == "" || strings.EqualFold(pt, predicate.PredicateType) || st.PredicateType == SummaryPredicateType || !slices.Contains(statementTypes, st.Type) {
+	if pt == "" || strings.EqualFold(pt, predicate.PredicateType) || strings.EqualFold(pt, SummaryPredicateType) || !slices.Contains(statementTypes, st.Type) {
 		return ""
 	}
 	if len(pt) > maxTypeShown {

@@ -10,7 +10,10 @@ import (
 // is accepted (keys, threshold, policy, re-scan, clock, limits) is the [Verifier]'s.
 //
 // Artifacts are files or release directories. For a file, the attestation is
-// FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given. A
+// FILE.intoto.json or FILE.intoto.jsonl beside it, unless Attestations are given; a
+// verification summary FILE.vsa.intoto.json beside it is read too (except the one this run
+// writes, Summary.Path), and a Sigstore bundle FILE.sigstore.json when neither envelope
+// file is there. A
 // directory stands for a release: every *.intoto.json and *.intoto.jsonl file at its top
 // level is verified, and every subject they name must be a regular file in the directory
 // (at any level, never through a symbolic link) with that digest: the file at the
