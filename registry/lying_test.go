@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -181,4 +182,19 @@ func TestPlatformIndex(t *testing.T) {
 	}
 	res, err = Find(context.Background(), host+"/vendor/app:nested", o)
 	wantErr(t, res, err, ErrLying, "another index")
+}
+
+// A registry that accepts the connection and never answers is an error, not a hang.
+func TestStalledRegistry(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); srv.Close() })
+	o := testOptions()
+	o.Timeout = 100 * time.Millisecond
+	start := time.Now()
+	res, err := Find(context.Background(), strings.TrimPrefix(srv.URL, "http://")+"/vendor/app:v1", o)
+	if res != nil || !errors.Is(err, ErrRegistry) || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("Find = %+v, %v; want a timeout", res, err)
+	}
+	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
 }

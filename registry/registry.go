@@ -26,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -101,9 +102,13 @@ type Options struct {
 	Platform string
 	// Legacy makes Attach also write cosign's legacy sha256-HEX.att image.
 	Legacy bool
-	// Transport is the HTTP transport (default http.DefaultTransport).
+	// Transport is the HTTP transport (default: http.DefaultTransport's settings with
+	// Timeout as the response header timeout).
 	Transport http.RoundTripper
-	Limits    Limits
+	// Timeout is how long a registry may take to start answering a request (default 60s);
+	// a registry that stalls is an error after go-containerregistry's retries.
+	Timeout time.Duration
+	Limits  Limits
 }
 
 // parseRef parses a reference, allowing HTTP only for a loopback registry.
@@ -153,7 +158,12 @@ func newState(ctx context.Context, o Options) *state {
 	}
 	base := o.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		if o.Timeout <= 0 {
+			o.Timeout = 60 * time.Second
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = o.Timeout
+		base = t
 	}
 	t := &checkTransport{base: base, limits: o.Limits, allowHTTP: o.Insecure}
 	return &state{o: o, t: t, ro: []remote.Option{
