@@ -13,6 +13,8 @@ import (
 // envelopes, not what they sign; scan is the foundation. internal/output renders the
 // results of scan, attest and verify for the command: it may import them all, and none
 // of the libraries imports it (libraries return results, the command renders them).
+// inspect and diff read attestations as verify does; intoto, sigbundle and registry
+// carry envelopes in other ecosystems' forms and know nothing of what they say.
 var layers = map[string][]string{
 	"scan":             {"predicate", "signing", "attest", "verify", "internal/output"},
 	"scan/archive":     {"scan", "predicate", "signing", "attest", "verify", "internal/output"},
@@ -22,6 +24,13 @@ var layers = map[string][]string{
 	"verify":           {"attest", "internal/output"},
 	"internal/yamldoc": {"scan", "predicate", "signing", "attest", "verify", "internal/output"},
 	"internal/output":  nil,
+	// Security teams' tools read attestations through verify; none makes them.
+	"inspect": {"attest", "internal/output"},
+	"diff":    {"attest", "internal/output"},
+	// The formats of other ecosystems know keys at most, never candor's analysis.
+	"intoto":    {"scan", "predicate", "attest", "verify", "internal/output"},
+	"sigbundle": {"scan", "predicate", "attest", "verify", "internal/output"},
+	"registry":  {"scan", "predicate", "attest", "verify", "internal/output"},
 }
 
 // TestLayers: no library package imports, even through another, a package above it or
