@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/candor-dev/candor/internal/callpath"
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/scan"
 )
@@ -304,28 +305,8 @@ func summaryLine(r *Result) string {
 	return line + ": nothing new"
 }
 
-// shortPath renders a call path as the scan text report does: whole when short, else the
-// first frames and the last ones around a count of those left out.
-func shortPath(path []string) string {
-	if whole := strings.Join(path, " → "); len(path) <= maxFrames && len(whole) <= maxPath {
-		return whole
-	}
-	var s string
-	for _, k := range [][2]int{{2, 3}, {2, 2}, {2, 1}, {1, 2}, {1, 1}} {
-		head, tail := k[0], k[1]
-		if head+tail >= len(path) {
-			continue
-		}
-		s = strings.Join(path[:head], " → ") + fmt.Sprintf(" → …(%d more)… → ", len(path)-head-tail) + strings.Join(path[len(path)-tail:], " → ")
-		if len(s) <= maxPath {
-			return s
-		}
-	}
-	if s == "" {
-		return strings.Join(path, " → ")
-	}
-	return s
-}
+// shortPath renders a call path as the scan text report does (see [callpath.Short]).
+func shortPath(path []string) string { return callpath.Short(path, maxFrames, maxPath) }
 
 func pick(n int, one, many string) string {
 	if n == 1 {

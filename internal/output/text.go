@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/candor-dev/candor/internal/callpath"
 	"github.com/candor-dev/candor/scan"
 )
 
@@ -138,31 +139,9 @@ func writeContainer(p func(string, ...any), a *scan.Artifact, rulesVersion strin
 	}
 }
 
-// shortPath renders a call path for the text report: whole when it has at most
-// maxTextFrames frames, else its first two and last three frames around a
-// count of the ones left out (JSON has them all).
-func shortPath(path []string) string {
-	if whole := strings.Join(path, " → "); len(path) <= maxTextFrames && len(whole) <= maxTextPath {
-		return whole
-	}
-	// Keep frames from both ends, as many as fit: the entry and the
-	// program's own frame after it, then the frames that lead to the capability.
-	var s string
-	for _, k := range [][2]int{{2, 3}, {2, 2}, {2, 1}, {1, 2}, {1, 1}} {
-		head, tail := k[0], k[1]
-		if head+tail >= len(path) {
-			continue
-		}
-		s = strings.Join(path[:head], " → ") + fmt.Sprintf(" → …(%d more)… → ", len(path)-head-tail) + strings.Join(path[len(path)-tail:], " → ")
-		if len(s) <= maxTextPath {
-			return s
-		}
-	}
-	if s == "" {
-		return strings.Join(path, " → ")
-	}
-	return s
-}
+// shortPath renders a call path for the text report (see [callpath.Short]); JSON has
+// every frame.
+func shortPath(path []string) string { return callpath.Short(path, maxTextFrames, maxTextPath) }
 
 // maxTextPath is the longest path line the text report writes whole.
 const maxTextPath = 180
