@@ -24,25 +24,7 @@ import (
 const cyclonedxGomodVersion = "v1.10.0"
 
 var cyclonedxPath = sync.OnceValues(func() (string, error) {
-	dir := os.Getenv("CANDOR_INTEROP_CACHE")
-	if dir == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(c, "candor-interop")
-	}
-	bin := filepath.Join(dir, "cyclonedx-gomod-"+cyclonedxGomodVersion)
-	exe := filepath.Join(bin, "cyclonedx-gomod")
-	if _, err := os.Stat(exe); err == nil {
-		return exe, nil
-	}
-	cmd := exec.Command("go", "install", "github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@"+cyclonedxGomodVersion)
-	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{out: out, err: err}
-	}
-	return exe, nil
+	return goInstall("github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod", cyclonedxGomodVersion)
 })
 
 // TestInspectChainOfOtherTools: candor inspect reads a chain made by three tools: candor's

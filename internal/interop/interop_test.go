@@ -32,6 +32,12 @@ const cosignVersion = "v2.6.5"
 const password = "interop-pw"
 
 var cosignPath = sync.OnceValues(func() (string, error) {
+	return goInstall("github.com/sigstore/cosign/v2/cmd/cosign", cosignVersion)
+})
+
+// goInstall builds the command at pkg@version from the module proxy once into the interop
+// cache ($CANDOR_INTEROP_CACHE, else the user cache) and returns its path.
+func goInstall(pkg, version string) (string, error) {
 	dir := os.Getenv("CANDOR_INTEROP_CACHE")
 	if dir == "" {
 		c, err := os.UserCacheDir()
@@ -40,29 +46,31 @@ var cosignPath = sync.OnceValues(func() (string, error) {
 		}
 		dir = filepath.Join(c, "candor-interop")
 	}
-	bin := filepath.Join(dir, "cosign-"+cosignVersion)
-	exe := filepath.Join(bin, "cosign")
+	name := filepath.Base(pkg)
+	bin := filepath.Join(dir, name+"-"+version)
+	exe := filepath.Join(bin, name)
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "install", "github.com/sigstore/cosign/v2/cmd/cosign@"+cosignVersion)
+	cmd := exec.Command("go", "install", pkg+"@"+version)
 	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=", "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{out: out, err: err}
+		return "", &buildError{name: name, out: out, err: err}
 	}
 	return exe, nil
-})
+}
 
 type buildError struct {
-	out []byte
-	err error
+	name string
+	out  []byte
+	err  error
 }
 
 func (e *buildError) Error() string {
-	return "building cosign: " + e.err.Error() + "\n" + string(e.out)
+	return "building " + e.name + ": " + e.err.Error() + "\n" + string(e.out)
 }
 
 // cosign runs cosign in dir with an environment that keeps it off the network, and returns
