@@ -115,6 +115,9 @@ func (w *walker) image(src blobSource, format string, depth int, prefix string) 
 	if images == nil {
 		return "", errNotImage
 	}
+	if w.manifest != "" && depth == 1 && (len(images) != 1 || images[0].manifest != w.manifest) {
+		return "", fmt.Errorf("%w: index.json does not name the one image %s alone (%d image(s))", ErrMalformed, w.manifest, len(images))
+	}
 	if format == "" {
 		format = detected
 	}

@@ -44,6 +44,8 @@ type (
 type imageSpec struct {
 	name   string
 	layers []layerRef
+	// manifest is the digest of the image's manifest (OCI layouts only).
+	manifest string
 }
 
 type layerRef struct {
@@ -136,7 +138,7 @@ func parseImages(meta map[string][]byte) ([]imageSpec, string, error) {
 			if len(m.Layers) == 0 && m.Config.Digest == "" {
 				continue
 			}
-			im := imageSpec{name: imageName(d)}
+			im := imageSpec{name: imageName(d), manifest: d.Digest}
 			for _, l := range m.Layers {
 				bn, err := blobName(l.Digest)
 				if err != nil {

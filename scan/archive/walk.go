@@ -76,6 +76,9 @@ type walker struct {
 	layer string
 	// cur is the member being read, for errors from the readers below it.
 	cur string
+	// manifest, when set, is the manifest digest the top-level image must have
+	// (see WalkBlobs).
+	manifest string
 }
 
 // WalkFile walks the archive, package or image at path: a regular file, or a
@@ -374,10 +377,11 @@ func (w *walker) link(p, target, layer string) error {
 func (w *walker) fail(member string, err error) error {
 	var ve *visitError
 	var le *LimitError
+	var se *sourceError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &ve), errors.As(err, &le), errors.Is(err, ErrMalformed), errors.Is(err, ErrUnsupported),
+	case errors.As(err, &ve), errors.As(err, &le), errors.As(err, &se), errors.Is(err, ErrMalformed), errors.Is(err, ErrUnsupported),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, errLooksLikeImage), errors.Is(err, errNotImage):
 		return err
 	case err == io.EOF:
