@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto"
@@ -11,27 +10,21 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/internal/testregistry"
 	"github.com/candor-dev/candor/predicate"
 	"github.com/candor-dev/candor/sigbundle"
 	"github.com/candor-dev/candor/signing"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -66,37 +59,11 @@ func pushFixture(t *testing.T, host, repo, tag string, extra []byte) v1.Hash {
 	if len(bin) > 4<<20 {
 		bin = bin[:4<<20] // the bytes are what matters here, not that the binary runs
 	}
-	var tb bytes.Buffer
-	tw := tar.NewWriter(&tb)
-	if err := tw.WriteHeader(&tar.Header{Name: "app", Mode: 0o755, Size: int64(len(bin)), Typeflag: tar.TypeReg}); err != nil {
-		t.Fatal(err)
-	}
-	tw.Write(bin)
+	files := []testregistry.File{{Name: "app", Mode: 0o755, Data: bin}}
 	if extra != nil {
-		tw.WriteHeader(&tar.Header{Name: "extra", Mode: 0o644, Size: int64(len(extra)), Typeflag: tar.TypeReg})
-		tw.Write(extra)
+		files = append(files, testregistry.File{Name: "extra", Mode: 0o644, Data: extra})
 	}
-	tw.Close()
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(tb.Bytes())), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host+"/"+repo+":"+tag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return testregistry.PushFiles(t, host+"/"+repo+":"+tag, files...)
 }
 
 type testKey struct {
@@ -203,14 +170,11 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // on a loopback port; wrap (optional) sits in front of it to make it lie.
 func referrersServer(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
-	var h http.Handler = ggcrregistry.New(ggcrregistry.WithReferrersSupport(true), ggcrregistry.Logger(discardLogger()))
+	h := testregistry.Handler()
 	if wrap != nil {
 		h = wrap(h)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	return u.Host
+	return testregistry.Serve(t, h)
 }
 
 func TestAttachFindReferrersAPI(t *testing.T) {
