@@ -27,9 +27,12 @@ const (
 	SuffixBundle = ".sigstore.json"
 )
 
-// source is one attestation file and the envelopes in it.
+// source is one attestation file (or blob) and the envelopes in it.
 type source struct {
+	// path is the file, or the blob's name.
 	path string
+	// blob is the attestation given in memory (Inputs.Blobs), nil for a file.
+	blob *Blob
 	// owner is the index of the target whose sibling this file is; -1 otherwise.
 	owner int
 	atts  []*Attestation
@@ -56,17 +59,19 @@ type target struct {
 
 // collect stats the artifacts and finds the attestation files.
 func (r *runner) collect() error {
-	explicit := len(r.in.Attestations) > 0
-	if explicit {
-		for _, p := range r.in.Attestations {
-			files, err := attestationFiles(p, true)
-			if err != nil {
-				return err
-			}
-			for _, f := range files {
-				r.sources = append(r.sources, &source{path: f, owner: -1})
-			}
+	explicit := r.in.explicit()
+	for _, p := range r.in.Attestations {
+		files, err := attestationFiles(p, true)
+		if err != nil {
+			return err
 		}
+		for _, f := range files {
+			r.sources = append(r.sources, &source{path: f, owner: -1})
+		}
+	}
+	for i := range r.in.Blobs {
+		b := &r.in.Blobs[i]
+		r.sources = append(r.sources, &source{path: b.Name, blob: b, owner: -1})
 	}
 	r.dirSources = map[int][]int{}
 	var lone []string // artifact files with no attestation beside them
@@ -140,6 +145,18 @@ func (r *runner) collect() error {
 		}
 		t := Target{Name: alg + ":" + h}
 		r.targets = append(r.targets, &target{Target: t.withDigests(map[string]string{alg: h}), dirIndex: -1})
+	}
+	for _, it := range r.in.Targets {
+		d := it.all()
+		for alg, h := range d {
+			d[alg] = strings.ToLower(h)
+		}
+		t := Target{Name: it.Name, Path: it.Path, vouched: true}
+		t = t.withDigests(d)
+		if t.Name == "" {
+			t.Name = strings.Replace(t.label(), " ", ":", 1) // sha256:HEX, as for Digests
+		}
+		r.targets = append(r.targets, &target{Target: t, dirIndex: -1})
 	}
 	if explicit {
 		all := make([]int, len(r.sources))
@@ -227,7 +244,7 @@ func cleanPathError(err error) error {
 func (r *runner) dirTargets() error {
 	for di, dir := range r.dirs {
 		srcs := r.dirSources[di]
-		if len(r.in.Attestations) > 0 {
+		if r.in.explicit() {
 			// Files of the directory are matched against the given attestations.
 			if err := r.dirFiles(di, dir); err != nil {
 				return err
@@ -366,7 +383,7 @@ func (r *runner) dirFiles(di int, dir string) error {
 // An executable no attestation names stays, and fails. Only then are the targets' indexes
 // changed: with attestations given, no source is a target's own (owner is -1).
 func (r *runner) unnamedTargets() []Unverified {
-	if len(r.in.Attestations) == 0 {
+	if !r.in.explicit() {
 		return nil
 	}
 	var out []Unverified

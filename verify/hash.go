@@ -10,7 +10,7 @@ func (r *runner) hash(ctx context.Context) error {
 	errs := make([]error, len(r.targets))
 	parallel(ctx, len(r.targets), r.workers, func(i int) {
 		t := r.targets[i]
-		if t.Path == "" || t.SHA256 != "" {
+		if t.Path == "" || t.SHA256 != "" || t.vouched {
 			return
 		}
 		t.SHA256, errs[i] = fileSHA256(t.Path)
@@ -28,7 +28,7 @@ func (r *runner) hashMore(ctx context.Context) error {
 	errs := make([]error, len(r.targets))
 	parallel(ctx, len(r.targets), r.workers, func(i int) {
 		t := r.targets[i]
-		if t.Path == "" || t.missing != "" {
+		if t.Path == "" || t.missing != "" || t.vouched {
 			return
 		}
 		var algs []string

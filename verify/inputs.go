@@ -41,10 +41,21 @@ import (
 // provenance in the same .intoto.jsonl file) are skipped without checking their signatures
 // and listed in [Result.Unverified]: they neither pass nor fail a verdict, and an artifact
 // only they name has no attestation.
+//
+// Blobs are attestations held in memory (such as those read from an OCI registry), and
+// Targets artifacts known by their digests (such as an image's manifest): see [Blob] and
+// [Target]. Blobs, like Attestations, are matched against every artifact; Targets, like
+// Digests, need Attestations or Blobs.
 type Inputs struct {
 	Artifacts    []string
 	Digests      []string
 	Attestations []string
+	Blobs        []Blob
+	// Targets are artifacts whose digests the caller vouches for: [Run] never hashes or
+	// opens their Path, which, when set, is handed to the verifier's [Scanner] to re-scan
+	// the artifact (an image reference, for a scanner that pulls it). Each needs a digest
+	// (SHA256, or Digests); a Name, else it is named by its digest.
+	Targets []Target
 
 	// AllowUnattested lists the executables of release directories that no attestation
 	// names in [Result.Unverified] instead of failing them.
@@ -62,20 +73,34 @@ type Inputs struct {
 // look at Summary.Signer, which [Run] requires.
 func (in *Inputs) Check() error {
 	var errs []error
-	if len(in.Artifacts) == 0 && len(in.Digests) == 0 {
+	n := len(in.Artifacts) + len(in.Digests) + len(in.Targets)
+	if n == 0 {
 		errs = append(errs, errors.New("give the artifacts to verify"))
 	}
-	if len(in.Digests) > 0 && len(in.Attestations) == 0 {
+	if len(in.Digests) > 0 && !in.explicit() {
 		errs = append(errs, errors.New("an artifact given by digest needs its attestation file (Inputs.Attestations)"))
+	}
+	if len(in.Targets) > 0 && !in.explicit() {
+		errs = append(errs, errors.New("an artifact given as a target needs its attestations: files (Inputs.Attestations) or blobs (Inputs.Blobs)"))
+	}
+	for i, t := range in.Targets {
+		if err := t.checkDigests(); err != nil {
+			errs = append(errs, fmt.Errorf("Inputs.Targets[%d]: %w", i, err))
+		}
+	}
+	for i, b := range in.Blobs {
+		if b.Name == "" {
+			errs = append(errs, fmt.Errorf("Inputs.Blobs[%d] has no name: name it where it came from, for the verdicts", i))
+		}
 	}
 	if s := in.Summary; s != nil {
 		if s.Path == "" {
 			errs = append(errs, errors.New("give the verification summary's file"))
 		}
-		if s.Path != "" && !strings.HasSuffix(s.Path, ".jsonl") && (len(in.Artifacts)+len(in.Digests) != 1 || dirArgs(in.Artifacts)) {
+		if s.Path != "" && !strings.HasSuffix(s.Path, ".jsonl") && (n != 1 || dirArgs(in.Artifacts)) {
 			errs = append(errs, fmt.Errorf("several artifacts give one verification summary each, as JSON lines: name the file *%s", SuffixJSONL))
 		}
-		if s.ResourceURI != "" && len(in.Artifacts)+len(in.Digests) != 1 {
+		if s.ResourceURI != "" && n != 1 {
 			errs = append(errs, errors.New("a resource URI names one artifact: give one artifact with it"))
 		}
 	}
@@ -83,6 +108,22 @@ func (in *Inputs) Check() error {
 		return fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	return nil
+}
+
+// explicit reports whether attestations are given (files or blobs): then every artifact is
+// matched against all of them, and none is looked for beside an artifact.
+func (in *Inputs) explicit() bool {
+	return len(in.Attestations) > 0 || len(in.Blobs) > 0
+}
+
+// Blob is an attestation given in memory: read exactly as a file of Inputs.Attestations
+// would be (one DSSE envelope or Sigstore bundle, or JSON lines of them when Name ends in
+// .jsonl), within the same size limits, its bytes counted against [Limits.MaxBytes].
+type Blob struct {
+	// Name says where the attestation came from (such as a registry manifest): it is the
+	// attestation's source in verdicts and messages.
+	Name string
+	Data []byte
 }
 
 // dirArgs reports whether any artifact argument is a directory (it may stand for many).
@@ -93,4 +134,36 @@ func dirArgs(paths []string) bool {
 		}
 	}
 	return false
+}
+
+// checkDigests refuses a target of Inputs.Targets without a digest in an algorithm verify
+// checks, or with one that is not hex of its length.
+func (t *Target) checkDigests() error {
+	known := 0
+	for alg, d := range t.all() {
+		n := hexLen(alg)
+		if n == 0 {
+			continue // a subject's digest in this algorithm is not compared
+		}
+		if !isHex(d, n) {
+			return fmt.Errorf("its %s digest %q is not %d hex digits", alg, d, n)
+		}
+		known++
+	}
+	if known == 0 {
+		return fmt.Errorf("%s has no %s digest: give the artifact's digest", t.Name, strings.Join(knownAlgs, " or "))
+	}
+	return nil
+}
+
+// all returns the target's digests by algorithm, sha256 among them.
+func (t *Target) all() map[string]string {
+	out := make(map[string]string, len(t.Digests)+1)
+	for alg, d := range t.Digests {
+		out[alg] = d
+	}
+	if t.SHA256 != "" {
+		out["sha256"] = t.SHA256
+	}
+	return out
 }

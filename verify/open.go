@@ -76,7 +76,7 @@ func (r *runner) open(ctx context.Context) error {
 		if j.isBundle {
 			a, optErr := r.v.openBundle(j.name, j.sha, j.bundle, j.err)
 			j.src.atts[j.i], j.optErr = a, optErr
-			if a.err == nil && len(r.in.Attestations) == 0 && a.Statement.PredicateType == predicate.PredicateType {
+			if a.err == nil && !r.in.explicit() && a.Statement.PredicateType == predicate.PredicateType {
 				_, _ = a.predicate()
 			}
 			return
@@ -87,7 +87,7 @@ func (r *runner) open(ctx context.Context) error {
 		}
 		a := r.v.openParsed(ctx, j.name, j.sha, j.env, j.err)
 		j.src.atts[j.i] = a
-		if a.err == nil && len(r.in.Attestations) == 0 && a.Statement.PredicateType == predicate.PredicateType {
+		if a.err == nil && !r.in.explicit() && a.Statement.PredicateType == predicate.PredicateType {
 			// An attestation beside an artifact or in a release directory is checked against
 			// it: parse its predicate now, while the artifacts are still being hashed.
 			_, _ = a.predicate()
@@ -121,18 +121,18 @@ func (r *runner) readSource(s *source) (envs [][]byte, names []string, err error
 	if lines {
 		limit = MaxBundleSize
 	}
-	f, fi, err := fileio.OpenRegular(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
-	}
-	defer f.Close()
 	budget := r.v.limits.MaxBytes - r.bytes
-	if fi.Size() > budget {
-		return nil, nil, r.bytesLimit(fi.Size())
-	}
-	data, err := fileio.ReadAtMost(f, fi.Size(), min(limit, budget))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+	var data []byte
+	if s.blob != nil {
+		// A blob is read as a file is: over the budget, the batch stops; over the size
+		// limit, one byte more than it is kept, and the envelope fails to parse.
+		data = s.blob.Data
+		if int64(len(data)) > budget {
+			return nil, nil, r.bytesLimit(int64(len(data)))
+		}
+		data = data[:min(int64(len(data)), limit+1)]
+	} else if data, err = r.readFile(path, limit, budget); err != nil {
+		return nil, nil, err
 	}
 	if int64(len(data)) > budget {
 		return nil, nil, r.bytesLimit(int64(len(data)))
@@ -154,6 +154,24 @@ func (r *runner) readSource(s *source) (envs [][]byte, names []string, err error
 		names[i] = fmt.Sprintf("%s#%d", path, n)
 	}
 	return envs, names, nil
+}
+
+// readFile reads an attestation file, a regular one only, of at most limit bytes (one more
+// says it is over) and budget bytes.
+func (r *runner) readFile(path string, limit, budget int64) ([]byte, error) {
+	f, fi, err := fileio.OpenRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, cleanPathError(err))
+	}
+	defer f.Close()
+	if fi.Size() > budget {
+		return nil, r.bytesLimit(fi.Size())
+	}
+	data, err := fileio.ReadAtMost(f, fi.Size(), min(limit, budget))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+	}
+	return data, nil
 }
 
 // bytesLimit is the error of a batch whose attestation files hold more than Limits.MaxBytes.
