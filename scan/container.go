@@ -39,9 +39,10 @@ type memberResult struct {
 }
 
 // scanContainer scans the archive, package or image at name: a regular file
-// (f, size) or an OCI layout directory (f nil). Members are read one at a time
-// by the walk and analysed in parallel; their order in the report is by path.
-func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, size int64, tr *tracker) (*Artifact, error) {
+// (f, size), an OCI layout directory (f nil) or, when blobs is set, the image
+// it holds. Members are read one at a time by the walk and analysed in
+// parallel; their order in the report is by path.
+func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, size int64, blobs *blobImage, tr *tracker) (*Artifact, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -125,6 +126,10 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	var format string
 	var werr error
 	switch {
+	case blobs != nil:
+		var last int64
+		opts.Progress = func(read int64) { tr.add(read - last); last = read }
+		format, werr = archive.WalkBlobs(ctx, blobs.src, "sha256:"+blobs.sha256, opts, visit)
 	case f == nil:
 		format, werr = archive.WalkFile(ctx, name, opts, visit)
 	case mapped:
@@ -160,7 +165,10 @@ func (s *Scanner) scanContainer(ctx context.Context, name string, f *os.File, si
 	if werr != nil {
 		return nil, containerError(name, werr)
 	}
-	if f == nil {
+	switch {
+	case blobs != nil:
+		art.SHA256, art.Size = blobs.sha256, blobs.size
+	case f == nil:
 		if err := s.layoutDigest(art, name); err != nil {
 			return nil, err
 		}

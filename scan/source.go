@@ -36,7 +36,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 		if _, err := os.Stat(filepath.Join(path, "oci-layout")); err != nil {
 			return nil, fmt.Errorf("%w: %s: not a regular file, nor a directory holding an OCI image layout (it has no oci-layout file)", ErrInput, path)
 		}
-		return s.scanContainer(ctx, path, nil, 0, tr)
+		return s.scanContainer(ctx, path, nil, 0, nil, tr)
 	}
 	f, fi, err := fileio.OpenRegular(path)
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Scanner) scanPath(ctx context.Context, path string, tr *tracker) (*Arti
 		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
 	if archive.Format(head) != "" {
-		return s.scanContainer(ctx, path, f, size, tr)
+		return s.scanContainer(ctx, path, f, size, nil, tr)
 	}
 	if size > MaxFileSize {
 		return nil, fmt.Errorf("%w: %s: %d bytes is over the %d byte limit", ErrMalformed, path, size, int64(MaxFileSize))
