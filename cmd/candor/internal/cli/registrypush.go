@@ -12,13 +12,15 @@ import (
 	"github.com/candor-dev/candor/internal/termsafe"
 	"github.com/candor-dev/candor/registry"
 	"github.com/candor-dev/candor/scan"
+	"github.com/candor-dev/candor/scan/archive"
 	"github.com/spf13/cobra"
 )
 
 // attestPushHelp is the part of candor attest's help about --push.
 const attestPushHelp = `--push: the one ARTIFACT is an image reference (registry/repo:tag or @sha256:...).
-The image is pulled to a temporary OCI layout (each blob checked against its
-digest; at most 8 GiB of layers), scanned as an image, and the statement's
+The image is read straight from the registry (its layers stream into the scan,
+each blob checked against its digest, nothing copied to disk beyond the
+scanner's bounded spools; at most 8 GiB of layers), and the statement's
 subject is the image's manifest digest, named by the repository. The Sigstore
 bundle (--bundle FILE, one --key) is then attached to the image as 'candor
 attach' does (--legacy-att also in cosign's legacy .att form);
@@ -60,7 +62,7 @@ func (o *PushOptions) check(paths []string, bundle string, sha512 bool) error {
 	return nil
 }
 
-// imageScanner scans an image pulled from a registry and makes its manifest the subject.
+// imageScanner scans an image in a registry and makes its manifest the subject.
 type imageScanner struct {
 	inner  attest.Scanner
 	opts   registry.Options
@@ -68,7 +70,49 @@ type imageScanner struct {
 	pulled *registry.Pulled
 }
 
+// blobScanner scans an image given as blobs: *scan.Scanner.
+type blobScanner interface {
+	ScanBlobs(ctx context.Context, name, sha256 string, size int64, src archive.BlobSource) (*scan.Artifact, error)
+	Analyzer() scan.Analyzer
+}
+
+// streamer returns the scanner that reads an image straight from the registry behind
+// inner, or nil when inner is another kind of scanner (which only scans paths).
+func streamer(inner attest.Scanner) blobScanner {
+	switch v := inner.(type) {
+	case blobScanner:
+		return v
+	case *expandingScanner:
+		return v.s
+	}
+	return nil
+}
+
+// Run scans the image paths[0] names: one artifact, named by the repository, whose
+// sha256 is the manifest digest. The layers stream from the registry into the scan (see
+// registry.OpenImage and scan.Scanner.ScanBlobs); nothing is copied to disk but the
+// scanner's bounded spools. A scanner that reads only paths gets a temporary OCI layout.
 func (s *imageScanner) Run(ctx context.Context, paths []string) (*scan.Report, error) {
+	bs := streamer(s.inner)
+	if bs == nil {
+		return s.runLayout(ctx, paths)
+	}
+	im, err := registry.OpenImage(ctx, paths[0], maxPulledImage, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	s.pulled = &im.Pulled
+	repo, _, _ := cutLast(im.Subject, "@")
+	a, err := bs.ScanBlobs(ctx, repo, im.Digest.Hex, im.ManifestSize, im)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(s.stderr, "pulled %s (%d bytes of layers)\n", termsafe.String(im.Subject), im.Size)
+	return &scan.Report{Analyzer: bs.Analyzer(), Artifacts: []scan.Artifact{*a}}, nil
+}
+
+// runLayout pulls the image to a temporary OCI layout and scans that with inner.
+func (s *imageScanner) runLayout(ctx context.Context, paths []string) (*scan.Report, error) {
 	dir, err := os.MkdirTemp("", "candor-image-*")
 	if err != nil {
 		return nil, err

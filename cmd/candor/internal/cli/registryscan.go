@@ -12,8 +12,9 @@ import (
 
 // scanPullHelp is the part of candor scan's help about --pull.
 const scanPullHelp = `--pull: each PATH is an image reference (registry/repo:tag or @sha256:...)
-instead. The image is pulled to a temporary OCI layout (each blob checked
-against its digest; at most 8 GiB of layers), scanned as an image, and reported
+instead. The image is read straight from the registry: its layers stream into
+the scan, each blob checked against its digest, with nothing copied to disk
+beyond the scanner's bounded spools (at most 8 GiB of layers). It is reported
 under the repository's name with the manifest's digest as its sha256;
 --platform chooses the image of an index, --insecure-registry allows plain
 HTTP to a loopback registry. Credentials are those of the Docker config.`
@@ -30,8 +31,7 @@ func (o *PullOptions) AddFlags(cmd *cobra.Command) {
 	o.Registry.AddFlags(cmd)
 }
 
-// run scans paths with s, or with --pull the images they name, one after the other (each
-// temporary layout is removed before the next is pulled).
+// run scans paths with s, or with --pull the images they name, one after the other.
 func (o *PullOptions) run(ctx context.Context, s attest.Scanner, paths []string, stderr io.Writer) (*scan.Report, error) {
 	if o == nil || !o.Pull {
 		if o != nil && (o.Registry.Insecure || o.Registry.Platform != "") {
