@@ -49,7 +49,7 @@ func assemble(rep *Report, c *collector, atts []*Attestation) {
 		if !a.explicit && len(per[i]) == 0 {
 			continue // a file of a directory that no attestation is about
 		}
-		rep.Chains = append(rep.Chains, &Chain{Artifact: a.path, SHA256: a.sha256, Attestations: per[i]})
+		rep.Chains = append(rep.Chains, &Chain{Artifact: a.path, SHA256: a.sha256, Attestations: per[i], fetched: a.fetched})
 	}
 	slices.SortFunc(rep.Chains, func(a, b *Chain) int { return strings.Compare(a.Artifact, b.Artifact) })
 	sortAttestations(rep.Unmatched)
@@ -74,6 +74,9 @@ func assemble(rep *Report, c *collector, atts []*Attestation) {
 // crossCheck makes the checks of one chain. present holds every attestation read, by the
 // SHA-256 of its envelope.
 func crossCheck(ch *Chain, present map[string]*Attestation) []Check {
+	if len(ch.Attestations) == 0 && ch.fetched {
+		return []Check{{Name: CheckAttestations, Status: Fail, Detail: "no attestation was found for it"}}
+	}
 	if len(ch.Attestations) == 0 {
 		name := filepath.Base(ch.Artifact)
 		return []Check{{Name: CheckAttestations, Status: Fail,
@@ -98,7 +101,7 @@ func checkSignatures(ch *Chain) Check {
 	c := Check{Name: CheckSignatures}
 	for _, a := range ch.Attestations {
 		if !a.Verified {
-			c.Items = append(c.Items, fmt.Sprintf("%s: unverified: none of its %d signature(s) verifies with a trusted key", a.Source, a.Signatures))
+			c.Items = append(c.Items, fmt.Sprintf("%s: unverified: %s", a.Source, a.Unverified))
 		}
 	}
 	if len(c.Items) > 0 {
@@ -106,6 +109,12 @@ func checkSignatures(ch *Chain) Check {
 		return c
 	}
 	c.Status, c.Detail = Pass, "every attestation is signed by a trusted key"
+	for _, a := range ch.Attestations {
+		if a.Bundle != nil && a.Bundle.Identity != "" {
+			c.Detail += " or, a keyless Sigstore bundle, by a certificate that meets the identity policy"
+			break
+		}
+	}
 	return c
 }
 

@@ -2,19 +2,57 @@ package inspect
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"encoding/json/jsontext"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/candor-dev/candor/inspect/inspecttest"
 	"github.com/candor-dev/candor/predicate"
+	"github.com/candor-dev/candor/sigbundle"
+	"github.com/candor-dev/candor/signing"
+	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
 
-// FuzzReadEnvelopes: a bundle of any bytes never panics; every envelope kept has the digest
-// of a line of the input, and every line either gives an envelope or a problem.
+// FuzzReadEnvelopes: JSON lines of any bytes, envelopes and Sigstore bundles mixed, never
+// panic; every envelope or bundle kept has the digest of a line of the input, and every
+// line either gives one or a problem.
 func FuzzReadEnvelopes(f *testing.F) {
-	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30","signatures":[{"sig":"AAAA"}]}` + "\n\nnot json\n"))
+	env := `{"payloadType":"application/vnd.in-toto+json","payload":"e30","signatures":[{"sig":"AAAA"}]}`
+	f.Add([]byte(env + "\n\nnot json\n"))
 	f.Add([]byte("\n\n"))
 	f.Add([]byte(`{"payloadType":"x","payload":"e30=","signatures":[{"keyid":"k","sig":"AA=="}]}` + "\r\n{}"))
+	// Sigstore bundles: key-signed (as attest --bundle writes), keyless DSSE and a message
+	// signature from the conformance suite, each one line, beside an envelope.
+	signer, pub := inspecttest.Key(f, f.TempDir(), "fuzz")
+	pk, err := signing.LoadPublicKey(pub)
+	if err != nil {
+		f.Fatal(err)
+	}
+	line := inspecttest.Sign(f, signer, inspecttest.Statement(f, "a", strings.Repeat("ab", 32), predicate.PredicateType, map[string]any{}), true)
+	var denv ssldsse.Envelope
+	if err := json.Unmarshal(line, &denv); err != nil {
+		f.Fatal(err)
+	}
+	keyed, err := sigbundle.FromEnvelope(context.Background(), &denv, pk)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append(append(keyed, line...), env...))
+	for _, c := range []string{"happy-path-intoto-in-dsse-v3", "happy-path-v0.3"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "conformance", "sigstore-bundle-verify", c, "bundle.sigstore.json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		v := jsontext.Value(b)
+		if err := v.Compact(); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(append(append([]byte(v), '\n'), keyed...))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		envs, problems := readEnvelopes("b.intoto.jsonl", data)
 		lines := 0
@@ -27,8 +65,19 @@ func FuzzReadEnvelopes(f *testing.F) {
 			t.Fatalf("%d envelopes of %d lines and no problem", len(envs), lines)
 		}
 		for _, e := range envs {
-			if e.env == nil || len(e.sha256) != 64 {
+			if (e.env == nil) == (e.bundle == nil) || len(e.sha256) != 64 {
 				t.Fatalf("envelope %+v", e)
+			}
+			if e.bundle != nil {
+				if !e.bundle.IsDSSE() {
+					t.Fatalf("%s: a message-signature bundle was kept", e.source)
+				}
+				_ = e.signedContent()
+				a := (&Inspector{}).openBundle(e)
+				if a.Verified || a.Unverified == "" {
+					t.Fatalf("%s: verified %v with no key (%q)", e.source, a.Verified, a.Unverified)
+				}
+				continue
 			}
 			a := &Attestation{}
 			readStatement(a, e.env.PayloadType, e.env.Payload)

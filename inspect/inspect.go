@@ -8,20 +8,29 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/candor-dev/candor/sigbundle"
 	"github.com/candor-dev/candor/signing"
 	"github.com/candor-dev/candor/verify"
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 // Inspector holds the trusted keys and limits of [Run]. Make one with [New].
 type Inspector struct {
 	keys   []trusted
 	limits Limits
+	// trustedRoot and identity verify keyless Sigstore bundles ([WithSigstore]).
+	trustedRoot root.TrustedMaterial
+	identity    sigbundle.Identity
+	// bundles verifies Sigstore bundles; nil when there is no key and no trusted root.
+	bundles *sigbundle.Verifier
 }
 
 type trusted struct {
 	key verify.Key
 	ref KeyRef
+	// derSHA256 is the hex SHA-256 of the DER public key, as sigbundle names keys.
+	derSHA256 string
 }
 
 // Option configures an [Inspector].
@@ -53,7 +62,8 @@ func WithLimits(l Limits) Option {
 // New returns an inspector trusting keys (loaded with [verify.LoadKeys], or any
 // [verify.Key]), named by names (the reference each was loaded from; "key N" when
 // missing). Keys that are the same public key count once. No keys at all is allowed:
-// every attestation is then unverified.
+// every attestation is then unverified (a keyless Sigstore bundle can still verify, with
+// [WithSigstore]).
 func New(keys []verify.Key, names []string, opts ...Option) (*Inspector, error) {
 	in := &Inspector{limits: DefaultLimits()}
 	seen := map[string]bool{}
@@ -81,13 +91,39 @@ func New(keys []verify.Key, names []string, opts ...Option) (*Inspector, error) 
 	for _, o := range opts {
 		o(in)
 	}
+	if err := in.newBundleVerifier(); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
 // Inputs are what [Run] inspects: artifacts, directories, and attestation files (named
-// *.json or *.jsonl). See the package documentation for how they are collected.
+// *.json or *.jsonl), and artifacts known by digest with the attestations fetched for them
+// (images of an OCI registry). See the package documentation for how they are collected.
 type Inputs struct {
-	Paths []string
+	Paths   []string
+	Fetched []Fetched
+}
+
+// Fetched is an artifact known by its digest rather than a file, such as an image in an
+// OCI registry, and the attestations found for it. It gets a chain of its own, named Name,
+// whose subjects check wants every attestation to name SHA256.
+type Fetched struct {
+	// Name names the artifact in the report (such as repository@sha256:HEX).
+	Name string
+	// SHA256 is the artifact's digest, 64 lower-case hex digits (an image's manifest digest).
+	SHA256 string
+	// Attestations are what was found for it.
+	Attestations []FetchedAttestation
+}
+
+// FetchedAttestation is one attestation fetched for an artifact: a DSSE envelope or a
+// Sigstore bundle, as JSON.
+type FetchedAttestation struct {
+	// Source names where it was found, in the report (such as the referrer's
+	// repository@sha256:HEX).
+	Source string
+	Data   []byte
 }
 
 // Run collects every attestation the inputs hold or have beside them, verifies each
@@ -99,11 +135,11 @@ func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
 	if in == nil {
 		return nil, fmt.Errorf("%w: no inspector", ErrOptions)
 	}
-	if len(inputs.Paths) == 0 {
+	if len(inputs.Paths) == 0 && len(inputs.Fetched) == 0 {
 		return nil, fmt.Errorf("%w: nothing to inspect: give an artifact, a directory or an attestation file", ErrInput)
 	}
 	c := &collector{limits: in.limits}
-	if err := c.collect(ctx, inputs.Paths); err != nil {
+	if err := c.collect(ctx, inputs.Paths, inputs.Fetched); err != nil {
 		return nil, err
 	}
 	rep := &Report{Keys: []KeyRef{}, Problems: c.problems}
@@ -112,6 +148,10 @@ func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
 	}
 	checks := 0
 	for _, e := range c.envelopes {
+		if e.bundle != nil {
+			checks += max(1, len(in.keys)) // sigbundle tries each key, or the certificate
+			continue
+		}
 		checks += len(e.env.Signatures) * len(in.keys)
 	}
 	if checks > in.limits.MaxSignatureChecks {
@@ -131,8 +171,11 @@ func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
 	return rep, nil
 }
 
-// open verifies one envelope's signatures and reads its statement.
+// open verifies one envelope's signatures, or a Sigstore bundle, and reads its statement.
 func (in *Inspector) open(ctx context.Context, e envelope) *Attestation {
+	if e.bundle != nil {
+		return in.openBundle(e)
+	}
 	a := &Attestation{Source: e.source, SHA256: e.sha256, PayloadType: e.env.PayloadType, Signers: []KeyRef{}, Signatures: len(e.env.Signatures)}
 	for _, s := range e.env.Signatures {
 		if s.KeyID != "" && !slices.Contains(a.KeyIDs, s.KeyID) && len(a.KeyIDs) < 8 {
@@ -149,6 +192,9 @@ func (in *Inspector) open(ctx context.Context, e envelope) *Attestation {
 		}
 	}
 	a.Verified = len(a.Signers) > 0
+	if !a.Verified {
+		a.Unverified = fmt.Sprintf("none of its %d signature(s) verifies with a trusted key", a.Signatures)
+	}
 	readStatement(a, e.env.PayloadType, e.env.Payload)
 	return a
 }

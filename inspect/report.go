@@ -60,13 +60,16 @@ type KeyRef struct {
 
 // Chain is one artifact and every attestation about it.
 type Chain struct {
-	// Artifact is the artifact's path; empty for a chain of attestations given without one.
+	// Artifact is the artifact's path, or the name of a fetched artifact
+	// ([Fetched.Name]); empty for a chain of attestations given without one.
 	Artifact string `json:"artifact,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
 	Passed   bool   `json:"passed"`
 	// Attestations, in source order (file name, then line).
 	Attestations []*Attestation `json:"attestations"`
 	Checks       []Check        `json:"checks"`
+	// fetched: the artifact is known by digest, its attestations fetched (Inputs.Fetched).
+	fetched bool
 }
 
 // Kind is what an attestation's predicate is.
@@ -86,18 +89,25 @@ const (
 	KindInvalid Kind = "invalid"
 )
 
-// Attestation is one DSSE envelope and what its statement says.
+// Attestation is one DSSE envelope, or Sigstore bundle holding one, and what its
+// statement says.
 type Attestation struct {
-	// Source is the file, with "#LINE" for a line of a bundle.
+	// Source is the file, with "#LINE" for a line of a JSON Lines file, or where a fetched
+	// attestation was found.
 	Source string `json:"source"`
 	// SHA256 is the digest of the envelope's bytes as read (a VSA's input attestations name
 	// envelopes by it).
 	SHA256      string `json:"sha256"`
 	PayloadType string `json:"payloadType"`
-	// Signers are the trusted keys whose signature verified; none means unverified.
+	// Signers are the trusted keys whose signature verified, or the certificate identity of
+	// a keyless Sigstore bundle that verified (no fingerprint then); none means unverified.
 	Signers    []KeyRef `json:"signers"`
 	Verified   bool     `json:"verified"`
 	Signatures int      `json:"signatures"`
+	// Unverified says why the attestation is not verified; empty when it is.
+	Unverified string `json:"unverified,omitempty"`
+	// Bundle is set for a Sigstore bundle: its version and how it was verified.
+	Bundle *BundleInfo `json:"bundle,omitempty"`
 	// KeyIDs are the key ids the signatures claim (hints, never trusted).
 	KeyIDs        []string  `json:"keyIds,omitempty"`
 	StatementType string    `json:"statementType,omitempty"`
@@ -138,7 +148,10 @@ func (a *Attestation) Signer() string {
 		if i > 0 {
 			s += ", "
 		}
-		s += k.Name + " (" + k.Fingerprint + ")"
+		s += k.Name
+		if k.Fingerprint != "" {
+			s += " (" + k.Fingerprint + ")"
+		}
 	}
 	return s
 }
