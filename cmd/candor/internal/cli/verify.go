@@ -142,6 +142,8 @@ reason names the policy's pattern, as endpoints.deny[2].
 
 ` + verifyLayoutHelp + `
 
+` + verifyPullHelp + `
+
 --vsa FILE --vsa-key KEY writes a SLSA verification summary attestation
 (https://slsa.dev/verification_summary/v1), signed with your key, PASSED or
 FAILED: one envelope, or one line per artifact for several (name it *.jsonl).
@@ -168,6 +170,9 @@ const verifyExample = `  # The artifact and app.intoto.json beside it, checked w
   # Two of the vendor's keys must have signed; attestations kept elsewhere
   candor verify --key release-a.pub --key release-b.pub --threshold 2 \
     --attestation attestations/ ./dist/app-linux-amd64 ./dist/app-darwin-arm64
+
+  # An image in a registry, by the attestations attached to it, re-scanned
+  candor verify --key vendor.pub --pull --rescan registry.example.com/vendor/app:1.4
 
   # A signed verification summary for your deployment pipeline, as JSON
   candor verify --key vendor.pub --policy buyer-policy.yaml --format json \
@@ -204,6 +209,8 @@ type VerifyOptions struct {
 	// identity policy their certificates must meet (cosign's flags).
 	TrustedRoot string
 	Identity    sigbundle.Identity
+	// Pull verifies images in a registry, by reference.
+	Pull VerifyPullOptions
 }
 
 // verifyLimitFlags name the flag that sets each of verify.Limits, for messages.
@@ -241,6 +248,7 @@ func (o *VerifyOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.Identity.Issuer, "certificate-oidc-issuer", "", "a keyless bundle's certificate must be issued for this OIDC `ISSUER`")
 	f.StringVar(&o.Identity.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "a keyless bundle's OIDC issuer must match this `REGEXP`")
 	o.Layout.AddFlags(cmd)
+	o.Pull.AddFlags(cmd)
 }
 
 // trustedFlags decide what verify trusts, and where it writes and with which key it signs:
@@ -260,6 +268,9 @@ func newVerifyCommand() *cobra.Command {
 		Example: verifyExample,
 		Args: usageArgs(func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && len(o.Digests) == 0 {
+				if o.Pull.Pull {
+					return errors.New("verify --pull needs at least one image reference")
+				}
 				return errors.New("verify needs at least one ARTIFACT or directory, or --digest")
 			}
 			return nil
@@ -317,7 +328,17 @@ func runVerify(cmd *cobra.Command, o *VerifyOptions, args []string) error {
 	if o.Layout.Layout != "" && o.VSA != "" {
 		return usageError(cmd, errors.New("--vsa with --layout is not supported yet: the summary would not record the layout's steps"))
 	}
+	if err := o.Pull.check(o); err != nil {
+		return usageError(cmd, err)
+	}
 	in := verify.Inputs{Artifacts: args, Digests: o.Digests, Attestations: o.Attestations, AllowUnattested: o.AllowUnattested}
+	if o.Pull.Pull {
+		var err error
+		in.Artifacts = nil
+		if in.Targets, in.Blobs, err = o.Pull.inputs(cmd.Context(), args, cmd.ErrOrStderr()); err != nil {
+			return err
+		}
+	}
 	if o.VSA != "" {
 		in.Summary = &verify.SummaryOptions{Path: o.VSA, ResourceURI: o.ResourceURI}
 	}
@@ -381,7 +402,11 @@ func loadVerifier(cmd *cobra.Command, o *VerifyOptions, in *verify.Inputs) (*ver
 		if err != nil {
 			return nil, fmt.Errorf("%w: loading the analyser's rules: %w", verify.ErrOptions, err)
 		}
-		opts = append(opts, verify.WithRescan(sc))
+		var rs verify.Scanner = sc
+		if o.Pull.Pull {
+			rs = o.Pull.rescanner(sc, cmd.ErrOrStderr())
+		}
+		opts = append(opts, verify.WithRescan(rs))
 	}
 	v, err := verify.NewVerifier(keys, opts...)
 	if err != nil {
