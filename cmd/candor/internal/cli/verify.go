@@ -262,7 +262,7 @@ var trustedFlags = []string{"key", "policy", "threshold", "allow-unattested", "v
 func newVerifyCommand() *cobra.Command {
 	o := &VerifyOptions{}
 	cmd := &cobra.Command{
-		Use:     "verify --key PUBKEY [flags] ARTIFACT|DIR...",
+		Use:     "verify --key PUBKEY [flags] ARTIFACT|DIR... | --pull REF...",
 		Short:   "Verify an attestation against the artifact, trusted keys and your policy",
 		Long:    verifyLong,
 		Example: verifyExample,

@@ -71,6 +71,9 @@ func (o *VerifyPullOptions) check(v *VerifyOptions) error {
 // inputs finds the attestations of each image: a target by its manifest digest, and the
 // attestations as blobs. An image with none is an error wrapping verify.ErrNoAttestation.
 func (o *VerifyPullOptions) inputs(ctx context.Context, refs []string, stderr io.Writer) ([]verify.Target, []verify.Blob, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	var targets []verify.Target
 	var blobs []verify.Blob
 	for _, ref := range refs {
