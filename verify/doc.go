@@ -63,8 +63,9 @@
 // [Verifier.Verify] all of them.
 //
 // [Run] is the batch entry point behind candor verify: given a Verifier and [Inputs]
-// (artifacts and release directories, digests, attestation files, and the run's own
-// settings), it finds the attestations beside the artifacts or in the files given, gives
+// (artifacts and release directories, digests, attestation files, attestations in memory
+// ([Blob], such as those read from an OCI registry) and artifacts known by digest
+// ([Inputs.Targets], such as an image's manifest), and the run's own settings), it finds the attestations beside the artifacts or in the files given, gives
 // one [Verdict] per artifact and attestation, checked in parallel, and writes an optional
 // signed SLSA verification summary ([SummaryOptions], predicate type
 // [SummaryPredicateType]). Nothing is loaded from a file name inside Run but the artifacts
