@@ -285,3 +285,45 @@ func TestOpenImagePlatform(t *testing.T) {
 		t.Fatalf("--platform on an image, not an index: %v", err)
 	}
 }
+
+// BenchmarkScanImage scans streamImage from the in-process registry both ways: streamed
+// into the scanner, and pulled to a layout first (the layout's bytes reported as
+// disk-bytes/op; the stream leaves none).
+func BenchmarkScanImage(b *testing.B) {
+	ctx := context.Background()
+	host := testregistry.Serve(b, testregistry.Handler())
+	img, _, _ := streamImage(b)
+	if _, err := testregistry.Push(host+"/vendor/app:v1", img); err != nil {
+		b.Fatal(err)
+	}
+	sc, err := scan.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("stream", func(b *testing.B) {
+		for b.Loop() {
+			im, err := OpenImage(ctx, host+"/vendor/app:v1", 0, testOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := sc.ScanBlobs(ctx, "vendor/app", im.Digest.Hex, im.ManifestSize, im); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pull", func(b *testing.B) {
+		var disk int64
+		for b.Loop() {
+			dir := b.TempDir()
+			if _, err := Pull(ctx, host+"/vendor/app:v1", dir, 0, testOptions()); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := sc.ScanFile(ctx, dir); err != nil {
+				b.Fatal(err)
+			}
+			disk = diskUse(dir)
+			os.RemoveAll(dir)
+		}
+		b.ReportMetric(float64(disk), "disk-bytes/op")
+	})
+}

@@ -36,6 +36,12 @@
 // it is stored plainly, or first copied to a temporary file (no larger than
 // Limits.MaxMemberBytes) when it arrives compressed or deflated.
 //
+// [WalkBlobs] walks an image whose files are elsewhere (a [BlobSource], such as
+// a registry: manifest and config in memory, layers streamed): nothing of it is
+// copied to disk but the spools above, each blob is checked against its size and
+// digest as it is read, and the second pass reads again from the source only the
+// layers it needs that were not spooled, checking them again.
+//
 // [WalkMapped] walks bytes already in memory, typically a mapped file: the
 // content of an uncompressed member is then a view of those bytes, handed to
 // the visitor as [Entry.Data] with no copy. [Walk] and WalkMapped accept and
