@@ -143,6 +143,9 @@ func Run(ctx context.Context, in *Inspector, inputs Inputs) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Keys: []KeyRef{}, Problems: c.problems}
+	if in.trustedRoot != nil && !in.identity.IsZero() {
+		rep.IdentityPolicy = in.identity.String()
+	}
 	for _, k := range in.keys {
 		rep.Keys = append(rep.Keys, k.ref)
 	}

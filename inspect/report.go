@@ -50,6 +50,9 @@ type Report struct {
 	Problems []string `json:"problems,omitempty"`
 	// Keys are the trusted keys, by name and fingerprint.
 	Keys []KeyRef `json:"keys"`
+	// IdentityPolicy is the certificate identity policy keyless Sigstore bundles are
+	// verified with, against the trusted root ([WithSigstore]); empty when none is given.
+	IdentityPolicy string `json:"identityPolicy,omitempty"`
 }
 
 // KeyRef names a trusted key: how it was given, and its fingerprint ([signing.KeyID]).

@@ -42,8 +42,14 @@ var inspectStatus = map[inspect.Status]string{inspect.Pass: "pass", inspect.Fail
 
 func inspectText(w io.Writer, r *inspect.Report) error {
 	ew := &errWriter{w: w}
-	if len(r.Keys) == 0 {
+	switch {
+	case len(r.Keys) == 0 && r.IdentityPolicy == "":
 		ew.printf("trusted keys: none (every attestation is unverified)\n")
+	case len(r.Keys) == 0:
+		ew.printf("trusted keys: none\n")
+	}
+	if r.IdentityPolicy != "" {
+		ew.printf("keyless Sigstore bundles: trusted root given, identity policy %s\n", termsafe.Line(r.IdentityPolicy))
 	}
 	for _, k := range r.Keys {
 		ew.printf("trusted key %s (%s)\n", printable(k.Name), printable(k.Fingerprint))
