@@ -231,3 +231,26 @@ func stepDetail(vd *Verdict, s Step) string {
 	}
 	return ""
 }
+
+// TestInputsTargetPathNotHashed: a subject that also lists a sha512 is checked on the
+// target's digests only; its Path, a file here with another sha512, is never read.
+func TestInputsTargetPathNotHashed(t *testing.T) {
+	t.Parallel()
+	c := newBlobCase(t)
+	st := payloadOf(t, c.env)
+	st["subject"].([]any)[0].(map[string]any)["digest"].(map[string]any)["sha512"] = strings.Repeat("0", 128)
+	env := resign(t, st, c.vendorKey)
+	v := verifierFor(t, []string{c.vendorPub})
+	res, err := Run(context.Background(), v, Inputs{Blobs: []Blob{{Name: "blob", Data: env}}, Targets: []Target{{Name: "app", SHA256: c.sha, Path: c.bin}}})
+	if err != nil || !res.Passed {
+		t.Fatalf("Run: %v, %+v: the target's file was hashed", err, res)
+	}
+	if d := stepDetail(res.Verdicts[0], StepSubject); !strings.Contains(d, "sha512 not checked") {
+		t.Errorf("subject detail %q: want the sha512 not checked", d)
+	}
+	// Given as an artifact file, the same attestation fails: the file's sha512 is another.
+	res, err = Run(context.Background(), v, Inputs{Blobs: []Blob{{Name: "blob", Data: env}}, Artifacts: []string{c.bin}})
+	if !errors.Is(err, ErrSubject) || res == nil {
+		t.Errorf("the file given: %v, want ErrSubject", err)
+	}
+}
