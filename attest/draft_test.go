@@ -300,3 +300,38 @@ func TestWildcardSuggestion(t *testing.T) {
 		t.Errorf("hosts %v, want %v", hosts, want)
 	}
 }
+
+// TestDraftReporterWithoutModule: a usage reporter in a binary without module information
+// (Debian builds GOPATH-style) gets a telemetry entry whose sdk is the reporting code's
+// package, and that entry, filled in, covers it (an entry naming only a host would not:
+// the finding names none).
+func TestDraftReporterWithoutModule(t *testing.T) {
+	f := scan.Finding{Rule: "go.usage.reporter", Capability: scan.TelemetrySDK, Commitment: scan.CommitmentExfiltration, Confidence: scan.Linked,
+		Evidence: []scan.Evidence{
+			{Kind: scan.EvidenceFunction, Value: "net/http.(*Client).Do"},
+			{Kind: scan.EvidenceFunction, Value: "github.com/google/certificate-transparency/go/client.(*LogClient).addChainWithRetry"},
+		}}
+	rep := &scan.Report{Artifacts: []scan.Artifact{{Path: "ovrouter", SHA256: strings.Repeat("ab", 32), Format: "elf", Findings: []scan.Finding{f}}}}
+	d, err := NewDraft(rep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := d.YAML()
+	if !strings.Contains(string(y), "sdk: github.com/google/certificate-transparency/go/client\n") {
+		t.Fatalf("no sdk of the reporting package in the draft:\n%s", y)
+	}
+	filled, err := ParseDisclosure("filled.yaml", fillDraft(y))
+	if err != nil {
+		t.Fatalf("filled draft does not load: %v\n%s", err, fillDraft(y))
+	}
+	if filled.Cover(f) == "" {
+		t.Errorf("the filled draft does not cover the reporter:\n%s", fillDraft(y))
+	}
+	for _, v := range []string{"net/http", "main"} {
+		g := f
+		g.Evidence = []scan.Evidence{{Kind: scan.EvidenceFunction, Value: v + ".F"}}
+		if p := reporterPackage(g); p != "" {
+			t.Errorf("reporterPackage(%s.F) = %q, want none: standard library or main", v, p)
+		}
+	}
+}

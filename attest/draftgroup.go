@@ -97,10 +97,7 @@ func suggest(fs []located) []suggestion {
 				}
 			}
 		case scan.TelemetrySDK:
-			mod := evidenceModule(f)
-			if mod == "" {
-				mod, _, _ = strings.Cut(f.Module, "@")
-			}
+			mod := telemetryModule(f)
 			telemetry[mod] = append(telemetry[mod], l)
 		case scan.NetworkConnect, scan.NetworkListen, scan.RemoteAdmin, scan.RemoteTunnel, scan.ProcessExec,
 			scan.CodeDynamic, scan.UpdateCheck, scan.UpdateSelf, scan.UpdateFetchExec:
@@ -526,6 +523,42 @@ func firstValue(f scan.Finding) string {
 	}
 	if len(f.Evidence) > 0 {
 		return f.Evidence[0].Value
+	}
+	return ""
+}
+
+// telemetryModule is what a telemetry entry's sdk names to cover f: the module of its
+// evidence, else its own module, else (a binary built without module information, as
+// Debian builds them) the package of the reporting code; "" when none is known.
+func telemetryModule(f scan.Finding) string {
+	if mod := evidenceModule(f); mod != "" {
+		return mod
+	}
+	if mod, _, _ := strings.Cut(f.Module, "@"); mod != "" {
+		return mod
+	}
+	return reporterPackage(f)
+}
+
+// reporterPackage is the package of the first function evidence outside the standard
+// library (its first path element has a dot), or "".
+func reporterPackage(f scan.Finding) string {
+	for _, e := range f.Evidence {
+		if e.Kind != scan.EvidenceFunction {
+			continue
+		}
+		pkg := e.Value
+		if i := strings.LastIndexByte(pkg, '/'); i >= 0 {
+			if j := strings.IndexByte(pkg[i:], '.'); j >= 0 {
+				pkg = pkg[:i+j]
+			}
+		} else if j := strings.IndexByte(pkg, '.'); j >= 0 {
+			pkg = pkg[:j]
+		}
+		first, _, _ := strings.Cut(pkg, "/")
+		if strings.Contains(first, ".") {
+			return pkg
+		}
 	}
 	return ""
 }

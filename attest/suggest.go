@@ -52,7 +52,7 @@ func (d *Disclosure) Suggest(artifact string, f scan.Finding) Uncovered {
 		fmt.Fprintf(&b, "remoteControl:\n  - capability: %s\n    purpose: <what it is for and who can use it>\n    consent: %s\n    authentication: <none|password|token|mtls|os|other>\n",
 			f.Capability, consentChoice)
 	case scan.TelemetrySDK:
-		mod := evidenceModule(f)
+		mod := telemetryModule(f)
 		name := "<product name of the SDK>"
 		b.WriteString("telemetry:\n  - name: " + name + "\n")
 		if mod != "" {
