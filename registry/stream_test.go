@@ -139,11 +139,11 @@ func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) WriteHeader(c int)           { r.code = c }
 func (r *recorder) Write(p []byte) (int, error) { return r.b.Write(p) }
 
-// TestScanStream: an image scanned straight from the registry has the findings of the
+// TestScanImageStream: an image scanned straight from the registry has the findings of the
 // same image pulled to a layout and scanned there, while the temporary directory holds
 // no copy of its layers; the gzipped layer is fetched once (spooled), the uncompressed one
 // twice (the second pass reads it again).
-func TestScanStream(t *testing.T) {
+func TestScanImageStream(t *testing.T) {
 	ctx := context.Background()
 	layoutDir := t.TempDir()
 	tmp := t.TempDir()
@@ -205,9 +205,9 @@ func TestScanStream(t *testing.T) {
 	}
 }
 
-// TestScanStreamLying: a layer changed on its first or its second fetch fails the scan,
+// TestScanImageStreamLying: a layer changed on its first or its second fetch fails the scan,
 // as a lie; limits on the layers hold.
-func TestScanStreamLying(t *testing.T) {
+func TestScanImageStreamLying(t *testing.T) {
 	ctx := context.Background()
 	bg := &blobGets{tmp: t.TempDir(), gets: map[string]int{}}
 	host := referrersServer(t, func(h http.Handler) http.Handler { bg.next = h; return bg })
