@@ -290,9 +290,9 @@ func (c *collector) read() error {
 }
 
 // dropDuplicates drops each key-signed Sigstore bundle whose DSSE envelope has the same
-// payload type, payload and signature as an envelope read (candor attest --bundle writes
-// the same attestation in both forms), saying so in the problems: the attestation is
-// listed once, as the envelope. Both verify with the same keys, so nothing is lost; a
+// payload type, payload and signature as an envelope read (candor attest --bundle and
+// attach --legacy-att write the same attestation in both forms), saying so in the
+// problems: the attestation is listed once, as the envelope. Both verify with the same keys, so nothing is lost; a
 // keyless bundle is always kept (its certificate can verify where no key does).
 func (c *collector) dropDuplicates() {
 	envs := map[string]string{} // signed content -> source of the first envelope
@@ -313,7 +313,7 @@ func (c *collector) dropDuplicates() {
 	for i, e := range c.envelopes {
 		if e.bundle != nil {
 			if k := e.signedContent(); k != "" && envs[k] != "" {
-				c.problem(fmt.Sprintf("%s: the same signed envelope as %s (candor attest --bundle writes both): listed once, as %s", e.source, envs[k], envs[k]))
+				c.problem(fmt.Sprintf("%s: the same signed envelope as %s, in another form: listed once", e.source, envs[k]))
 				continue
 			}
 		}

@@ -20,7 +20,7 @@
 // bundles and envelopes mix in one .jsonl. A line that is neither, or a bundle of a
 // message signature (no in-toto statement), is skipped and reported in
 // [Report.Problems]; so is a key-signed bundle holding the same signed envelope as an
-// envelope read (candor attest --bundle writes both), listed once.
+// envelope read (candor attest --bundle and attach --legacy-att write both), listed once.
 //
 // Signatures: each envelope's signatures are checked over the DSSE pre-authentication
 // encoding of the exact payload bytes with every trusted key; the attestation names the

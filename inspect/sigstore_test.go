@@ -246,7 +246,7 @@ func TestBundleBesideEnvelope(t *testing.T) {
 	if !rep.Passed || len(rep.Chains[0].Attestations) != 3 {
 		t.Fatalf("passed %v, %d attestations", rep.Passed, len(rep.Chains[0].Attestations))
 	}
-	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "agent.sigstore.json: the same signed envelope as") {
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "agent.sigstore.json: the same signed envelope as ") {
 		t.Errorf("problems %q", rep.Problems)
 	}
 	again := inspecttest.Sign(t, f.signer, inspecttest.Statement(t, "agent", f.sha, predicate.PredicateType, disclosure("agent", f.sha, mods...)), true)

@@ -41,7 +41,8 @@ Sigstore bundles (v0.1 to v0.3, as attest --bundle, cosign and gh attestation
 write them) mix with envelopes, in a .jsonl too. A line that is neither, or a
 bundle of a message signature (no in-toto statement), is skipped and listed
 under problems, and so is a key-signed bundle holding the same signed envelope
-as an envelope read (attest --bundle writes both): it is listed once.
+as an envelope read (attest --bundle and attach --legacy-att write both): it
+is listed once, as the envelope.
 Attestations are matched by digest, never by their order in a file.
 
 --pull: every argument is an image reference; --platform OS/ARCH chooses the
