@@ -24,7 +24,9 @@ var layers = map[string][]string{
 	"verify":           {"attest", "internal/output"},
 	"internal/yamldoc": {"scan", "predicate", "signing", "attest", "verify", "internal/output"},
 	"internal/output":  nil,
-	// Security teams' tools read attestations through verify; none makes them.
+	// Security teams' tools read attestations through verify (inspect reads Sigstore
+	// bundles through sigbundle, as verify does, and takes fetched attestations as bytes:
+	// the command asks the registry); none makes them.
 	"inspect": {"attest", "internal/output"},
 	"diff":    {"attest", "internal/output"},
 	// The formats of other ecosystems know keys at most, never candor's analysis.
