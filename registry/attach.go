@@ -180,9 +180,12 @@ func (s *state) attachLegacy(sd name.Digest, a Attachment) (string, error) {
 		}
 	}
 	next, err := mutate.Append(base, mutate.Addendum{
-		Layer:       l,
-		MediaType:   DSSEMediaType,
-		Annotations: map[string]string{AnnotationLegacyPredicateType: a.PredicateType},
+		Layer:     l,
+		MediaType: DSSEMediaType,
+		// cosign reads every layer of an .att image as a signature layer and refuses one
+		// without its signature annotation; for an attestation it is empty (the signature
+		// is inside the envelope), as cosign attest writes it.
+		Annotations: map[string]string{AnnotationLegacyPredicateType: a.PredicateType, AnnotationLegacySignature: ""},
 	})
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrInput, err)

@@ -47,6 +47,9 @@ const (
 	AnnotationPredicateType = "dev.sigstore.bundle.predicateType"
 	// AnnotationLegacyPredicateType is the annotation of a legacy .att layer.
 	AnnotationLegacyPredicateType = "predicateType"
+	// AnnotationLegacySignature is the signature annotation of a legacy layer: empty for
+	// an attestation.
+	AnnotationLegacySignature = "dev.cosignproject.cosign/signature"
 )
 
 // Errors. Every error of this package wraps one of them.

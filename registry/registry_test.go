@@ -210,6 +210,22 @@ func TestAttachFindReferrersAPI(t *testing.T) {
 		t.Fatalf("referrer manifest: %s", desc.Manifest)
 	}
 
+	// The legacy layer carries cosign's (empty) signature annotation: cosign refuses a
+	// layer of an .att image without it.
+	att, err := remote.Get(repo.Tag("sha256-" + d.Hex + ".att"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var am v1.Manifest
+	json.Unmarshal(att.Manifest, &am)
+	if len(am.Layers) != 1 || am.Layers[0].Annotations == nil || am.Layers[0].Annotations[AnnotationLegacySignature] != "" ||
+		am.Layers[0].Annotations[AnnotationLegacyPredicateType] != predicate.PredicateType {
+		t.Fatalf("legacy manifest: %s", att.Manifest)
+	}
+	if _, ok := am.Layers[0].Annotations[AnnotationLegacySignature]; !ok {
+		t.Fatalf("legacy layer without %s: %s", AnnotationLegacySignature, att.Manifest)
+	}
+
 	res, err := Find(ctx, host+"/vendor/app:v1", testOptions())
 	if err != nil {
 		t.Fatal(err)
