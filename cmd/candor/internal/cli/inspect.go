@@ -23,20 +23,22 @@ const inspectLong = `Read every attestation about an artifact, as a security tea
 signed each one, what it says, and whether the chain they form hangs together.
 
 Where attestations are found:
-  ARTIFACT        ARTIFACT.intoto.json (one DSSE envelope), ARTIFACT.intoto.jsonl
-                  (an in-toto bundle: JSON Lines, one envelope a line) and
-                  ARTIFACT.sigstore.json (a Sigstore bundle) beside it
-  DIR             every *.intoto.json, *.intoto.jsonl and *.sigstore.json below it
-                  (8 levels at most; names starting with "." and symbolic links
-                  are skipped); each is matched to the files of DIR by the sha256
-                  its subjects list
+  ARTIFACT        ARTIFACT.intoto.json (one DSSE envelope),
+                  ARTIFACT.intoto.jsonl (an in-toto bundle: JSON Lines, one
+                  envelope a line) and ARTIFACT.sigstore.json (a Sigstore
+                  bundle) beside it
+  DIR             every *.intoto.json, *.intoto.jsonl and *.sigstore.json
+                  below it (8 levels at most; names starting with "." and
+                  symbolic links are skipped); each is matched to the files of
+                  DIR by the sha256 its subjects list
   FILE.json(l)    an attestation file named explicitly, matched to the artifacts
                   given by digest; given alone, its attestations form one chain
   --pull REF      the attestations attached to the image REF in its registry
                   (registry/repo:tag or @sha256:...): OCI referrers of Sigstore
-                  bundles (referrers API or referrers tag) and cosign's legacy
-                  sha256-HEX.att layers; each is named by where it was found, and
-                  the image's manifest digest is the sha256 they must name
+                  bundles (referrers API or referrers tag) and cosign's
+                  legacy sha256-HEX.att layers; each is named by where it was
+                  found, and the image's manifest digest is the sha256 they
+                  must name
 Sigstore bundles (v0.1 to v0.3, as attest --bundle, cosign and gh attestation
 write them) mix with envelopes, in a .jsonl too. A line that is neither, or a
 bundle of a message signature (no in-toto statement), is skipped and listed
@@ -47,8 +49,8 @@ Attestations are matched by digest, never by their order in a file.
 
 --pull: every argument is an image reference; --platform OS/ARCH chooses the
 image of an index, --insecure-registry allows plain HTTP to a loopback
-registry. Credentials are those of the Docker config. A registry that cannot be
-reached, refuses, or contradicts itself is an error (exit 2).
+registry. Credentials are those of the Docker config. A registry that cannot
+be reached, refuses, or contradicts itself is an error (exit 2).
 
 Signatures: each envelope's signatures are checked over the DSSE pre-
 authentication encoding of its exact payload with every --key (PEM public
@@ -79,7 +81,8 @@ present and not evaluated.
 Cross-checks of each artifact's chain, each pass, FAIL or n/a (not possible,
 with the reason):
   attestations  at least one attestation is about the artifact
-  signatures    every attestation is signed by a trusted key
+  signatures    every attestation is signed by a trusted key (a keyless
+                bundle: by a certificate that meets the identity policy)
   subjects      every attestation names the artifact's sha256
   predicates    every statement and predicate could be read
   provenance    the SLSA provenance names the artifact
@@ -91,7 +94,10 @@ with the reason):
 
 Output: --format text (a tree per artifact), json, or html: one self-contained
 page (no script, no font or style loaded from anywhere) to open in a browser
-and forward; -o FILE writes it to a file instead of standard output.
+and forward; -o FILE writes it to a file instead of standard output. In JSON,
+each attestation says "verified" and, when not, why ("unverified"); a Sigstore
+bundle's has "bundle": its mediaType, version, signedWith (key or
+certificate), the certificate's identity and issuer, and tlogChecked.
 
 Limits: at most 100000 attestation files and artifacts, 1 GiB of attestation
 files, 16 MiB per envelope, 256 MiB per bundle, and 100000 signature checks
