@@ -2,7 +2,11 @@
 // attestations against third-party tools: cosign v2.6 (built from the Go module proxy into a
 // cache directory on first use) verifies candor's envelopes, and the signed verification
 // summaries candor verify --vsa writes, with verify-blob-attestation; signs with keys made by
-// candor keygen; and makes keys that candor signs with.
+// candor keygen; and makes keys that candor signs with. TestRegistryInterop does the same
+// through OCI registries started on loopback (go-containerregistry's, with the referrers
+// API, and Debian's docker-registry, without): candor attest --push against cosign
+// verify-attestation, cosign attest against candor attestations and candor verify, with
+// cosign v2.6.5 and the newest cosign v3 the module proxy serves.
 //
 // Run them with:
 //

@@ -88,6 +88,13 @@ func cosignOut(t *testing.T, dir string, args ...string) (stdout, stderr string,
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runCosign(t, exe, dir, nil, args...)
+}
+
+// runCosign runs the cosign at exe in dir with the environment of [cosignOut] and env
+// after it.
+func runCosign(t *testing.T, exe, dir string, env []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
@@ -100,6 +107,7 @@ func cosignOut(t *testing.T, dir string, args ...string) (stdout, stderr string,
 		"COSIGN_EXPERIMENTAL=0",
 		"SIGSTORE_NO_CACHE=true",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
