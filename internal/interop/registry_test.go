@@ -15,9 +15,11 @@ package interop
 // readsCandor; the test fails when a combination marked accepted is refused, and logs the
 // others (a form a cosign cannot read is a finding, not a failure).
 //
-// cosign's side: cosign attest --key (legacy .att) and cosign attest --new-bundle-format
-// (a referrer) of the same image, the predicate taken from candor's own attestation of it;
-// candor attestations finds each and candor verify accepts it with cosign.pub.
+// cosign's side: cosign attest --key (v2.6.5: legacy .att, and a referrer with
+// --new-bundle-format; v3: a referrer) of an image, the predicate taken from candor's own
+// attestation of the same image; candor attestations finds each, and candor verify checks
+// cosign's signature with cosign.pub, then refuses cosign's in-toto Statement v0.1 (see
+// cosignAttests: a finding, asserted so that the test says when it changes).
 //
 // Refusals, both ways: another key; an attestation of another image attached to this
 // one (cosign fails; candor fails at the subject step, exit 1).
@@ -87,25 +89,61 @@ type reading struct {
 // Before candor wrote the dev.cosignproject.cosign/signature annotation (empty) on its
 // legacy layers, cosign v2.6.5 refused them: "signature layer ... is missing
 // \"dev.cosignproject.cosign/signature\" annotation".
+//
+//	v3.1.3   legacy .att                      (none)                                                       accepted
+//	v3.1.3   OCI 1.1 referrer (bundle)        (none)                                                       accepted
+//	v3.1.3   OCI 1.1 referrer (bundle)        --trusted-root TRUSTED_ROOT                                  accepted
+//	v3.1.3   both (attest --legacy-att)       (none)                                                       accepted
+//	v3.1.3   both (attest --legacy-att)       --trusted-root TRUSTED_ROOT                                  accepted
+//
+// (cosign v3 has neither --new-bundle-format nor --experimental-oci11: the bundle is its
+// default.)
 func readsCandor(version string) []reading {
 	tr := []string{"--trusted-root", "TRUSTED_ROOT"}
-	rs := []reading{
-		{formLegacy, nil, true},
-		{formReferrer, nil, false},
-		{formReferrer, tr, true},
-		{formReferrer, append([]string{"--new-bundle-format"}, tr...), true},
-		{formReferrer, append([]string{"--new-bundle-format", "--experimental-oci11"}, tr...), true},
-		{formBoth, nil, false},
-		{formBoth, tr, true},
-	}
-	if !strings.HasPrefix(version, "v2.") {
-		// cosign v3: see the table; nothing is required of it until a run has said what
-		// it reads.
-		for i := range rs {
-			rs[i].accept = false
+	if strings.HasPrefix(version, "v2.") {
+		return []reading{
+			{formLegacy, nil, true},
+			{formReferrer, nil, false},
+			{formReferrer, tr, true},
+			{formReferrer, append([]string{"--new-bundle-format"}, tr...), true},
+			{formReferrer, append([]string{"--new-bundle-format", "--experimental-oci11"}, tr...), true},
+			{formBoth, nil, false},
+			{formBoth, tr, true},
 		}
 	}
-	return rs
+	return []reading{
+		{formLegacy, nil, true},
+		{formReferrer, nil, true},
+		{formReferrer, tr, true},
+		{formBoth, nil, true},
+		{formBoth, tr, true},
+	}
+}
+
+// cosignAttests: how each cosign attests an image offline, and where candor finds it.
+// cosign v2.6.5 writes the legacy .att (and with --new-bundle-format a referrer);
+// cosign v3 writes only referrers, and signs offline given a signing config that names no
+// service (--use-signing-config=false would post to rekor.sigstore.dev).
+//
+// Both write an in-toto Statement v0.1 (cosign v3.1.3 too, and --statement is refused
+// without --predicate, then ignored): candor verify checks cosign's signature, which
+// passes, and refuses the statement (it reads Statement v1 only). That is a finding for
+// candor, asserted here so that the test says when it changes.
+func cosignAttests(version string) []cosignAttest {
+	if strings.HasPrefix(version, "v2.") {
+		return []cosignAttest{
+			{"cosign-legacy", "legacy-att", []string{"--tlog-upload=false", "--yes"}},
+			{"cosign-bundle", "referrers-", []string{"--tlog-upload=false", "--yes", "--new-bundle-format"}},
+		}
+	}
+	return []cosignAttest{
+		{"cosign-bundle", "referrers-", []string{"--signing-config", "SIGNING_CONFIG", "--trusted-root", "TRUSTED_ROOT"}},
+	}
+}
+
+type cosignAttest struct {
+	label, source string
+	flags         []string
 }
 
 // cosignTool is one cosign build.
@@ -198,6 +236,7 @@ func TestRegistryInterop(t *testing.T) {
 	w.proxy, w.proxied = refusingProxy(t)
 	write(t, filepath.Join(w.dir, "disclosure.yaml"), []byte(disclosure))
 	write(t, filepath.Join(w.dir, "trusted_root.json"), []byte(`{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}`))
+	write(t, filepath.Join(w.dir, "signing_config.json"), []byte(`{"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json"}`))
 	candorKey(t, w.dir, signing.ECDSAP256)
 	if out, err := w.cosign(t, cosignTool{cosignVersion, mustCosign(t)}, "generate-key-pair"); err != nil {
 		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
@@ -330,10 +369,15 @@ func digestOf(ref string) string {
 // then candor attestations -o saves what Find finds and candor verify --digest checks it.
 func (w *world) verifyPulled(t *testing.T, ref, key string) (int, string) {
 	t.Helper()
-	saved := w.path(strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(ref) + ".intoto.jsonl")
+	saved := savedPath(w, ref)
 	w.candorOK(t, "attestations", "--insecure-registry", "-o", saved, ref)
 	code, stdout, stderr := w.candorRun(t, "verify", "--key", key, "--digest", digestOf(ref), "--attestation", saved)
 	return code, stdout + stderr
+}
+
+// savedPath is where verifyPulled saves the attestations of ref.
+func savedPath(w *world, ref string) string {
+	return w.path(strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(ref) + ".intoto.jsonl")
 }
 
 // found is what candor attestations --format json lists.
@@ -445,8 +489,7 @@ func (w *world) candorPredicate(t *testing.T, ns, ref, imageCase, label string) 
 // statementType is the in-toto _type of the first statement candor saved for ref.
 func (w *world) statementType(t *testing.T, ref string) string {
 	t.Helper()
-	saved := w.path(strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(ref) + ".intoto.jsonl")
-	b, err := os.ReadFile(saved)
+	b, err := os.ReadFile(savedPath(w, ref))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +537,7 @@ func (w *world) run(t *testing.T, c cosignTool, ns string) {
 	accepted := 0
 	for _, r := range readsCandor(c.version) {
 		ref := map[form]string{formLegacy: legacyOnly, formReferrer: refOnly, formBoth: both}[r.form]
-		flags := slicesReplace(r.flags, "TRUSTED_ROOT", tr[1])
+		flags := w.files(r.flags)
 		out, err := w.cosign(t, c, verifyArgs("candor.pub", ref, flags...)...)
 		res := "accepted"
 		if err != nil {
@@ -516,9 +559,12 @@ func (w *world) run(t *testing.T, c cosignTool, ns string) {
 	// this one (both forms, by candor attach), and its .att image copied.
 	refused := func(what string, args []string) {
 		t.Helper()
-		if out, err := w.cosign(t, c, args...); err == nil {
+		out, err := w.cosign(t, c, args...)
+		if err == nil {
 			t.Errorf("cosign %s accepted %s:\n%s", c.version, what, out)
+			return
 		}
+		t.Logf("cosign %s refuses %s: %s", c.version, what, lastLine(out))
 	}
 	refused("candor's legacy .att with another key", verifyArgs("other/candor.pub", legacyOnly))
 	refused("candor's referrer with another key", verifyArgs("other/candor.pub", refOnly, tr...))
@@ -538,17 +584,11 @@ func (w *world) run(t *testing.T, c cosignTool, ns string) {
 
 	// cosign → candor: cosign attest (legacy .att) and --new-bundle-format (a referrer),
 	// the predicate candor's own for the same image.
-	for _, k := range []struct {
-		label, source string
-		flags         []string
-	}{
-		{"cosign-legacy", "legacy-att", nil},
-		{"cosign-bundle", "referrers-", []string{"--new-bundle-format"}},
-	} {
+	for _, k := range cosignAttests(c.version) {
 		ref := w.image(t, ns+"/"+k.label, k.label)
 		pred := w.candorPredicate(t, ns, ref, k.label, label+"-"+k.label)
 		args := append([]string{"attest", "--key", "cosign.key", "--type", predicate.PredicateType, "--predicate", pred,
-			"--tlog-upload=false", "--allow-insecure-registry", "--yes"}, k.flags...)
+			"--allow-insecure-registry"}, w.files(k.flags)...)
 		if out, err := w.cosign(t, c, append(args, ref)...); err != nil {
 			t.Errorf("cosign %s attest %q: %v\n%s", c.version, k.flags, err, out)
 			continue
@@ -575,14 +615,26 @@ func (w *world) run(t *testing.T, c cosignTool, ns string) {
 		if code, out := w.verifyPulled(t, ref, "candor.pub"); code != 1 || !strings.Contains(out, "FAIL  signature") {
 			t.Errorf("candor verify of cosign's attestation with another key: exit %d, want 1 at the signature step:\n%s", code, out)
 		}
-	}
-	// cosign's .att copied to another image: cosign and candor refuse it.
-	src := w.image(t, ns+"/cosign-legacy", "cosign-legacy")
-	dst := w.image(t, ns+"/cosign-legacy", "cosign-copied")
-	copyLegacy(t, src, dst)
-	refused("cosign's .att of another image", verifyArgs("cosign.pub", dst))
-	if code, out := w.verifyPulled(t, dst, "cosign.pub"); code != 1 {
-		t.Errorf("candor verify of cosign's attestation of another image: exit %d, want 1:\n%s", code, out)
+		// Another image: cosign's .att copied to it, or its envelope attached to it by
+		// candor attach; cosign and candor refuse it there.
+		dst := w.image(t, ns+"/"+k.label, k.label+"-moved")
+		var trFlags []string
+		if k.source == "legacy-att" {
+			copyLegacy(t, ref, dst)
+		} else {
+			env := w.path(label + "-" + k.label + ".intoto.json")
+			b, err := os.ReadFile(savedPath(w, ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, env, bytes.TrimSpace(b))
+			w.candorOK(t, "attach", "--insecure-registry", "--key", "cosign.pub", dst, env)
+			trFlags = tr
+		}
+		refused("cosign's attestation of another image", verifyArgs("cosign.pub", dst, trFlags...))
+		if code, out := w.verifyPulled(t, dst, "cosign.pub"); code != 1 {
+			t.Errorf("candor verify of cosign's attestation of another image: exit %d, want 1:\n%s", code, out)
+		}
 	}
 }
 
@@ -592,13 +644,17 @@ func subjectFailed(out string) bool {
 	return strings.Contains(out, "FAIL  subject") && !strings.Contains(out, "failed verification")
 }
 
-func slicesReplace(s []string, old, new string) []string {
-	out := make([]string, len(s))
-	for i, x := range s {
-		if x == old {
-			x = new
+// files replaces the names TRUSTED_ROOT and SIGNING_CONFIG in flags with the files.
+func (w *world) files(flags []string) []string {
+	out := make([]string, len(flags))
+	for i, f := range flags {
+		switch f {
+		case "TRUSTED_ROOT":
+			f = w.path("trusted_root.json")
+		case "SIGNING_CONFIG":
+			f = w.path("signing_config.json")
 		}
-		out[i] = x
+		out[i] = f
 	}
 	return out
 }
