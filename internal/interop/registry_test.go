@@ -362,16 +362,13 @@ func digestOf(ref string) string {
 	return d
 }
 
-// verifyPulled verifies the attestations of the image ref with candor and the key, and
-// returns candor verify's exit code and standard output.
-//
-// TODO(verify --pull): once candor verify --pull REF lands, this is one run of it; until
-// then candor attestations -o saves what Find finds and candor verify --digest checks it.
+// verifyPulled verifies the attestations of the image ref with candor verify --pull and
+// the key, and returns its exit code and output. candor attestations -o saves what it
+// finds first (savedPath), for the checks that read the envelopes.
 func (w *world) verifyPulled(t *testing.T, ref, key string) (int, string) {
 	t.Helper()
-	saved := savedPath(w, ref)
-	w.candorOK(t, "attestations", "--insecure-registry", "-o", saved, ref)
-	code, stdout, stderr := w.candorRun(t, "verify", "--key", key, "--digest", digestOf(ref), "--attestation", saved)
+	w.candorOK(t, "attestations", "--insecure-registry", "-o", savedPath(w, ref), ref)
+	code, stdout, stderr := w.candorRun(t, "verify", "--pull", "--insecure-registry", "--key", key, ref)
 	return code, stdout + stderr
 }
 
@@ -574,7 +571,17 @@ func (w *world) run(t *testing.T, c cosignTool, ns string) {
 	copied := w.image(t, ns+"/candor", "copied")
 	copyLegacy(t, legacyOnly, copied)
 	refused("the .att of another image", verifyArgs("candor.pub", copied))
-	// candor refuses them too, at the subject step.
+	// candor verify --pull accepts its own attestations where they are (so that its
+	// refusals below mean something), not with another key.
+	for _, ref := range []string{refOnly, both, legacyOnly} {
+		if code, out := w.verifyPulled(t, ref, "candor.pub"); code != 0 {
+			t.Errorf("candor verify --pull %s: exit %d\n%s", ref, code, out)
+		}
+	}
+	if code, out := w.verifyPulled(t, both, "other/candor.pub"); code != 1 || !strings.Contains(out, "FAIL  signature") {
+		t.Errorf("candor verify --pull with another key: exit %d, want 1 at the signature step:\n%s", code, out)
+	}
+	// candor refuses another image's attestation, at the subject step.
 	for _, ref := range []string{moved, copied} {
 		code, out := w.verifyPulled(t, ref, "candor.pub")
 		if code != 1 || !subjectFailed(out) {
