@@ -78,6 +78,25 @@ func TestGenuineAttestationPasses(t *testing.T) {
 	}
 }
 
+// TestStatementV01Passes: the same statement as in-toto Statement v0.1 (what cosign attest
+// writes) passes every step, the re-scan included; only the exact _type is read so.
+func TestStatementV01Passes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	m := payloadOf(t, w.env)
+	m["_type"] = StatementTypeV01
+	env := resign(t, m, w.priv)
+	sc, err := scan.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := verifierFor(t, []string{w.pub}, WithRescan(sc))
+	vd := v.Verify(context.Background(), "phonehome.intoto.json", env, targetOf(t, w.bin))
+	if !vd.Passed || !stepPassed(vd, StepStatement) || !stepPassed(vd, StepRescan) {
+		t.Fatalf("a v0.1 statement failed: %v\n%+v", vd.Err, vd.Checks)
+	}
+}
+
 // TestAttacks: each forged, tampered or non-compliant attestation is refused by the right step.
 func TestAttacks(t *testing.T) {
 	t.Parallel()
@@ -127,7 +146,12 @@ func TestAttacks(t *testing.T) {
 		}, w.bin, nil, nil, ErrStatement},
 		{"wrong statement type", func() []byte {
 			m := st()
-			m["_type"] = "https://in-toto.io/Statement/v0.1"
+			m["_type"] = "https://in-toto.io/Statement/v2"
+			return resign(t, m, w.priv)
+		}, w.bin, nil, nil, ErrStatement},
+		{"statement type in other case", func() []byte {
+			m := st()
+			m["_type"] = "https://in-toto.io/statement/V0.1"
 			return resign(t, m, w.priv)
 		}, w.bin, nil, nil, ErrStatement},
 		{"duplicate keys in the payload", func() []byte {

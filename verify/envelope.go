@@ -186,9 +186,9 @@ func SplitBundle(data []byte) (envelopes [][]byte, lines []int, err error) {
 	return envelopes, lines, nil
 }
 
-// statementTypes are the _type values of in-toto statements whose predicate type verify
-// reads to skip statements that are not candor's.
-var statementTypes = []string{StatementType, "https://in-toto.io/Statement/v0.1"}
+// statementTypes are the _type values of the in-toto statements verify reads: candor's own
+// and those whose predicate type it reads to skip statements that are not candor's.
+var statementTypes = []string{StatementType, StatementTypeV01}
 
 // maxTypeShown bounds how much of another predicate type a message quotes.
 const maxTypeShown = 200

@@ -13,8 +13,13 @@ import (
 	intoto "github.com/in-toto/attestation/go/v1"
 )
 
-// StatementType is the _type of an in-toto Statement v1.
+// StatementType is the _type of an in-toto Statement v1, what candor writes.
 const StatementType = intoto.StatementTypeUri
+
+// StatementTypeV01 is the _type of an in-toto Statement v0.1, what cosign attest (v2 and
+// v3) writes. verify reads it as v1: the fields candor uses (subject names and digests,
+// predicateType, predicate) are the same in both versions.
+const StatementTypeV01 = "https://in-toto.io/Statement/v0.1"
 
 // Statement is an in-toto Statement v1 as verify reads it. Fields of the statement and its
 // subjects that candor does not use are ignored, as the in-toto specification asks; the
@@ -55,7 +60,7 @@ var statementSchema = sync.OnceValue(strictjson.For[struct {
 // field of the statement or a subject without being it: encoding/json matches names
 // case-insensitively and keeps the last duplicate, protojson accepts "predicate_type" for
 // "predicateType", and the statement they read must be the one candor reads), _type
-// [StatementType], at least one subject, each with a digest (those in algorithms verify
+// [StatementType] or [StatementTypeV01], at least one subject, each with a digest (those in algorithms verify
 // checks, sha256 and sha512, well formed), predicate type [predicate.PredicateType] and a
 // predicate object. Errors wrap [ErrStatement].
 func ParseStatement(payload []byte) (*Statement, error) {
@@ -71,8 +76,8 @@ func parseStatement(payload []byte, predicateTypes ...string) (*Statement, error
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return nil, fmt.Errorf("%w: the signed payload is not a valid statement: %s", ErrStatement, jsonMessage(err))
 	}
-	if st.Type != StatementType {
-		return nil, fmt.Errorf("%w: _type is %q; want %q (in-toto Statement v1)", ErrStatement, st.Type, StatementType)
+	if !slices.Contains(statementTypes, st.Type) {
+		return nil, fmt.Errorf("%w: _type is %q; want %q (in-toto Statement v1) or %q (v0.1, which cosign attest writes)", ErrStatement, st.Type, StatementType, StatementTypeV01)
 	}
 	if !slices.Contains(predicateTypes, st.PredicateType) {
 		return nil, fmt.Errorf("%w: predicateType is %q; want %q", ErrStatement, st.PredicateType, strings.Join(predicateTypes, `" or "`))
