@@ -41,20 +41,7 @@ fi
 iw=n/a
 if command -v dpkg-deb >/dev/null; then
 	img="$work/$(basename "$file" .deb).docker-save.tar"
-	if [ ! -s "$img" ]; then
-		tmp=$(mktemp -d "$work/img.XXXXXX")
-		dpkg-deb --fsys-tarfile "$file" >"$tmp/layer.tar"
-		lsha=$(sha256sum "$tmp/layer.tar" | cut -d' ' -f1)
-		mkdir -p "$tmp/img/$lsha"
-		mv "$tmp/layer.tar" "$tmp/img/$lsha/layer.tar"
-		printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$lsha" >"$tmp/config.json"
-		csha=$(sha256sum "$tmp/config.json" | cut -d' ' -f1)
-		mv "$tmp/config.json" "$tmp/img/$csha.json"
-		printf '[{"Config":"%s.json","RepoTags":["candor-bench/docker.io:deb"],"Layers":["%s/layer.tar"]}]' "$csha" "$lsha" >"$tmp/img/manifest.json"
-		tar -cf "$img.part" -C "$tmp/img" manifest.json "$csha.json" "$lsha/layer.tar"
-		mv "$img.part" "$img"
-		rm -rf "$tmp"
-	fi
+	docker_save_image "$file" "$img"
 	isize=$(stat -c %s "$img")
 	cat "$img" >/dev/null
 	read -r isw isr < <(measure sha256sum "$img")
