@@ -1,14 +1,20 @@
 package archive_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/candor-dev/candor/scan/archive"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // layers returns three layers exercising every whiteout rule:
@@ -128,6 +134,47 @@ func TestImages(t *testing.T) {
 			t.Errorf("format %q", w.format)
 		}
 		checkImage(t, w, ociDigest(false), "")
+	})
+	t.Run("go-containerregistry tarball", func(t *testing.T) {
+		// What crane pull (its default format), crane save and ko write: the config as
+		// sha256:HEX and gzipped layers as HEX.tar.gz, manifest.json last; written here by
+		// go-containerregistry itself.
+		img := empty.Image
+		for _, l := range ls {
+			layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(l)), nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img, err = mutate.AppendLayers(img, layer); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ref, err := name.NewTag("registry.example/app:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := tarball.Write(ref, img, &b); err != nil {
+			t.Fatal(err)
+		}
+		w, err := walk(t, b.Bytes(), archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.format != "docker-archive" {
+			t.Errorf("format %q, want docker-archive", w.format)
+		}
+		lys, err := img.Layers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkImage(t, w, func(i int) string {
+			d, err := lys[i-1].Digest()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.String()
+		}, "")
 	})
 	t.Run("oci-image directory", func(t *testing.T) {
 		dir := t.TempDir()

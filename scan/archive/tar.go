@@ -11,8 +11,10 @@ import (
 // caller can read the tar again as an image.
 var errLooksLikeImage = errors.New("tar looks like an image")
 
-// imageNames match the entries an OCI layout or a docker save tarball starts with.
-var imageNames = regexp.MustCompile(`^(?:oci-layout|index\.json|manifest\.json|repositories|blobs(?:/.*)?|[0-9a-f]{64}(?:\.json|/.*)?)$`)
+// imageNames match the entries an OCI layout or a docker save tarball starts with, and
+// those of go-containerregistry's tarball (crane pull, crane save, ko): the config as
+// sha256:HEX and the layers as HEX.tar.gz before manifest.json.
+var imageNames = regexp.MustCompile(`^(?:oci-layout|index\.json|manifest\.json|repositories|blobs(?:/.*)?|sha256:[0-9a-f]{64}|[0-9a-f]{64}(?:\.json|\.tar(?:\.gz)?|/.*)?)$`)
 
 // tar walks a tar stream: regular files go to member, links to the visitor.
 // With maybeImage, the walk stops with errLooksLikeImage at the first entry

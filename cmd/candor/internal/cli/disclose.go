@@ -45,6 +45,11 @@ replaced). The same scan and disclosure always give the same draft.
 An ARTIFACT may be a release directory, read as attest reads it:
 ` + pathsHelpText + `
 
+With --pull each ARTIFACT is an image reference instead (registry/repo:tag or
+@sha256:...), read straight from its registry as 'candor scan --pull' reads it
+(--platform, --insecure-registry): the draft for an image that 'candor attest
+--push' then attests.
+
 Formats: yaml (default) writes the draft with its comments; json writes the
 same disclosure as JSON, without comments. The draft goes to standard output,
 or to --output FILE (written whole or not at all); messages go to standard
@@ -60,7 +65,12 @@ const discloseExample = `  # Draft a disclosure for a release, edit it, attest
 
   # After a new release: keep what is disclosed, add what is new, see what is stale
   candor disclose --disclosure disclosure.yaml -o disclosure.next.yaml ./dist/app-*
-  diff disclosure.yaml disclosure.next.yaml`
+  diff disclosure.yaml disclosure.next.yaml
+
+  # An image in a registry, then attest and attach it there
+  candor disclose --pull -o disclosure.yaml registry.example.com/vendor/app:1.4
+  candor attest --push --disclosure disclosure.yaml --key candor.key \
+    --bundle app.sigstore.json registry.example.com/vendor/app:1.4`
 
 // DiscloseOptions are the flags of candor disclose.
 type DiscloseOptions struct {
@@ -76,6 +86,8 @@ type DiscloseOptions struct {
 	Quiet bool
 	// Paths say how directories and other files among the artifacts are read.
 	Paths PathOptions
+	// Pull reads the artifacts as image references from their registries.
+	Pull PullOptions
 }
 
 // AddFlags registers the disclose flags.
@@ -86,6 +98,7 @@ func (o *DiscloseOptions) AddFlags(cmd *cobra.Command) {
 	o.Archive.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar (it is shown only when standard error is a terminal)")
 	o.Paths.AddFlags(cmd)
+	o.Pull.AddFlags(cmd)
 }
 
 func newDiscloseCommand() *cobra.Command {
@@ -117,9 +130,11 @@ func runDisclose(cmd *cobra.Command, o *DiscloseOptions, paths []string) error {
 		existing = d
 	}
 	stderr := cmd.ErrOrStderr()
-	paths, err := o.Paths.expand(paths, stderr)
-	if err != nil {
-		return err
+	if !o.Pull.Pull {
+		var err error
+		if paths, err = o.Paths.expand(paths, stderr); err != nil {
+			return err
+		}
 	}
 	opts := []scan.Option{scan.WithLimits(o.Archive.limits())}
 	if p := newProgress(stderr, o.Quiet); p != nil {
@@ -130,7 +145,7 @@ func runDisclose(cmd *cobra.Command, o *DiscloseOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.Run(cmd.Context(), paths)
+	rep, err := o.Pull.run(cmd.Context(), s, paths, stderr)
 	if err != nil {
 		return limitHint(err)
 	}

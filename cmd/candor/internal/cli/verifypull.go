@@ -26,9 +26,10 @@ above; the subject step requires the statement to name the manifest digest, so
 an attestation of another image attached to this one fails. An image with
 nothing attached is an input error, exit 2, and so is a registry that cannot be
 reached, refuses, lies (a manifest or blob not matching its digest, a referrer
-of another image) or answers over the size limits: no verdict. --rescan pulls
-the image by its digest to a temporary OCI layout (at most 8 GiB of layers) and
-scans it as 'candor scan --pull' does. --pull takes no --attestation, --digest
+of another image) or answers over the size limits: no verdict. --rescan reads
+the image by its digest, straight from the registry, and scans it as 'candor
+scan --pull' does (at most 8 GiB of layers, nothing copied to disk beyond the
+scanner's bounded spools). --pull takes no --attestation, --digest
 or files; --vsa needs --resource-uri. Credentials are those of the Docker
 config, never printed; --insecure-registry allows plain HTTP, to a loopback
 registry only.`
@@ -124,7 +125,7 @@ func blobName(f *registry.Found) string {
 // rescanner re-scans the image a target of --pull names (its Path, repository@sha256:HEX):
 // pulled through imageScanner, the one artifact it gives has the manifest digest as its
 // sha256. Each image is pulled and scanned once, however many attestations it has, and one
-// at a time (one temporary layout on disk at once, as scan --pull).
+// at a time, as scan --pull reads them.
 func (o *VerifyPullOptions) rescanner(sc *scan.Scanner, stderr io.Writer) verify.Scanner {
 	ro := o.Registry.options()
 	ro.Platform = "" // the reference is the platform's image, by digest
