@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -197,4 +198,35 @@ func TestStalledRegistry(t *testing.T) {
 		t.Fatalf("Find = %+v, %v; want a timeout", res, err)
 	}
 	t.Logf("gave up after %v", time.Since(start).Round(time.Millisecond))
+}
+
+// A registry that drops the connection halfway through a blob is an error naming the
+// registry, not a verdict on half an attestation.
+func TestDroppedConnection(t *testing.T) {
+	l, host, _, _, _ := lyingSetup(t)
+	next := l.next
+	l.next = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		// The whole length announced, half the bytes sent, then the connection closed.
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Type: application/octet-stream\r\n\r\n", len(body))
+		buf.Write(body[:len(body)/2])
+		buf.Flush()
+	})
+	res, err := Find(context.Background(), host+"/vendor/app:v1", testOptions())
+	if res != nil || err == nil || !errors.Is(err, ErrRegistry) && !errors.Is(err, ErrLying) {
+		t.Fatalf("Find = %+v, %v; want no result and a registry error", res, err)
+	}
+	t.Logf("Find: %v", err)
 }
