@@ -124,13 +124,28 @@ func CanonicalHost(s string) (host string, ok bool) {
 // is normalised here; one that is not a valid name matches only an identical pattern, never
 // a wildcard, and neither does an IP address.
 func MatchHost(pattern, host string) bool {
-	host, valid := CanonicalHost(host)
+	return canonical(host).matchedBy(pattern)
+}
+
+// canonicalHost is a host normalised once (CanonicalHost) to be matched against many
+// patterns: normalising is the costly part of [MatchHost].
+type canonicalHost struct {
+	host string
+	// wild is true when a wildcard may match it: a valid name, not an IP address.
+	wild bool
+}
+
+func canonical(s string) canonicalHost {
+	host, valid := CanonicalHost(s)
+	_, ip := parseIP(host)
+	return canonicalHost{host: host, wild: valid && !ip}
+}
+
+// matchedBy is [MatchHost] of the pattern and the host h was made from.
+func (h canonicalHost) matchedBy(pattern string) bool {
 	if suffix, ok := strings.CutPrefix(pattern, "*"); ok {
-		if _, ip := parseIP(host); !valid || ip {
-			return false
-		}
 		// suffix starts with "." so only whole labels match, and host must be longer.
-		return len(host) > len(suffix) && strings.HasSuffix(host, suffix)
+		return h.wild && len(h.host) > len(suffix) && strings.HasSuffix(h.host, suffix)
 	}
-	return pattern == host
+	return pattern == h.host
 }

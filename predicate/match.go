@@ -215,21 +215,22 @@ func (d *Declarations) coverHost(host string) string {
 	if host == "" {
 		return ""
 	}
+	h := canonical(host) // once, for every pattern
 	for i, e := range d.Endpoints {
-		if MatchHost(e.Host, host) {
+		if h.matchedBy(e.Host) {
 			return ref("endpoints", i)
 		}
 	}
 	for i, t := range d.Telemetry {
 		for _, p := range t.Endpoints {
-			if MatchHost(p, host) {
+			if h.matchedBy(p) {
 				return ref("telemetry", i)
 			}
 		}
 	}
 	if d.updatesDeclared() {
 		for _, p := range d.Updates.Endpoints {
-			if MatchHost(p, host) {
+			if h.matchedBy(p) {
 				return "updates"
 			}
 		}
