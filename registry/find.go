@@ -58,6 +58,13 @@ func Find(ctx context.Context, ref string, o Options) (*Result, error) {
 		return nil, err
 	}
 	s := newState(ctx, o)
+	// One puller for every request of the lookup: go-containerregistry then pings the
+	// registry and authenticates once per repository, not once per manifest or blob.
+	p, err := remote.NewPuller(s.ro...)
+	if err != nil {
+		return nil, s.wrap("reaching "+r.Context().String(), err)
+	}
+	s.ro = append(s.ro, remote.Reuse(p))
 	subject, sd, err := s.resolve(r)
 	if err != nil {
 		return nil, err
