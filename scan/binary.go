@@ -235,7 +235,7 @@ func openELF(data []byte) (*image, error) {
 			}
 		}
 	}
-	if libs, err := f.ImportedLibraries(); err == nil {
+	if libs, err := elfLibraries(f, data); err == nil {
 		im.libraries = libs
 	}
 	if len(f.Progs) > 0 && len(im.sections) == 0 && bytes.Contains(data[:min(len(data), 4096)], []byte("UPX!")) {
@@ -245,6 +245,60 @@ func openELF(data []byte) (*image, error) {
 		im.packer = "UPX"
 	}
 	return im, nil
+}
+
+// elfLibraries returns f.ImportedLibraries(), reading the dynamic section and its
+// string table in place in data (the file's bytes) where they are stored plainly:
+// debug/elf would copy the whole string table, which holds every dynamic symbol's name
+// too (6 MB in Debian's dockerd), to read a few library names.
+func elfLibraries(f *elf.File, data []byte) ([]string, error) {
+	ds := f.SectionByType(elf.SHT_DYNAMIC)
+	if ds == nil {
+		return nil, nil
+	}
+	if ds.Link <= 0 || int(ds.Link) >= len(f.Sections) {
+		return f.ImportedLibraries() // its error
+	}
+	d, ok := elfPlainData(ds, data)
+	str, ok2 := elfPlainData(f.Sections[ds.Link], data)
+	if !ok || !ok2 {
+		return f.ImportedLibraries()
+	}
+	size := 8
+	if f.Class == elf.ELFCLASS64 {
+		size = 16
+	}
+	if len(d)%size != 0 {
+		return f.ImportedLibraries() // its error
+	}
+	var all []string
+	for ; len(d) > 0; d = d[size:] {
+		var tag, v uint64
+		if size == 8 {
+			tag, v = uint64(f.ByteOrder.Uint32(d)), uint64(f.ByteOrder.Uint32(d[4:]))
+		} else {
+			tag, v = f.ByteOrder.Uint64(d), f.ByteOrder.Uint64(d[8:])
+		}
+		if elf.DynTag(tag) != elf.DT_NEEDED || v >= uint64(len(str)) {
+			continue
+		}
+		if end := bytes.IndexByte(str[v:], 0); end >= 0 {
+			all = append(all, string(str[v:v+uint64(end)]))
+		}
+	}
+	return all, nil
+}
+
+// elfPlainData returns the bytes of s in data when s is stored as is (not compressed,
+// not .zdebug, not NOBITS) inside data: what s.Data() would read, without the copy.
+func elfPlainData(s *elf.Section, data []byte) ([]byte, bool) {
+	if s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_COMPRESSED != 0 || strings.HasPrefix(s.Name, ".zdebug") || s.Size != s.FileSize {
+		return nil, false
+	}
+	if s.Offset > uint64(len(data)) || s.Size > uint64(len(data))-s.Offset {
+		return nil, false
+	}
+	return data[s.Offset : s.Offset+s.Size], true
 }
 
 func elfStringSection(name string) bool {
