@@ -292,6 +292,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		h.unreferenced = true
 		f.hostFact(r, x, h)
 	})
+	f.give(sec.data)
 }
 
 // inProse reports whether the string s has words around the reference at

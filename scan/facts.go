@@ -46,6 +46,14 @@ type facts struct {
 	mods    *moduleIndex
 }
 
+// give hands b, bytes of the file the analysis has read, to f.release, when
+// set: pages of a mapped file then leave the process until read again.
+func (f *facts) give(b []byte) {
+	if f.release != nil && len(b) > 0 {
+		f.release(b)
+	}
+}
+
 type litSection struct {
 	data []byte
 	loc  func(off int64) string
@@ -54,6 +62,7 @@ type litSection struct {
 // ensureLiterals searches the data sections for the literal atoms among ids
 // that have not been searched yet.
 func (f *facts) ensureLiterals(x *atomIndex, ids []int) {
+	searched := false
 	for _, id := range ids {
 		if x.atoms[id].kind != atomLiteral || f.litsDone[id] {
 			continue
@@ -62,11 +71,17 @@ func (f *facts) ensureLiterals(x *atomIndex, ids []int) {
 			f.litsDone = map[int]bool{}
 		}
 		f.litsDone[id] = true
+		searched = true
 		for _, ls := range f.litSecs {
 			if i := bytes.Index(ls.data, x.atoms[id].needle); i >= 0 {
 				f.hits.add(id, Evidence{Kind: EvidenceString, Value: x.atoms[id].value, Where: ls.loc(int64(i))})
 				break
 			}
+		}
+	}
+	if searched {
+		for _, ls := range f.litSecs {
+			f.give(ls.data)
 		}
 	}
 }
@@ -124,6 +139,10 @@ func (f *facts) image(im *image, r *Rules) {
 	}
 	pkgWhere := map[string]bool{}
 	tab := findPclntab(im)
+	if tab != nil {
+		// The search for the table read its section up to it.
+		f.give(tab.sec.data)
+	}
 	// The code pass runs beside the name and byte-level work below; the
 	// read-only data it turns into exact strings is searched after it ends.
 	joinCode := func() *program { return nil }
@@ -186,6 +205,7 @@ func (f *facts) image(im *image, r *Rules) {
 		})
 		f.npkgs += len(pkgs)
 		f.checkHashedNames(pkgs)
+		f.give(tab.sec.data[tab.start:tab.end])
 	} else if f.isGo || hasGoNote(im) {
 		f.isGo = true
 		f.noPclntab = true
@@ -267,6 +287,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 		h.sec = &section{name: loc(h.off)}
 		f.hostFact(r, x, h)
 	})
+	f.give(sub.data)
 }
 
 func (f *facts) addHost(r *Rules, h hostRef) {

@@ -150,12 +150,20 @@ func (r *inlReader) all(queries []inlineQuery) ([][]inlineCall, error) {
 // inline trees of the queried functions only. It returns the error inlinedAt
 // would return for one of them.
 func (r *inlReader) answer(queries []inlineQuery) error {
+	return r.answerPausing(queries, 0, nil)
+}
+
+// answerPausing is answer, calling pause after every every functions whose
+// tree it read (never when pause is nil): the caller may then give back the
+// table's pages read so far.
+func (r *inlReader) answerPausing(queries []inlineQuery, every int, pause func()) error {
 	if r == nil {
 		return nil
 	}
 	var runs []pcRun
 	var err error
 	var chunk []inlineCall
+	read := 0
 	for len(queries) > 0 {
 		i := queries[0].fn
 		n := 1
@@ -163,6 +171,9 @@ func (r *inlReader) answer(queries []inlineQuery) error {
 			n++
 		}
 		if i >= 0 && i < len(r.fs) {
+			if read++; pause != nil && every > 0 && read%every == 0 {
+				pause()
+			}
 			var calls []inlineCall
 			calls, runs, err = r.function(i, runs[:0], &chunk)
 			if err != nil {

@@ -90,6 +90,23 @@ type program struct {
 	order   binary.ByteOrder
 	ptrSize int
 	le8     bool // 8-byte little-endian words
+	// release, when not nil, gives back bytes of a mapped file the pass has
+	// read (see give).
+	release func([]byte)
+}
+
+// releaseStep is how much of a section a walk over it reads before giving
+// the pages read back (see give).
+const releaseStep = 1 << 20
+
+// give hands b, bytes of the image the pass has read, to p.release: pages of
+// a mapped file then leave the process (they stay in the page cache, and a
+// later read faults them back in), so that walking the data sections one
+// after the other does not keep them all resident.
+func (p *program) give(b []byte) {
+	if p.release != nil && len(b) > 0 {
+		p.release(b)
+	}
 }
 
 // Reach says how the code pass reaches a function from the program's entry
@@ -136,7 +153,9 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	if err != nil {
 		return nil, err
 	}
-	p := &program{modules: mods, order: im.order, ptrSize: im.ptrSize}
+	p := &program{modules: mods, order: im.order, ptrSize: im.ptrSize, release: release}
+	// The function table's entries are read: its pages go back.
+	p.give(tab.sec.data[tab.start:tab.end])
 	p.le8 = p.ptrSize == 8 && p.order == binary.ByteOrder(binary.LittleEndian)
 	for i := range im.sections {
 		s := &im.sections[i]
@@ -200,7 +219,7 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	goGuard(0, "static data", func() {
 		// Static data: string headers add the strings they hold.
 		for _, ds := range p.dataParts(tab) {
-			dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString})
+			dr, err := code.ScanData(ds, p.isData, nil, code.DataLimits{Bytes: p.bytesAt, MaxStringLen: maxStaticString, Release: p.release})
 			if err != nil {
 				continue
 			}
@@ -236,6 +255,9 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 		var chunk []inlineCall
 		for i := range fs {
 			var list []inlineCall
+			if i%inlReleaseEvery == inlReleaseEvery-1 {
+				p.give(tab.sec.data[tab.start:tab.end])
+			}
 			list, runs, inlErr = inlTrees.function(i, runs[:0], &chunk)
 			if inlErr != nil {
 				// A broken tree adds no call: the nodes added go too.
@@ -264,12 +286,18 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 				inlCalls = append(inlCalls, [2]int32{caller, nodes[j]})
 			}
 		}
+		p.give(tab.sec.data[tab.start:tab.end])
 	})
 	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr, Release: release})
 	if release != nil {
 		release(text.data)
 	}
 	wg.Wait()
+	// The walks over the data sections are done: what they and the lookups
+	// beside them read goes back (the few words read from now on fault in).
+	for _, s := range p.words {
+		p.give(s.data)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +322,13 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	refs.Calls = nil // folded into calls
 	values := make([][2]int32, 0, len(refs.Addrs))
 	var ts []int32
-	for _, a := range refs.Addrs {
+	for i, a := range refs.Addrs {
+		if i%addrReleaseEvery == addrReleaseEvery-1 {
+			// The words read for the references so far go back.
+			for _, s := range p.words {
+				p.give(s.data)
+			}
+		}
 		// The references the pass uses (see keepAddr).
 		ts = p.valueTargets(ts[:0], a.Addr)
 		r, start := p.tableRef(a.Addr)
@@ -331,7 +365,13 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 			}
 		}
 		sort.Slice(queries, func(i, j int) bool { return queries[i].fn < queries[j].fn })
-		if inlTrees.answer(queries) == nil {
+		// The table's pages are given back every few functions: a query reads
+		// a few bytes here and there, and each read of a mapped file maps the
+		// pages around it too.
+		giveTab := func() { p.give(tab.sec.data[tab.start:tab.end]) }
+		answered := inlTrees.answerPausing(queries, inlAnswerBatch, giveTab) == nil
+		giveTab()
+		if answered {
 			inner := map[[2]uint64][]byte{}
 			for _, q := range queries {
 				if q.name != nil {
@@ -351,6 +391,9 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	p.splitRuns()
 	p.link(calls, values)
 	p.walk(roots)
+	for _, s := range p.words {
+		p.give(s.data)
+	}
 	return p, nil
 }
 
@@ -416,18 +459,40 @@ func (p *program) dataRoots() []int32 {
 // eachWordIn calls fn with the address and value w of every pointer-aligned
 // word of s with lo <= w < hi, in order, until fn returns false; it reports
 // whether fn always did.
+//
+// The section is read in steps of releaseStep bytes, each given back (see
+// give) once read.
 func (p *program) eachWordIn(s *section, lo, hi uint64, fn func(at, w uint64) bool) bool {
+	ps := uint64(p.ptrSize)
+	n := uint64(len(s.data))
+	from := (ps - s.addr%ps) % ps // the first word aligned in the address space
+	for done := uint64(0); from < n; done = min(from, n) {
+		to := min(from+releaseStep, n)
+		more := p.wordsIn(s, from, to, lo, hi, fn)
+		p.give(s.data[done:to])
+		if !more {
+			return false
+		}
+		from = to
+	}
+	return true
+}
+
+// wordsIn is eachWordIn over the words that start in [from, to) of s.data
+// (from aligned to the pointer size in the address space, to - from a
+// multiple of it unless to ends the section).
+func (p *program) wordsIn(s *section, from, to, lo, hi uint64, fn func(at, w uint64) bool) bool {
 	ps := uint64(p.ptrSize)
 	if p.le8 {
 		// the common case, without a call through p.order per word
-		for off := (8 - s.addr%8) % 8; off+8 <= uint64(len(s.data)); off += 8 {
+		for off := from; off < to && off+8 <= uint64(len(s.data)); off += 8 {
 			if w := binary.LittleEndian.Uint64(s.data[off:]); w-lo < hi-lo && !fn(s.addr+off, w) {
 				return false
 			}
 		}
 		return true
 	}
-	for off := (ps - s.addr%ps) % ps; off+ps <= uint64(len(s.data)); off += ps {
+	for off := from; off < to && off+ps <= uint64(len(s.data)); off += ps {
 		var w uint64
 		if ps == 4 {
 			w = uint64(p.order.Uint32(s.data[off:]))
@@ -440,6 +505,18 @@ func (p *program) eachWordIn(s *section, lo, hi uint64, fn func(at, w uint64) bo
 	}
 	return true
 }
+
+// inlReleaseEvery is how many functions' inline trees are read between two
+// givings back of the function table's pages.
+const inlReleaseEvery = 4096
+
+// addrReleaseEvery is how many address references are sorted out between two
+// givings back of the data sections' pages.
+const addrReleaseEvery = 4096
+
+// inlAnswerBatch is how many functions' trees are read to answer queries
+// about inlined code between two givings back of the function table's pages.
+const inlAnswerBatch = 32
 
 // maxStaticString bounds the strings static headers may give: embedded files
 // are strings too.

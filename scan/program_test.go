@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // buildReach builds testdata/code/reach for a target, stripped or not, into a
@@ -215,7 +217,9 @@ func buildReachF(f *testing.F, goos, goarch string) []byte {
 
 // TestCodeReleased: the code pass gives the text back once it has decoded it
 // (a mapped file's pages of code need not stay resident for the rest of the
-// scan), exactly once, and the program is the one newProgram builds.
+// scan), exactly once; it gives back the function table and every data section
+// it walked, only ever bytes of the image; and the program is the one
+// newProgram builds.
 func TestCodeReleased(t *testing.T) {
 	data := buildReach(t, "linux", "amd64", false)
 	bf, err := openBinary(data)
@@ -228,13 +232,41 @@ func TestCodeReleased(t *testing.T) {
 		t.Fatal("no function table")
 	}
 	text := im.textSection().data
+	var mu sync.Mutex
 	var released [][]byte
-	p, err := newProgramReleasing(im, tab, &moduleIndex{}, func(b []byte) { released = append(released, b) })
+	p, err := newProgramReleasing(im, tab, &moduleIndex{}, func(b []byte) {
+		mu.Lock()
+		released = append(released, b)
+		mu.Unlock()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(released) != 1 || len(released[0]) != len(text) || &released[0][0] != &text[0] {
-		t.Fatalf("released %d slices, want the text section's %d bytes once", len(released), len(text))
+	whole := func(b []byte) int { // how many times b was given whole
+		n := 0
+		for _, r := range released {
+			if len(r) == len(b) && &r[0] == &b[0] {
+				n++
+			}
+		}
+		return n
+	}
+	if n := whole(text); n != 1 {
+		t.Errorf("the text section's %d bytes were given whole %d times, want once", len(text), n)
+	}
+	for _, s := range p.words {
+		if whole(s.data) == 0 {
+			t.Errorf("data section %s was not given back whole", s.name)
+		}
+	}
+	if whole(tab.sec.data[tab.start:tab.end]) == 0 {
+		t.Error("the function table was not given back whole")
+	}
+	base := uintptr(unsafe.Pointer(&im.data[0]))
+	for _, r := range released {
+		if at := uintptr(unsafe.Pointer(unsafe.SliceData(r))); len(r) == 0 || at < base || at-base+uintptr(len(r)) > uintptr(len(im.data)) {
+			t.Fatalf("given %d bytes at %#x, not inside the image's %d bytes", len(r), at, len(im.data))
+		}
 	}
 	q, err := newProgram(im, tab, &moduleIndex{})
 	if err != nil {

@@ -56,6 +56,12 @@ type DataLimits struct {
 	// Bytes, when set, returns the n bytes at addr for a range isData accepted (nil if it
 	// cannot). A header then counts only when its string looks like text: see [ScanData].
 	Bytes func(addr, n uint64) []byte
+	// Release, when not nil, is given the bytes of the section already read, a few
+	// hundred KiB at a time, and the rest at the end (ScanData does not read them
+	// again): a caller whose section is part of a file mapping may give those pages
+	// back as the scan goes. Only the section's bytes are given, never what Bytes
+	// returns.
+	Release func(data []byte)
 }
 
 // textCheck is how many bytes at each end of a string the text test reads; a string up
@@ -125,9 +131,17 @@ func ScanData(sec Section, isData IsData, isEntry IsEntry, lim DataLimits) (*Dat
 	}
 	refs := &DataRefs{}
 	n := uint64(len(sec.Data))
+	var done uint64 // the bytes before it are released
+	if lim.Release != nil {
+		defer func() { lim.Release(sec.Data[done:]) }()
+	}
 	// The first offset whose address is a multiple of the pointer size.
 	off := (ps - sec.Addr%ps) % ps
 	for ; off+ps <= n; off += ps {
+		if off-done >= releaseStep && lim.Release != nil {
+			lim.Release(sec.Data[done:off])
+			done = off
+		}
 		if len(refs.Strings)+len(refs.Funcs) >= lim.MaxResults {
 			refs.Truncated = true
 			break

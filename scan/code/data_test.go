@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -862,4 +863,48 @@ func BenchmarkScanData(b *testing.B) {
 	}
 	b.ReportMetric(float64(strs), "headers")
 	b.ReportMetric(float64(funcs), "funcptrs")
+}
+
+// TestScanDataRelease checks that DataLimits.Release is given the section's bytes in
+// order, each once, in pieces of at least releaseStep bytes but the last, and that giving
+// them changes no result.
+func TestScanDataRelease(t *testing.T) {
+	im := loadImage(t, goToolBinary(t))
+	isEntry, err := Entries(im.Funcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	several := false
+	for _, s := range im.dataSections() {
+		sec := Section{Addr: s.Addr, Data: s.Data, PtrSize: 8, Order: im.Order}
+		want, err := ScanData(sec, im.IsData, isEntry, DataLimits{Bytes: im.StringBytes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pieces [][2]int // [start, end) offsets in s.Data
+		got, err := ScanData(sec, im.IsData, isEntry, DataLimits{Bytes: im.StringBytes, Release: func(b []byte) {
+			off := len(s.Data) - cap(b) // b is a slice of s.Data that runs to its end
+			pieces = append(pieces, [2]int{off, off + len(b)})
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the results differ when the section is released", s.Name)
+		}
+		next := 0
+		for i, p := range pieces {
+			if p[0] != next || i < len(pieces)-1 && p[1]-p[0] < releaseStep {
+				t.Errorf("%s: piece %d [%d, %d) does not follow [0, %d) or is under %d bytes", s.Name, i, p[0], p[1], next, releaseStep)
+			}
+			next = p[1]
+		}
+		if next != len(s.Data) {
+			t.Errorf("%s: released [0, %d) of %d bytes", s.Name, next, len(s.Data))
+		}
+		several = several || len(pieces) > 1
+	}
+	if !several {
+		t.Errorf("%s: no section was released in more than one piece", im.Path)
+	}
 }
