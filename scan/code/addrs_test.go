@@ -360,3 +360,30 @@ func TestRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinLists checks merge's joining of the chunks' lists: in place, in the array the
+// parts were cut from, while every list fits its room, and in a new array once one
+// outgrew it, with the same elements either way.
+func TestJoinLists(t *testing.T) {
+	into := make([]int, 0, 10)
+	a, b, c := into[0:0:3], into[3:3:7], into[7:7:10]
+	a = append(a, 1, 2)
+	b = append(b, 3, 4, 5, 6)
+	c = append(c, 7)
+	got := joinLists(into, [][]int{a, b, c}, []int{3, 4, 3})
+	if !slices.Equal(got, []int{1, 2, 3, 4, 5, 6, 7}) || &got[0] != &into[:1][0] {
+		t.Errorf("in place: got %v (same array: %v)", got, &got[0] == &into[:1][0])
+	}
+	into = make([]int, 0, 10)
+	a, b, c = into[0:0:3], into[3:3:7], into[7:7:10]
+	a = append(a, 1, 2, 3, 4) // outgrows its room: moved to an array of its own
+	b = append(b, 5, 6)
+	c = append(c, 7, 8, 9)
+	got = joinLists(into, [][]int{a, b, c}, []int{3, 4, 3})
+	if !slices.Equal(got, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}) || &got[0] == &into[:1][0] {
+		t.Errorf("outgrown: got %v (same array: %v)", got, &got[0] == &into[:1][0])
+	}
+	if got := joinLists([]int(nil), [][]int{nil, nil}, []int{0, 0}); got != nil {
+		t.Errorf("no lists: got %#v, want nil", got)
+	}
+}

@@ -151,20 +151,17 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 		workers = runtime.GOMAXPROCS(0)
 	}
 	chunks := split(funcs, workers, minChunk)
+	// One array per list has room for the whole result; each chunk appends to its own
+	// part of it, which starts where the room for the code before the chunk ends, and
+	// merge moves the lists down in place: memory the lists do not fill is never touched.
+	all := preallocate(text.Arch, codeSize(funcs, 0, len(funcs)), lim.KeepAddr != nil)
 	parts := make([]Refs, len(chunks))
+	for k, c := range chunks {
+		parts[k] = all.part(text.Arch, codeSize(funcs, 0, c[0]), codeSize(funcs, 0, c[1]))
+	}
+	room := slices.Clone(parts) // the parts as cut, for merge
 	run := func(k int) {
 		c := chunks[k]
-		// The first chunk's lists have room for the whole result, into which merge
-		// appends the others: memory the lists do not fill is never touched.
-		lo, hi := c[0], c[1]
-		if k == 0 {
-			hi = len(funcs)
-		}
-		size := 0
-		if hi > lo {
-			size = int(funcs[hi-1].End - funcs[lo].Entry)
-		}
-		parts[k] = preallocate(text.Arch, size, lim.KeepAddr != nil)
 		fn := decode(isData, lim, &parts[k])
 		var done uint64 // the code before it is released
 		if c[0] < c[1] {
@@ -202,7 +199,16 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return merge(parts), nil
+	return merge(&all, room, parts), nil
+}
+
+// codeSize is the size of the code of funcs[lo:hi], from the first's entry to the last's
+// end (0 when empty).
+func codeSize(funcs []Func, lo, hi int) int {
+	if hi <= lo {
+		return 0
+	}
+	return int(funcs[hi-1].End - funcs[lo].Entry)
 }
 
 // split cuts funcs into at most n contiguous chunks [lo, hi) of about the same code size,
@@ -236,39 +242,79 @@ func split(funcs []Func, n int, minChunk uint64) [][2]int {
 // function entries: one per 150 to 160 bytes of amd64 code); one that keeps more has
 // its list grow.
 func preallocate(arch string, size int, addrs bool) Refs {
-	if arch == "arm64" {
-		size = size * 5 / 6
-	}
+	ns, nc, na := room(arch, size)
 	r := Refs{
-		Strings: make([]StringRef, 0, size/400),
-		Calls:   make([]Call, 0, size/60),
+		Strings: make([]StringRef, 0, ns),
+		Calls:   make([]Call, 0, nc),
 	}
 	if addrs {
-		r.Addrs = make([]AddrRef, 0, size/120)
+		r.Addrs = make([]AddrRef, 0, na)
 	}
 	return r
 }
 
-// merge appends the references of the other chunks to the first's, dropping each chunk's
-// lists once copied.
-func merge(parts []Refs) *Refs {
-	r := &parts[0]
-	var ns, nc, na int
-	for _, p := range parts {
-		ns, nc, na = ns+len(p.Strings), nc+len(p.Calls), na+len(p.Addrs)
+// room is how many string references, calls and address references preallocate makes
+// room for in size bytes of code.
+func room(arch string, size int) (strs, calls, addrs int) {
+	if arch == "arm64" {
+		size = size * 5 / 6
 	}
-	r.Strings = slices.Grow(r.Strings, ns-len(r.Strings))
-	r.Calls = slices.Grow(r.Calls, nc-len(r.Calls))
-	if na > 0 {
-		r.Addrs = slices.Grow(r.Addrs, na-len(r.Addrs))
+	return size / 400, size / 60, size / 120
+}
+
+// part returns the empty lists, cut from r's arrays, of the chunk of code that starts
+// from bytes after the first function's entry and ends to bytes after it: the room
+// preallocate makes for the code before the chunk comes first. A list that outgrows its
+// part is moved to an array of its own by append, leaving the next chunk's part alone.
+func (r *Refs) part(arch string, from, to int) Refs {
+	s0, c0, a0 := room(arch, from)
+	s1, c1, a1 := room(arch, to)
+	p := Refs{Strings: r.Strings[s0:s0:s1], Calls: r.Calls[c0:c0:c1]}
+	if r.Addrs != nil {
+		p.Addrs = r.Addrs[a0:a0:a1]
 	}
-	for k := 1; k < len(parts); k++ {
-		p := &parts[k]
-		r.Strings = append(r.Strings, p.Strings...)
-		r.Calls = append(r.Calls, p.Calls...)
-		r.Addrs = append(r.Addrs, p.Addrs...)
-		r.Skipped += p.Skipped
-		*p = Refs{}
+	return p
+}
+
+// merge joins the chunks' lists, in order, into all's arrays and returns all. room are
+// the parts as [Refs.part] cut them.
+func merge(all *Refs, room, parts []Refs) *Refs {
+	strs := make([][]StringRef, len(parts))
+	calls := make([][]Call, len(parts))
+	addrs := make([][]AddrRef, len(parts))
+	var roomS, roomC, roomA []int
+	for k, p := range parts {
+		strs[k], calls[k], addrs[k] = p.Strings, p.Calls, p.Addrs
+		roomS, roomC, roomA = append(roomS, cap(room[k].Strings)), append(roomC, cap(room[k].Calls)), append(roomA, cap(room[k].Addrs))
+		all.Skipped += p.Skipped
+		parts[k] = Refs{}
 	}
-	return r
+	all.Strings = joinLists(all.Strings, strs, roomS)
+	all.Calls = joinLists(all.Calls, calls, roomC)
+	all.Addrs = joinLists(all.Addrs, addrs, roomA)
+	return all
+}
+
+// joinLists returns the lists one after the other. When each list still fits the room
+// its part of into had (append moved none to an array of its own), they are moved down
+// into into in place: a part never starts before the room of the parts before it ends,
+// so a move (copy allows overlap) overwrites only what has been moved already.
+// Otherwise they are copied to a new array of their total length.
+func joinLists[T any](into []T, lists [][]T, room []int) []T {
+	total := 0
+	inPlace := true
+	for k, l := range lists {
+		total += len(l)
+		if len(l) > room[k] {
+			inPlace = false
+		}
+	}
+	out := into[:0]
+	if !inPlace {
+		out = make([]T, 0, total)
+	}
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
 }
