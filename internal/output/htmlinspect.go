@@ -32,7 +32,9 @@ type htmlReport struct {
 	Unmatched []htmlAtt
 	Problems  []string
 	Keys      []inspect.KeyRef
-	Counts    struct{ Chains, Passed, Attestations, Unverified int }
+	// IdentityPolicy is the keyless bundles' identity policy ("" when none was given).
+	IdentityPolicy string
+	Counts         struct{ Chains, Passed, Attestations, Unverified int }
 }
 
 type htmlChain struct {
@@ -85,7 +87,7 @@ type htmlEvidence struct {
 }
 
 func inspectHTML(w io.Writer, r *inspect.Report) error {
-	v := htmlReport{Passed: r.Passed, Problems: r.Problems, Keys: r.Keys}
+	v := htmlReport{Passed: r.Passed, Problems: r.Problems, Keys: r.Keys, IdentityPolicy: r.IdentityPolicy}
 	v.Counts.Chains = len(r.Chains)
 	for i, ch := range r.Chains {
 		hc := htmlChain{ID: fmt.Sprintf("chain-%d", i+1), Artifact: ch.Artifact, SHA256: ch.SHA256, Passed: ch.Passed, Checks: ch.Checks}

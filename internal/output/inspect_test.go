@@ -161,3 +161,29 @@ func TestInspectHTMLSelfContained(t *testing.T) {
 func htmlText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;", "+", "&#43;").Replace(s)
 }
+
+// With no trusted key but a trusted root and an identity policy, the page and the text say
+// so, instead of calling every attestation unverified.
+func TestInspectIdentityPolicyShown(t *testing.T) {
+	r := sampleInspect("")
+	r.Keys = nil
+	r.IdentityPolicy = `identity "https://github.com/acme/agent/.github/workflows/release.yml@refs/tags/v1.4.2", issuer "https://token.actions.githubusercontent.com"`
+	var text, page bytes.Buffer
+	if err := Inspect(&text, FormatText, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Inspect(&page, FormatHTML, r); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"text": text.String(), "html": page.String()} {
+		if strings.Contains(s, "every attestation is unverified") {
+			t.Errorf("%s says every attestation is unverified although an identity policy is given", name)
+		}
+	}
+	if want := htmlText(r.IdentityPolicy); !strings.Contains(page.String(), "identity policy <code>"+want+"</code>") {
+		t.Errorf("the page does not name the identity policy %s", want)
+	}
+	if !strings.Contains(text.String(), "identity policy "+r.IdentityPolicy) {
+		t.Errorf("the text does not name the identity policy:\n%s", text.String())
+	}
+}
