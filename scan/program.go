@@ -288,7 +288,7 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 		}
 		p.give(tab.sec.data[tab.start:tab.end])
 	})
-	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr, Release: release})
+	refs, err := code.Scan(code.Text{Arch: im.arch, Addr: text.addr, Data: text.data}, funcs, p.isData, code.Limits{KeepAddr: p.keepAddr, Release: release, DistinctCalls: true})
 	if release != nil {
 		release(text.data)
 	}

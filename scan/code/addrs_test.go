@@ -387,3 +387,37 @@ func TestJoinLists(t *testing.T) {
 		t.Errorf("no lists: got %#v, want nil", got)
 	}
 }
+
+// TestDistinctCalls checks that Limits.DistinctCalls keeps exactly the first call of each
+// function to each target, in order, and changes nothing else.
+func TestDistinctCalls(t *testing.T) {
+	for _, b := range []*elfBinary{loadELF(t, goToolBinary(t), "amd64"), loadELF(t, buildGofmtARM64(t), "arm64")} {
+		all, err := Scan(b.Text, b.Funcs, b.IsData, Limits{KeepAddr: keepAll})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []Call
+		seen := map[[2]uint64]bool{}
+		for _, c := range all.Calls {
+			if k := [2]uint64{uint64(c.Func), c.Target}; !seen[k] {
+				seen[k] = true
+				want = append(want, c)
+			}
+		}
+		got, err := Scan(b.Text, b.Funcs, b.IsData, Limits{KeepAddr: keepAll, DistinctCalls: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Calls, want) {
+			t.Errorf("%s: %d distinct calls, want %d", b.Path, len(got.Calls), len(want))
+		}
+		if len(want) == len(all.Calls) {
+			t.Errorf("%s: no function calls a target twice: nothing tested", b.Path)
+		}
+		t.Logf("%s: %d calls, %d distinct", b.Path, len(all.Calls), len(want))
+		got.Calls, all.Calls = nil, nil
+		if !reflect.DeepEqual(got, all) {
+			t.Errorf("%s: DistinctCalls changed more than the calls", b.Path)
+		}
+	}
+}

@@ -82,6 +82,10 @@ type Limits struct {
 	// Workers is how many goroutines decode at once (0: GOMAXPROCS). The functions are
 	// split into contiguous chunks; the result is the same for any value.
 	Workers int
+	// DistinctCalls keeps, of a function's direct calls to one target, only the first:
+	// for a caller that needs the call graph, not every call site (Go code calls the
+	// same function from many places: a third of the calls of a large program).
+	DistinctCalls bool
 	// Release, when not nil, is given the code of functions already decoded, a few
 	// hundred KiB at a time, by the goroutine that decoded them: a caller whose text is
 	// a file mapping may give those pages back as the decoding goes (Scan does not read
@@ -154,15 +158,16 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 	// One array per list has room for the whole result; each chunk appends to its own
 	// part of it, which starts where the room for the code before the chunk ends, and
 	// merge moves the lists down in place: memory the lists do not fill is never touched.
-	all := preallocate(text.Arch, codeSize(funcs, 0, len(funcs)), lim.KeepAddr != nil)
+	all := preallocate(text.Arch, codeSize(funcs, 0, len(funcs)), lim)
 	parts := make([]Refs, len(chunks))
 	for k, c := range chunks {
-		parts[k] = all.part(text.Arch, codeSize(funcs, 0, c[0]), codeSize(funcs, 0, c[1]))
+		parts[k] = all.part(text.Arch, codeSize(funcs, 0, c[0]), codeSize(funcs, 0, c[1]), lim)
 	}
 	room := slices.Clone(parts) // the parts as cut, for merge
 	run := func(k int) {
 		c := chunks[k]
 		fn := decode(isData, lim, &parts[k])
+		var seen callSet
 		var done uint64 // the code before it is released
 		if c[0] < c[1] {
 			done = funcs[c[0]].Entry
@@ -173,7 +178,11 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 				lim.Release(text.Data[done-text.Addr : f.Entry-text.Addr])
 				done = f.Entry
 			}
+			before := len(parts[k].Calls)
 			fn(text.Data[f.Entry-text.Addr:f.End-text.Addr], f.Entry, int32(i))
+			if lim.DistinctCalls && len(parts[k].Calls)-before > 1 {
+				parts[k].Calls = seen.firsts(parts[k].Calls, before)
+			}
 		}
 	}
 	if len(chunks) == 1 {
@@ -241,34 +250,39 @@ func split(funcs []Func, n int, minChunk uint64) [][2]int {
 // address references are sized for the scan package's KeepAddr (addresses in data and
 // function entries: one per 150 to 160 bytes of amd64 code); one that keeps more has
 // its list grow.
-func preallocate(arch string, size int, addrs bool) Refs {
-	ns, nc, na := room(arch, size)
+func preallocate(arch string, size int, lim Limits) Refs {
+	ns, nc, na := room(arch, size, lim)
 	r := Refs{
 		Strings: make([]StringRef, 0, ns),
 		Calls:   make([]Call, 0, nc),
 	}
-	if addrs {
+	if lim.KeepAddr != nil {
 		r.Addrs = make([]AddrRef, 0, na)
 	}
 	return r
 }
 
 // room is how many string references, calls and address references preallocate makes
-// room for in size bytes of code.
-func room(arch string, size int) (strs, calls, addrs int) {
+// room for in size bytes of code. Distinct calls are about 60% of all (the go command
+// and dockerd on amd64): one per 110 bytes.
+func room(arch string, size int, lim Limits) (strs, calls, addrs int) {
 	if arch == "arm64" {
 		size = size * 5 / 6
 	}
-	return size / 400, size / 60, size / 120
+	calls = size / 60
+	if lim.DistinctCalls {
+		calls = size / 95
+	}
+	return size / 400, calls, size / 120
 }
 
 // part returns the empty lists, cut from r's arrays, of the chunk of code that starts
 // from bytes after the first function's entry and ends to bytes after it: the room
 // preallocate makes for the code before the chunk comes first. A list that outgrows its
 // part is moved to an array of its own by append, leaving the next chunk's part alone.
-func (r *Refs) part(arch string, from, to int) Refs {
-	s0, c0, a0 := room(arch, from)
-	s1, c1, a1 := room(arch, to)
+func (r *Refs) part(arch string, from, to int, lim Limits) Refs {
+	s0, c0, a0 := room(arch, from, lim)
+	s1, c1, a1 := room(arch, to, lim)
 	p := Refs{Strings: r.Strings[s0:s0:s1], Calls: r.Calls[c0:c0:c1]}
 	if r.Addrs != nil {
 		p.Addrs = r.Addrs[a0:a0:a1]
@@ -317,4 +331,59 @@ func joinLists[T any](into []T, lists [][]T, room []int) []T {
 		out = append(out, l...)
 	}
 	return out
+}
+
+// callSet is a set of call targets, emptied for each function (see [Limits.DistinctCalls]).
+type callSet struct {
+	keys []uint64
+	gen  []uint32 // keys[i] is in the set when gen[i] == cur
+	cur  uint32
+	n    int
+}
+
+// firsts keeps, of calls[from:] (one function's), the first call to each target, in
+// order, and returns calls cut to them.
+func (s *callSet) firsts(calls []Call, from int) []Call {
+	if s.cur++; s.cur == 0 {
+		clear(s.gen)
+		s.cur = 1
+	}
+	s.n = 0
+	out := calls[:from]
+	for _, c := range calls[from:] {
+		if s.add(c.Target) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// add adds k, reporting whether it was not in the set.
+func (s *callSet) add(k uint64) bool {
+	if 2*(s.n+1) > len(s.keys) {
+		s.grow()
+	}
+	mask := uint64(len(s.keys) - 1)
+	for i := (k * 0x9E3779B97F4A7C15) >> 32 & mask; ; i = (i + 1) & mask {
+		if s.gen[i] != s.cur {
+			s.keys[i], s.gen[i] = k, s.cur
+			s.n++
+			return true
+		}
+		if s.keys[i] == k {
+			return false
+		}
+	}
+}
+
+// grow doubles the table (at least 64 slots), keeping the set.
+func (s *callSet) grow() {
+	keys, gen, cur := s.keys, s.gen, s.cur
+	n := max(64, 2*len(keys))
+	s.keys, s.gen, s.cur, s.n = make([]uint64, n), make([]uint32, n), 1, 0
+	for i, k := range keys {
+		if gen[i] == cur {
+			s.add(k)
+		}
+	}
 }
