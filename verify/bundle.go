@@ -52,6 +52,23 @@ func (v *Verifier) newBundleVerifier() error {
 // bundle is no attestation: it is skipped. optErr is set when what is trusted cannot judge
 // the bundle (a keyless one and no identity policy): the run stops with it.
 func (v *Verifier) openBundle(source, sha string, b *sigbundle.Bundle, parseErr error) (a *Attestation, optErr error) {
+	a, signed, optErr := v.bundleSignature(source, sha, b, parseErr)
+	if signed == nil {
+		return a, optErr
+	}
+	return v.bundleStatement(a, signed), nil
+}
+
+// signedBundle is what the signature step of a bundle verified: the signed payload and how.
+type signedBundle struct {
+	res  *sigbundle.Result
+	tlog string
+}
+
+// bundleSignature runs the parse and signature steps of openBundle. signed is nil when a
+// step failed or the bundle was skipped (a.err says so); else the statement steps are
+// bundleStatement's.
+func (v *Verifier) bundleSignature(source, sha string, b *sigbundle.Bundle, parseErr error) (a *Attestation, signed *signedBundle, optErr error) {
 	a = &Attestation{Source: source, SHA256: sha}
 	fail := func(s Step, err error) *Attestation {
 		a.checks = append(a.checks, Check{Step: s, Status: Fail, Reasons: []string{reason(err, s)}})
@@ -59,7 +76,7 @@ func (v *Verifier) openBundle(source, sha string, b *sigbundle.Bundle, parseErr 
 		return a
 	}
 	if parseErr != nil {
-		return fail(StepParse, fmt.Errorf("%w: %w", ErrParse, parseErr)), nil
+		return fail(StepParse, fmt.Errorf("%w: %w", ErrParse, parseErr)), nil, nil
 	}
 	signer := "a public key"
 	if b.IsKeyless() {
@@ -69,20 +86,20 @@ func (v *Verifier) openBundle(source, sha string, b *sigbundle.Bundle, parseErr 
 		a.other = "message signature"
 		a.skip = fmt.Sprintf("Sigstore bundle %s with a message signature over a file, signed with %s: not an attestation (no in-toto statement), skipped", b.Version, signer)
 		a.err = fmt.Errorf("%w: %s", ErrStatement, a.skip)
-		return a, nil
+		return a, nil, nil
 	}
 	denv := b.Sigstore().GetDsseEnvelope()
 	a.checks = append(a.checks, Check{Step: StepParse, Status: Pass,
 		Detail: fmt.Sprintf("Sigstore bundle %s, DSSE envelope, %d-byte payload, signed with %s", b.Version, len(denv.GetPayload()), signer)})
 	if v.threshold > 1 {
-		return fail(StepSignature, fmt.Errorf("%w: a Sigstore bundle carries one signature; the threshold is %d", ErrSignature, v.threshold)), nil
+		return fail(StepSignature, fmt.Errorf("%w: a Sigstore bundle carries one signature; the threshold is %d", ErrSignature, v.threshold)), nil, nil
 	}
 	if v.bundles == nil {
-		return fail(StepSignature, fmt.Errorf("%w: no trusted key or trusted root to verify a Sigstore bundle with", ErrSignature)), nil
+		return fail(StepSignature, fmt.Errorf("%w: no trusted key or trusted root to verify a Sigstore bundle with", ErrSignature)), nil, nil
 	}
 	alg, digest := payloadDigest(denv.GetPayload())
 	if alg == "" {
-		return fail(StepSignature, fmt.Errorf("%w: the bundle's payload names no subject with a sha256 or sha512 digest, which its verification needs; not verified", ErrSignature)), nil
+		return fail(StepSignature, fmt.Errorf("%w: the bundle's payload names no subject with a sha256 or sha512 digest, which its verification needs; not verified", ErrSignature)), nil, nil
 	}
 	// The bundle is verified against a digest its own payload names: sigstore-go checks the
 	// signature over the envelope; which artifact the statement is about is the subject
@@ -90,10 +107,10 @@ func (v *Verifier) openBundle(source, sha string, b *sigbundle.Bundle, parseErr 
 	res, err := v.bundles.Verify(b, sigbundle.ArtifactDigest(alg, digest))
 	v.sigChecks.Add(1)
 	if errors.Is(err, sigbundle.ErrOptions) {
-		return fail(StepSignature, fmt.Errorf("%w: %w", ErrSignature, err)), err
+		return fail(StepSignature, fmt.Errorf("%w: %w", ErrSignature, err)), nil, err
 	}
 	if err != nil {
-		return fail(StepSignature, fmt.Errorf("%w: %w", ErrSignature, err)), nil
+		return fail(StepSignature, fmt.Errorf("%w: %w", ErrSignature, err)), nil, nil
 	}
 	for _, k := range v.keys {
 		if res.Key != "" && k.fingerprint == res.KeyFingerprint {
@@ -109,16 +126,23 @@ func (v *Verifier) openBundle(source, sha string, b *sigbundle.Bundle, parseErr 
 		detail += fmt.Sprintf("; %d verified time(s), first %s", n, res.Timestamps[0].Time.UTC().Format("2006-01-02T15:04:05Z"))
 	}
 	a.checks = append(a.checks, Check{Step: StepSignature, Status: Pass, Detail: detail})
+	return a, &signedBundle{res: res, tlog: tlog}, nil
+}
+
+// bundleStatement runs the payload-type and statement steps of openBundle on the payload
+// the signature step verified; a statement of another predicate type is skipped.
+func (v *Verifier) bundleStatement(a *Attestation, signed *signedBundle) *Attestation {
+	res := signed.res
 	env := &Envelope{PayloadType: res.PayloadType, Payload: res.Payload}
 	if pt := otherPredicateType(env); pt != "" {
 		a.other = pt
 		a.skip = fmt.Sprintf("Sigstore bundle signed by %s (%s): attestation of another predicate type, %s, skipped (candor verifies %s and %s)",
-			res.Signer(), tlog, pt, predicate.PredicateType, SummaryPredicateType)
+			res.Signer(), signed.tlog, pt, predicate.PredicateType, SummaryPredicateType)
 		a.err = fmt.Errorf("%w: predicate type %s is not candor's: skipped", ErrStatement, pt)
 		a.Statement = nil
-		return a, nil
+		return a
 	}
-	return v.statementSteps(a, env), nil
+	return v.statementSteps(a, env)
 }
 
 // payloadDigest is the first sha256 (else sha512) digest of a subject of an unverified

@@ -46,6 +46,13 @@ import (
 // Targets artifacts known by their digests (such as an image's manifest): see [Blob] and
 // [Target]. Blobs, like Attestations, are matched against every artifact; Targets, like
 // Digests, need Attestations or Blobs.
+//
+// Among Attestations and Blobs, a key-signed Sigstore bundle holding the same signed DSSE
+// envelope as an envelope given (byte-identical payload type, payload and signatures, as
+// attest --push attaches one attestation as a referrer bundle and a legacy .att layer) is
+// checked once: its signature is verified, and when it and the envelope's both pass, the
+// envelope's verdicts stand for it, each with a note naming it. Any other copy, and a copy
+// whose signature fails, is verified on its own.
 type Inputs struct {
 	Artifacts    []string
 	Digests      []string

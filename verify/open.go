@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,10 @@ func (r *runner) open(ctx context.Context) error {
 		bundle   *sigbundle.Bundle
 		isBundle bool
 		optErr   error
+		// dupOf is the envelope whose signed content this bundle's is (see duplicate.go):
+		// only the bundle's signature step runs, giving signed.
+		dupOf  *job
+		signed *signedBundle
 	}
 	var jobs []*job
 	var checks int64
@@ -63,6 +68,26 @@ func (r *runner) open(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if r.in.explicit() {
+		// An attestation given twice, as an envelope and a bundle, is checked once.
+		envs := map[string][]*job{}
+		for _, j := range jobs {
+			if j.env != nil && j.err == nil && j.src.splitErr == nil {
+				k := envelopeContent(j.env).key()
+				envs[k] = append(envs[k], j)
+			}
+		}
+		for _, j := range jobs {
+			if c := bundleContent(j.bundle); j.err == nil && c != nil {
+				for _, e := range envs[c.key()] {
+					if c.equal(envelopeContent(e.env)) {
+						j.dupOf = e
+						break
+					}
+				}
+			}
+		}
+	}
 	if max := int64(r.v.limits.MaxSignatureChecks); checks > max {
 		return fmt.Errorf("%w: %w", ErrInput, &LimitError{Limit: LimitSignatureChecks, Max: max, Need: checks,
 			What: fmt.Sprintf("%d envelope(s) and %d trusted key(s) need this many signature checks", len(jobs), len(r.v.keys))})
@@ -71,6 +96,10 @@ func (r *runner) open(ctx context.Context) error {
 		j := jobs[k]
 		if j.src.splitErr != nil { // the file as a whole failed to parse
 			j.src.atts[j.i] = failedAttestation(j.name, j.src.splitErr)
+			return
+		}
+		if j.dupOf != nil {
+			j.src.atts[j.i], j.signed, j.optErr = r.v.bundleSignature(j.name, j.sha, j.bundle, j.err)
 			return
 		}
 		if j.isBundle {
@@ -95,6 +124,19 @@ func (r *runner) open(ctx context.Context) error {
 	})
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	for _, j := range jobs {
+		if j.dupOf == nil || j.signed == nil {
+			continue // not a copy, or its signature step failed: its own verdict says so
+		}
+		a, kept := j.src.atts[j.i], j.dupOf.src.atts[j.dupOf.i]
+		res := j.signed.res
+		if kept.signaturePassed() && res.PayloadType == j.dupOf.env.PayloadType && bytes.Equal(res.Payload, j.dupOf.env.Payload) {
+			markDuplicate(a, kept)
+			continue
+		}
+		// The envelope failed its signature step: the bundle is verified on its own.
+		j.src.atts[j.i] = r.v.bundleStatement(a, j.signed)
 	}
 	// A bundle that what is trusted cannot judge (a keyless one and no identity policy) is
 	// no verdict either way: the run stops, saying what to give.

@@ -24,6 +24,7 @@ func (r *runner) verdicts(ctx context.Context) *Result {
 		for i, a := range s.atts {
 			switch {
 			case a.other != "": // listed in Result.Unverified
+			case a.dupOf != nil: // checked as the envelope it holds, whose verdicts name it
 			case a.err != nil && s.owner < 0:
 				res.Verdicts = append(res.Verdicts, r.v.Check(ctx, a, Target{}))
 			case a.err == nil && !s.matched[i]:
@@ -50,7 +51,7 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	for _, si := range t.sources {
 		s := r.sources[si]
 		for k, a := range s.atts {
-			if a.other != "" {
+			if a.other != "" || a.dupOf != nil {
 				continue
 			}
 			if a.err != nil {
@@ -91,7 +92,7 @@ func (r *runner) targetVerdicts(ctx context.Context, i int, mu *sync.Mutex) []*V
 	for _, si := range t.sources {
 		if s := r.sources[si]; s.owner == i {
 			for k, a := range s.atts {
-				if a.other != "" {
+				if a.other != "" || a.dupOf != nil {
 					continue
 				}
 				mu.Lock()

@@ -174,6 +174,10 @@ type Attestation struct {
 	other string
 	// skip, when set, says why the attestation was skipped (in place of the predicate type).
 	skip string
+	// dupOf is set on a bundle holding the same signed envelope as dupOf, checked once as
+	// that (see duplicate.go); alsoAt lists the sources of such copies of this one.
+	dupOf  *Attestation
+	alsoAt []string
 
 	predOnce sync.Once
 	pred     *predicate.Predicate
@@ -275,6 +279,9 @@ func (a *Attestation) predicate() (*predicate.Predicate, error) {
 func (v *Verifier) Check(ctx context.Context, a *Attestation, t Target) *Verdict {
 	vd := &Verdict{Artifact: t.Name, SHA256: t.SHA256, Digests: t.Digests, Attestation: a.Source, AttestationSHA256: a.SHA256, SignedBy: a.SignedBy}
 	vd.Checks = append(vd.Checks, a.checks...)
+	for _, src := range a.alsoAt {
+		vd.Notes = append(vd.Notes, duplicateNote(src))
+	}
 	if a.err != nil {
 		return vd.finish(a.err)
 	}

@@ -23,7 +23,10 @@ index), and its attestations are those attached to it, found where 'candor
 attestations' looks: the OCI 1.1 referrers API, else the referrers tag
 sha256-HEX, and cosign's legacy tag sha256-HEX.att. Each goes through the steps
 above; the subject step requires the statement to name the manifest digest, so
-an attestation of another image attached to this one fails. An image with
+an attestation of another image attached to this one fails. A referrer bundle
+and a legacy layer holding the same signed envelope (attest --push --legacy-att
+attaches both) give one verdict, noting the other place, once the signatures of
+both verify; any other copy has its own verdict. An image with
 nothing attached is an input error, exit 2, and so is a registry that cannot be
 reached, refuses, lies (a manifest or blob not matching its digest, a referrer
 of another image) or answers over the size limits: no verdict. --rescan reads
