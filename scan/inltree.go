@@ -146,16 +146,11 @@ func (r *inlReader) all(queries []inlineQuery) ([][]inlineCall, error) {
 	return out, nil
 }
 
-// answer answers queries (sorted by fn) as inlinedAt does, reading the
+// answerPausing answers queries (sorted by fn) as inlinedAt does, reading the
 // inline trees of the queried functions only. It returns the error inlinedAt
 // would return for one of them.
-func (r *inlReader) answer(queries []inlineQuery) error {
-	return r.answerPausing(queries, 0, nil)
-}
-
-// answerPausing is answer, calling pause after every every functions whose
-// tree it read (never when pause is nil): the caller may then give back the
-// table's pages read so far.
+// It calls pause after every every functions whose tree it reads (never when
+// pause is nil): the caller may then give back the table's pages read so far.
 func (r *inlReader) answerPausing(queries []inlineQuery, every int, pause func()) error {
 	if r == nil {
 		return nil
