@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/candor-dev/candor/cmd/candor/internal/cli"
+	"github.com/candor-dev/candor/internal/fileio"
 )
 
 // grace is how long an interrupted command has to stop on its own before the process
@@ -17,6 +18,8 @@ import (
 const grace = 2 * time.Second
 
 func main() {
+	// The package initialisers are done: give back the executable's pages they touched.
+	fileio.ReleaseExecutable()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

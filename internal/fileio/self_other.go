@@ -1,0 +1,6 @@
+//go:build !linux
+
+package fileio
+
+// ReleaseExecutable does nothing here: see the Linux version.
+func ReleaseExecutable() {}
