@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json/v2"
 	"errors"
 	"fmt"
 	"slices"
@@ -127,7 +126,7 @@ func (in *Inspector) verifyBundle(b *sigbundle.Bundle, payload []byte) (*sigbund
 	case !b.IsKeyless() && len(in.keys) == 0:
 		return nil, "a Sigstore bundle signed with a key, and no trusted key to verify it with"
 	}
-	alg, d := payloadDigest(payload)
+	alg, d := sigbundle.SubjectDigest(payload)
 	if alg == "" {
 		return nil, "the Sigstore bundle's statement names no subject with a sha256 or sha512 digest, which its verification needs"
 	}
@@ -144,32 +143,6 @@ func (in *Inspector) verifyBundle(b *sigbundle.Bundle, payload []byte) (*sigbund
 		return nil, what + clipLong(msg)
 	}
 	return res, ""
-}
-
-// payloadDigest is the first sha256 (else sha512) digest of a subject of an unverified
-// in-toto statement, or "" when it has none.
-func payloadDigest(payload []byte) (alg string, digest []byte) {
-	var st struct {
-		Subject []struct {
-			Digest map[string]string `json:"digest"`
-		} `json:"subject"`
-	}
-	if json.Unmarshal(payload, &st) != nil {
-		return "", nil
-	}
-	for _, want := range []struct {
-		alg string
-		n   int
-	}{{"sha256", 64}, {"sha512", 128}} {
-		for _, s := range st.Subject {
-			if h := s.Digest[want.alg]; len(h) == want.n && strings.ToLower(h) == h {
-				if d, err := hex.DecodeString(h); err == nil {
-					return want.alg, d
-				}
-			}
-		}
-	}
-	return "", nil
 }
 
 // signedContent identifies what a single signature signs: the payload type, payload and

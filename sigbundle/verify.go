@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json/v2"
 	"fmt"
 	"io"
 	"regexp"
@@ -241,6 +243,34 @@ func ArtifactBytes(b []byte) Artifact {
 // ArtifactDigest is an artifact given by its digest.
 func ArtifactDigest(algorithm string, digest []byte) Artifact {
 	return Artifact{DigestAlgorithm: algorithm, Digest: digest}
+}
+
+// SubjectDigest is the first sha256 (else sha512) digest of a subject of the in-toto
+// statement in payload, unverified: what a DSSE bundle is checked against when the artifact
+// is known only by the statement (sigstore-go needs an artifact or its digest). It returns
+// "" and nil when the payload names no such digest.
+func SubjectDigest(payload []byte) (alg string, digest []byte) {
+	var st struct {
+		Subject []struct {
+			Digest map[string]string `json:"digest"`
+		} `json:"subject"`
+	}
+	if json.Unmarshal(payload, &st) != nil {
+		return "", nil
+	}
+	for _, want := range []struct {
+		alg string
+		n   int
+	}{{"sha256", 64}, {"sha512", 128}} {
+		for _, s := range st.Subject {
+			if h := s.Digest[want.alg]; len(h) == want.n {
+				if d, err := hex.DecodeString(h); err == nil {
+					return want.alg, d
+				}
+			}
+		}
+	}
+	return "", nil
 }
 
 // Timestamp is a verified time of a bundle.

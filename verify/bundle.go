@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"encoding/hex"
-	"encoding/json/v2"
 	"errors"
 	"fmt"
 
@@ -97,7 +95,7 @@ func (v *Verifier) bundleSignature(source, sha string, b *sigbundle.Bundle, pars
 	if v.bundles == nil {
 		return fail(StepSignature, fmt.Errorf("%w: no trusted key or trusted root to verify a Sigstore bundle with", ErrSignature)), nil, nil
 	}
-	alg, digest := payloadDigest(denv.GetPayload())
+	alg, digest := sigbundle.SubjectDigest(denv.GetPayload())
 	if alg == "" {
 		return fail(StepSignature, fmt.Errorf("%w: the bundle's payload names no subject with a sha256 or sha512 digest, which its verification needs; not verified", ErrSignature)), nil, nil
 	}
@@ -143,31 +141,4 @@ func (v *Verifier) bundleStatement(a *Attestation, signed *signedBundle) *Attest
 		return a
 	}
 	return v.statementSteps(a, env)
-}
-
-// payloadDigest is the first sha256 (else sha512) digest of a subject of an unverified
-// in-toto statement, or "" when it has none.
-func payloadDigest(payload []byte) (alg string, digest []byte) {
-	var st struct {
-		Subject []struct {
-			Digest map[string]string `json:"digest"`
-		} `json:"subject"`
-	}
-	if json.Unmarshal(payload, &st) != nil {
-		return "", nil
-	}
-	for _, want := range []struct {
-		alg string
-		n   int
-	}{{"sha256", 64}, {"sha512", 128}} {
-		for _, s := range st.Subject {
-			if h := s.Digest[want.alg]; isHex(h, want.n) {
-				d, err := hex.DecodeString(h)
-				if err == nil {
-					return want.alg, d
-				}
-			}
-		}
-	}
-	return "", nil
 }

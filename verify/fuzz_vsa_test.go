@@ -3,6 +3,8 @@ package verify
 import (
 	"strings"
 	"testing"
+
+	"github.com/candor-dev/candor/sigbundle"
 )
 
 // FuzzSummary: reading a verification summary's statement and predicate never panics, and a
@@ -15,7 +17,7 @@ func FuzzSummary(f *testing.F) {
 	f.Add(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"` + sha + `"}}],"predicateType":"` + SummaryPredicateType + `","predicate":{"verifier":{"id":"v"},"resourceUri":"b","verificationResult":"FAILED"}}`)
 	f.Add(`{"subject":[{"digest":{"sha512":"00"}}]}`)
 	f.Fuzz(func(t *testing.T, payload string) {
-		if alg, d := payloadDigest([]byte(payload)); alg != "" && (alg == "sha256" && len(d) != 32 || alg == "sha512" && len(d) != 64) {
+		if alg, d := sigbundle.SubjectDigest([]byte(payload)); alg != "" && (alg == "sha256" && len(d) != 32 || alg == "sha512" && len(d) != 64) {
 			t.Fatalf("%q: digest %s of %d bytes", payload, alg, len(d))
 		}
 		st, err := parseStatement([]byte(payload), SummaryPredicateType)
