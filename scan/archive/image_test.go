@@ -296,3 +296,31 @@ func TestNotAnImage(t *testing.T) {
 		t.Errorf("format %q, executables %q", w.format, w.paths())
 	}
 }
+
+// TestImageRootEntry: a layer that starts with the root "./" (dpkg-deb --fsys-tarfile
+// writes one, and so do many image builders) gives each executable its own content: the
+// second pass reads the entry the first listed, not its neighbour.
+func TestImageRootEntry(t *testing.T) {
+	t.Parallel()
+	layer := mkTar(t,
+		file{name: "./", dir: true},
+		file{name: "./usr/", dir: true},
+		file{name: "./usr/bin/a", body: fakeELF("a")},
+		file{name: "./usr/bin/b", body: fakeELF("b")},
+		file{name: "./usr/sbin/c", body: fakeELF("c")},
+	)
+	for name, img := range map[string][]byte{
+		"docker-archive": mkTar(t, dockerSave(t, [][]byte{layer})...),
+		"oci-archive":    mkTar(t, ociImage(t, [][]byte{layer}, true)...),
+	} {
+		w, err := walk(t, img, archive.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, tag := range map[string]string{"usr/bin/a": "a", "usr/bin/b": "b", "usr/sbin/c": "c"} {
+			if got := w.execs[p]; got != tag {
+				t.Errorf("%s: %s has the content of %q, want %q (all: %v)", name, p, got, tag, w.execs)
+			}
+		}
+	}
+}

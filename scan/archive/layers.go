@@ -76,6 +76,10 @@ func (w *walker) listLayer(r io.Reader, member string, spool func() io.Writer) (
 			return nil, err
 		}
 		if p == "" {
+			// The root ("./", as dpkg-deb and many image builders write it): listed
+			// all the same, as a directory, so that entry ordinals stay those of the
+			// tar's headers, which the second pass counts (readLayer).
+			out = append(out, layerEntry{typ: entDir})
 			continue
 		}
 		dir, base := path.Split(p)
