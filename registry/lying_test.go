@@ -131,19 +131,10 @@ func TestHugeManifest(t *testing.T) {
 
 func TestPlatformIndex(t *testing.T) {
 	l, host, d, d2, _ := lyingSetup(t)
+	idx := platformIndex(t, host, d, d2)
 	repo, _ := name.NewRepository(host+"/vendor/app", name.Insecure)
-	img, err := remote.Image(repo.Digest(d.String()))
+	idxDigest, err := idx.Digest()
 	if err != nil {
-		t.Fatal(err)
-	}
-	img2, err := remote.Image(repo.Digest(d2.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := mutate.AppendManifests(empty.Index,
-		mutate.IndexAddendum{Add: img2, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
-		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
-	if err := remote.WriteIndex(repo.Tag("multi"), idx); err != nil {
 		t.Fatal(err)
 	}
 	o := testOptions()
@@ -161,7 +152,6 @@ func TestPlatformIndex(t *testing.T) {
 	}
 
 	// An index whose amd64 entry is answered with the index itself.
-	idxDigest, _ := idx.Digest()
 	l.rewrite = func(r *http.Request, status int, h http.Header, body []byte) (int, []byte, *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/manifests/"+d.String()) {
 			o := r.Clone(r.Context())
@@ -229,4 +219,26 @@ func TestDroppedConnection(t *testing.T) {
 		t.Fatalf("Find = %+v, %v; want no result and a registry error", res, err)
 	}
 	t.Logf("Find: %v", err)
+}
+
+// platformIndex tags vendor/app:multi on host as an index of the images d (linux/amd64)
+// and d2 (linux/arm64), both already in vendor/app, and returns the index.
+func platformIndex(t *testing.T, host string, d, d2 v1.Hash) v1.ImageIndex {
+	t.Helper()
+	repo, _ := name.NewRepository(host+"/vendor/app", name.Insecure)
+	img, err := remote.Image(repo.Digest(d.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img2, err := remote.Image(repo.Digest(d2.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: img2, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
+		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	if err := remote.WriteIndex(repo.Tag("multi"), idx); err != nil {
+		t.Fatal(err)
+	}
+	return idx
 }

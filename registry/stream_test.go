@@ -18,11 +18,9 @@ import (
 	"github.com/candor-dev/candor/internal/testregistry"
 	"github.com/candor-dev/candor/scan"
 	"github.com/candor-dev/candor/scan/archive"
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -257,21 +255,7 @@ func TestOpenImagePlatform(t *testing.T) {
 	host := referrersServer(t, nil)
 	d := fixtureImage(t, host, "vendor/app", "v1")
 	d2 := fixtureImageVariant(t, host, "vendor/app", "v2")
-	repo, _ := name.NewRepository(host+"/vendor/app", name.Insecure)
-	img, err := remote.Image(repo.Digest(d.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img2, err := remote.Image(repo.Digest(d2.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := mutate.AppendManifests(empty.Index,
-		mutate.IndexAddendum{Add: img2, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
-		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
-	if err := remote.WriteIndex(repo.Tag("multi"), idx); err != nil {
-		t.Fatal(err)
-	}
+	platformIndex(t, host, d, d2)
 	o := testOptions()
 	o.Platform = "linux/amd64"
 	im, err := OpenImage(context.Background(), host+"/vendor/app:multi", 0, o)
