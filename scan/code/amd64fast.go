@@ -38,10 +38,12 @@ type fastTables struct {
 	hdr          [16]uint8
 	escape       [256]uint8 // 1 for 0F
 	sibBase5     [8]uint8   // 4 for base 5
-	// direct is indexed by a one-byte-map opcode and the byte after it: the length from
-	// the opcode on (bits 0–3, without REX.W's 4 more bytes of MOV r, imm64, bit 5), bit 4
-	// set when decoded this way, bit 6 for a ModRM byte, bit 7 for a SIB whose base 5
-	// adds a disp32. Opcodes that are prefixes, REX or 0F have no entry.
+	// direct is indexed by a one-byte-map opcode and the byte after it, m<<8 | op (the
+	// two bytes read as a little-endian uint16): the length from the opcode on (bits
+	// 0–3, without REX.W's 4 more bytes of MOV r, imm64, bit 5; 0 when not decoded this
+	// way), bit 4 set for a candidate reference (CALL rel32, or a ModRM operand
+	// off(RIP)), bit 6 for a ModRM byte, bit 7 for a SIB whose base 5 adds a disp32.
+	// Opcodes that are prefixes, REX or 0F have no entry.
 	direct [1 << 16]uint8
 }
 
@@ -107,39 +109,50 @@ func newFastTables() (t fastTables) {
 			continue
 		}
 		for m := range 256 {
-			n, e := 1+uint8(q&qImm), uint8(0x10)
+			n, e := 1+uint8(q&qImm), uint8(0)
 			if q&qGrp3 != 0 && m>>3&7 >= 2 {
 				n = 1
 			}
 			if q&qModRM != 0 {
 				n += t.modrm[m] & 15
 				e |= 0x40 | t.modrm[m]>>4<<7
+				if m&0xC7 == 0x05 {
+					e |= 0x10
+				}
 			}
 			if q&qImmV != 0 {
 				e |= 0x20
 			}
-			t.direct[op<<8|m] = e | n
+			if op == 0xE8 {
+				e |= 0x10
+			}
+			t.direct[m<<8|op] = e | n
 		}
 	}
 	return t
+}
+
+// directInst decodes the instruction at the start of w when it is a one-byte-map opcode,
+// alone or after REX: one look-up of the opcode and the byte after it gives the length
+// n. e is the direct table's entry, 0 for another instruction (n then means nothing).
+// It is small enough to be inlined: the decoder of a batch runs two chains of it at once.
+func directInst(w *[16]byte) (n, e uint) {
+	r := uint(w[0]>>4^4-1) >> 7
+	e = uint(fast.direct[uint(w[r+1])<<8|uint(w[r])])
+	// 4 more bytes for a SIB with base 5 (disp32) and for MOV r, imm64 with REX.W.
+	return r + e&15 + e>>7*uint(fast.sibBase5[w[r+2]&7]) + e>>5&uint(w[0]>>3)&r*4, e
 }
 
 // fastInst decodes the instruction at the start of w as [decodeInst] does, when it is one
 // of the fast path's; n is 0 when it is not. space is map1 or map0F; modrm is the offset
 // of the ModRM byte, or -1.
 func fastInst(w *[16]byte) (n int, op byte, space int, rex byte, modrm int) {
+	if n, e := directInst(w); e != 0 {
+		r := uint(w[0]>>4^4-1) >> 7
+		return int(n), w[r], map1, w[0] & -byte(r), -1 + int(e>>6&1*(r+2))
+	}
 	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-	// Most instructions are a one-byte-map opcode, alone or after REX: one look-up of
-	// the opcode and the byte after it gives the length.
-	isREX := (uint(byte(x)>>4^4) - 1) >> 63
-	j := isREX * 8
-	if e := uint(fast.direct[uint16(x>>j)<<8|uint16(x>>(j+8))&0xFF]); e&0x10 != 0 {
-		op, rex = byte(x>>j), byte(x)&-byte(isREX)
-		sib5 := e >> 7 * ((uint(byte(x>>((j+16)&63))&7^5) - 1) >> 63) * 4
-		n = int(isREX + e&15 + sib5 + e>>5&1*uint(rex>>3&1)*4)
-		return n, op, map1, rex, -1 + int(e>>6&1*(isREX+2))
-	}
 	h := uint(fast.hdr[(fast.lead[byte(x)]+fast.second[byte(x>>8)])&15])
 	th := h >> 3 & uint(fast.escape[byte(x>>16)])
 	i := (h&3 + th) * 8 // bit offset of the opcode

@@ -20,6 +20,13 @@ func fastAgrees(w *[16]byte) (fast bool, err error) {
 		return true, fmt.Errorf("% x: fast path (n %d op %#x map %d rex %#x modrm %d), decodeInst (n %d op %#x map %d rex %#x modrm %d)",
 			w[:], n, op, space, rex, modrm, in.n, in.op, in.space, in.rex, in.modrm)
 	}
+	// The direct table's candidate bit: what the decoder of a batch records.
+	if _, e := directInst(w); e != 0 {
+		cand := in.space == map1 && in.op == 0xE8 || in.modrm >= 0 && w[in.modrm]&0xC7 == 0x05
+		if e>>4&1 == 1 != cand {
+			return true, fmt.Errorf("% x: direct table candidate bit %d, decodeInst: call or off(RIP) %v", w[:], e>>4&1, cand)
+		}
+	}
 	return true, nil
 }
 

@@ -64,24 +64,18 @@ func decodeAMD64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 	p.function(code, pc, fi)
 }
 
-// newAMD64 returns a decoder of amd64 functions that keeps its state from one function to
-// the next (nothing to clear).
-func newAMD64(isData IsData, lim Limits, refs *Refs) func(code []byte, pc uint64, fi int32) {
-	p := &pairer{isData: isData, lim: lim, refs: refs}
-	return p.function
-}
-
-// function appends the references of one function's code, which starts at pc.
+// function appends the references of one function's code, which starts at pc, decoding
+// it in one chain: the decoder of a batch of functions ([batcher]) falls back to it for a
+// function larger than a lane takes, and tests compare the two.
 func (p *pairer) function(code []byte, pc uint64, fi int32) {
 	p.code, p.pc, p.fi, p.first = code, pc, fi, p.n
 	var (
-		in      inst
 		np, pq  int // pending LEAs: p.pending[pq:pq+np] (mod ringSize)
 		pending = &p.pending
 		offs    = &p.offs
 		cnt     = p.n // instructions decoded (p.n, kept in a register)
 	)
-	refs, isData, keep, firstAddr := p.refs, p.isData, p.lim.KeepAddr, len(p.refs.Addrs)
+	refs, firstAddr := p.refs, len(p.refs.Addrs)
 	for off := 0; off < len(code); {
 		var (
 			n, space, modrm int
@@ -93,41 +87,21 @@ func (p *pairer) function(code []byte, pc uint64, fi int32) {
 			n, op, space, rex, modrm = fastInst((*[16]byte)(code[off : off+16 : off+16]))
 		}
 		if n == 0 || n > len(code)-off {
-			if !decodeInst(code[off:], &in) {
+			if n, op, space, rex, modrm = slowInst(code[off:]); n == 0 {
 				refs.Skipped++
 				off++
 				continue
 			}
-			n, op, space, rex, modrm = in.n, in.op, in.space, in.rex, in.modrm
-			if in.p67 {
-				modrm = -1 // no RIP-relative operand: Go does not emit EIP-relative ones
-			}
 		}
 		offs[cnt%ringSize] = int32(off)
 		cnt++
-		b := code[off : off+n]
-		off += n
-		switch {
-		case space == map1 && op == 0xE8:
-			refs.Calls = append(refs.Calls, Call{Func: fi, PC: pc + uint64(off-n), Target: pc + uint64(off) + uint64(int64(le32(b, n-4)))})
-		case modrm < 0 || b[modrm]&0xC7 != 0x05:
-			// No RIP-relative operand.
-		case space == map1 && op == 0x8D:
-			// A LEA of code, type data or a variable is no string whatever its
-			// length: test its first byte before pairing.
-			target := pc + uint64(off) + uint64(int64(le32(b, modrm+1)))
-			if rex&8 != 0 && isData(target, 1) {
+		if modrm >= 0 || space == map1 && op == 0xE8 {
+			if p.refer(code[off:off+n], pc+uint64(off), op, space, rex, modrm) {
 				pending[(pq+np)%ringSize] = cnt - 1
 				np++
-			} else if keep != nil && keep(target) {
-				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off-n), Addr: target})
-			}
-		case keep != nil && (space == map1 && ripLoad(op, b[modrm]) || space == map0F && op&0xF6 == 0xB6):
-			// A MOV, CMP or TEST of a global; MOVZX, MOVSX of one.
-			if target := pc + uint64(off) + uint64(int64(le32(b, modrm+1))); keep(target) {
-				refs.Addrs = append(refs.Addrs, AddrRef{Func: fi, PC: pc + uint64(off-n), Addr: target})
 			}
 		}
+		off += n
 		for np > 0 && cnt-1-pending[pq] >= horizon {
 			p.n = cnt
 			p.resolve(pending[pq])
@@ -138,8 +112,55 @@ func (p *pairer) function(code []byte, pc uint64, fi int32) {
 	for ; np > 0; pq, np = (pq+1)%ringSize, np-1 {
 		p.resolve(pending[pq])
 	}
-	// The LEAs resolved late come after the references found while they waited.
-	if fa := refs.Addrs[firstAddr:]; !slices.IsSortedFunc(fa, cmpAddrRef) {
+	p.sortAddrs(firstAddr)
+}
+
+// slowInst decodes the instruction at the start of code with [decodeInst], for what the
+// fast path does not decode; n is 0 when it knows no instruction there.
+func slowInst(code []byte) (n int, op byte, space int, rex byte, modrm int) {
+	var in inst
+	if !decodeInst(code, &in) {
+		return 0, 0, 0, 0, -1
+	}
+	if in.p67 {
+		in.modrm = -1 // no RIP-relative operand: Go does not emit EIP-relative ones
+	}
+	return in.n, in.op, in.space, in.rex, in.modrm
+}
+
+// refer records the call or the address reference of the instruction b at pc, decoded
+// as op of map space with REX rex and its ModRM byte at b[modrm] (-1: none), and reports
+// whether it is a LEA of data to pair.
+func (p *pairer) refer(b []byte, pc uint64, op byte, space int, rex byte, modrm int) (lea bool) {
+	next := pc + uint64(len(b))
+	switch {
+	case space == map1 && op == 0xE8:
+		p.refs.Calls = append(p.refs.Calls, Call{Func: p.fi, PC: pc, Target: next + uint64(int64(le32(b, len(b)-4)))})
+	case modrm < 0 || b[modrm]&0xC7 != 0x05:
+		// No RIP-relative operand.
+	case space == map1 && op == 0x8D:
+		// A LEA of code, type data or a variable is no string whatever its
+		// length: test its first byte before pairing.
+		target := next + uint64(int64(le32(b, modrm+1)))
+		if rex&8 != 0 && p.isData(target, 1) {
+			return true
+		}
+		if keep := p.lim.KeepAddr; keep != nil && keep(target) {
+			p.refs.Addrs = append(p.refs.Addrs, AddrRef{Func: p.fi, PC: pc, Addr: target})
+		}
+	case p.lim.KeepAddr != nil && (space == map1 && ripLoad(op, b[modrm]) || space == map0F && op&0xF6 == 0xB6):
+		// A MOV, CMP or TEST of a global; MOVZX, MOVSX of one.
+		if target := next + uint64(int64(le32(b, modrm+1))); p.lim.KeepAddr(target) {
+			p.refs.Addrs = append(p.refs.Addrs, AddrRef{Func: p.fi, PC: pc, Addr: target})
+		}
+	}
+	return false
+}
+
+// sortAddrs sorts the function's address references, p.refs.Addrs[from:], by PC: the
+// LEAs resolved late come after the references found while they waited.
+func (p *pairer) sortAddrs(from int) {
+	if fa := p.refs.Addrs[from:]; !slices.IsSortedFunc(fa, cmpAddrRef) {
 		slices.SortFunc(fa, cmpAddrRef)
 	}
 }
@@ -161,14 +182,16 @@ func ripLoad(op, m byte) bool {
 }
 
 // pairer resolves the LEAs of one function against the instructions around them. It
-// keeps the offsets of the last ringSize instructions and summarises an instruction only
-// when a window reaches it.
+// keeps the offsets of the last ringSize instructions (or, given the decoded function's
+// records, reads them there) and summarises an instruction only when a window reaches it.
 type pairer struct {
 	code    []byte
 	pc      uint64
 	n       int // instructions decoded so far, in this and the functions before
 	first   int // the index of the function's first instruction
 	offs    [ringSize]int32
+	recs    []int32 // when not nil: the text offsets of all the function's instructions
+	start   int32   // the text offset of the function's code (with recs)
 	pending [ringSize]int
 	sums    [ringSize]summary
 	tags    [ringSize]int // 1 + the index of the instruction summarised in sums
@@ -184,6 +207,9 @@ func (p *pairer) at(i int) *summary {
 	if p.tags[k] != i+1 {
 		var in inst
 		off := int(p.offs[k])
+		if p.recs != nil {
+			off = int(p.recs[i-p.first] - p.start)
+		}
 		decodeInst(p.code[off:], &in)
 		p.sums[k] = summarise(p.code[off:off+in.n], &in, p.pc+uint64(off))
 		p.tags[k] = i + 1

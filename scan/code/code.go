@@ -107,9 +107,22 @@ var ErrInput = errors.New("code: invalid input")
 // string literals live. [Scan] may call it from several goroutines at once.
 type IsData func(addr, n uint64) bool
 
-// decoder makes a decoder that appends the references of one function's code, which
-// starts at pc, to refs: one for each chunk of functions, called in order.
-type decoder func(isData IsData, lim Limits, refs *Refs) func(code []byte, pc uint64, fi int32)
+// decoder makes the decoder of one chunk of functions of text, which ends before
+// funcs[hi]: it appends the references of funcs[i] to refs, called for each i of the
+// chunk in order.
+type decoder func(text Text, funcs []Func, hi int, isData IsData, lim Limits, refs *Refs) func(i int)
+
+// eachFunc makes a decoder of one function's code, which starts at pc, a decoder of a
+// chunk.
+func eachFunc(decode func(isData IsData, lim Limits, refs *Refs) func(code []byte, pc uint64, fi int32)) decoder {
+	return func(text Text, funcs []Func, _ int, isData IsData, lim Limits, refs *Refs) func(i int) {
+		fn := decode(isData, lim, refs)
+		return func(i int) {
+			f := funcs[i]
+			fn(text.Data[f.Entry-text.Addr:f.End-text.Addr], f.Entry, int32(i))
+		}
+	}
+}
 
 // Scan decodes the code of each function in funcs (sorted by Entry, not overlapping, inside
 // text) and returns the string literals loaded, the direct calls made and the address
@@ -146,7 +159,7 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 	case "amd64":
 		decode = newAMD64
 	case "arm64":
-		decode = newARM64
+		decode = eachFunc(newARM64)
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrArch, text.Arch)
 	}
@@ -166,7 +179,7 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 	room := slices.Clone(parts) // the parts as cut, for merge
 	run := func(k int) {
 		c := chunks[k]
-		fn := decode(isData, lim, &parts[k])
+		fn := decode(text, funcs, c[1], isData, lim, &parts[k])
 		var seen callSet
 		var done uint64 // the code before it is released
 		if c[0] < c[1] {
@@ -179,7 +192,7 @@ func scan(text Text, funcs []Func, isData IsData, lim Limits, minChunk uint64) (
 				done = f.Entry
 			}
 			before := len(parts[k].Calls)
-			fn(text.Data[f.Entry-text.Addr:f.End-text.Addr], f.Entry, int32(i))
+			fn(i)
 			if lim.DistinctCalls && len(parts[k].Calls)-before > 1 {
 				parts[k].Calls = seen.firsts(parts[k].Calls, before)
 			}
