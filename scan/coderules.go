@@ -69,6 +69,32 @@ func (p *program) reverse() {
 // maxCodeCandidates bounds the functions a code condition tries as F.
 const maxCodeCandidates = 20000
 
+// maxNestedMembers bounds the functions a nested condition (CodeGroup.Code)
+// collects as members.
+const maxNestedMembers = 4096
+
+// codeFound is one function F that satisfies a code condition, with its
+// evidence.
+type codeFound struct {
+	fn int32
+	ev []Evidence
+}
+
+// codeGroups holds a condition's groups resolved on one program: the member
+// functions of each, and for a group with a nested condition the evidence of
+// each member.
+type codeGroups struct {
+	members []map[int32]bool
+	nested  []map[int32][]Evidence
+}
+
+// notJudged is the evidence of a code condition that met a bound: it is taken
+// to hold, so a finding is never lost to the bound.
+func notJudged() []Evidence {
+	return []Evidence{{Kind: EvidenceFormat, Value: fmt.Sprintf("code condition not judged: over %d functions walked", maxCodeWork),
+		Where: "code pass"}}
+}
+
 // codeMatch judges a code condition on every program and returns the evidence
 // of the first function that satisfies it: the function itself, then one
 // witness per group, each with its call path.
@@ -82,24 +108,74 @@ func (f *facts) codeMatch(c *CodeSpec) ([]Evidence, bool) {
 }
 
 func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
-	groups := make([]map[int32]bool, len(c.Together))
+	work := 0
+	gs, over := p.resolveGroups(c, &work)
+	if over {
+		return notJudged(), true
+	}
+	found, over := p.matches(c, gs, 1, &work)
+	switch {
+	case len(found) > 0:
+		return found[0].ev, true
+	case over:
+		return notJudged(), true
+	}
+	return nil, false
+}
+
+// resolveGroups finds each group's members; over reports that a nested
+// condition met a bound.
+func (p *program) resolveGroups(c *CodeSpec, work *int) (gs codeGroups, over bool) {
+	gs.members = make([]map[int32]bool, len(c.Together))
+	gs.nested = make([]map[int32][]Evidence, len(c.Together))
 	for i, g := range c.Together {
-		groups[i] = map[int32]bool{}
+		gs.members[i] = map[int32]bool{}
 		for _, name := range g.Functions {
 			if n, ok := p.byName[name]; ok {
-				groups[i][n] = true
+				gs.members[i][n] = true
 			}
 		}
+		if g.Code == nil {
+			continue
+		}
+		inner, over := p.resolveGroups(g.Code, work)
+		if over {
+			return gs, true
+		}
+		found, over := p.matches(g.Code, inner, maxNestedMembers, work)
+		if over || len(found) == maxNestedMembers {
+			return gs, true
+		}
+		gs.nested[i] = map[int32][]Evidence{}
+		for _, fd := range found {
+			gs.members[i][fd.fn] = true
+			gs.nested[i][fd.fn] = fd.ev
+		}
 	}
-	if len(groups[0]) == 0 {
+	return gs, false
+}
+
+// own reports whether node n is code of the program's own: a function of a
+// package outside the standard library.
+func (p *program) own(n int32) bool {
+	pk := p.pkg[n]
+	return pk != "" && !isStdPackage([]byte(pk))
+}
+
+// matches returns up to limit functions that satisfy c, the closest first;
+// over reports that the walk met maxCodeWork first.
+func (p *program) matches(c *CodeSpec, gs codeGroups, limit int, work *int) (found []codeFound, over bool) {
+	if len(gs.members[0]) == 0 {
 		return nil, false
 	}
 	p.reverse()
 	// Candidates: functions that reach a member of the first group within
-	// c.Within steps, found backwards from the members.
+	// c.Within steps, found backwards from the members (through the program's
+	// own code alone when the group must be reached directly).
+	direct := c.Together[0].Direct
 	dist := map[int32]int{}
 	var frontier []int32
-	for n := range groups[0] {
+	for n := range gs.members[0] {
 		dist[n] = 0
 		frontier = append(frontier, n)
 	}
@@ -108,7 +184,7 @@ func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
 		var next []int32
 		for _, v := range frontier {
 			for _, w := range p.redges[p.rstart[v]:p.rstart[v+1]] {
-				if !p.follows(w, v) {
+				if !p.follows(w, v) || direct && !p.own(w) {
 					continue
 				}
 				if _, ok := dist[w]; !ok {
@@ -121,8 +197,7 @@ func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
 	}
 	cands := make([]int32, 0, len(dist))
 	for n := range dist {
-		pk := p.pkg[n]
-		if pk == "" || isStdPackage([]byte(pk)) || p.reach[n] == ReachNone || isEntryPoint(p.names[n]) && p.names[n] != "main.main" {
+		if !p.own(n) || p.reach[n] == ReachNone || isEntryPoint(p.names[n]) && p.names[n] != "main.main" {
 			continue // a package initialiser registers everything; it does none of it
 		}
 		cands = append(cands, n)
@@ -135,53 +210,69 @@ func (p *program) codeMatch(c *CodeSpec) ([]Evidence, bool) {
 		}
 		return cands[i] < cands[j]
 	})
-	work := 0
 	for _, cand := range cands {
-		ev, ok := p.satisfies(cand, c, groups, &work)
-		if ok {
-			return ev, true
+		if ev, ok := p.satisfies(cand, c, gs, work); ok {
+			found = append(found, codeFound{cand, ev})
+			if len(found) == limit {
+				return found, false
+			}
 		}
-		if work > maxCodeWork {
-			// Too much to judge (a crafted call graph): the condition is taken
-			// to hold, so a finding is never lost to the bound.
-			return []Evidence{{Kind: EvidenceFormat, Value: fmt.Sprintf("code condition not judged: over %d functions walked", maxCodeWork),
-				Where: "code pass"}}, true
+		if *work > maxCodeWork {
+			// Too much to judge (a crafted call graph).
+			return found, true
 		}
 	}
-	return nil, false
+	return found, false
 }
 
 // maxCodeWork bounds the functions one code condition walks, over all its
 // candidates.
 const maxCodeWork = 2_000_000
 
-// satisfies checks one candidate F: a breadth-first walk of at most c.Within
-// steps from it, in which every group needs a witness.
-func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool, work *int) ([]Evidence, bool) {
-	parent := map[int32]int32{from: -1}
-	order := []int32{from}
+// codeWalk is a breadth-first walk of at most c.Within steps from F: the
+// functions in the order reached, each with its predecessor.
+type codeWalk struct {
+	parent map[int32]int32
+	order  []int32
+}
+
+// walkFrom walks from F; with ownOnly it steps only out of the program's own
+// functions (F's callees in the standard library are reached, not walked).
+func (p *program) walkFrom(from int32, within int, ownOnly bool) codeWalk {
+	cw := codeWalk{parent: map[int32]int32{from: -1}, order: []int32{from}}
 	frontier := []int32{from}
-	for d := 0; d < c.Within; d++ {
+	for d := 0; d < within; d++ {
 		var next []int32
 		for _, v := range frontier {
+			if ownOnly && !p.own(v) {
+				continue
+			}
 			for _, w := range p.edges[p.start[v]:p.start[v+1]] {
 				if !p.follows(v, w) {
 					continue
 				}
-				if _, ok := parent[w]; !ok {
-					parent[w] = v
+				if _, ok := cw.parent[w]; !ok {
+					cw.parent[w] = v
 					next = append(next, w)
-					order = append(order, w)
+					cw.order = append(cw.order, w)
 				}
 			}
 		}
 		frontier = next
 	}
-	*work += len(order)
+	return cw
+}
+
+// satisfies checks one candidate F: a breadth-first walk of at most c.Within
+// steps from it, in which every group needs a witness.
+func (p *program) satisfies(from int32, c *CodeSpec, gs codeGroups, work *int) ([]Evidence, bool) {
+	all := p.walkFrom(from, c.Within, false)
+	*work += len(all.order)
+	var ownWalk *codeWalk
 	base := p.path(from)
-	sub := func(n int32) []string {
+	sub := func(cw *codeWalk, n int32) []string {
 		var rev []string
-		for v := n; v != from && v >= 0; v = parent[v] {
+		for v := n; v != from && v >= 0; v = cw.parent[v] {
 			rev = append(rev, p.names[v])
 		}
 		out := append([]string(nil), base...)
@@ -192,10 +283,10 @@ func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool, wo
 	}
 	// A witness's reach is that of the path shown: F's, made indirect by a
 	// step through one of F's closures.
-	reachVia := func(n int32) Reach {
+	reachVia := func(cw *codeWalk, n int32) Reach {
 		r := p.reach[from]
-		for v := n; v != from && v >= 0; v = parent[v] {
-			if u := parent[v]; u >= 0 && r == ReachDirect && !slices.Contains(p.calls(u), v) {
+		for v := n; v != from && v >= 0; v = cw.parent[v] {
+			if u := cw.parent[v]; u >= 0 && r == ReachDirect && !slices.Contains(p.calls(u), v) {
 				r = ReachIndirect
 			}
 		}
@@ -203,19 +294,35 @@ func (p *program) satisfies(from int32, c *CodeSpec, groups []map[int32]bool, wo
 	}
 	ev := []Evidence{p.evidenceFor(from, base, "code: the function that does all of it")}
 	for gi, g := range c.Together {
+		cw := &all
+		if g.Direct {
+			if ownWalk == nil {
+				w := p.walkFrom(from, c.Within, true)
+				*work += len(w.order)
+				ownWalk = &w
+			}
+			cw = ownWalk
+		}
 		found := false
-		for _, v := range order {
-			if groups[gi][v] {
-				e := p.evidenceFor(v, sub(v), "code: reached from "+p.names[from])
-				e.Reach = reachVia(v)
-				ev = append(ev, e)
+		for _, v := range cw.order {
+			if gs.members[gi][v] {
+				if v != from || gs.nested[gi] == nil {
+					e := p.evidenceFor(v, sub(cw, v), "code: reached from "+p.names[from])
+					e.Reach = reachVia(cw, v)
+					ev = append(ev, e)
+				}
+				if nev := gs.nested[gi][v]; len(nev) > 1 {
+					// What makes v a member: its own witnesses (F's own when
+					// F is the member).
+					ev = append(ev, nev[1:]...)
+				}
 				found = true
 				break
 			}
 			if len(g.Strings)+len(g.patterns) > 0 {
 				if s, ok := p.loads(v, g); ok {
 					e := Evidence{Kind: EvidenceString, Value: s, Where: "code: loaded by " + p.names[v],
-						Reach: reachVia(v), Path: sub(v), ReferencedBy: []string{p.names[v]}}
+						Reach: reachVia(cw, v), Path: sub(cw, v), ReferencedBy: []string{p.names[v]}}
 					e.Module = p.owner(e.Path)
 					ev = append(ev, e)
 					found = true

@@ -92,6 +92,36 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.TelemetrySDK, scan.NetworkConnect},
 		hosts: []string{"usage.usagereporter-fixture.net"},
 	},
+	// A timer loop that POSTs the process ID and a count as JSON to a fixed
+	// collector, re-arming the timer (Timer.Reset) each round: a schedule.
+	"timerreporter": {
+		caps:  []scan.Capability{scan.TelemetrySDK, scan.NetworkConnect},
+		hosts: []string{"metrics.timerreporter-fixture.net"},
+	},
+	// One record POSTed to a log server, retried on a fresh time.NewTimer
+	// back-off: a retry, no schedule, so no telemetry.sdk.
+	"retrypost": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"submit.retrypost-fixture.net"},
+	},
+	// An http.Client GET probing a git server, then exec of git clone: it runs
+	// git, never what it downloads, so no update.fetch-exec.
+	"gitfetch": {
+		caps:  []scan.Capability{scan.ProcessExec, scan.NetworkConnect},
+		hosts: []string{"code.gitfetch-fixture.net"},
+	},
+	// An http.Client GET of a tool into the cache directory, os.Chmod 0755,
+	// then exec.Command of that path.
+	"fetchrun": {
+		caps:  []scan.Capability{scan.UpdateFetchExec, scan.ProcessExec, scan.NetworkConnect},
+		hosts: []string{"dl.fetchrun-fixture.io"},
+	},
+	// os.Executable, http.Get of a new build, os.Rename of the executable
+	// aside, os.OpenFile over its path, then exec.Command of that path.
+	"relaunch": {
+		caps:  []scan.Capability{scan.UpdateSelf, scan.UpdateFetchExec, scan.ProcessExec, scan.NetworkConnect},
+		hosts: []string{"get.relaunch-fixture.dev"},
+	},
 	// golang.org/x/net/trace registers /debug/requests and /debug/events on
 	// http.DefaultServeMux, which is never served; one http.Client GET.
 	"tracemux": {

@@ -92,8 +92,8 @@ type RuleSpec struct {
 // CodeSpec is a condition on the code: some function F outside the standard
 // library, reached from an entry point, such that for every group of Together
 // F or a function F reaches in at most Within steps (calls, inlined calls,
-// function values) is one of the group's Functions or loads a string that
-// contains one of the group's Strings.
+// function values) is one of the group's Functions, satisfies the group's own
+// Code condition, or loads a string that contains one of the group's Strings.
 type CodeSpec struct {
 	// Within is the most call steps from F (default 2, at most 4).
 	Within int `yaml:"within"`
@@ -109,6 +109,15 @@ type CodeGroup struct {
 	Strings []string `yaml:"strings"`
 	// Patterns are regular expressions one of the string literals the code loads matches.
 	Patterns []string `yaml:"patterns"`
+	// Code, when set, makes every function that satisfies it (as F does the
+	// outer condition: outside the standard library, reached) a member: "a
+	// function that downloads and makes a file executable". It cannot nest
+	// further.
+	Code *CodeSpec `yaml:"code"`
+	// Direct: the member must be reached from F through the program's own code,
+	// every step taken from a function outside the standard library (os.Chmod
+	// called by the program, not by os.MkdirAll on its behalf).
+	Direct   bool `yaml:"direct"`
 	patterns []*regexp.Regexp
 }
 
@@ -246,27 +255,8 @@ func checkSpec(s *RuleSpec) error {
 		return fmt.Errorf("reach %q: want reached, anchored or nothing", s.Reach)
 	}
 	if c := s.Code; c != nil {
-		if c.Within == 0 {
-			c.Within = 2
-		}
-		if c.Within < 0 || c.Within > 4 {
-			return fmt.Errorf("code: within %d: want 1 to 4", c.Within)
-		}
-		if len(c.Together) == 0 || len(c.Together[0].Functions) == 0 {
-			return fmt.Errorf("code: together must list groups, the first naming functions")
-		}
-		for i := range c.Together {
-			g := &c.Together[i]
-			if len(g.Functions)+len(g.Strings)+len(g.Patterns) == 0 {
-				return fmt.Errorf("code: together[%d]: empty group", i)
-			}
-			for _, pat := range g.Patterns {
-				re, err := regexp.Compile(pat)
-				if err != nil {
-					return fmt.Errorf("code: together[%d]: pattern %q: %w", i, pat, err)
-				}
-				g.patterns = append(g.patterns, re)
-			}
+		if err := c.validate("code", true); err != nil {
+			return err
 		}
 	}
 	for i := range s.All {
@@ -287,6 +277,43 @@ func checkSpec(s *RuleSpec) error {
 	for _, n := range s.Any.NameContains {
 		if n != strings.ToLower(n) {
 			return fmt.Errorf("nameContains %q must be lower case", n)
+		}
+	}
+	return nil
+}
+
+// validate checks a code condition named where and fills its defaults; a
+// nested condition (outer false) may not nest another.
+func (c *CodeSpec) validate(where string, outer bool) error {
+	if c.Within == 0 {
+		c.Within = 2
+	}
+	if c.Within < 0 || c.Within > 4 {
+		return fmt.Errorf("%s: within %d: want 1 to 4", where, c.Within)
+	}
+	if len(c.Together) == 0 || len(c.Together[0].Functions) == 0 {
+		return fmt.Errorf("%s: together must list groups, the first naming functions", where)
+	}
+	for i := range c.Together {
+		g := &c.Together[i]
+		gw := fmt.Sprintf("%s: together[%d]", where, i)
+		if len(g.Functions)+len(g.Strings)+len(g.Patterns) == 0 && g.Code == nil {
+			return fmt.Errorf("%s: empty group", gw)
+		}
+		if g.Code != nil {
+			if !outer {
+				return fmt.Errorf("%s: code: a nested condition cannot nest another", gw)
+			}
+			if err := g.Code.validate(gw+": code", false); err != nil {
+				return err
+			}
+		}
+		for _, pat := range g.Patterns {
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				return fmt.Errorf("%s: pattern %q: %w", gw, pat, err)
+			}
+			g.patterns = append(g.patterns, re)
 		}
 	}
 	return nil

@@ -97,6 +97,33 @@ var shapeWants = map[string]shapeWant{
 		strings: []shapeString{{"https://usage.usagereporter-fixture.net/v1/collect", scan.NetworkEndpoint, "main.report"}},
 		paths:   []shapePath{{scan.TelemetrySDK, []string{"main.main", "main.report"}}},
 	},
+	// Usage reporter on a timer it re-arms: main.report waits on a
+	// time.NewTimer, POSTs, and calls Timer.Reset.
+	"timerreporter": {
+		caps:    []scan.Capability{scan.TelemetrySDK, scan.NetworkConnect},
+		hosts:   []string{"metrics.timerreporter-fixture.net"},
+		strings: []shapeString{{"https://metrics.timerreporter-fixture.net/v2/usage", scan.NetworkEndpoint, "main.report"}},
+		paths:   []shapePath{{scan.TelemetrySDK, []string{"main.main", "main.report"}}},
+	},
+	// Fetch and run: main.run starts the program main.ensureTool downloaded
+	// and chmodded; the evidence goes through both.
+	"fetchrun": {
+		caps:    []scan.Capability{scan.UpdateFetchExec, scan.ProcessExec, scan.NetworkConnect},
+		hosts:   []string{"dl.fetchrun-fixture.io"},
+		strings: []shapeString{{"https://dl.fetchrun-fixture.io/tool/v2/tool-bin", scan.NetworkEndpoint, "main.ensureTool"}},
+		paths: []shapePath{
+			{scan.UpdateFetchExec, []string{"main.main", "main.run", "main.ensureTool"}},
+			{scan.UpdateFetchExec, []string{"main.main", "main.run", "os/exec.(*Cmd).Run"}},
+		},
+	},
+	// Self-replacement that runs the new build: main.upgrade takes
+	// os.Executable, downloads, writes over it (main.writeBuild) and execs it.
+	"relaunch": {
+		caps:    []scan.Capability{scan.UpdateSelf, scan.UpdateFetchExec, scan.ProcessExec, scan.NetworkConnect},
+		hosts:   []string{"get.relaunch-fixture.dev"},
+		strings: []shapeString{{"https://get.relaunch-fixture.dev/api/download?os=any", scan.NetworkEndpoint, "main.upgrade"}},
+		paths:   []shapePath{{scan.UpdateFetchExec, []string{"main.main", "main.upgrade"}}},
+	},
 	// golang.org/x/net/trace's handlers on http.DefaultServeMux, never served.
 	"tracemux": {
 		caps:    []scan.Capability{scan.NetworkConnect},
