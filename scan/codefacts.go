@@ -52,35 +52,83 @@ const maxStringReferrers = 8
 // failure leaves the image to the byte-level analysis and is recorded
 // (codeErr): the scan still succeeds, and rules that need the pass judge the
 // image as if every function were reached.
-func (f *facts) startCodePass(im *image, tab *pclntab) func() *program {
+//
+// The pass ends in two steps, and the returned codePass waits for each: its
+// strings (what [program.exactStrings] reads) are final before its call graph
+// is, so the search of the strings may run while the graph is made.
+func (f *facts) startCodePass(im *image, tab *pclntab) *codePass {
+	c := &codePass{f: f, im: im}
 	if im.arch != "amd64" && im.arch != "arm64" {
-		return func() *program { return nil }
+		c.done = true
+		return c
 	}
 	if f.mods == nil {
 		f.mods = newModuleIndex(f)
 	}
-	type result struct {
-		p   *program
-		err error
-	}
-	ch := make(chan result, 1)
+	c.ch = make(chan codeStep, 2)
 	go func(mods *moduleIndex) {
 		var p *program
 		var err error
-		if gerr := guard("code pass", func() { p, err = newProgramReleasing(im, tab, mods, f.release) }); gerr != nil {
+		early := func(p *program) { c.ch <- codeStep{p: p, early: true} }
+		if gerr := guard("code pass", func() { p, err = newProgramReleasing(im, tab, mods, f.release, early) }); gerr != nil {
 			p, err = nil, gerr
 		}
-		ch <- result{p, err}
+		c.ch <- codeStep{p: p, err: err}
 	}(f.mods)
-	return func() *program {
-		res := <-ch
-		if res.err != nil {
-			f.codeErr = append(f.codeErr, fmt.Sprintf("%s: %v", labelled(im, "code pass"), res.err))
-			return nil
-		}
-		f.progs = append(f.progs, res.p)
-		return res.p
+	return c
+}
+
+// codePass is a code pass under way (see [facts.startCodePass]).
+type codePass struct {
+	f    *facts
+	im   *image
+	ch   chan codeStep
+	done bool     // the final step is in: p (or nil)
+	p    *program // the program: strings only until done
+}
+
+// codeStep is what the pass sends: the program once its strings are final
+// (early), then the whole program or the failure.
+type codeStep struct {
+	p     *program
+	err   error
+	early bool
+}
+
+// strings waits for the pass's strings and returns the program, whose call
+// graph may not be made yet: only what [program.exactStrings] reads may be
+// read of it before [codePass.program] returns. It returns nil when the pass
+// failed (or never ran).
+func (c *codePass) strings() *program {
+	if c.done || c.p != nil {
+		return c.p
 	}
+	c.take(<-c.ch)
+	return c.p
+}
+
+// program waits for the whole pass and returns the program, or nil when the
+// pass failed or never ran.
+func (c *codePass) program() *program {
+	for !c.done {
+		c.take(<-c.ch)
+	}
+	return c.p
+}
+
+func (c *codePass) take(st codeStep) {
+	if st.early {
+		c.p = st.p
+		return
+	}
+	c.done = true
+	if st.err != nil {
+		c.p = nil
+		c.f.codeErr = append(c.f.codeErr, fmt.Sprintf("%s: %v", labelled(c.im, "code pass"), st.err))
+		return
+	}
+	c.p = st.p
+	c.f.progs = append(c.f.progs, st.p)
 }
 
 // exactStrings returns the distinct strings the code loads that may hold a host
@@ -363,8 +411,13 @@ func (f *facts) inertByUse(r *Rules, h *hostRef) bool {
 	return inert
 }
 
-// hostFact records one host reference found in a data section.
+// hostFact records one host reference found in a data section, or keeps it
+// for later in f.deferred.
 func (f *facts) hostFact(r *Rules, x *atomIndex, h hostRef) {
+	if f.deferred != nil {
+		*f.deferred = append(*f.deferred, h)
+		return
+	}
 	if !h.isURL {
 		if len(f.bare) < 4*maxHosts {
 			f.bare = append(f.bare, h)

@@ -18,7 +18,10 @@ import (
 type facts struct {
 	// release gives back bytes of the file the analysis has read for good
 	// (nil: none are).
-	release   func([]byte)
+	release func([]byte)
+	// deferred, when not nil, keeps the host references found instead of
+	// recording them (see hostFact).
+	deferred  *[]hostRef
 	format    string
 	os        string
 	arches    []string
@@ -105,18 +108,37 @@ const maxHosts = 4096
 
 func extractFacts(ctx context.Context, bf *binFile, r *Rules, release func([]byte)) *facts {
 	f := &facts{format: bf.format, hits: newHits(len(r.atoms.atoms)), hosts: map[string]*hostAgg{}, urlHosts: map[string]bool{}, release: release}
-	for _, im := range bf.images {
+	for i, im := range bf.images {
 		if ctx.Err() != nil {
 			return f
 		}
 		f.os = im.os
 		f.arches = append(f.arches, im.arch)
-		f.image(im, r)
+		f.image(im, r, i == len(bf.images)-1)
 	}
 	return f
 }
 
-func (f *facts) image(im *image, r *Rules) {
+// searchLiterals searches the data sections for the literal atoms of every
+// rule that may apply to the artifact, once every data section is known: the
+// search [Rules.evaluate] would make rule by rule, made while the code pass
+// ends.
+func (f *facts) searchLiterals(r *Rules) {
+	for _, ru := range r.rules {
+		switch {
+		case ru.spec.Target == "go" && !f.isGo, ru.spec.Target == "native" && f.isGo:
+			continue
+		}
+		f.ensureLiterals(&r.atoms, ru.any)
+		for _, c := range ru.all {
+			f.ensureLiterals(&r.atoms, c)
+		}
+		f.ensureLiterals(&r.atoms, ru.unless)
+	}
+}
+
+// last says that im is the artifact's last image.
+func (f *facts) image(im *image, r *Rules, last bool) {
 	x := &r.atoms
 	if bi, err := buildinfo.Read(bytes.NewReader(im.data)); err == nil {
 		f.isGo = true
@@ -145,9 +167,9 @@ func (f *facts) image(im *image, r *Rules) {
 	}
 	// The code pass runs beside the name and byte-level work below; the
 	// read-only data it turns into exact strings is searched after it ends.
-	joinCode := func() *program { return nil }
+	var code *codePass
 	if tab != nil {
-		joinCode = f.startCodePass(im, tab)
+		code = f.startCodePass(im, tab)
 	}
 	if tab != nil {
 		f.isGo = true
@@ -232,17 +254,39 @@ func (f *facts) image(im *image, r *Rules) {
 		f.obscured = append(f.obscured, Evidence{Kind: EvidenceFormat, Value: im.packer + " packer marks", Where: labelled(im, "section headers")})
 	}
 	// Sections the code pass may cover (read-only string data) are searched
-	// last, once it has ended; the others at once.
+	// last, once its strings are known; the others at once.
+	f.searchSections(im, r, tab, false, nil, nil, nil)
 	var prog *program
-	var strs []*codeString
-	var cover map[*section][]uint64
-	for pass := 0; pass < 2; pass++ {
-		if pass == 1 {
-			if prog = joinCode(); prog != nil {
-				strs, cover = prog.exactStrings()
-			}
+	if code != nil {
+		prog = code.strings()
+	}
+	if prog == nil {
+		if code != nil {
+			code.program()
 		}
-		f.searchSections(im, r, tab, pass == 1, prog, strs, cover)
+		f.searchSections(im, r, tab, true, nil, nil, nil)
+		return
+	}
+	// The search runs while the pass makes its call graph; what the search
+	// finds is judged once the graph is made (the use of a string decides
+	// whether its host counts), in the order found.
+	strs, cover := prog.exactStrings()
+	litSecs := len(f.litSecs)
+	var found []hostRef
+	f.deferred = &found
+	f.searchSections(im, r, tab, true, prog, strs, cover)
+	f.deferred = nil
+	if last {
+		f.searchLiterals(r)
+	}
+	if code.program() == nil {
+		// The graph failed: the strings are searched as bytes, without it.
+		f.litSecs = f.litSecs[:litSecs]
+		f.searchSections(im, r, tab, true, nil, nil, nil)
+		return
+	}
+	for _, h := range found {
+		f.hostFact(r, x, h)
 	}
 }
 

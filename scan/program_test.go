@@ -238,7 +238,7 @@ func TestCodeReleased(t *testing.T) {
 		mu.Lock()
 		released = append(released, b)
 		mu.Unlock()
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
