@@ -210,8 +210,11 @@ func (p *program) matches(c *CodeSpec, gs codeGroups, limit int, work *int) (fou
 		}
 		return cands[i] < cands[j]
 	})
+	ws := p.walks()
+	defer p.putWalks(ws)
+	memo := make(loadMemo, len(c.Together))
 	for _, cand := range cands {
-		if ev, ok := p.satisfies(cand, c, gs, work); ok {
+		if ev, ok := p.satisfies(cand, c, gs, work, ws, memo); ok {
 			found = append(found, codeFound{cand, ev})
 			if len(found) == limit {
 				return found, false
@@ -230,49 +233,150 @@ func (p *program) matches(c *CodeSpec, gs codeGroups, limit int, work *int) (fou
 const maxCodeWork = 2_000_000
 
 // codeWalk is a breadth-first walk of at most c.Within steps from F: the
-// functions in the order reached, each with its predecessor.
+// functions in the order reached, each with its predecessor. Its arrays are
+// indexed by node and reused from walk to walk (gen tells this walk's marks
+// from the last one's): a walk costs the nodes it reaches, not the graph.
 type codeWalk struct {
-	parent map[int32]int32
 	order  []int32
+	parent []int32  // by node: the predecessor where mark is gen
+	mark   []uint32 // by node
+	gen    uint32
 }
 
-// walkFrom walks from F; with ownOnly it steps only out of the program's own
-// functions (F's callees in the standard library are reached, not walked).
-func (p *program) walkFrom(from int32, within int, ownOnly bool) codeWalk {
-	cw := codeWalk{parent: map[int32]int32{from: -1}, order: []int32{from}}
-	frontier := []int32{from}
+// reset starts a new walk over a graph of n nodes.
+func (cw *codeWalk) reset(n int) {
+	if len(cw.mark) < n {
+		cw.mark, cw.parent, cw.gen = make([]uint32, n), make([]int32, n), 0
+	}
+	cw.gen++
+	if cw.gen == 0 { // wrapped: old marks could pass for new ones
+		clear(cw.mark)
+		cw.gen = 1
+	}
+	cw.order = cw.order[:0]
+}
+
+func (cw *codeWalk) visit(v, from int32) {
+	cw.mark[v], cw.parent[v] = cw.gen, from
+	cw.order = append(cw.order, v)
+}
+
+func (cw *codeWalk) seen(v int32) bool { return cw.mark[v] == cw.gen }
+
+// parentOf is v's predecessor, -1 for F.
+func (cw *codeWalk) parentOf(v int32) int32 { return cw.parent[v] }
+
+// walks lends the reusable walks of a code condition's check (see codeWalk).
+func (p *program) walks() *[2]codeWalk {
+	p.walkMu.Lock()
+	defer p.walkMu.Unlock()
+	if n := len(p.walkFree); n > 0 {
+		w := p.walkFree[n-1]
+		p.walkFree = p.walkFree[:n-1]
+		return w
+	}
+	return new([2]codeWalk)
+}
+
+func (p *program) putWalks(w *[2]codeWalk) {
+	p.walkMu.Lock()
+	p.walkFree = append(p.walkFree, w)
+	p.walkMu.Unlock()
+}
+
+// walkFrom walks from F into cw; with ownOnly it steps only out of the
+// program's own functions (F's callees in the standard library are reached,
+// not walked).
+func (p *program) walkFrom(from int32, within int, ownOnly bool, cw *codeWalk) {
+	cw.reset(len(p.names))
+	cw.visit(from, -1)
+	lo := 0
 	for d := 0; d < within; d++ {
-		var next []int32
-		for _, v := range frontier {
+		hi := len(cw.order)
+		for _, v := range cw.order[lo:hi] {
 			if ownOnly && !p.own(v) {
 				continue
 			}
 			for _, w := range p.edges[p.start[v]:p.start[v+1]] {
-				if !p.follows(v, w) {
-					continue
-				}
-				if _, ok := cw.parent[w]; !ok {
-					cw.parent[w] = v
-					next = append(next, w)
-					cw.order = append(cw.order, w)
+				if !cw.seen(w) && p.follows(v, w) {
+					cw.visit(w, v)
 				}
 			}
 		}
-		frontier = next
+		lo = hi
 	}
-	return cw
+}
+
+// loadMemo remembers, per group of a condition, what [program.loads] said of
+// each function: the candidates' walks cross the same functions again and
+// again.
+type loadMemo []map[int32]loadResult
+
+type loadResult struct {
+	s  string
+	ok bool
+}
+
+func (m loadMemo) loads(p *program, gi int, n int32, g CodeGroup) (string, bool) {
+	if m[gi] == nil {
+		m[gi] = map[int32]loadResult{}
+	}
+	r, ok := m[gi][n]
+	if !ok {
+		r.s, r.ok = p.loads(n, g)
+		m[gi][n] = r
+	}
+	return r.s, r.ok
 }
 
 // satisfies checks one candidate F: a breadth-first walk of at most c.Within
-// steps from it, in which every group needs a witness.
-func (p *program) satisfies(from int32, c *CodeSpec, gs codeGroups, work *int) ([]Evidence, bool) {
-	all := p.walkFrom(from, c.Within, false)
+// steps from it, in which every group needs a witness. The evidence (call
+// paths, owners) is made only for a candidate that passes.
+func (p *program) satisfies(from int32, c *CodeSpec, gs codeGroups, work *int, ws *[2]codeWalk, memo loadMemo) ([]Evidence, bool) {
+	all, own := &ws[0], &ws[1]
+	p.walkFrom(from, c.Within, false, all)
 	*work += len(all.order)
-	var ownWalk *codeWalk
+	ownDone := false
+	type witness struct {
+		cw  *codeWalk
+		v   int32
+		s   string // the string loaded, for a string witness
+		str bool
+	}
+	wit := make([]witness, 0, len(c.Together))
+	for gi, g := range c.Together {
+		cw := all
+		if g.Direct {
+			if !ownDone {
+				p.walkFrom(from, c.Within, true, own)
+				*work += len(own.order)
+				ownDone = true
+			}
+			cw = own
+		}
+		found := false
+		for _, v := range cw.order {
+			if gs.members[gi][v] {
+				wit = append(wit, witness{cw: cw, v: v})
+				found = true
+				break
+			}
+			if len(g.Strings)+len(g.patterns) > 0 {
+				if s, ok := memo.loads(p, gi, v, g); ok {
+					wit = append(wit, witness{cw: cw, v: v, s: s, str: true})
+					found = true
+					break
+				}
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
 	base := p.path(from)
 	sub := func(cw *codeWalk, n int32) []string {
 		var rev []string
-		for v := n; v != from && v >= 0; v = cw.parent[v] {
+		for v := n; v != from && v >= 0; v = cw.parentOf(v) {
 			rev = append(rev, p.names[v])
 		}
 		out := append([]string(nil), base...)
@@ -285,53 +389,31 @@ func (p *program) satisfies(from int32, c *CodeSpec, gs codeGroups, work *int) (
 	// step through one of F's closures.
 	reachVia := func(cw *codeWalk, n int32) Reach {
 		r := p.reach[from]
-		for v := n; v != from && v >= 0; v = cw.parent[v] {
-			if u := cw.parent[v]; u >= 0 && r == ReachDirect && !slices.Contains(p.calls(u), v) {
+		for v := n; v != from && v >= 0; v = cw.parentOf(v) {
+			if u := cw.parentOf(v); u >= 0 && r == ReachDirect && !slices.Contains(p.calls(u), v) {
 				r = ReachIndirect
 			}
 		}
 		return r
 	}
 	ev := []Evidence{p.evidenceFor(from, base, "code: the function that does all of it")}
-	for gi, g := range c.Together {
-		cw := &all
-		if g.Direct {
-			if ownWalk == nil {
-				w := p.walkFrom(from, c.Within, true)
-				*work += len(w.order)
-				ownWalk = &w
-			}
-			cw = ownWalk
+	for gi, w := range wit {
+		if w.str {
+			e := Evidence{Kind: EvidenceString, Value: w.s, Where: "code: loaded by " + p.names[w.v],
+				Reach: reachVia(w.cw, w.v), Path: sub(w.cw, w.v), ReferencedBy: []string{p.names[w.v]}}
+			e.Module = p.owner(e.Path)
+			ev = append(ev, e)
+			continue
 		}
-		found := false
-		for _, v := range cw.order {
-			if gs.members[gi][v] {
-				if v != from || gs.nested[gi] == nil {
-					e := p.evidenceFor(v, sub(cw, v), "code: reached from "+p.names[from])
-					e.Reach = reachVia(cw, v)
-					ev = append(ev, e)
-				}
-				if nev := gs.nested[gi][v]; len(nev) > 1 {
-					// What makes v a member: its own witnesses (F's own when
-					// F is the member).
-					ev = append(ev, nev[1:]...)
-				}
-				found = true
-				break
-			}
-			if len(g.Strings)+len(g.patterns) > 0 {
-				if s, ok := p.loads(v, g); ok {
-					e := Evidence{Kind: EvidenceString, Value: s, Where: "code: loaded by " + p.names[v],
-						Reach: reachVia(cw, v), Path: sub(cw, v), ReferencedBy: []string{p.names[v]}}
-					e.Module = p.owner(e.Path)
-					ev = append(ev, e)
-					found = true
-					break
-				}
-			}
+		if w.v != from || gs.nested[gi] == nil {
+			e := p.evidenceFor(w.v, sub(w.cw, w.v), "code: reached from "+p.names[from])
+			e.Reach = reachVia(w.cw, w.v)
+			ev = append(ev, e)
 		}
-		if !found {
-			return nil, false
+		if nev := gs.nested[gi][w.v]; len(nev) > 1 {
+			// What makes v a member: its own witnesses (F's own when F is
+			// the member).
+			ev = append(ev, nev[1:]...)
 		}
 	}
 	return ev, true
@@ -345,7 +427,8 @@ func (p *program) follows(v, w int32) bool {
 	if _, ok := slices.BinarySearch(p.calls(v), w); ok { // link sorts each node's calls
 		return true
 	}
-	return strings.HasPrefix(p.names[w], p.names[v]+".")
+	nv, nw := p.names[v], p.names[w]
+	return len(nw) > len(nv) && nw[len(nv)] == '.' && strings.HasPrefix(nw, nv)
 }
 
 // evidenceFor describes function n reached by path.

@@ -78,6 +78,9 @@ type program struct {
 	// hdrReaders the functions whose code loads an address just before one.
 	hostHdr    []uint64
 	hdrReaders map[uint64][]int32
+	// walkFree are the walks code conditions reuse (see codeWalk).
+	walkMu   sync.Mutex
+	walkFree []*[2]codeWalk
 	// sinks are the functions that contact a host (endpoints.contacts).
 	sinks map[int32]bool
 	// whi are the ends of words' sections; wordsLo and wordsHi bound them all.
