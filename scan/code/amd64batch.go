@@ -142,17 +142,26 @@ func (b *batcher) decode(c0, c1 *cursor) {
 			continue
 		}
 		for oa < qa && ob < qb {
-			if na, ea := directInst((*[16]byte)(t[oa:])); ea != 0 {
+			// The direct table's instructions, then the two-byte map's (for which
+			// only MOVZX and MOVSX are candidates: the second phase reads nothing
+			// else there), inlined for each lane; the rest goes to one.
+			if na, ea := directInst((*[16]byte)(t[oa : oa+16])); ea != 0 {
 				rec[ia], rec[ka] = int32(oa), int32(ia)
 				ia, ka, oa = ia+1, ka+int(ea>>4&1), oa+int(na)
+			} else if na, ea := twoByteInst((*[16]byte)(t[oa : oa+16])); ea != 0 {
+				rec[ia], rec[ka] = int32(oa), int32(ia)
+				ia, ka, oa = ia+1, ka+int(ea>>5&1), oa+int(na)
 			} else {
 				c0.o, c0.i, c0.k = oa, ia, ka
 				b.one(c0)
 				oa, ia, ka = c0.o, c0.i, c0.k
 			}
-			if nb, eb := directInst((*[16]byte)(t[ob:])); eb != 0 {
+			if nb, eb := directInst((*[16]byte)(t[ob : ob+16])); eb != 0 {
 				rec[ib], rec[kb] = int32(ob), int32(ib)
 				ib, kb, ob = ib+1, kb+int(eb>>4&1), ob+int(nb)
+			} else if nb, eb := twoByteInst((*[16]byte)(t[ob : ob+16])); eb != 0 {
+				rec[ib], rec[kb] = int32(ob), int32(ib)
+				ib, kb, ob = ib+1, kb+int(eb>>5&1), ob+int(nb)
 			} else {
 				c1.o, c1.i, c1.k = ob, ib, kb
 				b.one(c1)
@@ -168,9 +177,12 @@ func (b *batcher) decode1(c *cursor) {
 	for {
 		o, q, i, k := c.o, c.fast, c.i, c.k
 		for o < q {
-			if n, e := directInst((*[16]byte)(t[o:])); e != 0 {
+			if n, e := directInst((*[16]byte)(t[o : o+16])); e != 0 {
 				rec[i], rec[k] = int32(o), int32(i)
 				i, k, o = i+1, k+int(e>>4&1), o+int(n)
+			} else if n, e := twoByteInst((*[16]byte)(t[o : o+16])); e != 0 {
+				rec[i], rec[k] = int32(o), int32(i)
+				i, k, o = i+1, k+int(e>>5&1), o+int(n)
 			} else {
 				c.o, c.i, c.k = o, i, k
 				b.one(c)

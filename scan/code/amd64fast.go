@@ -20,6 +20,7 @@ const (
 	qShrink = 0x20 // a 4-byte immediate that is 2 bytes with 66 and no REX.W
 	qGrp3   = 0x40 // F6, F7: the immediate only with ModRM.reg 0 or 1
 	qImmV   = 0x80 // MOV r, imm: 4 more bytes with REX.W
+	qRef    = 0x20 // in twoInfo: an operand off(RIP) is an address reference
 )
 
 // fastTables are the look-up tables of the fast path.
@@ -38,6 +39,13 @@ type fastTables struct {
 	hdr          [16]uint8
 	escape       [256]uint8 // 1 for 0F
 	sibBase5     [8]uint8   // 4 for base 5
+	// twoInfo is the opInfo of the two-byte map (qImm, qOK, qModRM), with qRef for
+	// the opcodes whose operand off(RIP) is an address reference (MOVZX, MOVSX).
+	twoInfo [256]uint8
+	// modrmSIB[1] is the length of a ModRM byte with its SIB and displacement, indexed
+	// by the ModRM byte and the low 3 bits of the byte after it (the SIB's base);
+	// modrmSIB[0], for an opcode without ModRM, is 0.
+	modrmSIB [2][256][8]uint8
 	// direct is indexed by a one-byte-map opcode and the byte after it, m<<8 | op (the
 	// two bytes read as a little-endian uint16): the length from the opcode on (bits
 	// 0–3, without REX.W's 4 more bytes of MOV r, imm64, bit 5; 0 when not decoded this
@@ -103,6 +111,17 @@ func newFastTables() (t fastTables) {
 	}
 	t.escape[0x0F] = 1
 	t.sibBase5[5] = 4
+	for m, l := range t.modrm {
+		for base := range 8 {
+			t.modrmSIB[1][m][base] = l&15 + l>>4*t.sibBase5[base]
+		}
+	}
+	for op := range 256 {
+		t.twoInfo[op] = t.opInfo[256|op] & (qImm | qOK | qModRM)
+		if op&0xF6 == 0xB6 && t.twoInfo[op] != 0 {
+			t.twoInfo[op] |= qRef
+		}
+	}
 	for op := range 256 {
 		q := t.opInfo[op]
 		if q&qOK == 0 {
@@ -141,6 +160,19 @@ func directInst(w *[16]byte) (n, e uint) {
 	e = uint(fast.direct[uint(w[r+1])<<8|uint(w[r])])
 	// 4 more bytes for a SIB with base 5 (disp32) and for MOV r, imm64 with REX.W.
 	return r + e&15 + e>>7*uint(fast.sibBase5[w[r+2]&7]) + e>>5&uint(w[0]>>3)&r*4, e
+}
+
+// twoByteInst decodes the instruction at the start of w when it is a two-byte-map opcode
+// (0F op, not 0F 38 or 0F 3A), alone or after REX: the length n and the opcode's twoInfo
+// entry q, 0 for another instruction (n then means nothing). Like directInst, it is
+// small enough to be inlined.
+func twoByteInst(w *[16]byte) (n, q uint) {
+	r := uint(w[0]>>4^4-1) >> 7
+	if w[r] != 0x0F {
+		return 0, 0
+	}
+	q = uint(fast.twoInfo[w[r+1]])
+	return r + 2 + uint(fast.modrmSIB[q>>4&1][w[r+2]][w[r+3]&7]) + q&qImm, q
 }
 
 // fastInst decodes the instruction at the start of w as [decodeInst] does, when it is one

@@ -8,6 +8,9 @@ import (
 
 // fastAgrees reports an error when the fast path decodes w differently from decodeInst.
 func fastAgrees(w *[16]byte) (fast bool, err error) {
+	if err := twoByteAgrees(w); err != nil {
+		return true, err
+	}
 	n, op, space, rex, modrm := fastInst(w)
 	if n == 0 {
 		return false, nil
@@ -28,6 +31,22 @@ func fastAgrees(w *[16]byte) (fast bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+// twoByteAgrees reports an error when twoByteInst decodes w differently from decodeInst.
+func twoByteAgrees(w *[16]byte) error {
+	n, q := twoByteInst(w)
+	if q == 0 {
+		return nil
+	}
+	var in inst
+	if !decodeInst(w[:], &in) || n != uint(in.n) || in.space != map0F || in.p66 || in.modrm >= 0 != (q&qModRM != 0) {
+		return fmt.Errorf("% x: twoByteInst n %d q %#x, decodeInst %+v", w[:], n, q, in)
+	}
+	if ref := in.op&0xF6 == 0xB6; ref != (q&qRef != 0) {
+		return fmt.Errorf("% x: twoByteInst qRef %v, MOVZX or MOVSX %v", w[:], q&qRef != 0, ref)
+	}
+	return nil
 }
 
 // TestFastPath checks that the fast path of the length decoder decodes every opcode of the
