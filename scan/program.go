@@ -378,8 +378,8 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 // the value edges they return (function, target). Each is read alone, so the
 // references are cut into one run per processor, read side by side, and the
 // runs' results joined in order: the same lists, in the same order, as one
-// pass over them.
-func (p *program) sortAddrs(addrs []codeAddrRef) [][2]int32 {
+// pass over them. The value edges come back as one list per run.
+func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 	type part struct {
 		segs    []tableSeg
 		values  [][2]int32
@@ -392,6 +392,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][2]int32 {
 		pt := &parts[k]
 		var ts []int32
 		chunk := addrs[len(addrs)*k/n : len(addrs)*(k+1)/n]
+		pt.values = make([][2]int32, 0, len(chunk)) // most references give one edge or none
 		for i, a := range chunk {
 			if i%addrReleaseEvery == addrReleaseEvery-1 {
 				// The words read for the references so far go back.
@@ -432,15 +433,11 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][2]int32 {
 	}
 	read(0)
 	wg.Wait()
-	nv := 0
-	for _, pt := range parts {
-		nv += len(pt.values)
-	}
-	values := make([][2]int32, 0, nv)
+	values := make([][][2]int32, 0, n)
 	for _, pt := range parts {
 		p.segs = append(p.segs, pt.segs...)
 		p.bareText = append(p.bareText, pt.bare...)
-		values = append(values, pt.values...)
+		values = append(values, pt.values)
 		for _, a := range pt.readers {
 			p.noteHeaderReaders(a.Func, a.Addr)
 		}
@@ -1126,7 +1123,7 @@ func (p *program) node(name string) int32 {
 
 // link builds the adjacency lists from call and value edges (duplicates
 // removed), by counting: no sort of the whole edge list.
-func (p *program) link(calls, values [][2]int32) {
+func (p *program) link(calls [][2]int32, values [][][2]int32) {
 	n := len(p.names)
 	for len(p.pkg) < n {
 		p.pkg = append(p.pkg, pkgOf(p.names[len(p.pkg)]))
@@ -1136,8 +1133,10 @@ func (p *program) link(calls, values [][2]int32) {
 	for _, c := range calls {
 		cc[c[0]+1]++
 	}
-	for _, v := range values {
-		vc[v[0]+1]++
+	for _, vs := range values {
+		for _, v := range vs {
+			vc[v[0]+1]++
+		}
 	}
 	p.start = make([]int32, n+1)
 	for i := 0; i < n; i++ {
@@ -1154,9 +1153,11 @@ func (p *program) link(calls, values [][2]int32) {
 		edges[cpos[c[0]]] = c[1]
 		cpos[c[0]]++
 	}
-	for _, v := range values {
-		edges[vpos[v[0]]] = v[1]
-		vpos[v[0]]++
+	for _, vs := range values {
+		for _, v := range vs {
+			edges[vpos[v[0]]] = v[1]
+			vpos[v[0]]++
+		}
 	}
 	// Sort and dedupe each node's calls and values, compacting in place.
 	p.ncall = make([]int32, n)
