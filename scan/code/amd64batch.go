@@ -35,6 +35,8 @@ type batcher struct {
 	addr  uint64
 	funcs []Func
 	hi    int
+	// target is the code a lane takes, at least: laneTarget (tests make it small).
+	target uint64
 	// The batch decoded: funcs[lo:end], with the span of each; alone when funcs[lo] is
 	// decoded by pairer.function.
 	rec     []int32
@@ -46,9 +48,13 @@ type batcher struct {
 // newAMD64 returns the decoder of the amd64 functions of one chunk, which ends before
 // funcs[hi]: it appends the references of funcs[i] to refs, called for each i in order.
 func newAMD64(text Text, funcs []Func, hi int, isData IsData, lim Limits, refs *Refs) func(i int) {
-	b := &batcher{text: text.Data[:cap(text.Data)], addr: text.Addr, funcs: funcs, hi: hi}
+	return newBatcher(text, funcs, hi, isData, lim, refs).function
+}
+
+func newBatcher(text Text, funcs []Func, hi int, isData IsData, lim Limits, refs *Refs) *batcher {
+	b := &batcher{text: text.Data[:cap(text.Data)], addr: text.Addr, funcs: funcs, hi: hi, target: laneTarget}
 	b.p.isData, b.p.lim, b.p.refs = isData, lim, refs
-	return b.function
+	return b
 }
 
 // function appends the references of funcs[i], decoding a batch from it first unless the
@@ -74,7 +80,7 @@ func (b *batcher) batch(i int) {
 	}
 	b.alone = false
 	m, s0 := i+1, size(i)
-	for m < b.hi && s0 < laneTarget && s0+size(m) <= laneMax {
+	for m < b.hi && s0 < b.target && s0+size(m) <= laneMax {
 		s0 += size(m)
 		m++
 	}

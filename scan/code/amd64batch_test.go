@@ -114,9 +114,10 @@ func TestBatchShapes(t *testing.T) {
 	}
 }
 
-// batchAgrees scans code split into functions at the cuts with one worker and compares the
-// result with one chain's.
-func batchAgrees(code []byte, cuts []int) error {
+// batchAgrees decodes code split into functions at the cuts in batches whose lanes take
+// at least target bytes (target 0: as Scan does) and compares the result with one
+// chain's.
+func batchAgrees(code []byte, cuts []int, target uint64) error {
 	const base = 0x401000
 	var funcs []Func
 	at := 0
@@ -129,28 +130,33 @@ func batchAgrees(code []byte, cuts []int) error {
 	isData := func(addr, n uint64) bool { return addr%5 != 0 }
 	lim := Limits{MaxStringLen: 64, KeepAddr: func(addr uint64) bool { return addr%3 != 0 }}
 	want := oneChain(text, funcs, isData, lim)
-	got, err := scan(text, funcs, isData, lim, 1)
-	if err != nil {
-		return err
+	got := &Refs{}
+	b := newBatcher(text, funcs, len(funcs), isData, lim, got)
+	if target > 0 {
+		b.target = target
+	}
+	for i := range funcs {
+		b.function(i)
 	}
 	return sameRefs(want, got)
 }
 
-// FuzzBatchAMD64 scans random bytes cut into four functions, in batches, and compares what
-// it finds with one chain's: never a panic, the same references.
+// FuzzBatchAMD64 decodes random bytes cut into four functions in batches, with lanes of
+// a few bytes (so that both run) and of the usual size, and compares what it finds with
+// one chain's: never a panic, the same references.
 func FuzzBatchAMD64(f *testing.F) {
-	f.Add([]byte{0x48, 0x8d, 0x05, 0x10, 0, 0, 0, 0xbb, 0x05, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xc3}, uint16(5), uint16(12), uint16(12))
-	f.Add([]byte{0x48, 0xc7, 0x05, 0x53, 0xd8, 0x0a, 0x00, 0x18, 0, 0, 0, 0x48, 0x8d, 0x05, 0xd2, 0x31, 0, 0, 0x48, 0x89, 0x05, 0x25, 0xd8, 0x0a, 0x00}, uint16(0), uint16(11), uint16(20))
-	f.Add([]byte{0xc5, 0xf8, 0x77, 0x62, 0xf1, 0x7c, 0x48, 0x10, 0x44, 0x24, 0x01, 0xcc, 0xcc}, uint16(2), uint16(3), uint16(9))
+	f.Add([]byte{0x48, 0x8d, 0x05, 0x10, 0, 0, 0, 0xbb, 0x05, 0, 0, 0, 0xe8, 0, 0, 0, 0, 0xc3}, uint16(5), uint16(12), uint16(12), uint8(1))
+	f.Add([]byte{0x48, 0xc7, 0x05, 0x53, 0xd8, 0x0a, 0x00, 0x18, 0, 0, 0, 0x48, 0x8d, 0x05, 0xd2, 0x31, 0, 0, 0x48, 0x89, 0x05, 0x25, 0xd8, 0x0a, 0x00}, uint16(0), uint16(11), uint16(20), uint8(8))
+	f.Add([]byte{0xc5, 0xf8, 0x77, 0x62, 0xf1, 0x7c, 0x48, 0x10, 0x44, 0x24, 0x01, 0xcc, 0xcc}, uint16(2), uint16(3), uint16(9), uint8(0))
 	if p := goCommandPath(); p != "" && fileExists(p) {
 		b := loadELF(f, p, "amd64")
 		for i, fn := range b.Funcs[:min(len(b.Funcs), 64)] {
 			code := b.Text.Data[fn.Entry-b.Text.Addr : min(fn.End, fn.Entry+2048)-b.Text.Addr]
-			f.Add(code, uint16(i), uint16(len(code)/3), uint16(len(code)/2))
+			f.Add(code, uint16(i), uint16(len(code)/3), uint16(len(code)/2), uint8(i))
 		}
 	}
-	f.Fuzz(func(t *testing.T, code []byte, c1, c2, c3 uint16) {
-		if err := batchAgrees(code, []int{int(c1), int(c2), int(c3)}); err != nil {
+	f.Fuzz(func(t *testing.T, code []byte, c1, c2, c3 uint16, target uint8) {
+		if err := batchAgrees(code, []int{int(c1), int(c2), int(c3)}, uint64(target)); err != nil {
 			t.Fatal(err)
 		}
 	})
