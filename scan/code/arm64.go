@@ -421,19 +421,19 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 		if w>>26&7 != 5 && w&0x3B000000 != 0x18000000 {
 			continue // neither a branch nor a literal load
 		}
-		in := decodeA64(w)
-		if in.pcrel == 0 {
+		imm, pcrel := a64PCRel(w)
+		if pcrel == 0 {
 			continue
 		}
-		t := int64(i) + in.imm/4
+		t := int64(i) + imm/4
 		if t < 0 || t >= int64(n) {
 			continue
 		}
-		if in.pcrel == pcBranch {
+		if pcrel == pcBranch {
 			start[t/64] |= 1 << (t % 64)
 			continue
 		}
-		for k := int64(0); k < int64(in.pcrel)/4 && t+k < int64(n); k++ {
+		for k := int64(0); k < int64(pcrel)/4 && t+k < int64(n); k++ {
 			data[(t+k)/64] |= 1 << ((t + k) % 64)
 		}
 	}
@@ -523,24 +523,56 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 			}
 		}
 		w := binary.LittleEndian.Uint32(code[4*i:])
-		if wr, ok := a64Fast(w, keep != nil); ok {
+		at := pc + uint64(4*i)
+		if q, wr := a64Quick(w); q != a64QSlow && !lim.slowARM64 {
+			// What decodeA64 and the switch below do, without building a64inst (the
+			// copy of its result stalls the store-to-load forwarding).
+			var val a64Val
+			switch q {
+			case a64QCond:
+				st.forget(true)
+				continue
+			case a64QBL:
+				args(i)
+				refs.Calls = append(refs.Calls, Call{Func: fi, PC: at, Target: at + uint64(int64(int32(w<<6))>>4)})
+				st.forget(true)
+				continue
+			case a64QB:
+				if imm := int64(int32(w<<6)) >> 4; imm < -int64(4*i) || imm >= int64(4*(n-i)) {
+					args(i) // a jump out of the function
+				}
+				st.forget(false)
+				continue
+			case a64QPlain:
+				if keep != nil && w&0x3B000000 == 0x39000000 {
+					a64Global(w, &st, addAddr)
+				}
+			case a64QADRP:
+				imm := int64(int32((w>>5&0x7FFFF)<<13|(w>>29&3)<<11)) << 1
+				val = a64Val{kind: a64Page, v: at&^0xFFF + uint64(imm), adrp: at, at: i}
+			case a64QADD:
+				if rn := uint8(w >> 5 & 31); rn != 31 {
+					if b := st.reg(rn); b.kind == a64Page {
+						val = a64Val{kind: a64Addr, v: b.v + uint64(w>>10&0xFFF), adrp: b.adrp, at: i}
+						if keep != nil {
+							addAddr(b.adrp, val.v)
+						}
+					}
+				}
+			}
 			st.known &^= wr
 			if wr&st.bases != 0 {
 				st.drop(wr)
 			}
+			if rd := w & 31; val.kind != a64None && rd != 31 {
+				st.regs[rd] = val
+				st.known |= 1 << rd
+			}
 			continue
 		}
-		at := pc + uint64(4*i)
 		in := decodeA64(w)
 		if keep != nil && w&0x3B000000 == 0x39000000 {
-			// LDR, STR (unsigned offset) of any size at an offset from a page: a global.
-			if b := st.reg(uint8(w >> 5 & 31)); w>>5&31 != 31 && b.kind == a64Page {
-				scale := w >> 30
-				if w&(1<<26) != 0 && w&(1<<23) != 0 {
-					scale = 4 // 128-bit SIMD&FP register
-				}
-				addAddr(b.adrp, b.v+uint64(w>>10&0xFFF)<<scale)
-			}
+			a64Global(w, &st, addAddr)
 		}
 		var val a64Val // what in.rd holds after the instruction
 		switch in.op {
@@ -632,6 +664,18 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 	}
 }
 
+// a64Global reports the address an LDR or STR (unsigned offset) of any size reads or
+// writes when its base register holds a page: a global.
+func a64Global(w uint32, st *a64State, addAddr func(pc, addr uint64)) {
+	if b := st.reg(uint8(w >> 5 & 31)); w>>5&31 != 31 && b.kind == a64Page {
+		scale := w >> 30
+		if w&(1<<26) != 0 && w&(1<<23) != 0 {
+			scale = 4 // 128-bit SIMD&FP register
+		}
+		addAddr(b.adrp, b.v+uint64(w>>10&0xFFF)<<scale)
+	}
+}
+
 // a64Addrs sorts the address references of one function by PC and address, drops those
 // repeated, those that are strings (the same ADRP and address) and those keep rejects, and
 // returns how many remain at the start of fa.
@@ -656,23 +700,141 @@ func a64Addrs(fa []AddrRef, fs []StringRef, keep func(uint64) bool) int {
 	return k
 }
 
-// a64Fast is the fast path of the second pass: for the instructions that only write a
-// register named in their encoding (as decodeA64 decodes them: a64Plain), the registers
-// written, without building decodeA64's result. Loads and stores with an unsigned offset
-// take the slow path when address references are kept (withAddrs).
-func a64Fast(w uint32, withAddrs bool) (wr uint32, ok bool) {
+// a64Quick is the fast path of the second pass: it classifies w without building
+// decodeA64's result. For the instructions that only write registers named in their
+// encoding (decodeA64's a64Plain, but ADR and the literal loads) it returns a64QPlain and
+// the registers written; for the most common of the others (conditional branches, B, BL,
+// ADRP, ADD of an immediate) their class and the registers written; for everything else
+// a64QSlow (decodeA64 then decodes it). TestARM64Quick checks it against decodeA64.
+func a64Quick(w uint32) (a64quick, uint32) {
 	rd := uint32(1) << (w & 31) &^ (1 << 31) // the zero register is no write
-	if w>>25&5 == 5 && w&0xFFE0FFE0 != 0xAA0003E0 && w&0x3F200000 != 0x0B200000 {
-		// Data processing (register), SIMD and FP, but MOV Xd, Xm and ADD, SUB
-		// (extended register), which may write SP.
-		return rd, true
+	switch w >> 25 & 15 {
+	case 5, 13: // data processing (register)
+		if w&0xFFE0FFE0 == 0xAA0003E0 { // MOV Xd, Xm
+			return a64QSlow, 0
+		}
+		if w&0x3F200000 == 0x0B200000 && w&31 == 31 { // ADD/SUB (extended register) to SP
+			return a64QPlain, 1 << 31
+		}
+		return a64QPlain, rd
+	case 7, 15: // SIMD and floating point
+		return a64QPlain, rd
+	case 8, 9: // data processing (immediate)
+		switch w >> 23 & 7 {
+		case 0, 1: // ADR, ADRP
+			if w>>31 == 1 {
+				return a64QADRP, rd
+			}
+			return a64QSlow, 0
+		case 5: // move wide
+			return a64QSlow, 0
+		case 2: // add/subtract (immediate)
+			if w&0xFFC00000 == 0x91000000 { // ADD Xd, Xn|SP, #imm12
+				if w&31 == 31 {
+					return a64QADD, 1 << 31
+				}
+				return a64QADD, rd
+			}
+			if w&(1<<29) == 0 && w&31 == 31 {
+				return a64QPlain, 1 << 31 // to SP
+			}
+			return a64QPlain, rd
+		case 4: // logical (immediate)
+			opc := w >> 29 & 3
+			if opc == 1 && w>>5&31 == 31 && w&31 != 31 { // ORR Rd, ZR, #imm
+				return a64QSlow, 0
+			}
+			if opc != 3 && w&31 == 31 {
+				return a64QPlain, 1 << 31 // to SP
+			}
+			return a64QPlain, rd
+		}
+		return a64QPlain, rd // with tags, bitfield, extract
+	case 10, 11: // branches, exception generating and system
+		switch {
+		case w&0xFC000000 == 0x94000000: // BL
+			return a64QBL, 0
+		case w&0xFC000000 == 0x14000000: // B
+			return a64QB, 0
+		case w&0xFF000010 == 0x54000000, w&0x7C000000 == 0x34000000: // B.cond; CBZ, CBNZ, TBZ, TBNZ
+			return a64QCond, 0
+		case w&0xFFFFF01F == 0xD503201F: // hints
+			return a64QPlain, 0
+		}
+		return a64QSlow, 0
+	case 4, 6, 12, 14: // loads and stores
+		rt, base := w&31, uint32(1)<<(w>>5&31)
+		load := rd & a64LoadsRt[w>>27&0x18|w>>24&4|w>>22&3]
+		switch {
+		case w&0x3B000000 == 0x39000000: // unsigned offset
+			if w&0xFFC00000 == 0xF9000000 { // STR Xt
+				return a64QSlow, 0
+			}
+			return a64QPlain, load
+		case w&0x3A000000 == 0x28000000: // pair
+			if w>>30 == 3 || w&0xFFC00000 == 0xA9000000 { // unallocated; STP Xt, Xt2, [Xn|SP, #imm]
+				return a64QSlow, 0
+			}
+			var wr uint32
+			if w>>22&1 == 1 && w>>26&1 == 0 { // a load of general registers
+				wr = (uint32(1)<<rt | uint32(1)<<(w>>10&31)) &^ (1 << 31)
+			}
+			if idx := w >> 23 & 3; idx == 1 || idx == 3 {
+				wr |= base
+			}
+			return a64QPlain, wr
+		case w&0x3B200000 == 0x38000000: // unscaled, post-, pre-indexed, unprivileged
+			if w&0xFFE00C00 == 0xF8000000 { // STUR Xt
+				return a64QSlow, 0
+			}
+			if kind := w >> 10 & 3; kind == 1 || kind == 3 {
+				load |= base
+			}
+			return a64QPlain, load
+		case w&0x3B200C00 == 0x38200800: // register offset
+			return a64QPlain, load
+		}
 	}
-	if !withAddrs && w&0x3B000000 == 0x39000000 && w&0xFFC00000 != 0xF9000000 {
-		// Load and store (unsigned offset), but STR of a 64-bit register: loads of a
-		// general register write it.
-		return rd & a64LoadsRt[w>>27&0x18|w>>24&4|w>>22&3], true
+	return a64QSlow, 0
+}
+
+// a64quick is a64Quick's class of an instruction.
+type a64quick uint8
+
+const (
+	a64QSlow  a64quick = iota
+	a64QPlain          // writes the registers returned and nothing the decoder reads
+	a64QCond           // decodeA64's a64Cond
+	a64QBL             // a64BL
+	a64QB              // a64Jump with pcBranch: B
+	a64QADRP           // a64ADRP
+	a64QADD            // a64ADD
+)
+
+
+// a64PCRel is the first pass's view of w: for a branch to pc+imm, pcBranch; for an LDR
+// (literal), the size of the data at pc+imm; else 0. It agrees with decodeA64
+// (TestARM64PCRel).
+func a64PCRel(w uint32) (imm int64, pcrel uint8) {
+	switch {
+	case w&0x7C000000 == 0x14000000: // B, BL
+		return int64(int32(w<<6)) >> 4, pcBranch
+	case w&0xFF000010 == 0x54000000, w&0x7E000000 == 0x34000000: // B.cond; CBZ, CBNZ
+		return int64(int32(w<<8)>>13) << 2, pcBranch
+	case w&0x7E000000 == 0x36000000: // TBZ, TBNZ
+		return int64(int32(w<<13)>>18) << 2, pcBranch
+	case w&0x3B000000 == 0x18000000: // LDR (literal)
+		opc, v := w>>30, w>>26&1 == 1
+		switch {
+		case v && opc != 3:
+			return int64(int32(w<<8)>>13) << 2, 4 << opc
+		case !v && opc == 1:
+			return int64(int32(w<<8)>>13) << 2, 8
+		case !v && opc != 3:
+			return int64(int32(w<<8)>>13) << 2, 4
+		}
 	}
-	return 0, false
+	return 0, 0
 }
 
 // a64LoadsRt is all ones for the loads of a general register with an unsigned offset,

@@ -9,7 +9,8 @@ import (
 // FuzzDecodeARM64 scans random bytes as the code of two arm64 functions: it never panics;
 // every string is loaded by an ADRP inside its function, has a length from 1 to the limit
 // and was accepted by isData; every call is a BL inside its function to the target it
-// encodes; the lists are in PC order; and every word decodes as arm64asm decodes it.
+// encodes; the lists are in PC order; the fast path gives what decodeA64 alone gives; and
+// every word decodes as arm64asm decodes it.
 func FuzzDecodeARM64(f *testing.F) {
 	page := uint32(ruleData-ruleText) >> 12
 	for _, seed := range [][]uint32{
@@ -70,6 +71,14 @@ func FuzzDecodeARM64(f *testing.F) {
 		}
 		if !reflect.DeepEqual(normal(withAddrs), normal(two)) {
 			t.Fatalf("two workers: %+v, one: %+v", two, withAddrs)
+		}
+		lim.Workers, lim.slowARM64 = 1, true
+		slow, err := Scan(text, funcs, isData, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(normal(withAddrs), normal(slow)) {
+			t.Fatalf("decodeA64 alone: %+v, with the fast path: %+v", slow, withAddrs)
 		}
 		r := normal(withAddrs)
 		r.Addrs = nil

@@ -91,6 +91,10 @@ type Limits struct {
 	// a file mapping may give those pages back as the decoding goes (Scan does not read
 	// them again). It may be called from several goroutines at once.
 	Release func(code []byte)
+
+	// slowARM64 turns off the fast path of the arm64 decoder (a64Quick), so that tests
+	// can compare its results with decodeA64's.
+	slowARM64 bool
 }
 
 // releaseStep is how much decoded code [Limits.Release] is given at a time.
