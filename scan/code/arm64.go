@@ -811,7 +811,6 @@ const (
 	a64QADD            // a64ADD
 )
 
-
 // a64PCRel is the first pass's view of w: for a branch to pc+imm, pcBranch; for an LDR
 // (literal), the size of the data at pc+imm; else 0. It agrees with decodeA64
 // (TestARM64PCRel).
