@@ -550,6 +550,27 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 			case a64QADRP:
 				imm := int64(int32((w>>5&0x7FFFF)<<13|(w>>29&3)<<11)) << 1
 				val = a64Val{kind: a64Page, v: at&^0xFFF + uint64(imm), adrp: at, at: i}
+			case a64QSTR:
+				if keep != nil && w&0x3B000000 == 0x39000000 {
+					a64Global(w, &st, addAddr)
+				}
+				rt, rn, _, imm := a64Stored(w, q)
+				store(i, rt, rn, imm)
+			case a64QSTP:
+				rt, rn, rt2, imm := a64Stored(w, q)
+				if p, l := st.reg(rt), st.reg(rt2); rt != 31 && rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
+					emit(p, l)
+				}
+				store(i, rt, rn, imm)
+				store(i, rt2, rn, imm+8)
+			case a64QMOV:
+				if rn := uint8(w >> 16 & 31); rn == 31 {
+					val = a64Val{kind: a64Const, at: i} // MOV Xd, ZR
+				} else if val = st.reg(rn); val.kind == a64Page {
+					val = a64Val{}
+				} else {
+					val.at = i
+				}
 			case a64QADD:
 				if rn := uint8(w >> 5 & 31); rn != 31 {
 					if b := st.reg(rn); b.kind == a64Page {
@@ -704,14 +725,15 @@ func a64Addrs(fa []AddrRef, fs []StringRef, keep func(uint64) bool) int {
 // decodeA64's result. For the instructions that only write registers named in their
 // encoding (decodeA64's a64Plain, but ADR and the literal loads) it returns a64QPlain and
 // the registers written; for the most common of the others (conditional branches, B, BL,
-// ADRP, ADD of an immediate) their class and the registers written; for everything else
+// ADRP, ADD of an immediate, STR, STUR and STP of X registers, MOV) their class and the
+// registers written; for everything else
 // a64QSlow (decodeA64 then decodes it). TestARM64Quick checks it against decodeA64.
 func a64Quick(w uint32) (a64quick, uint32) {
 	rd := uint32(1) << (w & 31) &^ (1 << 31) // the zero register is no write
 	switch w >> 25 & 15 {
 	case 5, 13: // data processing (register)
 		if w&0xFFE0FFE0 == 0xAA0003E0 { // MOV Xd, Xm
-			return a64QSlow, 0
+			return a64QMOV, rd
 		}
 		if w&0x3F200000 == 0x0B200000 && w&31 == 31 { // ADD/SUB (extended register) to SP
 			return a64QPlain, 1 << 31
@@ -768,11 +790,14 @@ func a64Quick(w uint32) (a64quick, uint32) {
 		switch {
 		case w&0x3B000000 == 0x39000000: // unsigned offset
 			if w&0xFFC00000 == 0xF9000000 { // STR Xt
-				return a64QSlow, 0
+				return a64QSTR, 0
 			}
 			return a64QPlain, load
 		case w&0x3A000000 == 0x28000000: // pair
-			if w>>30 == 3 || w&0xFFC00000 == 0xA9000000 { // unallocated; STP Xt, Xt2, [Xn|SP, #imm]
+			if w&0xFFC00000 == 0xA9000000 { // STP Xt, Xt2, [Xn|SP, #imm]
+				return a64QSTP, 0
+			}
+			if w>>30 == 3 { // unallocated
 				return a64QSlow, 0
 			}
 			var wr uint32
@@ -785,7 +810,7 @@ func a64Quick(w uint32) (a64quick, uint32) {
 			return a64QPlain, wr
 		case w&0x3B200000 == 0x38000000: // unscaled, post-, pre-indexed, unprivileged
 			if w&0xFFE00C00 == 0xF8000000 { // STUR Xt
-				return a64QSlow, 0
+				return a64QSTR, 0
 			}
 			if kind := w >> 10 & 3; kind == 1 || kind == 3 {
 				load |= base
@@ -809,7 +834,23 @@ const (
 	a64QB              // a64Jump with pcBranch: B
 	a64QADRP           // a64ADRP
 	a64QADD            // a64ADD
+	a64QSTR            // a64STR (see a64Stored)
+	a64QSTP            // a64STP (see a64Stored)
+	a64QMOV            // a64MOV
 )
+
+// a64Stored is what a64STR and a64STP instructions (a64Quick's a64QSTR and a64QSTP)
+// store: the register rt (and rt2) to imm(rn).
+func a64Stored(w uint32, q a64quick) (rt, rn, rt2 uint8, imm int64) {
+	rt, rn = uint8(w&31), uint8(w>>5&31)
+	switch {
+	case q == a64QSTP:
+		return rt, rn, uint8(w >> 10 & 31), int64(int32(w<<10)>>25) * 8
+	case w&0x3B000000 == 0x39000000: // STR (unsigned offset)
+		return rt, rn, 0, int64(w>>10&0xFFF) * 8
+	}
+	return rt, rn, 0, int64(int32(w<<11) >> 23) // STUR
+}
 
 // a64PCRel is the first pass's view of w: for a branch to pc+imm, pcBranch; for an LDR
 // (literal), the size of the data at pc+imm; else 0. It agrees with decodeA64

@@ -53,10 +53,20 @@ func TestARM64Quick(t *testing.T) {
 			if d.op != a64Plain || d.wr != wr || d.pcrel != 0 {
 				t.Fatalf("%08x: fast path writes %#x, decodeA64 %+v", w, wr, d)
 			}
-		case a64QCond, a64QBL, a64QB, a64QADRP, a64QADD:
-			want := map[a64quick]a64op{a64QCond: a64Cond, a64QBL: a64BL, a64QB: a64Jump, a64QADRP: a64ADRP, a64QADD: a64ADD}[q]
+		case a64QCond, a64QBL, a64QB, a64QADRP, a64QADD, a64QSTR, a64QSTP, a64QMOV:
+			want := map[a64quick]a64op{a64QCond: a64Cond, a64QBL: a64BL, a64QB: a64Jump, a64QADRP: a64ADRP,
+				a64QADD: a64ADD, a64QSTR: a64STR, a64QSTP: a64STP, a64QMOV: a64MOV}[q]
 			if d.op != want || d.wr != wr || q == a64QB && d.pcrel != pcBranch {
 				t.Fatalf("%08x: fast path says class %d writing %#x, decodeA64 %+v", w, q, wr, d)
+			}
+			if q == a64QMOV && d.rn != uint8(w>>16&31) {
+				t.Fatalf("%08x: fast path copies X%d, decodeA64 %+v", w, w>>16&31, d)
+			}
+			if q == a64QSTR || q == a64QSTP {
+				rt, rn, rt2, imm := a64Stored(w, q)
+				if rt != d.rd || rn != d.rn || imm != d.imm || q == a64QSTP && rt2 != d.rt2 {
+					t.Fatalf("%08x: fast path stores (%d, %d) to %d(X%d), decodeA64 %+v", w, rt, rt2, imm, rn, d)
+				}
 			}
 		default:
 			return false
