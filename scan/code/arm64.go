@@ -511,6 +511,40 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 		}
 	}
 
+	// storePair is STP Xt, Xt2, [Xn|SP, #off]: a string header when Xt holds an address
+	// and Xt2 a constant, and two stores.
+	storePair := func(i int, rt, rt2, rn uint8, off int64) {
+		if p, l := st.reg(rt), st.reg(rt2); rt != 31 && rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
+			emit(p, l)
+		}
+		store(i, rt, rn, off)
+		store(i, rt2, rn, off+8)
+	}
+	// copied is what MOV Xd, Xm (rn = m) at instruction i leaves in Xd.
+	copied := func(i int, rn uint8) a64Val {
+		if rn == 31 {
+			return a64Val{kind: a64Const, at: i} // MOV Xd, ZR
+		}
+		val := st.reg(rn)
+		if val.kind == a64Page {
+			return a64Val{}
+		}
+		val.at = i
+		return val
+	}
+	// added is what ADD Xd, Xn, #imm at instruction i leaves in Xd: an address when Xn
+	// holds a page.
+	added := func(i int, rn uint8, imm uint64) a64Val {
+		if b := st.reg(rn); rn != 31 && b.kind == a64Page {
+			val := a64Val{kind: a64Addr, v: b.v + imm, adrp: b.adrp, at: i}
+			if keep != nil {
+				addAddr(b.adrp, val.v)
+			}
+			return val
+		}
+		return a64Val{}
+	}
+
 	for i := 0; i < n; i++ {
 		if (start[i/64]|data[i/64])>>(i%64)&1 != 0 {
 			if bit(start, i) {
@@ -558,28 +592,11 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 				store(i, rt, rn, imm)
 			case a64QSTP:
 				rt, rn, rt2, imm := a64Stored(w, q)
-				if p, l := st.reg(rt), st.reg(rt2); rt != 31 && rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
-					emit(p, l)
-				}
-				store(i, rt, rn, imm)
-				store(i, rt2, rn, imm+8)
+				storePair(i, rt, rt2, rn, imm)
 			case a64QMOV:
-				if rn := uint8(w >> 16 & 31); rn == 31 {
-					val = a64Val{kind: a64Const, at: i} // MOV Xd, ZR
-				} else if val = st.reg(rn); val.kind == a64Page {
-					val = a64Val{}
-				} else {
-					val.at = i
-				}
+				val = copied(i, uint8(w>>16&31))
 			case a64QADD:
-				if rn := uint8(w >> 5 & 31); rn != 31 {
-					if b := st.reg(rn); b.kind == a64Page {
-						val = a64Val{kind: a64Addr, v: b.v + uint64(w>>10&0xFFF), adrp: b.adrp, at: i}
-						if keep != nil {
-							addAddr(b.adrp, val.v)
-						}
-					}
-				}
+				val = added(i, uint8(w>>5&31), uint64(w>>10&0xFFF))
 			}
 			st.known &^= wr
 			if wr&st.bases != 0 {
@@ -623,20 +640,9 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 		case a64ADRP:
 			val = a64Val{kind: a64Page, v: at&^0xFFF + uint64(in.imm), adrp: at, at: i}
 		case a64ADD:
-			if b := st.reg(in.rn); in.rn != 31 && b.kind == a64Page {
-				val = a64Val{kind: a64Addr, v: b.v + uint64(in.imm), adrp: b.adrp, at: i}
-				if keep != nil {
-					addAddr(b.adrp, val.v)
-				}
-			}
+			val = added(i, in.rn, uint64(in.imm))
 		case a64MOV:
-			if in.rn == 31 {
-				val = a64Val{kind: a64Const, at: i} // MOV Xd, ZR
-			} else if val = st.reg(in.rn); val.kind == a64Page {
-				val = a64Val{}
-			} else {
-				val.at = i
-			}
+			val = copied(i, in.rn)
 		case a64MOVZ, a64ORR:
 			// The MOVKs right after complete the constant.
 			v := uint64(in.imm)
@@ -652,11 +658,7 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 		case a64STR:
 			store(i, in.rd, in.rn, in.imm)
 		case a64STP:
-			if p, l := st.reg(in.rd), st.reg(in.rt2); in.rd != 31 && in.rt2 != 31 && p.kind == a64Addr && l.kind == a64Const {
-				emit(p, l)
-			}
-			store(i, in.rd, in.rn, in.imm)
-			store(i, in.rt2, in.rn, in.imm+8)
+			storePair(i, in.rd, in.rt2, in.rn, in.imm)
 		}
 		st.known &^= in.wr
 		if in.wr&st.bases != 0 {
@@ -726,8 +728,8 @@ func a64Addrs(fa []AddrRef, fs []StringRef, keep func(uint64) bool) int {
 // encoding (decodeA64's a64Plain, but ADR and the literal loads) it returns a64QPlain and
 // the registers written; for the most common of the others (conditional branches, B, BL,
 // ADRP, ADD of an immediate, STR, STUR and STP of X registers, MOV) their class and the
-// registers written; for everything else
-// a64QSlow (decodeA64 then decodes it). TestARM64Quick checks it against decodeA64.
+// registers written; for everything else a64QSlow (decodeA64 then decodes it).
+// TestARM64Quick checks it against decodeA64.
 func a64Quick(w uint32) (a64quick, uint32) {
 	rd := uint32(1) << (w & 31) &^ (1 << 31) // the zero register is no write
 	switch w >> 25 & 15 {
@@ -877,9 +879,9 @@ func a64PCRel(w uint32) (imm int64, pcrel uint8) {
 	return 0, 0
 }
 
-// a64LoadsRt is all ones for the loads of a general register with an unsigned offset,
-// indexed by size<<3 | V<<2 | opc: not a store (opc 0), nor PRFM (size 3, opc 2), nor
-// SIMD and FP (V).
+// a64LoadsRt is all ones for the loads of a general register (with an unsigned offset,
+// unscaled, pre- and post-indexed, or with a register offset), indexed by
+// size<<3 | V<<2 | opc: not a store (opc 0), nor PRFM (size 3, opc 2), nor SIMD and FP (V).
 var a64LoadsRt = func() (t [32]uint32) {
 	for size := range 4 {
 		for opc := 1; opc < 4; opc++ {
