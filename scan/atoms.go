@@ -40,9 +40,11 @@ type atomIndex struct {
 	pkgs     map[string][]int
 	imports  map[string][]int
 	contains []int
-	libs     []int
-	literals []int
-	urls     []int
+	// containsSet finds the needles of contains (its needle k is atom contains[k]).
+	containsSet *needleSet
+	libs        []int
+	literals    []int
+	urls        []int
 }
 
 func (x *atomIndex) id(k atomKind, v string) int {
@@ -114,6 +116,11 @@ func (x *atomIndex) compile() error {
 			x.urls = append(x.urls, id)
 		}
 	}
+	needles := make([][]byte, len(x.contains))
+	for k, id := range x.contains {
+		needles[k] = x.atoms[id].needle
+	}
+	x.containsSet = newNeedleSet(needles)
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"debug/buildinfo"
 	"path"
 	"runtime/debug"
-	"slices"
 	"sort"
 	"strings"
 
@@ -177,7 +176,11 @@ func (f *facts) image(im *image, r *Rules, last bool) {
 		var pkgs []string
 		var lower []byte
 		var lastPkg string
-		var pkgHit []int
+		var pkgHit, nameHit []bool // per needle of x.contains
+		pkgAny := false
+		if len(x.contains) > 0 {
+			pkgHit, nameHit = make([]bool, len(x.contains)), make([]bool, len(x.contains))
+		}
 		tab.eachName(func(name []byte, off int64) {
 			f.nfuncs++
 			pk := pkgOf(name)
@@ -210,17 +213,16 @@ func (f *facts) image(im *image, r *Rules, last bool) {
 				if string(pk) != lastPkg {
 					lastPkg = string(pk)
 					lower = appendLower(lower[:0], pk)
-					pkgHit = pkgHit[:0]
-					for _, id := range x.contains {
-						if bytes.Contains(lower, x.atoms[id].needle) {
-							pkgHit = append(pkgHit, id)
-						}
-					}
+					clear(pkgHit)
+					pkgAny = x.containsSet.match(lower, pkgHit)
 				}
 				lower = appendLower(lower[:0], name[len(pk):])
-				for _, id := range x.contains {
-					if slices.Contains(pkgHit, id) || bytes.Contains(lower, x.atoms[id].needle) {
-						f.hits.add(id, Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)})
+				copy(nameHit, pkgHit)
+				if x.containsSet.match(lower, nameHit) || pkgAny {
+					for k, hit := range nameHit {
+						if hit {
+							f.hits.add(x.contains[k], Evidence{Kind: EvidenceFunction, Value: string(name), Where: im.where(tab.sec, off)})
+						}
 					}
 				}
 			}
