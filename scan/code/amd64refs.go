@@ -15,6 +15,9 @@ const (
 	kMovImm   // MOV $val, reg (the whole 64-bit register)
 	kStore    // MOVQ reg, mem
 	kStoreImm // MOVQ $val, mem
+	kLEAOff   // LEAQ disp(base), reg, not RIP-relative: mem is the operand
+	kMovReg   // MOVQ src, reg between registers
+	kRepMovsq // REP MOVSQ: copies CX words from (SI) to (DI)
 	kBranch   // conditional branch: the code after it still follows in one path
 	kCall     // call (direct, indirect or system): clobbers the registers
 	kStop     // return, jump, trap: the straight-line code ends
@@ -23,7 +26,10 @@ const (
 const (
 	noReg  = -1 // writes no general-purpose register
 	anyReg = 16 // may write any (or an unknown) general-purpose register
+	regCX  = 1
 	regSP  = 4
+	regSI  = 6
+	regDI  = 7
 	ripReg = 16 // base of a RIP-relative memory operand
 )
 
@@ -225,7 +231,7 @@ func writes(s *summary, r int8) bool { return s.dst == r || s.dst == anyReg }
 // resolve applies the pairing rule to the LEA at index i.
 func (p *pairer) resolve(i int) {
 	lea := p.at(i)
-	if !p.pair(i, lea) && p.lim.KeepAddr != nil && p.lim.KeepAddr(lea.val) {
+	if !p.pair(i, lea) && !p.bulkCopy(i, lea) && p.lim.KeepAddr != nil && p.lim.KeepAddr(lea.val) {
 		p.refs.Addrs = append(p.refs.Addrs, AddrRef{Func: p.fi, PC: lea.pc, Addr: lea.val})
 	}
 }
@@ -256,6 +262,79 @@ func (p *pairer) pair(i int, lea *summary) bool {
 		}
 	}
 	return false
+}
+
+// bulkCopy reports whether the LEA at index i is the source of the compiler's copy of
+// a long constant (a []byte conversion of a string constant over 1 KiB, a large array
+// literal), and reports the constant's bytes as a string. The shape is
+//
+//	LEAQ h(dst), DI     (or MOVQ dst, DI: h is 0)
+//	LEAQ s+h(IP), SI
+//	MOVL $k, CX
+//	REP; MOVSQ
+//
+// in any order before the REP MOVSQ, within the window, with nothing between that writes
+// SI, DI or CX: the k words from s+h go to dst+h. The first h bytes (h < 16, the size's
+// remainder) go apart, from immediates the compiler read out of s, so the constant is the
+// h+8k bytes at s. Without this, the code pass would see no string there: the length is
+// neither beside the pointer nor stored with it.
+func (p *pairer) bulkCopy(i int, lea *summary) bool {
+	if lea.reg != regSI {
+		return false
+	}
+	rep := -1
+	for j := i + 1; j < min(p.n, i+1+regWindow); j++ {
+		s := p.at(j)
+		if s.kind == kRepMovsq {
+			rep = j
+			break
+		}
+		if s.kind >= kBranch || writes(s, regSI) {
+			return false
+		}
+	}
+	if rep < 0 {
+		return false
+	}
+	var count, h uint64
+	haveCount, haveDst := false, false
+	for j := rep - 1; j >= max(p.lo(), rep-1-2*regWindow) && !(haveCount && haveDst); j-- {
+		if j == i {
+			continue
+		}
+		s := p.at(j)
+		if s.kind >= kBranch {
+			break
+		}
+		if !haveCount && writes(s, regCX) {
+			if s.kind != kMovImm || s.reg != regCX {
+				return false
+			}
+			count, haveCount = s.val, true
+		}
+		if !haveDst && writes(s, regDI) {
+			switch {
+			case s.kind == kMovReg && s.reg == regDI:
+			case s.kind == kLEAOff && s.reg == regDI && s.mem.index < 0 && s.mem.disp >= 0 && s.mem.disp < 16:
+				h = uint64(s.mem.disp)
+			default:
+				return false
+			}
+			haveDst = true
+		}
+		if writes(s, regSI) {
+			return false
+		}
+	}
+	if !haveCount || !haveDst || count == 0 || count > p.lim.MaxStringLen/8 || lea.val < h {
+		return false
+	}
+	n := h + 8*count
+	if n > p.lim.MaxStringLen || !p.isData(lea.val-h, n) {
+		return false
+	}
+	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val - h, Len: uint32(n)})
+	return true
 }
 
 // regConst finds the constant set in register r near the LEA at i that loads register
@@ -391,17 +470,30 @@ func summarise(b []byte, in *inst, pc uint64) summary {
 			s.dst = rmDst()
 		case op == 0x89:
 			s.dst = rmDst()
-			if rexW && mod != 3 {
+			switch {
+			case rexW && mod != 3:
 				s.kind, s.reg, s.mem = kStore, int8(reg), memOperand(b, in, next)
+			case rexW:
+				s.kind, s.reg = kMovReg, int8(rm)
 			}
 		case op == 0x8B:
 			s.dst = int8(reg)
+			if rexW && mod == 3 {
+				s.kind, s.reg = kMovReg, int8(reg)
+			}
 		case op == 0x8D:
 			s.dst = int8(reg)
-			if rexW && mod == 0 && rm&7 == 5 {
+			switch {
+			case rexW && mod == 0 && rm&7 == 5:
 				s.kind, s.reg = kLEA, int8(reg)
 				s.val = next + uint64(int64(le32(b, in.modrm+1)))
+			case rexW && !in.p67:
+				s.kind, s.reg, s.mem = kLEAOff, int8(reg), memOperand(b, in, next)
 			}
+		case op == 0xA5 && len(b) == 3 && b[0] == 0xF3 && b[1] == 0x48:
+			// REP MOVSQ, as the compiler writes it: it moves CX words, and
+			// leaves SI, DI and CX changed
+			s.kind = kRepMovsq
 		case op == 0x90 && in.rex&1 == 0:
 			s.dst = noReg
 		case op >= 0xB0 && op <= 0xB7:

@@ -548,6 +548,9 @@ func decodeARM64(code []byte, pc uint64, fi int32, isData IsData, lim Limits, re
 	for i := 0; i < n; i++ {
 		if (start[i/64]|data[i/64])>>(i%64)&1 != 0 {
 			if bit(start, i) {
+				if src, l, ok := a64CopyLoop(code, i, &st); ok {
+					emit(src, a64Val{kind: a64Const, v: l})
+				}
 				st.forget(true)
 			}
 			if bit(data, i) {
