@@ -349,11 +349,37 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 // https://…/docs for details"); no dialer or HTTP client can be given it as it
 // is, so the mention is inert. Only exact strings are judged so: a byte run may
 // be two literals glued together.
+//
+// A reference that is a whole quoted value of a key or a list in a JSON
+// document ("endpoint": "kms.eu-west-1.example.com" in the endpoint table an
+// SDK parses) is data, not prose: the spaces and line breaks around it do not
+// make it inert. A quoted example in help text (Example: "https://…") or a
+// quoted attribute of markup (href="…") is not such a value.
 func inProse(s []byte, off int64, n int) bool {
 	if off < 0 || int(off)+n > len(s) {
 		return false
 	}
+	if quotedValue(s, int(off), int(off)+n) {
+		return false
+	}
 	return bytes.ContainsAny(s[:off], " \n\t") || bytes.ContainsAny(s[int(off)+n:], " \n\t")
+}
+
+// quotedValue reports whether s is a JSON document (it starts with a brace or
+// a bracket) and s[from:to] is a quoted value in it: the quote follows a
+// colon, an opening bracket or a comma (spaces between).
+func quotedValue(s []byte, from, to int) bool {
+	if from < 1 || to >= len(s) || s[from-1] != '"' || s[to] != '"' {
+		return false
+	}
+	if t := bytes.TrimLeft(s, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
+		return false
+	}
+	i := from - 2
+	for i >= 0 && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i--
+	}
+	return i >= 0 && (s[i] == ':' || s[i] == '[' || s[i] == ',')
 }
 
 // markupBefore matches the end of the text before a URL that makes the URL an

@@ -22,6 +22,15 @@ func TestStringShapes(t *testing.T) {
 		{`<kml xmlns:gx="http://www.google.com/kml/ext/2.2">`, "http://www.google.com/kml/ext/2.2", true, true},
 		{`<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/xhtml1/DTD/x.dtd">`, "http://www.w3.org/TR/xhtml1/DTD/x.dtd", true, true},
 		{`url="https://api.vendor.example/"`, "https://api.vendor.example/", false, false},
+		// values of a JSON document are data, whatever surrounds them
+		{"{\n\t\"products\": [{\"region\": \"eu-1\", \"endpoint\": \"kms.eu-1.vendor.example\"}]}", "kms.eu-1.vendor.example", false, false},
+		{" [\"a.vendor.example\",\n \"b.vendor.example\"]", "b.vendor.example", false, false},
+		// a quoted example in help text, a quoted mention, a markup attribute
+		// or a quoted key are not
+		{"Site URL\nExample: \"https://contoso.vendor.example/sites/mysite\"", "https://contoso.vendor.example/sites/mysite", true, false},
+		{"use \"api.vendor.example\" only when told", "api.vendor.example", true, false},
+		{"{\"api.vendor.example\": 1, \"b\": 2}", "api.vendor.example", true, false},
+		{`<a href="https://docs.vendor.example/">the docs</a>`, "https://docs.vendor.example/", true, false},
 	} {
 		off := int64(strings.Index(tt.s, tt.url))
 		if got := inProse([]byte(tt.s), off, len(tt.url)); got != tt.prose {

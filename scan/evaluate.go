@@ -248,7 +248,7 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 		}
 		k = rk
 	}
-	return k, len(h.refs) > 0 && len(h.refs) == h.n
+	return k, len(h.refs) > 0 && !h.missed
 }
 
 // owner names the table and the module that owns it.

@@ -89,9 +89,12 @@ func (f *facts) ensureLiterals(x *atomIndex, ids []int) {
 }
 
 type hostAgg struct {
-	host   string
-	refs   []hostRef // kept, non-inert references (a few)
-	n      int       // non-inert references
+	host string
+	refs []hostRef // kept, non-inert references (a few)
+	n    int       // non-inert references
+	// missed: some non-inert reference is not in refs, nor from the string
+	// of one that is (the same text twice in one string is one reference)
+	missed bool
 	inertN int
 	// referenced: some non-inert reference is a string the code or static data
 	// uses (or the image had no code pass); else every one is an unreferenced byte run.
@@ -353,14 +356,19 @@ func (f *facts) addHost(r *Rules, h hostRef) {
 	if !h.unreferenced {
 		agg.referenced = true
 	}
-	if len(agg.refs) < maxHostRefs {
-		for _, x := range agg.refs {
-			if x.context == h.context {
-				return
-			}
+	for _, x := range agg.refs {
+		if x.context == h.context {
+			// One item of evidence per text; a reference from another string
+			// than the one kept is not represented by it.
+			agg.missed = agg.missed || x.str != h.str || x.prog != h.prog || x.str == nil
+			return
 		}
-		agg.refs = append(agg.refs, h)
 	}
+	if len(agg.refs) >= maxHostRefs {
+		agg.missed = true
+		return
+	}
+	agg.refs = append(agg.refs, h)
 }
 
 // commonTLD are the top-level domains accepted for host names found without a

@@ -137,6 +137,11 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.NetworkConnect},
 		hosts: []string{"own.sdktable-fixture.com"},
 	},
+	// A 48-host endpoint table in a JSON string constant (one endpoint table
+	// finding) and one GET of a host resolved from it.
+	"jsontable": {
+		caps: []scan.Capability{scan.NetworkConnect},
+	},
 	// Three URLs whose literals the linker lays against a format, each other
 	// and an upper-case message; GETs of all three.
 	"gluedstrings": {

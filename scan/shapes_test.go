@@ -69,6 +69,20 @@ func sdktableHosts() []string {
 	return h
 }
 
+// jsontableHosts are the hosts of the jsontable fixture's JSON document.
+func jsontableHosts() []string {
+	var h []string
+	for _, p := range []string{"kms", "storage"} {
+		for _, r := range []string{"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+			"eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "me-south-1", "af-south-1",
+			"ap-east-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+			"ap-southeast-2", "ap-southeast-3", "cn-north-1", "cn-northwest-1"} {
+			h = append(h, p+"."+r+".jsontable-fixture.com")
+		}
+	}
+	return h
+}
+
 var shapeWants = map[string]shapeWant{
 	// Hand-written self-update: main.update does http.Get of the release URL,
 	// os.Executable, os.CreateTemp beside it, io.Copy, os.Rename over it.
@@ -139,6 +153,16 @@ var shapeWants = map[string]shapeWant{
 		tableHosts: sdktableHosts(),
 		tableOwner: "candor.test/fixtures/cmd/sdktable/internal/partition",
 		strings:    []shapeString{{"own.sdktable-fixture.com:443", scan.NetworkEndpoint, "main.main"}},
+	},
+	// An endpoint table kept as a JSON document in a string constant, which the
+	// compiler copies in bulk into the []byte that json.Unmarshal parses.
+	"jsontable": {
+		caps:       []scan.Capability{scan.NetworkConnect},
+		tableHosts: jsontableHosts(),
+		tableOwner: "candor.test/fixtures/cmd/jsontable/internal/endpoints.load",
+		paths: []shapePath{{scan.NetworkEndpoint, []string{"main.main",
+			"candor.test/fixtures/cmd/jsontable/internal/endpoints.load",
+			"candor.test/fixtures/cmd/jsontable/internal/endpoints.load.func1"}}},
 	},
 	// Literals laid out so that naive cutting glues them.
 	"gluedstrings": {
