@@ -120,6 +120,30 @@ func ripTarget(in x86asm.Inst, pc uint64) (uint64, bool) {
 	return 0, false
 }
 
+// bulkCopyTarget is what x86asm says of a string reference s that the pass read from a
+// bulk copy (see pairer.bulkCopy): the instruction at s.PC is LEA RSI, [RIP+d] whose
+// target lies h < 16 bytes into the string, h + 8k is its length, and a REP MOVSQ follows
+// within a few instructions. It returns the LEA's target.
+func bulkCopyTarget(text []byte, textAddr uint64, s StringRef) (uint64, bool) {
+	code := text[s.PC-textAddr:]
+	n, in := oracleLen(code)
+	tg, ok := ripTarget(in, s.PC)
+	if n == 0 || in.Op != x86asm.LEA || in.Args[0] != x86asm.RSI || !ok || tg < s.Addr || tg-s.Addr >= 16 || (uint64(s.Len)-(tg-s.Addr))%8 != 0 {
+		return 0, false
+	}
+	for k, off := 0, n; k < 8 && off < len(code); k++ {
+		m, next := oracleLen(code[off:])
+		if m == 0 {
+			return 0, false
+		}
+		if next.Op == x86asm.MOVSQ && next.Prefix[0]&0xFF == x86asm.PrefixREP {
+			return tg, true
+		}
+		off += m
+	}
+	return 0, false
+}
+
 // TestAddrOracleAMD64 checks the address references of real amd64 binaries against
 // x86asm: every RIP-relative LEA is a string reference or an address reference to the
 // same target, and every address reference is an instruction with a RIP-relative operand
@@ -134,6 +158,9 @@ func TestAddrOracleAMD64(t *testing.T) {
 		got := map[[2]uint64]bool{}
 		for _, s := range refs.Strings {
 			got[[2]uint64{s.PC, s.Addr}] = true
+			if tg, ok := bulkCopyTarget(b.Text.Data, b.Text.Addr, s); ok {
+				got[[2]uint64{s.PC, tg}] = true
+			}
 		}
 		for _, a := range refs.Addrs {
 			n, in := oracleLen(b.Text.Data[a.PC-b.Text.Addr:])
@@ -206,6 +233,9 @@ func TestAddrOracleARM64(t *testing.T) {
 		got := map[[2]uint64]bool{}
 		for _, s := range refs.Strings {
 			got[[2]uint64{s.PC, s.Addr}] = true
+			if tg, ok := bulkCopyTarget(b.Text.Data, b.Text.Addr, s); ok {
+				got[[2]uint64{s.PC, tg}] = true
+			}
 		}
 		want := map[[2]uint64]bool{}
 		pairs := 0

@@ -108,7 +108,7 @@ func TestOracle(t *testing.T) {
 			code := b.Text.Data[s.PC-b.Text.Addr:]
 			n, in := oracleLen(code)
 			mem, ok := in.Args[1].(x86asm.Mem)
-			if n == 0 || in.Op != x86asm.LEA || !ok || mem.Base != x86asm.RIP || s.PC+uint64(n)+uint64(mem.Disp) != s.Addr {
+			if _, bulk := bulkCopyTarget(b.Text.Data, b.Text.Addr, s); !bulk && (n == 0 || in.Op != x86asm.LEA || !ok || mem.Base != x86asm.RIP || s.PC+uint64(n)+uint64(mem.Disp) != s.Addr) {
 				t.Errorf("string ref %+v: x86asm decodes %v", s, in)
 			}
 			if fn := b.Funcs[s.Func]; s.PC < fn.Entry || s.PC >= fn.End || s.Len == 0 || !b.IsData(s.Addr, uint64(s.Len)) {
