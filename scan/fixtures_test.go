@@ -142,6 +142,11 @@ var fixtureWants = map[string]fixtureWant{
 	"jsontable": {
 		caps: []scan.Capability{scan.NetworkConnect},
 	},
+	// A 9-mirror list of its own in a JSON string constant under 1 KiB (one
+	// endpoint table finding) and one GET of a mirror.
+	"jsonmirrors": {
+		caps: []scan.Capability{scan.NetworkConnect},
+	},
 	// Three URLs whose literals the linker lays against a format, each other
 	// and an upper-case message; GETs of all three.
 	"gluedstrings": {

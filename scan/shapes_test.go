@@ -83,6 +83,15 @@ func jsontableHosts() []string {
 	return h
 }
 
+// jsonmirrorsHosts are the hosts of the jsonmirrors fixture's mirror list.
+func jsonmirrorsHosts() []string {
+	var h []string
+	for _, m := range []string{"eu1", "eu2", "us1", "us2", "ap1", "ap2", "sa1", "af1", "me1"} {
+		h = append(h, m+".mirrors.jsonmirrors-fixture.org")
+	}
+	return h
+}
+
 var shapeWants = map[string]shapeWant{
 	// Hand-written self-update: main.update does http.Get of the release URL,
 	// os.Executable, os.CreateTemp beside it, io.Copy, os.Rename over it.
@@ -163,6 +172,15 @@ var shapeWants = map[string]shapeWant{
 		paths: []shapePath{{scan.NetworkEndpoint, []string{"main.main",
 			"candor.test/fixtures/cmd/jsontable/internal/endpoints.load",
 			"candor.test/fixtures/cmd/jsontable/internal/endpoints.load.func1"}}},
+	},
+	// A mirror list of its own as a JSON constant under 1 KiB, which the
+	// compiler copies into the []byte with a loop.
+	"jsonmirrors": {
+		caps:       []scan.Capability{scan.NetworkConnect},
+		tableHosts: jsonmirrorsHosts(),
+		tableOwner: "main.mirrors",
+		strings:    []shapeString{{"https://eu1.mirrors.jsonmirrors-fixture.org/pub/", scan.NetworkEndpoint, "main.mirrors"}},
+		paths:      []shapePath{{scan.NetworkEndpoint, []string{"main.main", "main.mirrors"}}},
 	},
 	// Literals laid out so that naive cutting glues them.
 	"gluedstrings": {

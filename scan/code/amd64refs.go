@@ -231,7 +231,7 @@ func writes(s *summary, r int8) bool { return s.dst == r || s.dst == anyReg }
 // resolve applies the pairing rule to the LEA at index i.
 func (p *pairer) resolve(i int) {
 	lea := p.at(i)
-	if !p.pair(i, lea) && !p.bulkCopy(i, lea) && p.lim.KeepAddr != nil && p.lim.KeepAddr(lea.val) {
+	if !p.pair(i, lea) && !p.bulkCopy(i, lea) && !p.copyLoop(i, lea) && p.lim.KeepAddr != nil && p.lim.KeepAddr(lea.val) {
 		p.refs.Addrs = append(p.refs.Addrs, AddrRef{Func: p.fi, PC: lea.pc, Addr: lea.val})
 	}
 }
@@ -334,6 +334,172 @@ func (p *pairer) bulkCopy(i int, lea *summary) bool {
 		return false
 	}
 	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val - h, Len: uint32(n)})
+	return true
+}
+
+// copyLoop reports whether the LEA at index i is the source of the compiler's copy
+// loop for a constant of 64 bytes to about 1 KiB (Go 1.25 on), and reports the constant
+// as a string:
+//
+//	LEAQ s(IP), DX
+//	MOVL $k, SI               (and register copies: MOVQ AX, CX)
+//	loop: MOVUPS 0(DX), X14   loads from DX, stores elsewhere
+//	      MOVUPS X14, 0(AX)
+//	      ...
+//	      ADDQ $64, DX        DX advances; other registers may too
+//	      ADDQ $64, AX
+//	      DECL SI
+//	      JNE loop
+//	MOVUPS 0x2c(DX), X14      the tail: loads at offsets from DX, and stores
+//
+// The constant is k rounds of what DX advances by, plus the furthest byte the tail
+// reads. The loop runs past the pairing window, so it is decoded here from the code.
+func (p *pairer) copyLoop(i int, lea *summary) bool {
+	src := lea.reg
+	off := int(p.offs[i%ringSize])
+	if p.recs != nil {
+		off = int(p.recs[i-p.first] - p.start)
+	}
+	var in inst
+	next := func() (b []byte, ok bool) {
+		if off >= len(p.code) || !decodeInst(p.code[off:], &in) {
+			return nil, false
+		}
+		b = p.code[off : off+in.n]
+		off += in.n
+		return b, true
+	}
+	// modrm decodes the ModRM byte of b: mod, reg and rm with REX.
+	modrm := func(b []byte) (mod, reg, rm int8) {
+		m := b[in.modrm]
+		return int8(m >> 6), int8(m>>3&7 | in.rex>>2&1<<3), int8(m&7 | in.rex&1<<3)
+	}
+	// memBase is the base register of b's memory operand when it has no index, or -1.
+	memBase := func(b []byte) (int8, int64) {
+		if in.modrm < 0 {
+			return -1, 0
+		}
+		if mod, _, _ := modrm(b); mod == 3 {
+			return -1, 0
+		}
+		m := memOperand(b, &in, 0)
+		if m.index >= 0 || m.base < 0 || m.base == ripReg {
+			return -1, 0
+		}
+		return m.base, m.disp
+	}
+	if _, ok := next(); !ok { // the LEA
+		return false
+	}
+	consts := map[int8]uint64{}
+	loopAt := -1
+	for k := 0; k < 4; k++ {
+		at := off
+		b, ok := next()
+		if !ok {
+			return false
+		}
+		if in.space == map0F && in.op == 0x10 {
+			if base, _ := memBase(b); base == src {
+				off, loopAt = at, at
+				break
+			}
+			return false
+		}
+		s := summarise(b, &in, 0)
+		switch {
+		case s.kind == kMovImm && s.reg != src:
+			consts[s.reg] = s.val
+		case s.kind == kMovReg && s.reg != src:
+			delete(consts, s.reg)
+		default:
+			return false
+		}
+	}
+	if loopAt < 0 {
+		return false
+	}
+	var stride uint64
+	counter := int8(-1)
+	for k := 0; ; k++ {
+		at := off
+		b, ok := next()
+		if !ok || k >= 16 {
+			return false
+		}
+		base, _ := memBase(b)
+		switch {
+		case in.space == map0F && in.op == 0x10 && base == src: // MOVUPS load
+		case in.space == map0F && in.op == 0x11 && base != src && base >= 0: // MOVUPS store
+		case in.space == map1 && (in.op == 0x83 || in.op == 0x81) && in.rex&8 != 0:
+			mod, reg, rm := modrm(b)
+			if mod != 3 || reg&7 != 0 {
+				return false
+			}
+			if rm == src {
+				v := int64(int8(b[in.imm]))
+				if in.op == 0x81 {
+					v = int64(le32(b, in.imm))
+				}
+				if v <= 0 {
+					return false
+				}
+				stride += uint64(v)
+			}
+		case in.space == map1 && in.op == 0xFF:
+			mod, reg, rm := modrm(b)
+			if mod != 3 || reg&7 != 1 || rm == src {
+				return false
+			}
+			counter = rm
+		case in.space == map1 && in.op == 0x75 || in.space == map0F && in.op == 0x85: // JNE
+			if in.imm < 0 {
+				return false
+			}
+			rel := int(int8(b[in.imm]))
+			if in.space == map0F {
+				rel = int(le32(b, in.imm))
+			}
+			if at+in.n+rel != loopAt {
+				return false
+			}
+			k = -1 // the loop ends
+		default:
+			return false
+		}
+		if k < 0 {
+			break
+		}
+	}
+	count, ok := consts[counter]
+	if counter < 0 || !ok || count == 0 || stride == 0 || count > p.lim.MaxStringLen/stride {
+		return false
+	}
+	var tail uint64
+	for k := 0; k < 16; k++ {
+		b, ok := next()
+		if !ok {
+			break
+		}
+		base, disp := memBase(b)
+		if base < 0 || disp < 0 {
+			break
+		}
+		switch {
+		case in.space == map0F && in.op == 0x10 && base == src:
+			tail = max(tail, uint64(disp)+16)
+		case in.space == map1 && in.op == 0x8B && in.rex&8 != 0 && base == src:
+			tail = max(tail, uint64(disp)+8)
+		case (in.space == map0F && in.op == 0x11 || in.space == map1 && in.op == 0x89) && base != src:
+		default:
+			k = 16
+		}
+	}
+	n := count*stride + tail
+	if n > p.lim.MaxStringLen || !p.isData(lea.val, n) {
+		return false
+	}
+	p.refs.Strings = append(p.refs.Strings, StringRef{Func: p.fi, PC: lea.pc, Addr: lea.val, Len: uint32(n)})
 	return true
 }
 
