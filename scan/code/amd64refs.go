@@ -356,6 +356,14 @@ func (p *pairer) bulkCopy(i int, lea *summary) bool {
 // reads. The loop runs past the pairing window, so it is decoded here from the code.
 func (p *pairer) copyLoop(i int, lea *summary) bool {
 	src := lea.reg
+	if i+1 >= p.n {
+		return false
+	}
+	// Most LEAs are followed by a call or a store: a look at the summary of the
+	// next instruction (made for the pairing) spares decoding the rest.
+	if s := p.at(i + 1); s.kind != kMovImm && s.kind != kMovReg && (s.kind != kOther || s.dst != noReg) {
+		return false
+	}
 	off := int(p.offs[i%ringSize])
 	if p.recs != nil {
 		off = int(p.recs[i-p.first] - p.start)

@@ -114,6 +114,13 @@ func a64CopyLoop(code []byte, i int, st *a64State) (src a64Val, n uint64, ok boo
 		}
 		return binary.LittleEndian.Uint32(code[4*j:]), true
 	}
+	// The loop starts with a post-indexed load from the constant's address:
+	// a look at the first word spares the walk at every other block start.
+	if w, more := word(i); !more {
+		return src, 0, false
+	} else if m, isMem := a64MemOp(w); !isMem || !m.load || !m.post || st.reg(m.rn).kind != a64Addr {
+		return src, 0, false
+	}
 	rs, rc := -1, -1
 	var stride int64
 	j := i
