@@ -661,7 +661,7 @@ func summarise(b []byte, in *inst, pc uint64) summary {
 			case rexW && mod == 0 && rm&7 == 5:
 				s.kind, s.reg = kLEA, int8(reg)
 				s.val = next + uint64(int64(le32(b, in.modrm+1)))
-			case rexW && !in.p67:
+			case rexW && !in.p67 && mod != 3: // mod 3 is no LEA: no memory operand
 				s.kind, s.reg, s.mem = kLEAOff, int8(reg), memOperand(b, in, next)
 			}
 		case op == 0xA5 && len(b) == 3 && b[0] == 0xF3 && b[1] == 0x48:
