@@ -401,7 +401,9 @@ func inMarkup(s []byte, off int64) bool {
 // pass follow the endpoints filter alone. For a string the code pass knows:
 // a URL the filter calls inert (a documentation-shaped link) still counts
 // when the code that loads it leads to a contact (an HTTP request, a dialer,
-// a started program: a clone URL, an upload to a help-desk host); a bare host
+// a started program: a clone URL, an upload to a help-desk host), unless its
+// host is a reserved name no one can own (http://docker.example.com, the base
+// URL of a client whose dialer runs ssh); a bare host
 // name with no scheme and no port that only a package variable holds counts
 // only when code that reads the variable leads to a contact (otherwise it is
 // an identifier: an API group, a cookie domain, a label prefix). A bare name
@@ -423,7 +425,7 @@ func (f *facts) inertByUse(r *Rules, h *hostRef) bool {
 		return cs.contacted == 2
 	}
 	switch {
-	case inert && h.isURL && cs.nfns > 0:
+	case inert && h.isURL && cs.nfns > 0 && !r.filter.reserved(h.host):
 		return !contacted(cs.fns)
 	case !inert && !h.isURL && !strings.Contains(h.context, ":") && cs.nfns == 0 && cs.static:
 		// Only a variable's value is judged: code that loads the literal

@@ -10,6 +10,12 @@ import (
 // endpointsSpec is the inert-reference filter as written in the rules data: host
 // names and URLs that a binary mentions without ever contacting them.
 type endpointsSpec struct {
+	// ReservedHosts are names no one can own (RFC 2606 and 6761: example
+	// domains, the test, invalid and localhost names): inert like InertHosts,
+	// and inert even where the code that loads them contacts a host (a dummy
+	// base URL for a client whose dialer ignores it), for no contact with
+	// them reaches anyone's server.
+	ReservedHosts []string `yaml:"reservedHosts"`
 	// InertHosts are exact names or "*.suffix" wildcards (subdomains only).
 	InertHosts []string `yaml:"inertHosts"`
 	// InertURLs are regular expressions over "host/path" of URLs (scheme removed):
@@ -32,22 +38,37 @@ type endpointFilter struct {
 	contacts []string
 	exact    map[string]bool
 	suffixes []string // ".example.com"
+	// reserved: the ReservedHosts, as exact names and suffixes
+	reservedExact    map[string]bool
+	reservedSuffixes []string
 	urls     *regexp.Regexp
 	ips      []netip.Prefix
 	report   map[netip.Addr]bool
 }
 
 func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
-	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}, contacts: s.Contacts}
-	for _, h := range s.InertHosts {
-		h = strings.ToLower(h)
-		switch {
-		case strings.HasPrefix(h, "*."):
-			f.suffixes = append(f.suffixes, h[1:])
-		case strings.Contains(h, "*"):
-			return nil, fmt.Errorf("endpoints: inertHosts %q: a wildcard must be the whole first label", h)
-		default:
-			f.exact[h] = true
+	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}, contacts: s.Contacts, reservedExact: map[string]bool{}}
+	add := func(field string, hosts []string, exact map[string]bool, suffixes *[]string) error {
+		for _, h := range hosts {
+			h = strings.ToLower(h)
+			switch {
+			case strings.HasPrefix(h, "*."):
+				*suffixes = append(*suffixes, h[1:])
+			case strings.Contains(h, "*"):
+				return fmt.Errorf("endpoints: %s %q: a wildcard must be the whole first label", field, h)
+			default:
+				exact[h] = true
+			}
+		}
+		return nil
+	}
+	if err := add("reservedHosts", s.ReservedHosts, f.reservedExact, &f.reservedSuffixes); err != nil {
+		return nil, err
+	}
+	// Reserved names are inert names too.
+	for _, hosts := range [][]string{s.ReservedHosts, s.InertHosts} {
+		if err := add("inertHosts", hosts, f.exact, &f.suffixes); err != nil {
+			return nil, err
 		}
 	}
 	if len(s.InertURLs) > 0 {
@@ -96,6 +117,20 @@ func (f *endpointFilter) inert(h hostRef) bool {
 			rest = rest[at+1:]
 		}
 		return f.urls.MatchString(strings.ToLower(rest[:min(len(rest), len(h.host))]) + rest[min(len(rest), len(h.host)):])
+	}
+	return false
+}
+
+// reserved reports whether host is a name no one can own (see
+// endpointsSpec.ReservedHosts).
+func (f *endpointFilter) reserved(host string) bool {
+	if f.reservedExact[host] {
+		return true
+	}
+	for _, s := range f.reservedSuffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
 	}
 	return false
 }

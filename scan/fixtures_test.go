@@ -147,6 +147,14 @@ var fixtureWants = map[string]fixtureWant{
 	"jsonmirrors": {
 		caps: []scan.Capability{scan.NetworkConnect},
 	},
+	// An HTTP client of a unix socket with the placeholder base URL
+	// http://daemon.example.com (a reserved name: no endpoint, though requests
+	// carry it), and a POST to a support URL shaped like a documentation link
+	// (an endpoint: the code posts to it).
+	"unixclient": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"help.unixclient-fixture.net"},
+	},
 	// Three URLs whose literals the linker lays against a format, each other
 	// and an upper-case message; GETs of all three.
 	"gluedstrings": {

@@ -182,6 +182,14 @@ var shapeWants = map[string]shapeWant{
 		strings:    []shapeString{{"https://eu1.mirrors.jsonmirrors-fixture.org/pub/", scan.NetworkEndpoint, "main.mirrors"}},
 		paths:      []shapePath{{scan.NetworkEndpoint, []string{"main.main", "main.mirrors"}}},
 	},
+	// A documentation-shaped URL the code posts to is an endpoint; a reserved
+	// placeholder host the code makes requests with is not.
+	"unixclient": {
+		caps:    []scan.Capability{scan.NetworkConnect},
+		hosts:   []string{"help.unixclient-fixture.net"},
+		strings: []shapeString{{"https://help.unixclient-fixture.net/v1/upload", scan.NetworkEndpoint, "main.report"}},
+		paths:   []shapePath{{scan.NetworkEndpoint, []string{"main.main", "main.report"}}},
+	},
 	// Literals laid out so that naive cutting glues them.
 	"gluedstrings": {
 		caps:  []scan.Capability{scan.NetworkConnect},
