@@ -41,9 +41,9 @@ type endpointFilter struct {
 	// reserved: the ReservedHosts, as exact names and suffixes
 	reservedExact    map[string]bool
 	reservedSuffixes []string
-	urls     *regexp.Regexp
-	ips      []netip.Prefix
-	report   map[netip.Addr]bool
+	urls             *regexp.Regexp
+	ips              []netip.Prefix
+	report           map[netip.Addr]bool
 }
 
 func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
