@@ -21,7 +21,7 @@ import (
 type corpusLabel struct {
 	line   int
 	binary string // path under the corpus root, slash-separated
-	label  string // a capability id, or "endpoint:HOST"
+	label  string // a capability id, "endpoint:HOST" or "endpoint-table:HOST@MODULE"
 	want   bool
 }
 
@@ -67,6 +67,10 @@ func readLabels(path string) ([]corpusLabel, error) {
 		if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
 			if host == "" {
 				return nil, fmt.Errorf("%s:%d: empty endpoint host", path, n)
+			}
+		} else if spec, ok := strings.CutPrefix(l.label, "endpoint-table:"); ok {
+			if host, mod, ok := strings.Cut(spec, "@"); !ok || host == "" || mod == "" {
+				return nil, fmt.Errorf("%s:%d: want endpoint-table:HOST@MODULE, got %q", path, n, l.label)
 			}
 		} else if _, ok := scan.CommitmentOf(scan.Capability(l.label)); !ok {
 			return nil, fmt.Errorf("%s:%d: unknown capability %q", path, n, l.label)
@@ -172,7 +176,7 @@ func (s *corpusScore) add(l corpusLabel, held bool, name string) {
 	} else {
 		s.failed = append(s.failed, name)
 	}
-	switch _, isEndpoint := strings.CutPrefix(l.label, "endpoint:"); {
+	switch isEndpoint := strings.HasPrefix(l.label, "endpoint:") || strings.HasPrefix(l.label, "endpoint-table:"); {
 	case !l.want:
 		s.neg, s.negAll = s.neg+ok, s.negAll+1
 	case isEndpoint:
@@ -246,6 +250,19 @@ func checkCorpusLabel(t *testing.T, a *scan.Artifact, file string, l corpusLabel
 	if host, ok := strings.CutPrefix(l.label, "endpoint:"); ok {
 		match = func(f scan.Finding) bool {
 			return f.Capability == scan.NetworkEndpoint && (f.Host == host || slices.Contains(f.Hosts, host))
+		}
+	}
+	if spec, ok := strings.CutPrefix(l.label, "endpoint-table:"); ok {
+		// The host is listed by an endpoint table of the module (its module, or
+		// its package when the build info names none), and by no finding of
+		// its own.
+		host, mod, _ := strings.Cut(spec, "@")
+		alone := false
+		for _, f := range a.Findings {
+			alone = alone || f.Capability == scan.NetworkEndpoint && f.Host == host
+		}
+		match = func(f scan.Finding) bool {
+			return !alone && f.Rule == "endpoint.table" && slices.Contains(f.Hosts, host) && strings.HasPrefix(f.Module, mod)
 		}
 	}
 	found := false

@@ -70,6 +70,9 @@ type program struct {
 	// where code refers into them.
 	runs []headerRun
 	segs []tableSeg
+	// leads are the code references to an address that starts zero words up
+	// to a run of headers (see leadsToRun), in code order.
+	leads []codeAddrRef
 	// runPtr maps static data words that point into a run to their target;
 	// runPtrAt lists their addresses, sorted.
 	runPtr   map[uint64]uint64
@@ -385,6 +388,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		values  [][2]int32
 		bare    []codeAddrRef
 		readers []codeAddrRef // (Func, Addr) of the references near a host header
+		leads   []codeAddrRef // references to a zero word before a run (see zeroLeads)
 	}
 	n := min(runtime.GOMAXPROCS(0), max(1, len(addrs)/minAddrRun))
 	parts := make([]part, n)
@@ -404,6 +408,9 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 			r, start := p.tableRef(a.Addr)
 			t, isPtr := p.runPtr[a.Addr]
 			near := p.nearHostHeader(a.Addr)
+			if r < 0 && p.leadsToRun(a.Addr) {
+				pt.leads = append(pt.leads, a)
+			}
 			if p.funcAt(a.Addr) < 0 && (p.wordSec(a.Addr) == nil || r < 0 && !near && !isPtr && len(ts) == 0 && !p.textAt(a.Addr)) {
 				continue
 			}
@@ -437,6 +444,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 	for _, pt := range parts {
 		p.segs = append(p.segs, pt.segs...)
 		p.bareText = append(p.bareText, pt.bare...)
+		p.leads = append(p.leads, pt.leads...)
 		values = append(values, pt.values)
 		for _, a := range pt.readers {
 			p.noteHeaderReaders(a.Func, a.Addr)
@@ -839,6 +847,27 @@ func (p *program) splitRuns() {
 			p.segs[to].owner, p.segs[to].inlined, p.segs[to].between = p.segs[from].owner, p.segs[from].inlined, true
 		}
 	}
+	// A run whose first segment no code refers to, that only zero words
+	// separate from an address code refers to before it, is the tail of the
+	// array that starts there: an array of structs whose first elements hold
+	// no string (the values of a map literal of endpoints, most of them
+	// empty). The linker keeps no object of zeros alone in read-only data.
+	slices.SortFunc(p.leads, func(a, b codeAddrRef) int { return cmp.Or(cmp.Compare(a.Addr, b.Addr), cmp.Compare(a.PC, b.PC)) })
+	for i := range p.segs {
+		sg := &p.segs[i]
+		if sg.owner >= 0 || sg.start != p.runs[sg.run].start {
+			continue
+		}
+		k := sort.Search(len(p.leads), func(k int) bool { return p.leads[k].Addr >= sg.start }) - 1
+		if k < 0 || !p.zeroUpTo(p.leads[k].Addr, sg.start) {
+			continue
+		}
+		// the first reference to the array's start, in code order
+		for k > 0 && p.leads[k-1].Addr == p.leads[k].Addr {
+			k--
+		}
+		sg.owner, sg.between = p.leads[k].Func, true
+	}
 	// Within one run (one block of headers), a segment no code refers to
 	// belongs to the run's owned segment before it, else the one after it.
 	for i := range p.segs {
@@ -858,6 +887,35 @@ func (p *program) splitRuns() {
 			}
 		}
 	}
+}
+
+// maxZeroLead is the most zero bytes an array may start with before its first
+// run of headers (see splitRuns).
+const maxZeroLead = 16 << 10
+
+// leadsToRun reports whether addr starts zero words that run up to a run of
+// headers, at most maxZeroLead bytes on, outside any run.
+func (p *program) leadsToRun(addr uint64) bool {
+	if p.runAt(addr) >= 0 {
+		return false
+	}
+	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].start > addr })
+	return i < len(p.runs) && p.runs[i].start-addr <= maxZeroLead && p.zeroUpTo(addr, p.runs[i].start)
+}
+
+// zeroUpTo reports whether the bytes [from, to) of one loaded data section are
+// all zero, and no string header starts among them.
+func (p *program) zeroUpTo(from, to uint64) bool {
+	s := p.wordSec(from)
+	if s == nil || to <= from || to-from > maxZeroLead || to-s.addr > uint64(len(s.data)) {
+		return false
+	}
+	for _, c := range s.data[from-s.addr : to-s.addr] {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // b2i is 1 for true, 0 for false.
