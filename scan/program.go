@@ -395,6 +395,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 	read := func(k int) {
 		pt := &parts[k]
 		var ts []int32
+		zeroBudget := maxZeroScan / n // bytes leadsToRun may read
 		chunk := addrs[len(addrs)*k/n : len(addrs)*(k+1)/n]
 		pt.values = make([][2]int32, 0, len(chunk)) // most references give one edge or none
 		for i, a := range chunk {
@@ -408,7 +409,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 			r, start := p.tableRef(a.Addr)
 			t, isPtr := p.runPtr[a.Addr]
 			near := p.nearHostHeader(a.Addr)
-			if r < 0 && p.leadsToRun(a.Addr) {
+			if r < 0 && zeroBudget > 0 && p.leadsToRun(a.Addr, &zeroBudget) {
 				pt.leads = append(pt.leads, a)
 			}
 			if p.funcAt(a.Addr) < 0 && (p.wordSec(a.Addr) == nil || r < 0 && !near && !isPtr && len(ts) == 0 && !p.textAt(a.Addr)) {
@@ -859,8 +860,8 @@ func (p *program) splitRuns() {
 			continue
 		}
 		k := sort.Search(len(p.leads), func(k int) bool { return p.leads[k].Addr >= sg.start }) - 1
-		if k < 0 || !p.zeroUpTo(p.leads[k].Addr, sg.start) {
-			continue
+		if k < 0 || sort.Search(len(p.runs), func(r int) bool { return p.runs[r].start > p.leads[k].Addr }) != sg.run {
+			continue // the zeros from the lead run up to another run
 		}
 		// the first reference to the array's start, in code order
 		for k > 0 && p.leads[k-1].Addr == p.leads[k].Addr {
@@ -893,29 +894,35 @@ func (p *program) splitRuns() {
 // run of headers (see splitRuns).
 const maxZeroLead = 16 << 10
 
+// maxZeroScan bounds the bytes leadsToRun reads for one program: a crafted
+// file could point every code reference at zeros before a run.
+const maxZeroScan = 64 << 20
+
 // leadsToRun reports whether addr starts zero words that run up to a run of
-// headers, at most maxZeroLead bytes on, outside any run.
-func (p *program) leadsToRun(addr uint64) bool {
+// headers, at most maxZeroLead bytes on, outside any run. It takes the bytes it
+// reads from *budget.
+func (p *program) leadsToRun(addr uint64, budget *int) bool {
 	if p.runAt(addr) >= 0 {
 		return false
 	}
 	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].start > addr })
-	return i < len(p.runs) && p.runs[i].start-addr <= maxZeroLead && p.zeroUpTo(addr, p.runs[i].start)
-}
-
-// zeroUpTo reports whether the bytes [from, to) of one loaded data section are
-// all zero, and no string header starts among them.
-func (p *program) zeroUpTo(from, to uint64) bool {
-	s := p.wordSec(from)
-	if s == nil || to <= from || to-from > maxZeroLead || to-s.addr > uint64(len(s.data)) {
+	if i == len(p.runs) || p.runs[i].start-addr > maxZeroLead {
 		return false
 	}
-	for _, c := range s.data[from-s.addr : to-s.addr] {
+	s := p.wordSec(addr)
+	if s == nil || p.runs[i].start-s.addr > uint64(len(s.data)) {
+		return false
+	}
+	b := s.data[addr-s.addr : p.runs[i].start-s.addr]
+	n := len(b)
+	for k, c := range b {
 		if c != 0 {
-			return false
+			n = k + 1
+			break
 		}
 	}
-	return true
+	*budget -= n
+	return n == len(b)
 }
 
 // b2i is 1 for true, 0 for false.

@@ -25,8 +25,9 @@ func TestZeroLeadRun(t *testing.T) {
 	for i, at := range runAt {
 		p.runs = append(p.runs, headerRun{start: at, end: at + 5*16, first: 5 * i, n: 5})
 	}
+	budget := maxZeroScan
 	for k, a := range []uint64{base, base + 0x4000, base + 0x8000} {
-		if !p.leadsToRun(a) {
+		if !p.leadsToRun(a, &budget) {
 			if k == 0 {
 				t.Errorf("leadsToRun(%#x) = false: zeros up to the run at %#x", a, runAt[0])
 			}
@@ -37,8 +38,8 @@ func TestZeroLeadRun(t *testing.T) {
 		}
 		p.leads = append(p.leads, codeAddrRef{Func: int32(k), PC: 0x1000 + uint64(k), Addr: a})
 	}
-	// B and C are referenced too: judged by splitRuns, not leadsToRun.
-	p.leads = append(p.leads, codeAddrRef{Func: 1, PC: 0x2000, Addr: base + 0x4000}, codeAddrRef{Func: 2, PC: 0x3000, Addr: base + 0x8000})
+	// A second reference to A's start, from later code: the first one owns it.
+	p.leads = append(p.leads, codeAddrRef{Func: 2, PC: 0x3000, Addr: base})
 	p.splitRuns()
 	want := []int32{0, -1, -1}
 	for i, sg := range p.segs {
