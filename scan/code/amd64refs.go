@@ -399,7 +399,8 @@ func (p *pairer) copyLoop(i int, lea *summary) bool {
 	if _, ok := next(); !ok { // the LEA
 		return false
 	}
-	consts := map[int8]uint64{}
+	var consts [16]uint64 // the constants moved into registers, where known has a bit
+	var known uint16
 	loopAt := -1
 	for k := 0; k < 4; k++ {
 		at := off
@@ -416,10 +417,10 @@ func (p *pairer) copyLoop(i int, lea *summary) bool {
 		}
 		s := summarise(b, &in, 0)
 		switch {
-		case s.kind == kMovImm && s.reg != src:
-			consts[s.reg] = s.val
-		case s.kind == kMovReg && s.reg != src:
-			delete(consts, s.reg)
+		case s.kind == kMovImm && s.reg != src && s.reg >= 0 && s.reg < 16:
+			consts[s.reg], known = s.val, known|1<<s.reg
+		case s.kind == kMovReg && s.reg != src && s.reg >= 0 && s.reg < 16:
+			known &^= 1 << s.reg
 		default:
 			return false
 		}
@@ -479,8 +480,11 @@ func (p *pairer) copyLoop(i int, lea *summary) bool {
 			break
 		}
 	}
-	count, ok := consts[counter]
-	if counter < 0 || !ok || count == 0 || stride == 0 || count > p.lim.MaxStringLen/stride {
+	if counter < 0 || counter >= 16 || known&(1<<counter) == 0 {
+		return false
+	}
+	count := consts[counter]
+	if count == 0 || stride == 0 || count > p.lim.MaxStringLen/stride {
 		return false
 	}
 	var tail uint64
