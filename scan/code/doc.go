@@ -7,7 +7,11 @@
 // the function boundaries and a test for what is static data, and returns [Refs]. The
 // decoders read only the instruction shapes Go's compiler emits for these (amd64:
 // RIP-relative LEA followed by a MOV of an immediate length, CALL rel32; arm64: ADRP+ADD
-// followed by a MOVZ/ORR of the length, BL). They are written for speed over whole text
+// followed by a MOVZ/ORR of the length, BL), and the bulk copies it makes of a long
+// constant into a []byte (amd64: REP MOVSQ, or a loop of MOVUPS for 64 bytes to 1 KiB;
+// arm64: a loop of post-indexed load pairs), whose length is the copy's extent: a JSON
+// document of endpoints an SDK parses is one string its code loads, not bytes no code
+// uses. They are written for speed over whole text
 // sections and tested against golang.org/x/arch as the oracle: every instruction the fast
 // path reads decodes the same there.
 //
