@@ -36,38 +36,60 @@ type endpointsSpec struct {
 
 type endpointFilter struct {
 	contacts []string
+	inertSet hostSet // InertHosts and ReservedHosts
+	reserve  hostSet // ReservedHosts
+	urls     *regexp.Regexp
+	ips      []netip.Prefix
+	report   map[netip.Addr]bool
+}
+
+// hostSet is a list of host names and "*.suffix" wildcards (subdomains only).
+type hostSet struct {
 	exact    map[string]bool
 	suffixes []string // ".example.com"
-	// reserved: the ReservedHosts, as exact names and suffixes
-	reservedExact    map[string]bool
-	reservedSuffixes []string
-	urls             *regexp.Regexp
-	ips              []netip.Prefix
-	report           map[netip.Addr]bool
+}
+
+// add adds the names of hosts (the rules field named field) to hs.
+func (hs *hostSet) add(field string, hosts []string) error {
+	if hs.exact == nil {
+		hs.exact = map[string]bool{}
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(h)
+		switch {
+		case strings.HasPrefix(h, "*."):
+			hs.suffixes = append(hs.suffixes, h[1:])
+		case strings.Contains(h, "*"):
+			return fmt.Errorf("endpoints: %s %q: a wildcard must be the whole first label", field, h)
+		default:
+			hs.exact[h] = true
+		}
+	}
+	return nil
+}
+
+// has reports whether host is in hs.
+func (hs *hostSet) has(host string) bool {
+	if hs.exact[host] {
+		return true
+	}
+	for _, s := range hs.suffixes {
+		if strings.HasSuffix(host, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
-	f := &endpointFilter{exact: map[string]bool{}, report: map[netip.Addr]bool{}, contacts: s.Contacts, reservedExact: map[string]bool{}}
-	add := func(field string, hosts []string, exact map[string]bool, suffixes *[]string) error {
-		for _, h := range hosts {
-			h = strings.ToLower(h)
-			switch {
-			case strings.HasPrefix(h, "*."):
-				*suffixes = append(*suffixes, h[1:])
-			case strings.Contains(h, "*"):
-				return fmt.Errorf("endpoints: %s %q: a wildcard must be the whole first label", field, h)
-			default:
-				exact[h] = true
-			}
-		}
-		return nil
-	}
-	if err := add("reservedHosts", s.ReservedHosts, f.reservedExact, &f.reservedSuffixes); err != nil {
-		return nil, err
-	}
+	f := &endpointFilter{report: map[netip.Addr]bool{}, contacts: s.Contacts}
 	// Reserved names are inert names too.
-	for _, hosts := range [][]string{s.ReservedHosts, s.InertHosts} {
-		if err := add("inertHosts", hosts, f.exact, &f.suffixes); err != nil {
+	for _, err := range []error{
+		f.reserve.add("reservedHosts", s.ReservedHosts),
+		f.inertSet.add("reservedHosts", s.ReservedHosts),
+		f.inertSet.add("inertHosts", s.InertHosts),
+	} {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -123,26 +145,6 @@ func (f *endpointFilter) inert(h hostRef) bool {
 
 // reserved reports whether host is a name no one can own (see
 // endpointsSpec.ReservedHosts).
-func (f *endpointFilter) reserved(host string) bool {
-	if f.reservedExact[host] {
-		return true
-	}
-	for _, s := range f.reservedSuffixes {
-		if strings.HasSuffix(host, s) {
-			return true
-		}
-	}
-	return false
-}
+func (f *endpointFilter) reserved(host string) bool { return f.reserve.has(host) }
 
-func (f *endpointFilter) inertHost(host string) bool {
-	if f.exact[host] {
-		return true
-	}
-	for _, s := range f.suffixes {
-		if strings.HasSuffix(host, s) {
-			return true
-		}
-	}
-	return false
-}
+func (f *endpointFilter) inertHost(host string) bool { return f.inertSet.has(host) }
