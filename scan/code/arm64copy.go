@@ -36,17 +36,11 @@ func a64MemOp(w uint32) (m a64Mem, ok bool) {
 		}
 		imm := int64(int32(w<<10)>>25) * reg
 		m.load, m.size = w>>22&1 == 1, 2*reg
-		switch w >> 23 & 7 {
-		case 0, 2: // no-allocate pair, signed offset
-			m.off = imm
-		case 1:
-			m.post, m.inc = true, imm
-		case 3:
-			m.pre, m.off, m.inc = true, imm, imm
-		default:
-			return m, false
+		mode := w >> 23 & 7 // 0 no-allocate pair, 1 post-indexed, 2 signed offset, 3 pre-indexed
+		if mode == 2 {
+			mode = 0
 		}
-		return m, true
+		return m, m.indexed(mode, imm)
 	case w>>27&7 == 7 && w>>24&3 != 2 && w>>24&3 != 3: // load/store register, immediate
 		size, o := int64(1)<<(w>>30), w>>22&3
 		switch {
@@ -71,20 +65,26 @@ func a64MemOp(w uint32) (m a64Mem, ok bool) {
 		if w>>21&1 != 0 {
 			return m, false // register offset, atomics
 		}
-		imm := int64(int32(w<<11) >> 23)
-		switch w >> 10 & 3 {
-		case 0:
-			m.off = imm
-		case 1:
-			m.post, m.inc = true, imm
-		case 3:
-			m.pre, m.off, m.inc = true, imm, imm
-		default:
-			return m, false // unprivileged
-		}
-		return m, true
+		// 0 unscaled, 1 post-indexed, 2 unprivileged (not decoded), 3 pre-indexed
+		return m, m.indexed(w>>10&3, int64(int32(w<<11)>>23))
 	}
 	return m, false
+}
+
+// indexed sets m's offset and write-back from an addressing mode (0 offset, 1
+// post-indexed, 3 pre-indexed) and its immediate; it reports false for any other mode.
+func (m *a64Mem) indexed(mode uint32, imm int64) bool {
+	switch mode {
+	case 0:
+		m.off = imm
+	case 1:
+		m.post, m.inc = true, imm
+	case 3:
+		m.pre, m.off, m.inc = true, imm, imm
+	default:
+		return false
+	}
+	return true
 }
 
 // maxCopyLoop bounds the instructions of a copy loop's body and of its tail.
