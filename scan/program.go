@@ -73,6 +73,10 @@ type program struct {
 	// leads are the code references to an address that starts zero words up
 	// to a run of headers (see leadsToRun), in code order.
 	leads []codeAddrRef
+	// anchors are the code references to static data outside any run, not
+	// to a function value, at most maxAnchorGap bytes from one: where the
+	// arrays of a function's tables may start (see splitRuns).
+	anchors []codeAddrRef
 	// runPtr maps static data words that point into a run to their target;
 	// runPtrAt lists their addresses, sorted.
 	runPtr   map[uint64]uint64
@@ -389,6 +393,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		bare    []codeAddrRef
 		readers []codeAddrRef // (Func, Addr) of the references near a host header
 		leads   []codeAddrRef // references to a zero word before a run (see zeroLeads)
+		anchors []codeAddrRef // references to data just before a run (see splitRuns)
 	}
 	n := min(runtime.GOMAXPROCS(0), max(1, len(addrs)/minAddrRun))
 	parts := make([]part, n)
@@ -411,6 +416,9 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 			near := p.nearHostHeader(a.Addr)
 			if r < 0 && zeroBudget > 0 && p.leadsToRun(a.Addr, &zeroBudget) {
 				pt.leads = append(pt.leads, a)
+			}
+			if r < 0 && !isPtr && len(ts) == 0 && p.anchorsRun(a.Addr) {
+				pt.anchors = append(pt.anchors, a)
 			}
 			if p.funcAt(a.Addr) < 0 && (p.wordSec(a.Addr) == nil || r < 0 && !near && !isPtr && len(ts) == 0 && !p.textAt(a.Addr)) {
 				continue
@@ -446,6 +454,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		p.segs = append(p.segs, pt.segs...)
 		p.bareText = append(p.bareText, pt.bare...)
 		p.leads = append(p.leads, pt.leads...)
+		p.anchors = append(p.anchors, pt.anchors...)
 		values = append(values, pt.values)
 		for _, a := range pt.readers {
 			p.noteHeaderReaders(a.Func, a.Addr)
@@ -816,22 +825,9 @@ func (p *program) splitRuns() {
 		out = append(out, sg)
 	}
 	p.segs = out
-	// A segment no code refers to that lies between two segments of the same
-	// function's tables is one of them: the linker keeps a package's static
-	// data together, and an initialiser that builds a large map literal reads
-	// some of its arrays only through others.
-	prev := -1
-	for i := range p.segs {
-		if p.segs[i].owner < 0 {
-			continue
-		}
-		if prev >= 0 && i-prev > 1 && p.segs[prev].owner == p.segs[i].owner && p.segs[prev].inlined == p.segs[i].inlined {
-			for j := prev + 1; j < i; j++ {
-				p.segs[j].owner, p.segs[j].inlined, p.segs[j].between = p.segs[i].owner, p.segs[i].inlined, true
-			}
-		}
-		prev = i
-	}
+	// A segment no code refers to that lies between two tables or arrays of
+	// one function is one of them (see fillBetweenAnchors).
+	p.fillBetweenAnchors()
 	// A segment no code refers to that a word of an owned table points at
 	// (a map literal's value arrays, read through its key arrays) is that
 	// table's owner's; twice, for a chain of two.
@@ -875,7 +871,7 @@ func (p *program) splitRuns() {
 		if p.segs[i].owner >= 0 {
 			continue
 		}
-		for _, j := range []int{i - 1, i + 1} {
+		for _, j := range []int{i - 1} {
 			for j >= 0 && j < len(p.segs) && p.segs[j].run == p.segs[i].run && p.segs[j].owner < 0 {
 				j += j - i
 				if j < 0 || j >= len(p.segs) {
@@ -888,6 +884,91 @@ func (p *program) splitRuns() {
 			}
 		}
 	}
+}
+
+// fillBetweenAnchors gives a segment no code refers to the function whose
+// code refers to the nearest addresses on both sides of it, when that is one
+// function (and one inlined call) and the three lie in one section. Those
+// addresses are the starts of the segments code refers to and the anchors.
+// The arrays of a map literal that an initialiser fills in a loop (keys in one
+// array, values in another) hold structs whose string fields may come well
+// into the array, after words that are not zero (a flag, a count), and code
+// refers only to each array's start; the linker lays out read-only data by
+// size, so one package's arrays of similar sizes sit together. A run of
+// headers between two arrays one function reads is in the first of them. A
+// reference from any other function at either side, the next object in the
+// linker's layout, leaves the segment to no one.
+func (p *program) fillBetweenAnchors() {
+	type mark struct {
+		addr    uint64
+		owner   int32
+		inlined string
+		seg     bool
+	}
+	var marks []mark
+	for _, sg := range p.segs {
+		if sg.owner >= 0 && !sg.between {
+			marks = append(marks, mark{sg.start, sg.owner, sg.inlined, true})
+		}
+	}
+	unowned := false
+	for _, sg := range p.segs {
+		unowned = unowned || sg.owner < 0
+	}
+	if !unowned {
+		return
+	}
+	for _, a := range p.anchors {
+		marks = append(marks, mark{addr: a.Addr, owner: a.Func})
+	}
+	slices.SortStableFunc(marks, func(a, b mark) int { return cmp.Compare(a.addr, b.addr) })
+	for i := range p.segs {
+		sg := &p.segs[i]
+		if sg.owner >= 0 {
+			continue
+		}
+		k := sort.Search(len(marks), func(k int) bool { return marks[k].addr > sg.start })
+		if k == 0 || k == len(marks) {
+			continue
+		}
+		// the nearest mark before (the last one at that address) and after
+		// (the first one): every function referring there must be the one
+		before, after := marks[k-1], marks[k]
+		same := func(m mark) bool {
+			return m.owner == before.owner && (!m.seg || !before.seg || m.inlined == before.inlined)
+		}
+		ok := same(after)
+		for j := k - 2; ok && j >= 0 && marks[j].addr == before.addr; j-- {
+			ok = same(marks[j])
+		}
+		for j := k + 1; ok && j < len(marks) && marks[j].addr == after.addr; j++ {
+			ok = same(marks[j])
+		}
+		s := p.wordSec(sg.start)
+		if !ok || s == nil || p.wordSec(before.addr) != s || p.wordSec(after.addr) != s {
+			continue
+		}
+		inl := before.inlined
+		if !before.seg {
+			inl = after.inlined
+		}
+		sg.owner, sg.inlined, sg.between = before.owner, inl, true
+	}
+}
+
+// maxAnchorGap is the most bytes an anchor may lie before a run or after one
+// (see program.anchors): the largest array of structs an SDK's map literal
+// holds before its first string field is a few KiB.
+const maxAnchorGap = 16 << 10
+
+// anchorsRun reports whether addr, in static data outside any run, is at most
+// maxAnchorGap bytes before a run or after one.
+func (p *program) anchorsRun(addr uint64) bool {
+	if p.funcAt(addr) >= 0 || p.wordSec(addr) == nil || p.runAt(addr) >= 0 {
+		return false
+	}
+	i := sort.Search(len(p.runs), func(i int) bool { return p.runs[i].start > addr })
+	return i < len(p.runs) && p.runs[i].start-addr <= maxAnchorGap || i > 0 && addr-p.runs[i-1].end < maxAnchorGap
 }
 
 // maxZeroLead is the most zero bytes an array may start with before its first

@@ -51,3 +51,67 @@ func TestZeroLeadRun(t *testing.T) {
 		t.Fatalf("%d segments for %d runs", len(p.segs), len(p.runs))
 	}
 }
+
+// TestAnchoredRun: a run of string headers that no code refers to, with words
+// that are not zero before it (the values of a map literal whose first entries
+// are flags), belongs to the function whose code refers to the nearest
+// addresses on both sides of it, when that is one function and all lie in one
+// section. Any other function's reference on either side, or a section
+// boundary, leaves it to no one; so does a following segment of another
+// function in the same run (the next object in the linker's layout).
+func TestAnchoredRun(t *testing.T) {
+	const base, base2 = 0x100000, 0x200000
+	const f, g, h = 0, 1, 2
+	data := make([]byte, 64<<10)
+	for i := 0; i < len(data); i += 0x100 {
+		binary.LittleEndian.PutUint64(data[i:], 1) // no run follows only zeros
+	}
+	sec := &section{name: ".rodata", addr: base, data: data}
+	sec2 := &section{name: ".data.rel.ro", addr: base2, data: make([]byte, 16<<10)}
+	p := &program{names: []string{"pkg/f.init", "pkg/g.init", "pkg/h.init"}, ptrSize: 8, le8: true,
+		order: binary.LittleEndian, words: []*section{sec, sec2},
+		whi:     []uint64{base + uint64(len(data)), base2 + uint64(len(sec2.data))},
+		wordsLo: base, wordsHi: base2 + uint64(len(sec2.data))}
+	runs := []struct {
+		start, end uint64
+		want       int32
+		why        string
+	}{
+		{base + 0x800, base + 0x900, f, "between two of f's arrays"},
+		{base + 0x2800, base + 0x2900, -1, "between f's array and g's table"},
+		{base + 0x4000, base + 0x4100, g, "g's table"},
+		{base + 0x6000, base + 0x6100, -1, "after f's array, before g's table in the same run"},
+		{base + 0x8000, base + 0x8100, -1, "between f's arrays, h's reference at the second"},
+		{base2 + 0x200, base2 + 0x300, -1, "f's arrays on both sides, in another section"},
+		{base2 + 0x1000, base2 + 0x1100, f, "f's own table"},
+	}
+	for i, r := range runs {
+		p.runs = append(p.runs, headerRun{start: r.start, end: r.end, first: 8 * i, n: 8})
+	}
+	for _, a := range []struct {
+		fn   int32
+		addr uint64
+	}{{f, base}, {f, base + 0x2000}, {f, base + 0x5000}, {f, base + 0x7800}, {f, base + 0x9000}, {h, base + 0x9000}, {f, base2 + 0x800}} {
+		if !p.anchorsRun(a.addr) {
+			t.Fatalf("anchorsRun(%#x) = false", a.addr)
+		}
+		p.anchors = append(p.anchors, codeAddrRef{Func: a.fn, PC: 0x1000, Addr: a.addr})
+	}
+	if p.anchorsRun(base+0x880) || p.anchorsRun(base+0xc200) {
+		t.Error("anchorsRun is true inside a run or too far from one")
+	}
+	// code refers to g's table (a run's start and the middle of another) and f's own
+	p.segs = append(p.segs,
+		tableSeg{start: base + 0x4000, run: 2, owner: g, pc: 0x2000},
+		tableSeg{start: base + 0x6040, run: 3, owner: g, pc: 0x2004},
+		tableSeg{start: base2 + 0x1000, run: 6, owner: f, pc: 0x1004})
+	p.splitRuns()
+	for _, sg := range p.segs {
+		if sg.start != p.runs[sg.run].start {
+			continue
+		}
+		if r := runs[sg.run]; sg.owner != r.want {
+			t.Errorf("run at %#x (%s): owner %d, want %d", r.start, r.why, sg.owner, r.want)
+		}
+	}
+}
