@@ -75,7 +75,7 @@ type program struct {
 	leads []codeAddrRef
 	// anchors are the code references to static data outside any run, not
 	// to a function value, at most maxAnchorGap bytes from one: where the
-	// arrays of a function's tables may start (see splitRuns).
+	// arrays of a function's tables may start (see fillBetweenAnchors).
 	anchors []codeAddrRef
 	// runPtr maps static data words that point into a run to their target;
 	// runPtrAt lists their addresses, sorted.
@@ -393,7 +393,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		bare    []codeAddrRef
 		readers []codeAddrRef // (Func, Addr) of the references near a host header
 		leads   []codeAddrRef // references to a zero word before a run (see zeroLeads)
-		anchors []codeAddrRef // references to data just before a run (see splitRuns)
+		anchors []codeAddrRef // references to data near a run (see fillBetweenAnchors)
 	}
 	n := min(runtime.GOMAXPROCS(0), max(1, len(addrs)/minAddrRun))
 	parts := make([]part, n)
@@ -866,22 +866,19 @@ func (p *program) splitRuns() {
 		sg.owner, sg.between = p.leads[k].Func, true
 	}
 	// Within one run (one block of headers), a segment no code refers to
-	// belongs to the run's owned segment before it, else the one after it.
+	// belongs to the nearest segment before it in the run that code refers
+	// to. (Not to one after it: that is the next object in the linker's
+	// layout, which may be any package's.)
 	for i := range p.segs {
 		if p.segs[i].owner >= 0 {
 			continue
 		}
-		for _, j := range []int{i - 1} {
-			for j >= 0 && j < len(p.segs) && p.segs[j].run == p.segs[i].run && p.segs[j].owner < 0 {
-				j += j - i
-				if j < 0 || j >= len(p.segs) {
-					break
-				}
-			}
-			if j >= 0 && j < len(p.segs) && p.segs[j].run == p.segs[i].run && p.segs[j].owner >= 0 && !p.segs[j].between {
-				p.segs[i].owner, p.segs[i].inlined, p.segs[i].between = p.segs[j].owner, p.segs[j].inlined, true
-				break
-			}
+		j := i - 1
+		for j >= 0 && p.segs[j].run == p.segs[i].run && p.segs[j].owner < 0 {
+			j--
+		}
+		if j >= 0 && p.segs[j].run == p.segs[i].run && p.segs[j].owner >= 0 && !p.segs[j].between {
+			p.segs[i].owner, p.segs[i].inlined, p.segs[i].between = p.segs[j].owner, p.segs[j].inlined, true
 		}
 	}
 }
@@ -911,11 +908,7 @@ func (p *program) fillBetweenAnchors() {
 			marks = append(marks, mark{sg.start, sg.owner, sg.inlined, true})
 		}
 	}
-	unowned := false
-	for _, sg := range p.segs {
-		unowned = unowned || sg.owner < 0
-	}
-	if !unowned {
+	if !slices.ContainsFunc(p.segs, func(sg tableSeg) bool { return sg.owner < 0 }) {
 		return
 	}
 	for _, a := range p.anchors {
