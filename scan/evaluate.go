@@ -219,26 +219,23 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 			rk = tableKey{prog: r.prog, fn: r.str.fns[0], seg: -1}
 		case r.str.nfns == 0 && r.str.static:
 			// The string's headers in runs must all be in one table; a
-			// header outside any run (a boxed constant) does not count.
-			seg := -1
+			// header outside any run (a boxed constant) does not count,
+			// unless it lies between two arrays of one function's tables
+			// (an array of structs whose few strings are far apart).
+			n := 0
 			for _, at := range r.str.headers {
-				s := r.prog.segOfHeader(at)
+				hk, ok := headerTable(r.prog, at)
 				switch {
-				case s < 0:
-				case seg < 0:
-					seg = s
-				case s != seg:
+				case !ok:
+				case n > 0 && hk != rk:
 					return tableKey{}, false
+				default:
+					rk = hk
+					n++
 				}
 			}
-			if seg < 0 {
+			if n == 0 {
 				return tableKey{}, false
-			}
-			rk = tableKey{prog: r.prog, fn: -1, seg: seg}
-			if o := r.prog.segs[seg].owner; o >= 0 && r.prog.segs[seg].inlined == "" {
-				// one function's tables are one table (an SDK's partitions
-				// built in its initialiser from many static arrays)
-				rk = tableKey{prog: r.prog, fn: o, seg: -1}
 			}
 		default:
 			return tableKey{}, false
@@ -249,6 +246,23 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 		k = rk
 	}
 	return k, len(h.refs) > 0 && !h.missed
+}
+
+// headerTable returns the table the static string header at at is in: its
+// segment's, or the function's whose tables lie on both sides of it.
+func headerTable(p *program, at uint64) (tableKey, bool) {
+	if s := p.segOfHeader(at); s >= 0 {
+		if o := p.segs[s].owner; o >= 0 && p.segs[s].inlined == "" {
+			// one function's tables are one table (an SDK's partitions
+			// built in its initialiser from many static arrays)
+			return tableKey{prog: p, fn: o, seg: -1}, true
+		}
+		return tableKey{prog: p, fn: -1, seg: s}, true
+	}
+	if o, inl := p.betweenMarks(at); o >= 0 && inl == "" {
+		return tableKey{prog: p, fn: o, seg: -1}, true
+	}
+	return tableKey{}, false
 }
 
 // owner names the table and the module that owns it.

@@ -74,9 +74,13 @@ type program struct {
 	// to a run of headers (see leadsToRun), in code order.
 	leads []codeAddrRef
 	// anchors are the code references to static data outside any run, not
-	// to a function value, at most maxAnchorGap bytes from one: where the
-	// arrays of a function's tables may start (see fillBetweenAnchors).
+	// to a function value, at most maxAnchorGap bytes from one (where the
+	// arrays of a function's tables may start) or just before a host-like
+	// header (a variable that holds it): see fillBetweenAnchors.
 	anchors []codeAddrRef
+	// marks are the segments' starts code refers to and the anchors, by
+	// address (see fillBetweenAnchors).
+	marks []tableMark
 	// runPtr maps static data words that point into a run to their target;
 	// runPtrAt lists their addresses, sorted.
 	runPtr   map[uint64]uint64
@@ -417,7 +421,13 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 			if r < 0 && zeroBudget > 0 && p.leadsToRun(a.Addr, &zeroBudget) {
 				pt.leads = append(pt.leads, a)
 			}
-			if r < 0 && !isPtr && len(ts) == 0 && p.anchorsRun(a.Addr) {
+			if r >= 0 && a.Addr%uint64(p.ptrSize) != 0 {
+				// Not the start of anything that holds string headers (those
+				// are aligned to a pointer): another object (a table of
+				// bytes) laid out in a gap between a run's headers.
+				r = -1
+				pt.anchors = append(pt.anchors, a)
+			} else if r < 0 && !isPtr && len(ts) == 0 && (near && p.runAt(a.Addr) < 0 || p.anchorsRun(a.Addr)) {
 				pt.anchors = append(pt.anchors, a)
 			}
 			if p.funcAt(a.Addr) < 0 && (p.wordSec(a.Addr) == nil || r < 0 && !near && !isPtr && len(ts) == 0 && !p.textAt(a.Addr)) {
@@ -896,57 +906,79 @@ func (p *program) splitRuns() {
 // reference from any other function at either side, the next object in the
 // linker's layout, leaves the segment to no one.
 func (p *program) fillBetweenAnchors() {
-	type mark struct {
-		addr    uint64
-		owner   int32
-		inlined string
-		seg     bool
-	}
-	var marks []mark
+	p.marks = p.marks[:0]
 	for _, sg := range p.segs {
 		if sg.owner >= 0 && !sg.between {
-			marks = append(marks, mark{sg.start, sg.owner, sg.inlined, true})
+			p.marks = append(p.marks, tableMark{sg.start, sg.owner, sg.inlined, true})
 		}
 	}
-	if !slices.ContainsFunc(p.segs, func(sg tableSeg) bool { return sg.owner < 0 }) {
-		return
-	}
 	for _, a := range p.anchors {
-		marks = append(marks, mark{addr: a.Addr, owner: a.Func})
+		p.marks = append(p.marks, tableMark{addr: a.Addr, owner: a.Func})
 	}
-	slices.SortStableFunc(marks, func(a, b mark) int { return cmp.Compare(a.addr, b.addr) })
+	slices.SortStableFunc(p.marks, func(a, b tableMark) int { return cmp.Compare(a.addr, b.addr) })
 	for i := range p.segs {
 		sg := &p.segs[i]
 		if sg.owner >= 0 {
 			continue
 		}
-		k := sort.Search(len(marks), func(k int) bool { return marks[k].addr > sg.start })
-		if k == 0 || k == len(marks) {
-			continue
+		if o, inl := p.betweenMarks(sg.start); o >= 0 {
+			sg.owner, sg.inlined, sg.between = o, inl, true
 		}
-		// the nearest mark before (the last one at that address) and after
-		// (the first one): every function referring there must be the one
-		before, after := marks[k-1], marks[k]
-		same := func(m mark) bool {
-			return m.owner == before.owner && (!m.seg || !before.seg || m.inlined == before.inlined)
-		}
-		ok := same(after)
-		for j := k - 2; ok && j >= 0 && marks[j].addr == before.addr; j-- {
-			ok = same(marks[j])
-		}
-		for j := k + 1; ok && j < len(marks) && marks[j].addr == after.addr; j++ {
-			ok = same(marks[j])
-		}
-		s := p.wordSec(sg.start)
-		if !ok || s == nil || p.wordSec(before.addr) != s || p.wordSec(after.addr) != s {
-			continue
-		}
-		inl := before.inlined
-		if !before.seg {
-			inl = after.inlined
-		}
-		sg.owner, sg.inlined, sg.between = before.owner, inl, true
 	}
+}
+
+// tableMark is an address code refers to at or near a run: the start of a
+// segment, or an anchor (see fillBetweenAnchors).
+type tableMark struct {
+	addr    uint64
+	owner   int32
+	inlined string
+	seg     bool
+}
+
+// betweenMarks returns the function (and the inlined call) whose code refers
+// to the nearest addresses on both sides of addr, when all the references
+// there are that one function's and all three addresses lie in one section;
+// -1 when there is none. A reference at addr itself must be that function's
+// too.
+func (p *program) betweenMarks(addr uint64) (int32, string) {
+	k := sort.Search(len(p.marks), func(k int) bool { return p.marks[k].addr > addr })
+	// the marks at addr, if any, and the nearest address before it
+	b := k - 1
+	for b >= 0 && p.marks[b].addr == addr {
+		b--
+	}
+	if b < 0 || k == len(p.marks) {
+		return -1, ""
+	}
+	before, after := p.marks[b], p.marks[k]
+	same := func(m tableMark) bool {
+		return m.owner == before.owner && (!m.seg || !before.seg || m.inlined == before.inlined)
+	}
+	for j := b - 1; j >= 0 && p.marks[j].addr == before.addr; j-- {
+		if !same(p.marks[j]) {
+			return -1, ""
+		}
+	}
+	for j := k; j < len(p.marks) && p.marks[j].addr == after.addr; j++ {
+		if !same(p.marks[j]) {
+			return -1, ""
+		}
+	}
+	for j := b + 1; j < k; j++ { // at addr
+		if !same(p.marks[j]) {
+			return -1, ""
+		}
+	}
+	s := p.wordSec(addr)
+	if s == nil || p.wordSec(before.addr) != s || p.wordSec(after.addr) != s {
+		return -1, ""
+	}
+	inl := before.inlined
+	if !before.seg {
+		inl = after.inlined
+	}
+	return before.owner, inl
 }
 
 // maxAnchorGap is the most bytes an anchor may lie before a run or after one

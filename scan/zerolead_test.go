@@ -58,7 +58,9 @@ func TestZeroLeadRun(t *testing.T) {
 // addresses on both sides of it, when that is one function and all lie in one
 // section. Any other function's reference on either side, or a section
 // boundary, leaves it to no one; so does a following segment of another
-// function in the same run (the next object in the linker's layout).
+// function in the same run (the next object in the linker's layout). A
+// reference into a run at an address no header table can start at (not
+// aligned to a pointer) is another object, not a segment of the run.
 func TestAnchoredRun(t *testing.T) {
 	const base, base2 = 0x100000, 0x200000
 	const f, g, h = 0, 1, 2
@@ -82,36 +84,48 @@ func TestAnchoredRun(t *testing.T) {
 		{base + 0x4000, base + 0x4100, g, "g's table"},
 		{base + 0x6000, base + 0x6100, -1, "after f's array, before g's table in the same run"},
 		{base + 0x8000, base + 0x8100, -1, "between f's arrays, h's reference at the second"},
+		{base + 0xa000, base + 0xa100, -1, "between f's array and h's object in the run's gap"},
 		{base2 + 0x200, base2 + 0x300, -1, "f's arrays on both sides, in another section"},
 		{base2 + 0x1000, base2 + 0x1100, f, "f's own table"},
 	}
 	for i, r := range runs {
 		p.runs = append(p.runs, headerRun{start: r.start, end: r.end, first: 8 * i, n: 8})
 	}
-	for _, a := range []struct {
+	var refs []codeAddrRef
+	for i, a := range []struct {
 		fn   int32
 		addr uint64
-	}{{f, base}, {f, base + 0x2000}, {f, base + 0x5000}, {f, base + 0x7800}, {f, base + 0x9000}, {h, base + 0x9000}, {f, base2 + 0x800}} {
-		if !p.anchorsRun(a.addr) {
-			t.Fatalf("anchorsRun(%#x) = false", a.addr)
-		}
-		p.anchors = append(p.anchors, codeAddrRef{Func: a.fn, PC: 0x1000, Addr: a.addr})
+	}{
+		{f, base}, {f, base + 0x2000}, {g, base + 0x4000}, {f, base + 0x5000}, {g, base + 0x6040},
+		{f, base + 0x7800}, {f, base + 0x9000}, {h, base + 0x9000}, {h, base + 0xa044}, {f, base + 0xb000},
+		{f, base2 + 0x800}, {f, base2 + 0x1000},
+	} {
+		refs = append(refs, codeAddrRef{Func: a.fn, PC: 0x1000 + 4*uint64(i), Addr: a.addr})
 	}
-	if p.anchorsRun(base+0x880) || p.anchorsRun(base+0xc200) {
+	if p.anchorsRun(base+0x880) || p.anchorsRun(base+0xe200) {
 		t.Error("anchorsRun is true inside a run or too far from one")
 	}
-	// code refers to g's table (a run's start and the middle of another) and f's own
-	p.segs = append(p.segs,
-		tableSeg{start: base + 0x4000, run: 2, owner: g, pc: 0x2000},
-		tableSeg{start: base + 0x6040, run: 3, owner: g, pc: 0x2004},
-		tableSeg{start: base2 + 0x1000, run: 6, owner: f, pc: 0x1004})
+	p.sortAddrs(refs)
 	p.splitRuns()
 	for _, sg := range p.segs {
 		if sg.start != p.runs[sg.run].start {
+			if sg.owner == h {
+				t.Errorf("segment at %#x of h's: h refers to an address no table starts at", sg.start)
+			}
 			continue
 		}
 		if r := runs[sg.run]; sg.owner != r.want {
 			t.Errorf("run at %#x (%s): owner %d, want %d", r.start, r.why, sg.owner, r.want)
+		}
+	}
+	// A header outside any run (an array's few strings far apart) is in the
+	// table of the function whose references are on both sides of it.
+	for _, c := range []struct {
+		at   uint64
+		want int32
+	}{{base + 0x1800, f}, {base + 0x3000, -1}, {base + 0x8800, -1}, {base + 0xc000, -1}, {base2 + 0x600, -1}} {
+		if o, _ := p.betweenMarks(c.at); o != c.want {
+			t.Errorf("betweenMarks(%#x) = %d, want %d", c.at, o, c.want)
 		}
 	}
 }
