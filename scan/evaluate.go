@@ -204,8 +204,9 @@ type tableKey struct {
 }
 
 // tableOf returns the table every reference of h comes from, if they all come
-// from the same one: a string only one function loads, or a string only a
-// header in one run of static data holds.
+// from the same one: a string only one function loads (and static data holds
+// in no other table), or a string only headers in one table of static data
+// hold.
 func tableOf(h *hostAgg) (tableKey, bool) {
 	var k tableKey
 	for i := range h.refs {
@@ -215,8 +216,21 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 		}
 		var rk tableKey
 		switch {
-		case r.str.nfns == 1 && !r.str.static:
+		case r.str.nfns == 1:
+			// One function loads the string: its table, if the string's
+			// headers in static data are in that table too (a partition's
+			// DNS suffix, which the SDK's initialiser both loads and keeps
+			// in its arrays) or in none. (Only the first few headers are
+			// kept: a string held by more is not judged.)
+			if len(r.str.headers) >= maxStringReferrers {
+				return tableKey{}, false
+			}
 			rk = tableKey{prog: r.prog, fn: r.str.fns[0], seg: -1}
+			for _, at := range r.str.headers {
+				if hk, ok := headerTable(r.prog, at); ok && hk != rk {
+					return tableKey{}, false
+				}
+			}
 		case r.str.nfns == 0 && r.str.static:
 			// The string's headers in runs must all be in one table; a
 			// header outside any run (a boxed constant) does not count,

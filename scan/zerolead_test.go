@@ -129,3 +129,40 @@ func TestAnchoredRun(t *testing.T) {
 		}
 	}
 }
+
+// TestTableOfLoadedString: a host string one function loads is in that
+// function's table when the string's headers in static data are in that
+// table too, or in none; a header in another function's table, more headers
+// than the pass keeps, or a second loading function leave it on its own.
+func TestTableOfLoadedString(t *testing.T) {
+	const base = 0x100000
+	const f, g = 0, 1
+	p := &program{names: []string{"pkg/f.init", "pkg/g.init"}, ptrSize: 8}
+	p.runs = []headerRun{{start: base + 0x100, end: base + 0x200}, {start: base + 0x400, end: base + 0x500}}
+	p.segs = []tableSeg{{start: base + 0x100, run: 0, owner: f}, {start: base + 0x400, run: 1, owner: g}}
+	many := make([]uint64, maxStringReferrers)
+	for i := range many {
+		many[i] = base + 0x100 + 16*uint64(i)
+	}
+	fTable := tableKey{prog: p, fn: f, seg: -1}
+	for _, c := range []struct {
+		why     string
+		fns     []int32
+		headers []uint64
+		want    tableKey
+		ok      bool
+	}{
+		{"loaded by f, held in f's table", []int32{f}, []uint64{base + 0x110}, fTable, true},
+		{"loaded by f, held outside any table", []int32{f}, []uint64{base + 0x300}, fTable, true},
+		{"loaded by f, held nowhere", []int32{f}, nil, fTable, true},
+		{"loaded by f, held in f's and g's tables", []int32{f}, []uint64{base + 0x110, base + 0x410}, tableKey{}, false},
+		{"loaded by f, held by more headers than kept", []int32{f}, many, tableKey{}, false},
+		{"loaded by f and g", []int32{f, g}, nil, tableKey{}, false},
+	} {
+		cs := &codeString{fns: c.fns, nfns: len(c.fns), static: len(c.headers) > 0, headers: c.headers}
+		h := &hostAgg{host: "h.example.com", n: 1, refs: []hostRef{{host: "h.example.com", str: cs, prog: p}}}
+		if k, ok := tableOf(h); k != c.want || ok != c.ok {
+			t.Errorf("%s: tableOf = %+v, %v; want %+v, %v", c.why, k, ok, c.want, c.ok)
+		}
+	}
+}
