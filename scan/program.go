@@ -76,7 +76,9 @@ type program struct {
 	// anchors are the code references to static data outside any run, not
 	// to a function value, at most maxAnchorGap bytes from one (where the
 	// arrays of a function's tables may start) or just before a host-like
-	// header (a variable that holds it): see fillBetweenAnchors.
+	// header (a variable that holds it), and the addresses inside a run no
+	// header table can start at (not aligned to a pointer) that code or a
+	// variable it loads refers to: see fillBetweenAnchors.
 	anchors []codeAddrRef
 	// marks are the segments' starts code refers to and the anchors, by
 	// address (see fillBetweenAnchors).
@@ -417,6 +419,12 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 			ts = p.valueTargets(ts[:0], a.Addr)
 			r, start := p.tableRef(a.Addr)
 			t, isPtr := p.runPtr[a.Addr]
+			if isPtr && t%uint64(p.ptrSize) != 0 {
+				// A variable that points into a run at an address no header
+				// table starts at: at bytes laid out in a gap of the run.
+				isPtr = false
+				pt.anchors = append(pt.anchors, codeAddrRef{Func: a.Func, PC: a.PC, Addr: t})
+			}
 			near := p.nearHostHeader(a.Addr)
 			if r < 0 && zeroBudget > 0 && p.leadsToRun(a.Addr, &zeroBudget) {
 				pt.leads = append(pt.leads, a)
@@ -848,7 +856,7 @@ func (p *program) splitRuns() {
 				from = p.segAt(at)
 			}
 			to := p.segAt(p.runPtr[at])
-			if from < 0 || to < 0 || p.segs[to].owner >= 0 || p.segs[from].owner < 0 {
+			if from < 0 || to < 0 || p.runPtr[at]%uint64(p.ptrSize) != 0 || p.segs[to].owner >= 0 || p.segs[from].owner < 0 {
 				continue
 			}
 			p.segs[to].owner, p.segs[to].inlined, p.segs[to].between = p.segs[from].owner, p.segs[from].inlined, true

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 )
 
@@ -164,5 +165,43 @@ func TestTableOfLoadedString(t *testing.T) {
 		if k, ok := tableOf(h); k != c.want || ok != c.ok {
 			t.Errorf("%s: tableOf = %+v, %v; want %+v, %v", c.why, k, ok, c.want, c.ok)
 		}
+	}
+}
+
+// TestRunPointerUnaligned: a variable the code loads that points into a run of
+// string headers at an address aligned to a pointer is a slice of that table
+// (a segment of the function's); one that points at an address no header table
+// can start at points at bytes laid out in a gap of the run: an anchor, not a
+// segment.
+func TestRunPointerUnaligned(t *testing.T) {
+	const base, vars = 0x100000, 0x200000
+	const f, g = 0, 1
+	data := make([]byte, 16<<10)
+	sec := &section{name: ".rodata", addr: base, data: data}
+	vsec := &section{name: ".data", addr: vars, data: make([]byte, 4<<10)}
+	p := &program{names: []string{"pkg/f.init", "pkg/g.init"}, ptrSize: 8, le8: true,
+		order: binary.LittleEndian, words: []*section{sec, vsec},
+		whi:     []uint64{base + uint64(len(data)), vars + uint64(len(vsec.data))},
+		wordsLo: base, wordsHi: vars + uint64(len(vsec.data))}
+	runs := []uint64{base + 0x800, base + 0x2000}
+	for i, at := range runs {
+		p.runs = append(p.runs, headerRun{start: at, end: at + 0x400, first: 8 * i, n: 8})
+	}
+	// f loads a variable pointing at the first run's start + 0x40; g one
+	// pointing at the second run's start + 0x43.
+	p.runPtr = map[uint64]uint64{vars + 0x10: runs[0] + 0x40, vars + 0x20: runs[1] + 0x43}
+	p.runPtrAt = []uint64{vars + 0x10, vars + 0x20}
+	p.sortAddrs([]codeAddrRef{{Func: f, PC: 0x1000, Addr: vars + 0x10}, {Func: g, PC: 0x1004, Addr: vars + 0x20}})
+	p.splitRuns()
+	if s := p.segAt(runs[0] + 0x40); s < 0 || p.segs[s].start != runs[0]+0x40 || p.segs[s].owner != f {
+		t.Errorf("aligned pointer into a run: segment %d, want one of f's at %#x", s, runs[0]+0x40)
+	}
+	for _, sg := range p.segs {
+		if sg.owner == g {
+			t.Errorf("segment at %#x of g's: g's variable points at an address no table starts at", sg.start)
+		}
+	}
+	if !slices.ContainsFunc(p.anchors, func(a codeAddrRef) bool { return a.Func == g && a.Addr == runs[1]+0x43 }) {
+		t.Errorf("anchors %v: want g's at %#x", p.anchors, runs[1]+0x43)
 	}
 }
