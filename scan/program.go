@@ -899,6 +899,9 @@ func (p *program) splitRuns() {
 			p.segs[i].owner, p.segs[i].inlined, p.segs[i].between = p.segs[j].owner, p.segs[j].inlined, true
 		}
 	}
+	// A segment still no one's whose arrays have the layout of one
+	// neighbour's tables is that neighbour's (see fillByShape).
+	p.fillByShape()
 }
 
 // fillBetweenAnchors gives a segment no code refers to the function whose
