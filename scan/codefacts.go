@@ -338,6 +338,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		}
 		h.sec = &section{name: im.where(sec, h.off)}
 		h.unreferenced = true
+		h.cert = inCertificate(sec.data, h.off)
 		f.hostFact(r, x, h)
 	})
 	f.give(sec.data)
@@ -395,6 +396,53 @@ func inMarkup(s []byte, off int64) bool {
 		return false
 	}
 	return markupBefore.Match(s[max(0, int(off)-96):off])
+}
+
+// inCertificate reports whether the URL at off in b is a value of an X.509
+// certificate in DER (an embedded bundle of root certificates): a CRL
+// distribution point (a URI name, tag [6], in a distribution point's full
+// name, tag [0]), an access location of the authority information access
+// extension (a URI name after the OID of OCSP or of the issuer's
+// certificates), or a certification practice statement (an IA5String after
+// the OID of a CPS qualifier), whose DER length covers a URL. These say where
+// the certificate's issuer publishes its status and policies; the TLS stack
+// fetches none of them, and the program's own hosts are not in its roots.
+func inCertificate(b []byte, off int64) bool {
+	i := int(off)
+	if i < 3 || i > len(b) {
+		return false
+	}
+	// the DER length: one byte under 0x80, or 0x81 and one byte
+	n, t := int(b[i-1]), i-2
+	if b[i-2] == 0x81 && n >= 0x80 {
+		t = i - 3
+	} else if n >= 0x80 {
+		return false
+	}
+	if n < len("http://a.b") || i+n > len(b) {
+		return false
+	}
+	for _, c := range b[i : i+n] {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	idPKIX := []byte{0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07} // OID 1.3.6.1.5.5.7, 8 bytes long
+	after := func(oid ...byte) bool {
+		full := append(idPKIX[:len(idPKIX):len(idPKIX)], oid...)
+		return t >= len(full) && bytes.Equal(b[t-len(full):t], full)
+	}
+	switch b[t] {
+	case 0x86: // GeneralName uniformResourceIdentifier
+		// a full name, [0], whose length covers the URI's tag, length and value
+		hdr := i - t
+		fullName := t >= 2 && b[t-2] == 0xa0 && b[t-1] < 0x80 && int(b[t-1]) >= hdr+n ||
+			t >= 3 && b[t-3] == 0xa0 && b[t-2] == 0x81 && int(b[t-1]) >= hdr+n
+		return fullName || after(0x30, 0x01) || after(0x30, 0x02) // id-ad-ocsp, id-ad-caIssuers
+	case 0x16: // IA5String
+		return after(0x02, 0x01) // id-qt-cps
+	}
+	return false
 }
 
 // inertByUse decides whether h is inert. Byte runs and images without a code

@@ -1,8 +1,18 @@
 package scan
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"maps"
+	"math/big"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStringShapes: the judgements made on exact literals — prose around a
@@ -43,6 +53,81 @@ func TestStringShapes(t *testing.T) {
 	for s, want := range map[string]bool{"https://a.example/\tx\n": true, "plain": true, "\x01\x00\x00y": false, "text\x7f": false} {
 		if got := looksText([]byte(s)); got != want {
 			t.Errorf("looksText(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestInCertificate: the URLs of an X.509 certificate in DER (CRL
+// distribution points, OCSP and issuer locations, a CPS qualifier, of any
+// length) are certificate values; the same URLs in text, or after bytes that
+// only look like a DER header, are not.
+func TestInCertificate(t *testing.T) {
+	t.Parallel()
+	long := "http://crl.pki-fixture.net/" + strings.Repeat("a", 140) + ".crl"
+	urls := []string{
+		"http://crl.pki-fixture.net/root.crl", long,
+		"http://ocsp.pki-fixture.net", "http://certs.pki-fixture.net/root.cer",
+		"https://cps.pki-fixture.net/policy",
+	}
+	type qualifier struct {
+		ID  asn1.ObjectIdentifier
+		CPS string `asn1:"ia5"`
+	}
+	type policy struct {
+		ID         asn1.ObjectIdentifier
+		Qualifiers []qualifier
+	}
+	policies, err := asn1.Marshal([]policy{{ID: asn1.ObjectIdentifier{2, 5, 29, 32, 0},
+		Qualifiers: []qualifier{{ID: asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 2, 1}, CPS: urls[4]}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Vendor Root"},
+		NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<31, 0), IsCA: true, BasicConstraintsValid: true,
+		CRLDistributionPoints: urls[:2], OCSPServer: urls[2:3], IssuingCertificateURL: urls[3:4],
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 32}, Value: policies}},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	findHosts(&section{name: ".noptrdata", data: der}, func(h hostRef) {
+		if !inCertificate(der, h.off) {
+			t.Errorf("%q in the certificate: not a certificate value", h.context)
+		}
+		found[h.context[:min(len(h.context), len(long))]] = true
+	})
+	for _, u := range urls {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(found)), func(c string) bool { return strings.HasPrefix(c, u) }) {
+			t.Errorf("%q: not found in the certificate", u)
+		}
+	}
+	// the same bytes with a [0] that covers the name, or after the OID of OCSP
+	for _, s := range []string{
+		"\xa0\x25\x86\x23http://crl.pki-fixture.net/root.crl",
+		"\x06\x08\x2b\x06\x01\x05\x05\x07\x30\x01\x86\x23http://crl.pki-fixture.net/root.crl",
+	} {
+		if !inCertificate([]byte(s), int64(strings.Index(s, "http://"))) {
+			t.Errorf("inCertificate(%q) = false", s)
+		}
+	}
+	for _, s := range []string{
+		"see http://crl.pki-fixture.net/root.crl",
+		"\xa0\x24\x86\x23http://crl.pki-fixture.net/root.crl", // [0] too short for the name
+		"\x10\x86\x23http://crl.pki-fixture.net/root.crl",     // no [0] nor OID before
+		"\xa0\x50\x86\x40http://crl.pki-fixture.net/root.crl", // longer than what follows
+		"\x06\x08\x2b\x06\x01\x05\x05\x07\x02\x01\x16\x22http://crl.pki-fixture.net/r t.crl",
+	} {
+		b := []byte(s)
+		off := int64(strings.Index(s, "http://"))
+		if inCertificate(b, off) {
+			t.Errorf("inCertificate(%q) = true", s)
 		}
 	}
 }

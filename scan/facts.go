@@ -334,6 +334,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 	f.litSecs = append(f.litSecs, litSection{data: sub.data, loc: loc})
 	findHosts(sub, func(h hostRef) {
 		h.sec = &section{name: loc(h.off)}
+		h.cert = inCertificate(sub.data, h.off)
 		f.hostFact(r, x, h)
 	})
 	f.give(sub.data)
@@ -348,7 +349,7 @@ func (f *facts) addHost(r *Rules, h hostRef) {
 		agg = &hostAgg{host: h.host}
 		f.hosts[h.host] = agg
 	}
-	if h.embedded || h.prose || h.markup || f.inertByUse(r, &h) {
+	if h.embedded || h.prose || h.markup || h.cert || f.inertByUse(r, &h) {
 		agg.inertN++
 		return
 	}

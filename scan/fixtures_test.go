@@ -129,6 +129,13 @@ var fixtureWants = map[string]fixtureWant{
 		hosts:   []string{"status.tracemux-fixture.net"},
 		modules: []string{"golang.org/x/net@v0.22.0"},
 	},
+	// One http.Client GET over TLS with a root certificate of its own, kept as
+	// DER bytes in the binary: the certificate's CRL, OCSP, issuer and CPS
+	// URLs are values of the certificate, not endpoints.
+	"certroots": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"api.certroots-fixture.net"},
+	},
 	// plugin.Open with CGO off: the stub that always fails; nothing else.
 	"pluginstub": {},
 	// A 34-region partition table (one endpoint table finding, not 34 hosts of

@@ -29,6 +29,8 @@ type hostRef struct {
 	prose bool
 	// markup: an XML namespace, schema location or DTD identifier (see inMarkup).
 	markup bool
+	// cert: a value of an X.509 certificate in DER (see inCertificate).
+	cert bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.
