@@ -339,6 +339,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		h.sec = &section{name: im.where(sec, h.off)}
 		h.unreferenced = true
 		h.cert = inCertificate(sec.data, h.off)
+		h.markup = inMarkup(sec.data, h.off)
 		f.hostFact(r, x, h)
 	})
 	f.give(sec.data)
@@ -389,13 +390,22 @@ func quotedValue(s []byte, from, to int) bool {
 // vocabulary; nothing fetches it.
 var markupBefore = regexp.MustCompile(`(?:xmlns(?::[A-Za-z_][\w.-]*)?|schemaLocation|SYSTEM|PUBLIC(?:\s+"[^"]*")?)\s*=?\s*["']$`)
 
-// inMarkup reports whether the reference at off in the exact string s is such
-// an identifier.
+// tagKeyBefore matches the end of the text before a URL that makes the URL
+// the name a struct field has in an encoding: a key of a struct tag of Go's
+// type data (json:"http://schemas.openid.net/event/backchannel-logout", the
+// member an OpenID logout token is decoded from). Such a URL names a JSON,
+// XML or YAML member; nothing fetches it. Other tags' values may be addresses
+// (a command-line library's default:"https://…"): they are not matched.
+var tagKeyBefore = regexp.MustCompile(`(?:json|xml|yaml|toml|bson|mapstructure|msgpack|cbor):\\?"$`)
+
+// inMarkup reports whether the reference at off in s is such an identifier or
+// key.
 func inMarkup(s []byte, off int64) bool {
 	if off <= 0 || int(off) > len(s) {
 		return false
 	}
-	return markupBefore.Match(s[max(0, int(off)-96):off])
+	before := s[max(0, int(off)-96):off]
+	return markupBefore.Match(before) || tagKeyBefore.Match(before)
 }
 
 // inCertificate reports whether the URL at off in b is a value of an X.509

@@ -41,6 +41,12 @@ func TestStringShapes(t *testing.T) {
 		{"use \"api.vendor.example\" only when told", "api.vendor.example", true, false},
 		{"{\"api.vendor.example\": 1, \"b\": 2}", "api.vendor.example", true, false},
 		{`<a href="https://docs.vendor.example/">the docs</a>`, "https://docs.vendor.example/", true, false},
+		// a struct tag's key in Go's type data names a JSON member; a
+		// command-line default is an address
+		{"\x06Logout9json:\"http://schemas.vendor.example/event/logout\"", "http://schemas.vendor.example/event/logout", false, true},
+		{`Logout struct { E string "json:\"http://schemas.vendor.example/event/logout\"" }`, "http://schemas.vendor.example/event/logout", true, true},
+		{"\x03URLGdefault:\"https://beacon.vendor.example/\" help:\"Telemetry URL.\"", "https://beacon.vendor.example/", true, false},
+		{`URL string "default:\"https://beacon.vendor.example/\""`, "https://beacon.vendor.example/", true, false},
 	} {
 		off := int64(strings.Index(tt.s, tt.url))
 		if got := inProse([]byte(tt.s), off, len(tt.url)); got != tt.prose {

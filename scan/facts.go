@@ -335,6 +335,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 	findHosts(sub, func(h hostRef) {
 		h.sec = &section{name: loc(h.off)}
 		h.cert = inCertificate(sub.data, h.off)
+		h.markup = inMarkup(sub.data, h.off)
 		f.hostFact(r, x, h)
 	})
 	f.give(sub.data)

@@ -131,7 +131,9 @@ var fixtureWants = map[string]fixtureWant{
 	},
 	// One http.Client GET over TLS with a root certificate of its own, kept as
 	// DER bytes in the binary: the certificate's CRL, OCSP, issuer and CPS
-	// URLs are values of the certificate, not endpoints.
+	// URLs are values of the certificate, not endpoints. The URL it gets is a
+	// struct tag's default:"…" value (an endpoint); the URL in a json tag is
+	// a member's name (not one).
 	"certroots": {
 		caps:  []scan.Capability{scan.NetworkConnect},
 		hosts: []string{"api.certroots-fixture.net"},
