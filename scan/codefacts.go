@@ -338,7 +338,7 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		}
 		h.sec = &section{name: im.where(sec, h.off)}
 		h.unreferenced = true
-		h.cert = inCertificate(sec.data, h.off)
+		h.metadata = inCertificate(sec.data, h.off) || inImageText(sec.data, h.off)
 		h.markup = inMarkup(sec.data, h.off)
 		f.hostFact(r, x, h)
 	})
@@ -451,6 +451,43 @@ func inCertificate(b []byte, off int64) bool {
 		return fullName || after(0x30, 0x01) || after(0x30, 0x02) // id-ad-ocsp, id-ad-caIssuers
 	case 0x16: // IA5String
 		return after(0x02, 0x01) // id-qt-cps
+	}
+	return false
+}
+
+// inImageText reports whether the host at off in b lies in the text of a PNG
+// image's tEXt or iTXt chunk: the metadata of an embedded image (the software
+// that drew it, "Software\x00www.inkscape.org"), which no code reads as an
+// address. The chunk's length, type and keyword (1 to 79 printable bytes and a
+// NUL) must all be there, and the host inside the chunk.
+func inImageText(b []byte, off int64) bool {
+	i := int(off)
+	if i <= 0 || i > len(b) {
+		return false
+	}
+	const maxKeyword = 79
+	lo := max(0, i-maxKeyword-1-4) // the type, a keyword and its NUL before the text
+	for _, typ := range [][]byte{[]byte("tEXt"), []byte("iTXt")} {
+		k := lo + bytes.LastIndex(b[lo:i], typ)
+		if k < lo || k < 4 {
+			continue
+		}
+		n := uint64(b[k-4])<<24 | uint64(b[k-3])<<16 | uint64(b[k-2])<<8 | uint64(b[k-1])
+		data := k + 4
+		if n > uint64(len(b)-data) || uint64(i-data) >= n {
+			continue
+		}
+		nul := bytes.IndexByte(b[data:i], 0)
+		if nul < 1 || nul > maxKeyword {
+			continue
+		}
+		printable := true
+		for _, c := range b[data : data+nul] {
+			printable = printable && c >= ' ' && c < 0x7f
+		}
+		if printable {
+			return true
+		}
 	}
 	return false
 }

@@ -7,6 +7,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/binary"
+	"hash/crc32"
 	"maps"
 	"math/big"
 	"slices"
@@ -134,6 +136,42 @@ func TestInCertificate(t *testing.T) {
 		off := int64(strings.Index(s, "http://"))
 		if inCertificate(b, off) {
 			t.Errorf("inCertificate(%q) = true", s)
+		}
+	}
+}
+
+// TestInImageText: a host in the text of a PNG image's tEXt or iTXt chunk is
+// the image's metadata; one past the chunk's end, after a keyword too long
+// or with no keyword, or in plain text is not.
+func TestInImageText(t *testing.T) {
+	t.Parallel()
+	chunk := func(typ, data string) string {
+		b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		b = append(b, typ...)
+		b = append(b, data...)
+		return string(binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE([]byte(typ+data))))
+	}
+	png := "\x89PNG\r\n\x1a\n" + chunk("IHDR", "\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00") +
+		chunk("tEXt", "Software\x00www.drawing-fixture.org") + chunk("iTXt", "Source\x00\x00\x00en\x00\x00https://draw.paint-fixture.net/ ") +
+		chunk("IEND", "")
+	var hosts []string
+	findHosts(&section{data: []byte(png)}, func(h hostRef) {
+		if !inImageText([]byte(png), h.off) {
+			t.Errorf("%q in a PNG text chunk: not the image's metadata", h.context)
+		}
+		hosts = append(hosts, h.host)
+	})
+	if slices.Sort(hosts); !slices.Equal(hosts, []string{"draw.paint-fixture.net", "www.drawing-fixture.org"}) {
+		t.Errorf("hosts %q in the image", hosts)
+	}
+	for _, s := range []string{
+		"see www.drawing-fixture.org",
+		"\x00\x00\x00\x05tEXtSoftware\x00www.drawing-fixture.org",                                   // past the chunk's end
+		"\x00\x00\x00\x60tEXt\x00www.drawing-fixture.org" + strings.Repeat("\x00", 80),              // no keyword
+		"\x00\x00\x00\x60tEXtSoft ware\x01\x00www.drawing-fixture.org" + strings.Repeat("\x00", 80), // not printable
+	} {
+		if inImageText([]byte(s), int64(strings.Index(s, "www."))) {
+			t.Errorf("inImageText(%q) = true", s)
 		}
 	}
 }

@@ -334,7 +334,7 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 	f.litSecs = append(f.litSecs, litSection{data: sub.data, loc: loc})
 	findHosts(sub, func(h hostRef) {
 		h.sec = &section{name: loc(h.off)}
-		h.cert = inCertificate(sub.data, h.off)
+		h.metadata = inCertificate(sub.data, h.off) || inImageText(sub.data, h.off)
 		h.markup = inMarkup(sub.data, h.off)
 		f.hostFact(r, x, h)
 	})
@@ -350,7 +350,7 @@ func (f *facts) addHost(r *Rules, h hostRef) {
 		agg = &hostAgg{host: h.host}
 		f.hosts[h.host] = agg
 	}
-	if h.embedded || h.prose || h.markup || h.cert || f.inertByUse(r, &h) {
+	if h.embedded || h.prose || h.markup || h.metadata || f.inertByUse(r, &h) {
 		agg.inertN++
 		return
 	}

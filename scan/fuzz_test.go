@@ -332,12 +332,14 @@ func FuzzHosts(f *testing.F) {
 	f.Add([]byte("http://[::1]:80/ http://[fe80::1%25eth0]/ tcp://1.2.3.4:5"))
 	f.Add([]byte("0/\xa0-\xa0+\x86)http://crl.certigna.fr/certignarootca.crl01\xa0"))
 	f.Add([]byte("\x06\x08+\x06\x01\x05\x05\x07\x02\x01\x16\x81\x80https://cps.a.example/"))
+	f.Add([]byte("\x00\x00\x00\x19tEXtSoftware\x00www.inkscape.org\x9b\xee<\x1a"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		findHosts(&section{data: data}, func(h hostRef) {
 			if h.host == "" || h.off < 0 || h.off >= int64(len(data)) {
 				t.Fatalf("bad ref %+v", h)
 			}
-			inCertificate(data, h.off) // never panics, reads only data
+			inCertificate(data, h.off) // never panic, read only data
+			inImageText(data, h.off)
 		})
 	})
 }

@@ -29,8 +29,10 @@ type hostRef struct {
 	prose bool
 	// markup: an XML namespace, schema location or DTD identifier (see inMarkup).
 	markup bool
-	// cert: a value of an X.509 certificate in DER (see inCertificate).
-	cert bool
+	// metadata: a value of an embedded file's metadata: of an X.509
+	// certificate in DER (see inCertificate), of a PNG image's text (see
+	// inImageText).
+	metadata bool
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.
