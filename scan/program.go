@@ -926,7 +926,15 @@ func (p *program) fillBetweenAnchors() {
 	for _, a := range p.anchors {
 		p.marks = append(p.marks, tableMark{addr: a.Addr, owner: a.Func})
 	}
-	slices.SortStableFunc(p.marks, func(a, b tableMark) int { return cmp.Compare(a.addr, b.addr) })
+	// By address, the segments' starts before the anchors at one address (the
+	// look-ups take the inlined call from a segment's mark); the same
+	// reference many times over (one function's code refers to an address
+	// from many places) is one mark, for the look-ups read all the marks at
+	// an address while they agree.
+	slices.SortFunc(p.marks, func(a, b tableMark) int {
+		return cmp.Or(cmp.Compare(a.addr, b.addr), cmp.Compare(b2i(b.seg), b2i(a.seg)), cmp.Compare(a.owner, b.owner), strings.Compare(a.inlined, b.inlined))
+	})
+	p.marks = slices.Compact(p.marks)
 	for i := range p.segs {
 		sg := &p.segs[i]
 		if sg.owner >= 0 {

@@ -103,6 +103,11 @@ func gcd(a, b uint64) uint64 {
 	return a
 }
 
+// maxFuncShapes bounds the layouts kept per function (aws-sdk-go's
+// initialiser has 3 in dockerd, docker-registry and rclone), so that a
+// crafted binary's many layouts cost at most 64 comparisons per segment and side.
+const maxFuncShapes = 64
+
 // funcShapes maps each function to the layouts of the table segments it owns
 // (by its own code, not an inlined call's).
 func (p *program) funcShapes() map[int32][]arrayShape {
@@ -111,7 +116,7 @@ func (p *program) funcShapes() map[int32][]arrayShape {
 		if sg.owner < 0 || sg.inlined != "" {
 			continue
 		}
-		if sh, ok := p.segShape(i, false); ok && !slices.Contains(m[sg.owner], sh) {
+		if sh, ok := p.segShape(i, false); ok && len(m[sg.owner]) < maxFuncShapes && !slices.Contains(m[sg.owner], sh) {
 			m[sg.owner] = append(m[sg.owner], sh)
 		}
 	}
