@@ -336,9 +336,39 @@ func (f *facts) dataSection(im *image, r *Rules, sub *section, shift int64) {
 		h.sec = &section{name: loc(h.off)}
 		h.metadata = inCertificate(sub.data, h.off) || inImageText(sub.data, h.off)
 		h.markup = inMarkup(sub.data, h.off)
+		if !f.isGo {
+			// C strings end with a NUL: the one around the host is exact.
+			if cs, off := cString(sub.data, h.off); cs != nil {
+				h.prose = inProse(cs, off, len(h.context))
+			}
+		}
 		f.hostFact(r, x, h)
 	})
 	f.give(sub.data)
+}
+
+// maxCString bounds the C string cString returns.
+const maxCString = 4096
+
+// cString returns the NUL-terminated string of a native image that holds the
+// byte at off in b, and off within it; nil when no NUL ends it within
+// maxCString bytes on either side (not a C string, or too long to judge).
+func cString(b []byte, off int64) ([]byte, int64) {
+	i := int(off)
+	if i < 0 || i >= len(b) {
+		return nil, 0
+	}
+	lo := max(0, i-maxCString)
+	k := bytes.LastIndexByte(b[lo:i], 0)
+	if k < 0 && lo > 0 {
+		return nil, 0
+	}
+	start := lo + k + 1 // the section's start when no NUL is before
+	end := bytes.IndexByte(b[i:min(len(b), i+maxCString)], 0)
+	if end < 0 {
+		return nil, 0
+	}
+	return b[start : i+end], off - int64(start)
 }
 
 func (f *facts) addHost(r *Rules, h hostRef) {

@@ -340,6 +340,9 @@ func FuzzHosts(f *testing.F) {
 			}
 			inCertificate(data, h.off) // never panic, read only data
 			inImageText(data, h.off)
+			if cs, off := cString(data, h.off); cs != nil && (off < 0 || off >= int64(len(cs))) {
+				t.Fatalf("cString(%d) = %q, %d", h.off, cs, off)
+			}
 		})
 	})
 }

@@ -32,6 +32,9 @@ func TestEndpointHosts(t *testing.T) {
 		data string
 		want []string
 	}{
+		// a native image's strings end with a NUL: one with words around the
+		// host is a message
+		{"help text of a C program", "\x00and/or open issues at https://bugs.vendor-fixture.net/new.\n\x00https://api.vendor-fixture.net/v1\x00", []string{"api.vendor-fixture.net"}},
 		{"url run into next string", "\x00https://usage.influxdata.cominconsistent state", []string{"usage.influxdata.com"}},
 		{"scheme glued to previous string", "errorhttps://api.segment.io/v1/batchfoo", []string{"api.segment.io"}},
 		{"bare host with key suffix", "\x00sum.golang.org+033de0ae+Ac4zctda", []string{"sum.golang.org"}},
@@ -45,7 +48,7 @@ func TestEndpointHosts(t *testing.T) {
 		{"loopback and documentation addresses", "http://127.0.0.1:8080/ http://[::1]:9/ http://192.0.2.10/ http://[2001:db8::1]/", nil},
 		{"cloud metadata address is reported", "http://169.254.169.254/latest/meta-data/", []string{"169.254.169.254"}},
 		{"public address literal", "tcp://8.8.8.8:53", []string{"8.8.8.8"}},
-		{"bare address needs a port", "\x001.42.0.5\x00 9.9.9.9:853\x00", []string{"9.9.9.9"}},
+		{"bare address needs a port", "\x001.42.0.5\x009.9.9.9:853\x00", []string{"9.9.9.9"}},
 		{"go docs link is inert", "see https://go.dev/doc/install for details", nil},
 		{"go download feed is an endpoint", "https://go.dev/dl/?mode=json", []string{"go.dev"}},
 		{"github issue link is inert", "https://github.com/foo/bar/issues/12", nil},
