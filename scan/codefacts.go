@@ -361,10 +361,23 @@ func inProse(s []byte, off int64, n int) bool {
 	if off < 0 || int(off)+n > len(s) {
 		return false
 	}
-	if quotedValue(s, int(off), int(off)+n) {
+	if quotedValue(s, int(off), int(off)+n) || inRequest(s, int(off), int(off)+n) {
 		return false
 	}
 	return bytes.ContainsAny(s[:off], " \n\t") || bytes.ContainsAny(s[int(off)+n:], " \n\t")
+}
+
+// requestHeader matches the end of the text before a host that makes the text
+// a protocol message, not prose: the value of a request header that names the
+// server (a hand-written HTTP request, "GET / HTTP/1.1\r\nHost: …").
+var requestHeader = regexp.MustCompile(`(?i)(?:^|[\r\n])(?:host|origin|referer)[ \t]*:[ \t]*$`)
+
+// inRequest reports whether s[from:to] is part of a request a program sends:
+// a header that names the server, or the target of a request line
+// ("GET http://… HTTP/1.1").
+func inRequest(s []byte, from, to int) bool {
+	return requestHeader.Match(s[max(0, from-64):from]) || bytes.HasPrefix(s[to:], []byte(" HTTP/1.")) ||
+		bytes.HasPrefix(s[to:], []byte(" HTTP/2"))
 }
 
 // quotedValue reports whether s is a JSON document (it starts with a brace or

@@ -43,6 +43,11 @@ func TestStringShapes(t *testing.T) {
 		{"use \"api.vendor.example\" only when told", "api.vendor.example", true, false},
 		{"{\"api.vendor.example\": 1, \"b\": 2}", "api.vendor.example", true, false},
 		{`<a href="https://docs.vendor.example/">the docs</a>`, "https://docs.vendor.example/", true, false},
+		// a request a program sends is no prose, whatever its spaces
+		{"GET /v1/ping HTTP/1.1\r\nHost: ping.vendor.example\r\nUser-Agent: x\r\n\r\n", "ping.vendor.example", false, false},
+		{"POST https://ping.vendor.example/v1 HTTP/1.1\r\n", "https://ping.vendor.example/v1", false, false},
+		{"Origin: https://app.vendor.example\r\n", "https://app.vendor.example", false, false},
+		{"the host: see https://docs.vendor.example/x for more", "https://docs.vendor.example/x", true, false},
 		// a struct tag's key in Go's type data names a JSON member; a
 		// command-line default is an address
 		{"\x06Logout9json:\"http://schemas.vendor.example/event/logout\"", "http://schemas.vendor.example/event/logout", false, true},

@@ -138,6 +138,13 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.NetworkConnect},
 		hosts: []string{"api.certroots-fixture.net"},
 	},
+	// A hand-written HTTP request over a TLS connection to a CDN's edge whose
+	// Host header names the real receiver (domain fronting): both hosts are
+	// endpoints, though the request text has spaces.
+	"frontedpost": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"collect.frontedpost-fixture.net", "edge.frontedpost-fixture.net"},
+	},
 	// plugin.Open with CGO off: the stub that always fails; nothing else.
 	"pluginstub": {},
 	// A 34-region partition table (one endpoint table finding, not 34 hosts of
