@@ -372,12 +372,19 @@ func inProse(s []byte, off int64, n int) bool {
 // server (a hand-written HTTP request, "GET / HTTP/1.1\r\nHost: …").
 var requestHeader = regexp.MustCompile(`(?i)(?:^|[\r\n])(?:host|origin|referer)[ \t]*:[ \t]*$`)
 
-// inRequest reports whether s[from:to] is part of a request a program sends:
-// a header that names the server, or the target of a request line
-// ("GET http://… HTTP/1.1").
+// networkCommand matches the text before a host on its line that makes the
+// host an argument of a network command a program may run through a shell
+// ("curl -fsSL https://… | sh", "git clone https://…"), not a word of prose.
+var networkCommand = regexp.MustCompile(`(?:^|[\s;&|("'` + "`" + `])(?:curl|wget|fetch|git|ssh|scp|sftp|rsync|nc|ncat|telnet|iwr|irm|Invoke-WebRequest|Invoke-RestMethod|Start-BitsTransfer|certutil|bitsadmin)(?:\.exe)?[ \t][^\r\n]*$`)
+
+// inRequest reports whether s[from:to] is part of a request a program sends
+// or of a network command it runs: a header that names the server, the target
+// of a request line ("GET http://… HTTP/1.1"), an argument of curl, wget, git
+// and the like.
 func inRequest(s []byte, from, to int) bool {
-	return requestHeader.Match(s[max(0, from-64):from]) || bytes.HasPrefix(s[to:], []byte(" HTTP/1.")) ||
-		bytes.HasPrefix(s[to:], []byte(" HTTP/2"))
+	before := s[max(0, from-256):from]
+	return requestHeader.Match(before) || networkCommand.Match(before) ||
+		bytes.HasPrefix(s[to:], []byte(" HTTP/1.")) || bytes.HasPrefix(s[to:], []byte(" HTTP/2"))
 }
 
 // quotedValue reports whether s is a JSON document (it starts with a brace or

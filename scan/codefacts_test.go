@@ -48,6 +48,14 @@ func TestStringShapes(t *testing.T) {
 		{"POST https://ping.vendor.example/v1 HTTP/1.1\r\n", "https://ping.vendor.example/v1", false, false},
 		{"Origin: https://app.vendor.example\r\n", "https://app.vendor.example", false, false},
 		{"the host: see https://docs.vendor.example/x for more", "https://docs.vendor.example/x", true, false},
+		// nor is a network command a program runs
+		{"curl -fsSL https://get.vendor.example/install.sh | sh", "https://get.vendor.example/install.sh", false, false},
+		{"set -e; git clone --depth 1 https://code.vendor.example/agent.git /opt/agent", "https://code.vendor.example/agent.git", false, false},
+		{"powershell -c \"iwr https://get.vendor.example/a.ps1 | iex\"", "https://get.vendor.example/a.ps1", false, false},
+		// (a mention of such a command makes the rest of the line no prose:
+		// the documentation link is then judged as one, by its shape and use)
+		{"Run curl -h for help, or see https://docs.vendor.example/curl", "https://docs.vendor.example/curl", false, false},
+		{"Install it with your package manager; see https://docs.vendor.example/install", "https://docs.vendor.example/install", true, false},
 		// a struct tag's key in Go's type data names a JSON member; a
 		// command-line default is an address
 		{"\x06Logout9json:\"http://schemas.vendor.example/event/logout\"", "http://schemas.vendor.example/event/logout", false, true},
