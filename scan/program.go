@@ -955,18 +955,25 @@ type tableMark struct {
 	seg     bool
 }
 
+// markSides returns the index of the last mark before addr (-1 for none) and
+// of the first mark after it (len(p.marks) for none); the marks at addr lie
+// between them.
+func (p *program) markSides(addr uint64) (before, after int) {
+	after = sort.Search(len(p.marks), func(k int) bool { return p.marks[k].addr > addr })
+	before = after - 1
+	for before >= 0 && p.marks[before].addr == addr {
+		before--
+	}
+	return before, after
+}
+
 // betweenMarks returns the function (and the inlined call) whose code refers
 // to the nearest addresses on both sides of addr, when all the references
 // there are that one function's and all three addresses lie in one section;
 // -1 when there is none. A reference at addr itself must be that function's
 // too.
 func (p *program) betweenMarks(addr uint64) (int32, string) {
-	k := sort.Search(len(p.marks), func(k int) bool { return p.marks[k].addr > addr })
-	// the marks at addr, if any, and the nearest address before it
-	b := k - 1
-	for b >= 0 && p.marks[b].addr == addr {
-		b--
-	}
+	b, k := p.markSides(addr) // the marks at addr, if any, lie between
 	if b < 0 || k == len(p.marks) {
 		return -1, ""
 	}

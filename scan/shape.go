@@ -183,7 +183,7 @@ func (p *program) fillByShape() {
 // owner -1 for none, or for an address where several functions refer.
 func (p *program) sideMarks(addr uint64) (before, after tableMark) {
 	s := p.wordSec(addr)
-	k := sort.Search(len(p.marks), func(k int) bool { return p.marks[k].addr > addr })
+	b, k := p.markSides(addr)
 	one := func(j, step int) tableMark {
 		if j < 0 || j >= len(p.marks) || s == nil || p.wordSec(p.marks[j].addr) != s {
 			return tableMark{owner: -1}
@@ -195,10 +195,6 @@ func (p *program) sideMarks(addr uint64) (before, after tableMark) {
 			}
 		}
 		return m
-	}
-	b := k - 1
-	for b >= 0 && p.marks[b].addr == addr {
-		b--
 	}
 	return one(b, -1), one(k, 1)
 }
