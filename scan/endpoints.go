@@ -22,6 +22,13 @@ type endpointsSpec struct {
 	// documentation and issue-tracker links. The filter works by URL, not host:
 	// the same host can appear as a docs link and as a download endpoint.
 	InertURLs []string `yaml:"inertURLs"`
+	// IdentifierURLs are regular expressions over "host/path", like InertURLs,
+	// for URLs that a specification defines as names, never as places to fetch:
+	// OAuth 2.0 scope values, ACL grantee URIs. They are inert even where the
+	// code that loads them contacts a host (the scope goes into a token request
+	// to another host), as ReservedHosts are. The host itself is still judged
+	// by the program's other URLs: only the identifier's own path is inert.
+	IdentifierURLs []string `yaml:"identifierURLs"`
 	// InertIPs are prefixes whose addresses are never remote endpoints.
 	InertIPs []string `yaml:"inertIPs"`
 	// ReportIPs are addresses reported even inside an inert prefix (cloud metadata services).
@@ -39,6 +46,7 @@ type endpointFilter struct {
 	inertSet hostSet // InertHosts and ReservedHosts
 	reserve  hostSet // ReservedHosts
 	urls     *regexp.Regexp
+	idents   *regexp.Regexp // IdentifierURLs
 	ips      []netip.Prefix
 	report   map[netip.Addr]bool
 }
@@ -93,12 +101,19 @@ func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
 			return nil, err
 		}
 	}
-	if len(s.InertURLs) > 0 {
-		re, err := regexp.Compile(`^(?:` + strings.Join(s.InertURLs, `|`) + `)`)
-		if err != nil {
-			return nil, fmt.Errorf("endpoints: inertURLs: %w", err)
+	for _, l := range []struct {
+		field    string
+		patterns []string
+		re       **regexp.Regexp
+	}{{"inertURLs", s.InertURLs, &f.urls}, {"identifierURLs", s.IdentifierURLs, &f.idents}} {
+		if len(l.patterns) == 0 {
+			continue
 		}
-		f.urls = re
+		re, err := regexp.Compile(`^(?:` + strings.Join(l.patterns, `|`) + `)`)
+		if err != nil {
+			return nil, fmt.Errorf("endpoints: %s: %w", l.field, err)
+		}
+		*l.re = re
 	}
 	for _, p := range s.InertIPs {
 		pr, err := netip.ParsePrefix(p)
@@ -133,14 +148,24 @@ func (f *endpointFilter) inert(h hostRef) bool {
 	if f.inertHost(h.host) {
 		return true
 	}
-	if h.isURL && f.urls != nil {
-		_, rest, _ := strings.Cut(h.context, "://")
-		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexByte(rest+"/", '/') {
-			rest = rest[at+1:]
-		}
-		return f.urls.MatchString(strings.ToLower(rest[:min(len(rest), len(h.host))]) + rest[min(len(rest), len(h.host)):])
+	return f.urlMatch(f.urls, h) || f.identifier(h)
+}
+
+// identifier reports whether h is a URL that names rather than locates (see
+// endpointsSpec.IdentifierURLs).
+func (f *endpointFilter) identifier(h hostRef) bool { return f.urlMatch(f.idents, h) }
+
+// urlMatch reports whether re matches the "host/path" of the URL of h: the
+// scheme and any user information removed, the host in lower case.
+func (f *endpointFilter) urlMatch(re *regexp.Regexp, h hostRef) bool {
+	if !h.isURL || re == nil {
+		return false
 	}
-	return false
+	_, rest, _ := strings.Cut(h.context, "://")
+	if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexByte(rest+"/", '/') {
+		rest = rest[at+1:]
+	}
+	return re.MatchString(strings.ToLower(rest[:min(len(rest), len(h.host))]) + rest[min(len(rest), len(h.host)):])
 }
 
 // reserved reports whether host is a name no one can own (see

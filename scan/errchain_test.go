@@ -132,6 +132,8 @@ func TestErrorChainRules(t *testing.T) {
 			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
 		{"bad inert url pattern", version + "endpoints:\n  inertURLs: ['(']\n",
 			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
+		{"bad identifier url pattern", version + "endpoints:\n  identifierURLs: ['[']\n",
+			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

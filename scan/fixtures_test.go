@@ -171,6 +171,13 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.NetworkConnect},
 		hosts: []string{"help.unixclient-fixture.net"},
 	},
+	// An OAuth 2.0 token POST whose scope values are URLs (a Google scope, a
+	// Microsoft ".default" scope) and a PUT carrying an S3 ACL grantee URI:
+	// names, not endpoints, though the code that loads them makes requests.
+	"oauthscope": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
+	},
 	// Three URLs whose literals the linker lays against a format, each other
 	// and an upper-case message; GETs of all three.
 	"gluedstrings": {

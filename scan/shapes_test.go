@@ -190,6 +190,16 @@ var shapeWants = map[string]shapeWant{
 		strings: []shapeString{{"https://help.unixclient-fixture.net/v1/upload", scan.NetworkEndpoint, "main.report"}},
 		paths:   []shapePath{{scan.NetworkEndpoint, []string{"main.main", "main.report"}}},
 	},
+	// URLs that name permissions and grantees, loaded by code that makes
+	// requests to other hosts: only the hosts requested are endpoints.
+	"oauthscope": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
+		strings: []shapeString{
+			{"https://auth.oauthscope-fixture.net/oauth2/v2.0/token", scan.NetworkEndpoint, "main.token"},
+			{"https://store.oauthscope-fixture.net/reports/", scan.NetworkEndpoint, "main.upload"},
+		},
+	},
 	// Literals laid out so that naive cutting glues them.
 	"gluedstrings": {
 		caps:  []scan.Capability{scan.NetworkConnect},
