@@ -29,7 +29,14 @@ type endpointsSpec struct {
 	// to another host), as ReservedHosts are. The host itself is still judged
 	// by the program's other URLs: only the identifier's own path is inert.
 	IdentifierURLs []string `yaml:"identifierURLs"`
-	// InertIPs are prefixes whose addresses are never remote endpoints.
+	// ReservedIPs are prefixes of addresses that name this machine (loopback,
+	// unspecified): inert, and, as ReservedHosts are, inert even where the code
+	// that loads them contacts a host (http://127.0.0.1:2019 is as local as
+	// http://localhost:2019).
+	ReservedIPs []string `yaml:"reservedIPs"`
+	// InertIPs are prefixes whose addresses are not remote endpoints in
+	// themselves (link-local, multicast, documentation ranges); a URL of one
+	// still counts where the code that loads it contacts a host.
 	InertIPs []string `yaml:"inertIPs"`
 	// ReportIPs are addresses reported even inside an inert prefix (cloud metadata services).
 	ReportIPs []string `yaml:"reportIPs"`
@@ -47,7 +54,8 @@ type endpointFilter struct {
 	reserve  hostSet // ReservedHosts
 	urls     *regexp.Regexp
 	idents   *regexp.Regexp // IdentifierURLs
-	ips      []netip.Prefix
+	ips      []netip.Prefix // InertIPs and ReservedIPs
+	resIPs   []netip.Prefix // ReservedIPs
 	report   map[netip.Addr]bool
 }
 
@@ -115,12 +123,21 @@ func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
 		}
 		*l.re = re
 	}
-	for _, p := range s.InertIPs {
-		pr, err := netip.ParsePrefix(p)
-		if err != nil {
-			return nil, fmt.Errorf("endpoints: inertIPs: %w", err)
+	for _, l := range []struct {
+		field    string
+		prefixes []string
+		reserved bool
+	}{{"reservedIPs", s.ReservedIPs, true}, {"inertIPs", s.InertIPs, false}} {
+		for _, p := range l.prefixes {
+			pr, err := netip.ParsePrefix(p)
+			if err != nil {
+				return nil, fmt.Errorf("endpoints: %s: %w", l.field, err)
+			}
+			f.ips = append(f.ips, pr)
+			if l.reserved {
+				f.resIPs = append(f.resIPs, pr)
+			}
 		}
-		f.ips = append(f.ips, pr)
 	}
 	for _, a := range s.ReportIPs {
 		ip, err := netip.ParseAddr(a)
@@ -168,8 +185,19 @@ func (f *endpointFilter) urlMatch(re *regexp.Regexp, h hostRef) bool {
 	return re.MatchString(strings.ToLower(rest[:min(len(rest), len(h.host))]) + rest[min(len(rest), len(h.host)):])
 }
 
-// reserved reports whether host is a name no one can own (see
-// endpointsSpec.ReservedHosts).
-func (f *endpointFilter) reserved(host string) bool { return f.reserve.has(host) }
+// reserved reports whether host is a name no one can own or an address of
+// this machine (see endpointsSpec.ReservedHosts and ReservedIPs).
+func (f *endpointFilter) reserved(host string) bool {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		for _, p := range f.resIPs {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	return f.reserve.has(host)
+}
 
 func (f *endpointFilter) inertHost(host string) bool { return f.inertSet.has(host) }

@@ -132,6 +132,8 @@ func TestErrorChainRules(t *testing.T) {
 			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
 		{"bad inert url pattern", version + "endpoints:\n  inertURLs: ['(']\n",
 			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
+		{"bad reserved prefix", version + "endpoints:\n  reservedIPs: ['127.0.0.0/33']\n",
+			func(err error) bool { return err != nil && strings.Contains(err.Error(), "reservedIPs") }},
 		{"bad identifier url pattern", version + "endpoints:\n  identifierURLs: ['[']\n",
 			func(err error) bool { var se *syntax.Error; return errors.As(err, &se) }},
 	}

@@ -178,6 +178,11 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.NetworkConnect},
 		hosts: []string{"auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
 	},
+	// POSTs to an admin API on 127.0.0.1 and [::1]: loopback addresses are no
+	// endpoints, though the code that loads them makes requests.
+	"localadmin": {
+		caps: []scan.Capability{scan.NetworkConnect},
+	},
 	// Three URLs whose literals the linker lays against a format, each other
 	// and an upper-case message; GETs of all three.
 	"gluedstrings": {
