@@ -172,11 +172,13 @@ var fixtureWants = map[string]fixtureWant{
 		hosts: []string{"help.unixclient-fixture.net"},
 	},
 	// An OAuth 2.0 token POST whose scope values are URLs (a Google scope, a
-	// Microsoft ".default" scope) and a PUT carrying an S3 ACL grantee URI:
-	// names, not endpoints, though the code that loads them makes requests.
+	// Microsoft ".default" scope), a managed-identity token GET from the
+	// metadata service naming the Azure Storage resource ID, and a PUT carrying
+	// an S3 ACL grantee URI: names, not endpoints, though the code that loads
+	// them makes requests; the metadata address is one.
 	"oauthscope": {
 		caps:  []scan.Capability{scan.NetworkConnect},
-		hosts: []string{"auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
+		hosts: []string{"169.254.169.254", "auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
 	},
 	// POSTs to an admin API on 127.0.0.1 and [::1]: loopback addresses are no
 	// endpoints, though the code that loads them makes requests.
