@@ -175,10 +175,11 @@ var fixtureWants = map[string]fixtureWant{
 	// Microsoft ".default" scope), a managed-identity token GET from the
 	// metadata service naming the Azure Storage resource ID, and a PUT carrying
 	// an S3 ACL grantee URI: names, not endpoints, though the code that loads
-	// them makes requests; the metadata address is one.
+	// them makes requests; the metadata address is one, and so is a host of
+	// its own whose path looks like a scope.
 	"oauthscope": {
 		caps:  []scan.Capability{scan.NetworkConnect},
-		hosts: []string{"169.254.169.254", "auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
+		hosts: []string{"169.254.169.254", "auth.oauthscope-fixture.net", "receipt.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
 	},
 	// POSTs to an admin API on 127.0.0.1 and [::1]: loopback addresses are no
 	// endpoints, though the code that loads them makes requests.

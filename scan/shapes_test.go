@@ -194,10 +194,11 @@ var shapeWants = map[string]shapeWant{
 	// requests to other hosts: only the hosts requested are endpoints.
 	"oauthscope": {
 		caps:  []scan.Capability{scan.NetworkConnect},
-		hosts: []string{"169.254.169.254", "auth.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
+		hosts: []string{"169.254.169.254", "auth.oauthscope-fixture.net", "receipt.oauthscope-fixture.net", "store.oauthscope-fixture.net"},
 		strings: []shapeString{
 			{"https://auth.oauthscope-fixture.net/oauth2/v2.0/token", scan.NetworkEndpoint, "main.token"},
 			{"https://store.oauthscope-fixture.net/reports/", scan.NetworkEndpoint, "main.upload"},
+			{"https://receipt.oauthscope-fixture.net/.default", scan.NetworkEndpoint, "main.receipt"},
 		},
 	},
 	// Literals laid out so that naive cutting glues them.
