@@ -518,8 +518,9 @@ func inImageText(b []byte, off int64) bool {
 // when the code that loads it leads to a contact (an HTTP request, a dialer,
 // a started program: a clone URL, an upload to a help-desk host), unless its
 // host is a reserved name no one can own (http://docker.example.com, the base
-// URL of a client whose dialer runs ssh) or the URL is an identifier (an OAuth
-// scope the code puts into a token request); a bare host
+// URL of a client whose dialer runs ssh) or an address of this machine
+// (http://127.0.0.1, a unix socket client's placeholder), or the URL is an
+// identifier (an OAuth scope the code puts into a token request); a bare host
 // name with no scheme and no port that only a package variable holds counts
 // only when code that reads the variable leads to a contact (otherwise it is
 // an identifier: an API group, a cookie domain, a label prefix). A bare name

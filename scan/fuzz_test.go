@@ -333,11 +333,20 @@ func FuzzHosts(f *testing.F) {
 	f.Add([]byte("0/\xa0-\xa0+\x86)http://crl.certigna.fr/certignarootca.crl01\xa0"))
 	f.Add([]byte("\x06\x08+\x06\x01\x05\x05\x07\x02\x01\x16\x81\x80https://cps.a.example/"))
 	f.Add([]byte("\x00\x00\x00\x19tEXtSoftware\x00www.inkscape.org\x9b\xee<\x1a"))
+	f.Add([]byte("https://www.googleapis.com/auth/drivehttps://graph.microsoft.com/.default\x00http://[::ffff:127.0.0.1]:2019/stop"))
+	r, err := Builtin()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		findHosts(&section{data: data}, func(h hostRef) {
 			if h.host == "" || h.off < 0 || h.off >= int64(len(data)) {
 				t.Fatalf("bad ref %+v", h)
 			}
+			// The endpoint filter judges any reference without panicking.
+			r.filter.inert(h)
+			r.filter.reserved(h.host)
+			r.filter.identifier(h)
 			inCertificate(data, h.off) // never panic, read only data
 			inImageText(data, h.off)
 			if cs, off := cString(data, h.off); cs != nil && (off < 0 || off >= int64(len(cs))) {
