@@ -337,7 +337,11 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 			return
 		}
 		h.sec = &section{name: im.where(sec, h.off)}
-		h.unreferenced = true
+		// Type data (type names, struct tags) is the program's, referenced by
+		// its type descriptors: where it shares a section with the string
+		// literals (PE's .rdata; .rodata before Go 1.26), the moduledata's
+		// types range tells it apart, as a section of its own does elsewhere.
+		h.unreferenced = !p.inTypeData(sec.addr, h.off, len(h.context))
 		h.metadata = inCertificate(sec.data, h.off) || inImageText(sec.data, h.off)
 		h.markup = inMarkup(sec.data, h.off)
 		f.hostFact(r, x, h)

@@ -81,6 +81,13 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
 		hosts: []string{"dl.ownupdater-fixture.io"},
 	},
+	// The same self-update in a command that main calls only by reflection
+	// (reflect.Value.MethodByName("Run"), as kong dispatches): the method
+	// tables of the main module's types are roots of reach.
+	"reflectcmd": {
+		caps:  []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
+		hosts: []string{"dl.reflectcmd-fixture.io"},
+	},
 	// "https://api.github.com" + "/repos/%s/releases/latest" joined and
 	// formatted at run time, GET, version comparison, notice.
 	"feedcheck": {

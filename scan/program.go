@@ -30,9 +30,11 @@ import (
 //
 // Reach, per node (see [Reach]): direct when a path of call edges leads to it
 // from an entry point (main.main, package initialisers); indirect when a path
-// needs value or data edges too; unreached otherwise. The pass does not follow
-// method tables built at run time, reflection or assembly jump tables: what is
-// reached only that way is reported unreached, never dropped.
+// needs value or data edges too; unreached otherwise. The methods of the main
+// module's types that their method tables keep are data roots (see
+// methods.go); otherwise the pass does not follow method tables built at run
+// time, reflection or assembly jump tables: what is reached only that way is
+// reported unreached, never dropped.
 type program struct {
 	names  []string // node names
 	nreal  int      // nodes [0, nreal) are table functions
@@ -52,6 +54,15 @@ type program struct {
 	parent []int32
 	// viaData marks nodes reached only from a data root.
 	viaData []bool
+	// methodRoot marks the data roots that are methods of the main module's
+	// types, kept in their method tables (see methods.go).
+	methodRoot map[int32]bool
+	// typesLo and typesHi: the moduledata's [types, etypes), the type data
+	// (descriptors, type names, struct tags); 0, 0 when not found.
+	typesLo, typesHi uint64
+	// mainPkgs caches inMainModule's answer by package.
+	mainMu   sync.Mutex
+	mainPkgs map[string]bool
 	// rstart and redges: the reverse adjacency, built when a rule needs it.
 	rstart, redges []int32
 	// refs are the strings the code loads, grouped by function: function i's are
@@ -252,8 +263,17 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	})
 	// Function pointers in static data (method tables, callbacks) are roots
 	// of indirect reach.
-	var roots []int32
-	goGuard(1, "data roots", func() { roots = p.dataRoots() })
+	var roots, methods []int32
+	goGuard(1, "data roots", func() {
+		roots = p.dataRoots()
+		// Kept methods of the main module's types (see methods.go).
+		if lo, hi, ok := im.moduledataTypes(tab); ok {
+			p.typesLo, p.typesHi = lo, hi
+			if text, err := im.textStart(tab); err == nil {
+				methods = p.methodEntries(lo, hi, text, p.inMainModule)
+			}
+		}
+	})
 	// Calls the compiler inlined: from the function (or the inlined call they
 	// sit in) to the inlined function, which may have no code of its own.
 	var inlCalls [][2]int32
@@ -379,7 +399,11 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	refs.Addrs = nil // folded into the graph
 	p.splitRuns()
 	p.link(calls, values)
-	p.walk(roots)
+	p.methodRoot = make(map[int32]bool, len(methods))
+	for _, m := range methods {
+		p.methodRoot[m] = true
+	}
+	p.walk(append(roots, methods...))
 	for _, s := range p.words {
 		p.give(s.data)
 	}
@@ -1514,7 +1538,11 @@ func (p *program) path(n int32) []string {
 		root = v
 	}
 	if !isEntryPoint(p.names[root]) {
-		rev = append(rev, dataRootFrame)
+		if p.methodRoot[root] {
+			rev = append(rev, methodRootFrame)
+		} else {
+			rev = append(rev, dataRootFrame)
+		}
 	}
 	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 		rev[i], rev[j] = rev[j], rev[i]
@@ -1524,6 +1552,12 @@ func (p *program) path(n int32) []string {
 
 // dataRootFrame starts the path of a function reached from static data.
 const dataRootFrame = "(function pointer in static data)"
+
+// methodRootFrame starts the path of a function reached from a method of the
+// main module's types that only its type's method table names: a method that
+// runs through an interface built at run time or reflection (a command's Run
+// that a CLI framework finds with reflect).
+const methodRootFrame = "(method table)"
 
 // owner returns the module that owns path's last frame outside the standard
 // library, looking back from the function the path leads to: the code that

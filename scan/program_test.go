@@ -69,8 +69,9 @@ func TestProgramReach(t *testing.T) {
 		"main.(*dog).Speak": {reach: ReachIndirect, prefix: []string{"main.main"}},
 		// A function value in a static table: reached from static data.
 		"main.callback": {reach: ReachIndirect, prefix: []string{dataRootFrame}, viaData: true},
-		// Only through reflection: the pass does not follow it.
-		"main.hidden.Secret": {reach: ReachNone},
+		// Only through reflection: its type's method table, which keeps it, is a
+		// root (a method of the main module's types).
+		"main.hidden.Secret": {reach: ReachIndirect, prefix: []string{methodRootFrame}, viaData: true},
 	}
 	for _, tg := range [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "amd64"}, {"darwin", "arm64"}} {
 		for _, stripped := range []bool{false, true} {
@@ -182,7 +183,7 @@ func FuzzProgram(f *testing.F) {
 					t.Fatalf("node %d unreached with path %v", n, path)
 				case r != ReachNone && (len(path) == 0 || path[len(path)-1] != p.names[n]):
 					t.Fatalf("node %d (%s) reached, path %v", n, p.names[n], path)
-				case r != ReachNone && !isEntryPoint(path[0]) && path[0] != dataRootFrame:
+				case r != ReachNone && !isEntryPoint(path[0]) && path[0] != dataRootFrame && path[0] != methodRootFrame:
 					t.Fatalf("node %d: path starts at %s", n, path[0])
 				}
 				_ = p.owner(path)

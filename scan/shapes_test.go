@@ -47,6 +47,9 @@ type shapeWant struct {
 	tableOwner string
 	strings    []shapeString
 	paths      []shapePath
+	// referenced lists hosts whose findings must not be unreferenced (lower
+	// confidence): strings of the program's type data, struct tags among them.
+	referenced []string
 	// adjacent lists literals that lie back to back in the binary, in this
 	// order: the layout that glues them when cut naively (checked first, as a
 	// precondition; a change of linker layout is reported as such).
@@ -100,6 +103,24 @@ var shapeWants = map[string]shapeWant{
 		hosts:   []string{"dl.ownupdater-fixture.io"},
 		strings: []shapeString{{"https://dl.ownupdater-fixture.io/stable/ownupdater-current", scan.NetworkEndpoint, "main.update"}},
 		paths:   []shapePath{{scan.UpdateSelf, []string{"main.main", "main.update"}}},
+	},
+	// A struct tag's default URL, read by reflection: type data, which PE keeps
+	// in .rdata beside the string literals (the moduledata's types range tells
+	// them apart), referenced wherever it lies.
+	"certroots": {
+		caps:       []scan.Capability{scan.NetworkConnect},
+		hosts:      []string{"api.certroots-fixture.net"},
+		strings:    []shapeString{{"https://api.certroots-fixture.net/v1/status", scan.NetworkEndpoint, ""}},
+		referenced: []string{"api.certroots-fixture.net"},
+	},
+	// Hand-written self-update in a command that only reflection calls (kong's
+	// dispatch): main.(*upgradeCmd).Run is named by its type's method table
+	// alone, so its path starts there.
+	"reflectcmd": {
+		caps:    []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
+		hosts:   []string{"dl.reflectcmd-fixture.io"},
+		strings: []shapeString{{"https://dl.reflectcmd-fixture.io/stable/reflectcmd-current", scan.NetworkEndpoint, "main.main"}},
+		paths:   []shapePath{{scan.UpdateSelf, []string{"(method table)", "main.(*upgradeCmd).Run"}}},
 	},
 	// Update check with the feed built at run time: main.latestURL joins the
 	// base and "/repos/%s/releases/latest" and formats it; main.check GETs it.
@@ -268,6 +289,7 @@ type shapeFinding struct {
 	Host       string          `json:"host"`
 	Hosts      []string        `json:"hosts"`
 	Table      string          `json:"table"`
+	Confidence scan.Confidence `json:"confidence"`
 	Evidence   []struct {
 		Kind         scan.EvidenceKind `json:"kind"`
 		Value        string            `json:"value"`
@@ -315,6 +337,13 @@ func checkShape(t *testing.T, a *scan.Artifact, want shapeWant) {
 		case !slices.Contains(want.hosts, h):
 			t.Errorf("unexpected %s host %q (glued or not the program's):\n%s", scan.NetworkEndpoint, h,
 				describe(a, func(f scan.Finding) bool { return f.Host == h }))
+		}
+	}
+	for _, h := range want.referenced {
+		for _, f := range fs {
+			if f.Host == h && f.Confidence == scan.Unreferenced {
+				t.Errorf("host %s: confidence %s, want the type data's strings referenced (its struct tag)", h, f.Confidence)
+			}
 		}
 	}
 	if len(want.tableHosts) > 0 {

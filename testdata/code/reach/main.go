@@ -57,8 +57,9 @@ func (d *dog) Speak() string { return d.name + " barks" }
 
 type hidden struct{}
 
-// Secret is called only through reflection (MethodByName): the pass does not
-// follow method tables of type data, so it must say "unreached".
+// Secret is called only through reflection (MethodByName): no code names it,
+// only its type's method table, which the linker keeps for the reflective call;
+// a method of the main module's types kept there is a root of indirect reach.
 func (hidden) Secret() { fmt.Println("secret") }
 
 // callback runs only as a function value stored in a package-level table.
