@@ -483,11 +483,18 @@ func inCertificate(b []byte, off int64) bool {
 // image's tEXt or iTXt chunk: the metadata of an embedded image (the software
 // that drew it, "Software\x00www.inkscape.org"), which no code reads as an
 // address. The chunk's length, type and keyword (1 to 79 printable bytes and a
-// NUL) must all be there, and the host inside the chunk.
+// NUL) must all be there, and the host inside the chunk; or else the text is a
+// PNG encoder's own chunk text, which it writes after the type it names apart
+// (writeChunk("tEXt", comment), "Software\x00QR-PNG http://qr.swtch.com/"):
+// a byte run that starts with one of the keywords the PNG specification
+// predefines and its NUL, printable up to the host.
 func inImageText(b []byte, off int64) bool {
 	i := int(off)
 	if i <= 0 || i > len(b) {
 		return false
+	}
+	if inChunkText(b, i) {
+		return true
 	}
 	const maxKeyword = 79
 	lo := max(0, i-maxKeyword-1-4) // the type, a keyword and its NUL before the text
@@ -510,6 +517,33 @@ func inImageText(b []byte, off int64) bool {
 			printable = printable && c >= ' ' && c < 0x7f
 		}
 		if printable {
+			return true
+		}
+	}
+	return false
+}
+
+// pngKeywords are the tEXt keywords the PNG specification predefines
+// (ISO/IEC 15948, 11.3.4.2).
+var pngKeywords = []string{"Title", "Author", "Description", "Copyright", "Creation Time", "Software", "Disclaimer", "Warning", "Source", "Comment"}
+
+// inChunkText is inImageText's second form: b[i] lies in the text after a
+// predefined keyword and its NUL, where a byte run starts.
+func inChunkText(b []byte, i int) bool {
+	const maxText = 256
+	nul := bytes.LastIndexByte(b[max(0, i-maxText):i], 0)
+	if nul < 0 {
+		return false
+	}
+	nul += max(0, i-maxText)
+	for _, c := range b[nul+1 : i] {
+		if c < ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	for _, kw := range pngKeywords {
+		k := nul - len(kw)
+		if k >= 0 && string(b[k:nul]) == kw && (k == 0 || b[k-1] < ' ' || b[k-1] >= 0x7f) {
 			return true
 		}
 	}

@@ -177,8 +177,20 @@ func TestInImageText(t *testing.T) {
 	if slices.Sort(hosts); !slices.Equal(hosts, []string{"draw.paint-fixture.net", "www.drawing-fixture.org"}) {
 		t.Errorf("hosts %q in the image", hosts)
 	}
+	// A PNG encoder's own tEXt text, kept apart from the chunk type it writes.
+	for _, s := range []string{
+		"\xff\xffSoftware\x00QR-PNG http://qr.drawing-fixture.org/\t\x00",
+		"Comment\x00www.drawing-fixture.org",
+	} {
+		if !inImageText([]byte(s), int64(strings.Index(s, "qr."))) && !inImageText([]byte(s), int64(strings.Index(s, "www."))) {
+			t.Errorf("inImageText(%q) = false: a PNG text chunk's keyword and text", s)
+		}
+	}
 	for _, s := range []string{
 		"see www.drawing-fixture.org",
+		"PostSoftware\x00www.drawing-fixture.org",                                                   // no keyword where the run starts
+		"\xffSoftware\x00\x01www.drawing-fixture.org",                                               // not printable after the NUL
+		"\xffSoftwares\x00www.drawing-fixture.org",                                                  // no predefined keyword
 		"\x00\x00\x00\x05tEXtSoftware\x00www.drawing-fixture.org",                                   // past the chunk's end
 		"\x00\x00\x00\x60tEXt\x00www.drawing-fixture.org" + strings.Repeat("\x00", 80),              // no keyword
 		"\x00\x00\x00\x60tEXtSoft ware\x01\x00www.drawing-fixture.org" + strings.Repeat("\x00", 80), // not printable
