@@ -322,6 +322,12 @@ func (f *facts) codeSection(im *image, r *Rules, p *program, sec *section, strs 
 		off := cs.addr - sec.addr
 		n := min(uint64(cs.n), maxStringScan)
 		sub := &section{name: sec.name, off: sec.off + int64(off), data: sec.data[off : off+n]}
+		if host, ok := twoLabelHost(sub.data); ok && cs.nfns > 0 {
+			// Judged by its use once the call graph is made (see judgeBare).
+			f.hostFact(r, x, hostRef{host: host, context: string(sub.data), sec: &section{name: im.where(sec, int64(off))},
+				str: cs, prog: p, twoLabel: true})
+			continue
+		}
 		findHosts(sub, func(h hostRef) {
 			h.sec = &section{name: im.where(sec, int64(off)+h.off)}
 			h.str = cs

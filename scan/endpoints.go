@@ -46,17 +46,24 @@ type endpointsSpec struct {
 	// pattern matches still counts when the code that loads it leads to one of
 	// these, and a bare host name (no scheme, no port) counts only then.
 	Contacts []string `yaml:"contacts"`
+	// Resolvers are functions that take a host name to look up or dial: the
+	// address of net.Dial, the name of net.LookupSRV. A literal that is a
+	// registrable domain alone, two labels ("vendor.com", "vendor.com:443"),
+	// is no host by its shape (file names and identifiers look the same), so
+	// it counts only where a function that loads it calls one of these itself.
+	Resolvers []string `yaml:"resolvers"`
 }
 
 type endpointFilter struct {
-	contacts []string
-	inertSet hostSet // InertHosts and ReservedHosts
-	reserve  hostSet // ReservedHosts
-	urls     *regexp.Regexp
-	idents   *regexp.Regexp // IdentifierURLs
-	ips      []netip.Prefix // InertIPs and ReservedIPs
-	resIPs   []netip.Prefix // ReservedIPs
-	report   map[netip.Addr]bool
+	contacts  []string
+	resolvers []string
+	inertSet  hostSet // InertHosts and ReservedHosts
+	reserve   hostSet // ReservedHosts
+	urls      *regexp.Regexp
+	idents    *regexp.Regexp // IdentifierURLs
+	ips       []netip.Prefix // InertIPs and ReservedIPs
+	resIPs    []netip.Prefix // ReservedIPs
+	report    map[netip.Addr]bool
 }
 
 // hostSet is a list of host names and "*.suffix" wildcards (subdomains only).
@@ -98,7 +105,7 @@ func (hs *hostSet) has(host string) bool {
 }
 
 func compileEndpointFilter(s *endpointsSpec) (*endpointFilter, error) {
-	f := &endpointFilter{report: map[netip.Addr]bool{}, contacts: s.Contacts}
+	f := &endpointFilter{report: map[netip.Addr]bool{}, contacts: s.Contacts, resolvers: s.Resolvers}
 	// Reserved names are inert names too.
 	for _, err := range []error{
 		f.reserve.add("reservedHosts", s.ReservedHosts),

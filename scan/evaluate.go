@@ -211,7 +211,9 @@ func tableOf(h *hostAgg) (tableKey, bool) {
 	var k tableKey
 	for i := range h.refs {
 		r := &h.refs[i]
-		if r.str == nil || r.prog == nil {
+		if r.str == nil || r.prog == nil || r.twoLabel {
+			// A two-label name counts by the code that resolves or dials
+			// it: a host the program's own code uses, a finding of its own.
 			return tableKey{}, false
 		}
 		var rk tableKey

@@ -424,6 +424,13 @@ func (f *facts) judgeBare(r *Rules) {
 	}
 	for _, b := range f.bare {
 		h := b.host
+		if b.twoLabel {
+			// The literal is the host, exactly: counted by its use alone.
+			if b.prog != nil && b.str != nil && b.prog.callsAny(b.str.fns, r.filter.resolvers) {
+				f.addHost(r, b)
+			}
+			continue
+		}
 		if !looksIPv4(h) {
 			best := ""
 			for i := 1; i < len(h); i++ {

@@ -81,6 +81,12 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
 		hosts: []string{"dl.ownupdater-fixture.io"},
 	},
+	// Two-label names handed to net.LookupSRV and net.Dial are hosts; the
+	// two-label file name it prints is not.
+	"bareresolve": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"bareresolve-fixture.com", "bareresolve-fixture.net"},
+	},
 	// The same self-update in a command that main calls only by reflection
 	// (reflect.Value.MethodByName("Run"), as kong dispatches): the method
 	// tables of the main module's types are roots of reach.

@@ -338,7 +338,14 @@ func FuzzHosts(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Add([]byte("syncthing.net"))
+	f.Add([]byte("\xffSoftware\x00QR-PNG http://qr.swtch.com/\t"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A whole literal of two labels: the host is the literal, or its
+		// name before the port.
+		if host, ok := twoLabelHost(data); ok && (host == "" || !bytes.HasPrefix(data, []byte(host))) {
+			t.Fatalf("twoLabelHost(%q) = %q", data, host)
+		}
 		findHosts(&section{data: data}, func(h hostRef) {
 			if h.host == "" || h.off < 0 || h.off >= int64(len(data)) {
 				t.Fatalf("bad ref %+v", h)

@@ -33,6 +33,47 @@ type hostRef struct {
 	// certificate in DER (see inCertificate), of a PNG image's text (see
 	// inImageText).
 	metadata bool
+	// twoLabel: a whole literal of two labels (see twoLabelHost), a host only
+	// where a function that loads it calls a resolver or dialer.
+	twoLabel bool
+}
+
+// twoLabelHost reports whether s, a whole string literal, is a registrable
+// domain of two labels and nothing else, or that and a port ("vendor.com",
+// "vendor.com:443"): the host pass 2 of findHosts leaves out (it takes
+// three labels or more). The name must end in a top-level domain and be
+// registrable under it.
+func twoLabelHost(s []byte) (string, bool) {
+	h := s
+	if i := bytes.IndexByte(s, ':'); i >= 0 {
+		port := s[i+1:]
+		if len(port) == 0 || len(port) > 5 {
+			return "", false
+		}
+		for _, c := range port {
+			if c < '0' || c > '9' {
+				return "", false
+			}
+		}
+		h = s[:i]
+	}
+	if bytes.Count(h, []byte{'.'}) != 1 || len(h) > 253 {
+		return "", false
+	}
+	for _, c := range h {
+		if !isLowerHostByte(c) {
+			return "", false
+		}
+	}
+	host := validHost(string(h), 2, false)
+	if host == "" || host != string(h) {
+		return "", false
+	}
+	// A registrable domain, not a public suffix of two labels ("co.uk").
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err != nil || d != host {
+		return "", false
+	}
+	return host, true
 }
 
 // URL schemes whose authority is a network host. file:, unix:, data: and the like are not.

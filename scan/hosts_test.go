@@ -178,3 +178,30 @@ func TestEndpointGlued(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoLabelHost(t *testing.T) {
+	for _, c := range []struct {
+		in, host string
+		ok       bool
+	}{
+		{"syncthing.net", "syncthing.net", true},
+		{"vendor.com:443", "vendor.com", true},
+		{"vendor.com:", "", false},
+		{"vendor.com:443443", "", false},
+		{"vendor.com:44a", "", false},
+		{"api.vendor.com", "", false}, // three labels: findHosts' own
+		{"vendor", "", false},
+		{"Vendor.com", "", false},   // not a lower-case literal
+		{"main.go", "", false},      // no top-level domain
+		{"vendor.com/x", "", false}, // a path
+		{"vendor.com ", "", false},  // more than the name
+		{"co.uk", "", false},        // a public suffix, no registrable domain
+		{"-vendor.com", "", false},  // not a label
+		{"", "", false},
+	} {
+		host, ok := twoLabelHost([]byte(c.in))
+		if host != c.host || ok != c.ok {
+			t.Errorf("twoLabelHost(%q) = %q, %v; want %q, %v", c.in, host, ok, c.host, c.ok)
+		}
+	}
+}

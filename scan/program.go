@@ -60,6 +60,9 @@ type program struct {
 	// typesLo and typesHi: the moduledata's [types, etypes), the type data
 	// (descriptors, type names, struct tags); 0, 0 when not found.
 	typesLo, typesHi uint64
+	// resolverSet: the nodes of the filter's resolvers (see callsAny).
+	resolverOnce sync.Once
+	resolverSet  map[int32]bool
 	// mainPkgs caches inMainModule's answer by package.
 	mainMu   sync.Mutex
 	mainPkgs map[string]bool
@@ -1211,6 +1214,33 @@ func (p *program) contacts(fns []int32, names []string) bool {
 			}
 		}
 		frontier = next
+	}
+	return false
+}
+
+// callsAny reports whether one of the functions fns calls (directly, or
+// through a call the compiler inlined) a function named in names.
+func (p *program) callsAny(fns []int32, names []string) bool {
+	if len(fns) == 0 || len(names) == 0 {
+		return false
+	}
+	p.resolverOnce.Do(func() {
+		p.resolverSet = map[int32]bool{}
+		for _, n := range names {
+			if i, ok := p.byName[n]; ok {
+				p.resolverSet[i] = true
+			}
+		}
+	})
+	if len(p.resolverSet) == 0 {
+		return false
+	}
+	for _, f := range fns {
+		for _, w := range p.calls(f) {
+			if p.resolverSet[w] {
+				return true
+			}
+		}
 	}
 	return false
 }

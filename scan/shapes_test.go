@@ -113,6 +113,16 @@ var shapeWants = map[string]shapeWant{
 		strings:    []shapeString{{"https://api.certroots-fixture.net/v1/status", scan.NetworkEndpoint, ""}},
 		referenced: []string{"api.certroots-fixture.net"},
 	},
+	// Registrable domains of two labels, counted by the code that resolves or
+	// dials them: main.main loads both and calls the resolver and the dialer.
+	"bareresolve": {
+		caps:  []scan.Capability{scan.NetworkConnect},
+		hosts: []string{"bareresolve-fixture.com", "bareresolve-fixture.net"},
+		strings: []shapeString{
+			{"bareresolve-fixture.com:443", scan.NetworkEndpoint, "main.main"},
+			{"bareresolve-fixture.net", scan.NetworkEndpoint, "main.main"},
+		},
+	},
 	// Hand-written self-update in a command that only reflection calls (kong's
 	// dispatch): main.(*upgradeCmd).Run is named by its type's method table
 	// alone, so its path starts there.
