@@ -1167,12 +1167,7 @@ func (p *program) contacts(fns []int32, names []string) bool {
 		return false
 	}
 	if p.sinks == nil {
-		p.sinks = map[int32]bool{}
-		for _, n := range names {
-			if i, ok := p.byName[n]; ok {
-				p.sinks[i] = true
-			}
-		}
+		p.sinks = p.nodesNamed(names)
 	}
 	if len(p.sinks) == 0 {
 		return false
@@ -1218,20 +1213,25 @@ func (p *program) contacts(fns []int32, names []string) bool {
 	return false
 }
 
+// nodesNamed returns the set of the nodes of the functions named in names
+// that the program has.
+func (p *program) nodesNamed(names []string) map[int32]bool {
+	set := map[int32]bool{}
+	for _, n := range names {
+		if i, ok := p.byName[n]; ok {
+			set[i] = true
+		}
+	}
+	return set
+}
+
 // callsAny reports whether one of the functions fns calls (directly, or
 // through a call the compiler inlined) a function named in names.
 func (p *program) callsAny(fns []int32, names []string) bool {
 	if len(fns) == 0 || len(names) == 0 {
 		return false
 	}
-	p.resolverOnce.Do(func() {
-		p.resolverSet = map[int32]bool{}
-		for _, n := range names {
-			if i, ok := p.byName[n]; ok {
-				p.resolverSet[i] = true
-			}
-		}
-	})
+	p.resolverOnce.Do(func() { p.resolverSet = p.nodesNamed(names) })
 	if len(p.resolverSet) == 0 {
 		return false
 	}
