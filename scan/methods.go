@@ -66,8 +66,10 @@ func (im *image) moduledataTypes(t *pclntab) (lo, hi uint64, ok bool) {
 // found by their shape, at every 4-byte aligned address: an Ifn and a Tfn
 // that are both entries of functions with a receiver and the same method
 // name do not happen by chance in type data, and a false one would only add
-// a root. keep is asked once per function.
-func (p *program) methodEntries(lo, hi, text uint64, keep func(n int32) bool) []int32 {
+// a root. keep is asked once per function. names are the table functions'
+// names: the pass runs beside the reading of the inline trees, which adds
+// names of its own to p.names.
+func (p *program) methodEntries(lo, hi, text uint64, names []string, keep func(name string) bool) []int32 {
 	if len(p.entry) == 0 || p.entry[0] < text {
 		return nil
 	}
@@ -88,11 +90,14 @@ func (p *program) methodEntries(lo, hi, text uint64, keep func(n int32) bool) []
 	limit := p.entry[len(p.entry)-1] - text
 	bits := make([]uint64, (limit>>shift)/64+1)
 	found := false
+	if len(names) != len(p.entry) {
+		return nil
+	}
 	for i, e := range p.entry {
-		if e == text || !keep(int32(i)) {
+		if e == text || !keep(names[i]) {
 			continue
 		}
-		if _, isMethod := methodName(p.names[i]); isMethod {
+		if _, isMethod := methodName(names[i]); isMethod {
 			o := (e - text) >> shift
 			bits[o/64] |= 1 << (o % 64)
 			found = true
@@ -127,7 +132,7 @@ func (p *program) methodEntries(lo, hi, text uint64, keep func(n int32) bool) []
 				continue
 			}
 			fi, ft := p.funcAt(text+uint64(ifn)), p.funcAt(text+uint64(tfn))
-			if fi < 0 || ft < 0 || ft != fi && !sameMethod(p.names[fi], p.names[ft]) {
+			if fi < 0 || ft < 0 || ft != fi && !sameMethod(names[fi], names[ft]) {
 				continue
 			}
 			out = append(out, fi)
@@ -190,10 +195,9 @@ func methodName(name string) (string, bool) {
 	return rest[i+1:], true
 }
 
-// inMainModule reports whether function n belongs to the main module's
-// packages (package main included).
-func (p *program) inMainModule(n int32) bool {
-	name := p.names[n]
+// inMainModule reports whether the function named name belongs to the main
+// module's packages (package main included).
+func (p *program) inMainModule(name string) bool {
 	if strings.HasPrefix(name, "main.") {
 		return true
 	}

@@ -73,19 +73,19 @@ func TestMethodEntries(t *testing.T) {
 	rec(0, 0)                         // runtime.text
 	rec(off(7), off(7))               // the nested module's method
 	p.words = []*section{{name: ".go.type", addr: 0x800000, data: d}}
-	inMain := func(n int32) bool { return p.inMainModule(n) }
-	got := p.methodEntries(0x800000, 0x800000+uint64(len(d)), text, inMain)
+	inMain := p.inMainModule
+	got := p.methodEntries(0x800000, 0x800000+uint64(len(d)), text, names, inMain)
 	want := []int32{2, 3, 2}
 	if !slices.Equal(got, want) {
 		t.Errorf("methodEntries = %v; want %v", got, want)
 	}
 	// The range bounds the records read.
-	if got := p.methodEntries(0x800000+20, 0x800000+uint64(len(d)), text, inMain); !slices.Equal(got, []int32{2}) {
+	if got := p.methodEntries(0x800000+20, 0x800000+uint64(len(d)), text, names, inMain); !slices.Equal(got, []int32{2}) {
 		t.Errorf("methodEntries from the second record = %v; want [2]", got)
 	}
 	// With the module index, the main module's other packages count too.
 	p.modules = &moduleIndex{main: "github.com/lib/x", mods: map[string]string{"github.com/lib/x": "github.com/lib/x@v1.0.0", "github.com/lib/x/sub": "github.com/lib/x/sub@v0.1.0"}}
-	if got := p.methodEntries(0x800000, 0x800000+uint64(len(d)), text, inMain); !slices.Equal(got, []int32{2, 3, 2, 5}) {
+	if got := p.methodEntries(0x800000, 0x800000+uint64(len(d)), text, names, inMain); !slices.Equal(got, []int32{2, 3, 2, 5}) {
 		t.Errorf("methodEntries with github.com/lib/x the main module = %v; want [2 3 2 5]", got)
 	}
 }

@@ -267,13 +267,14 @@ func newProgramReleasing(im *image, tab *pclntab, mods *moduleIndex, release fun
 	// Function pointers in static data (method tables, callbacks) are roots
 	// of indirect reach.
 	var roots, methods []int32
+	tableNames := p.names[:p.nreal:p.nreal] // p.names grows as the inline trees are read
 	goGuard(1, "data roots", func() {
 		roots = p.dataRoots()
 		// Kept methods of the main module's types (see methods.go).
 		if lo, hi, ok := im.moduledataTypes(tab); ok {
 			p.typesLo, p.typesHi = lo, hi
 			if text, err := im.textStart(tab); err == nil {
-				methods = p.methodEntries(lo, hi, text, p.inMainModule)
+				methods = p.methodEntries(lo, hi, text, tableNames, p.inMainModule)
 			}
 		}
 	})
