@@ -459,6 +459,13 @@ func (p *program) loads(n int32, g CodeGroup) (string, bool) {
 			return string(b), true
 		}
 	}
+	// Constants the code converts to an interface (fmt.Println's
+	// arguments): it loads their static headers, not the strings.
+	for _, r := range p.boxedOf(n) {
+		if b := p.bytesAt(r.Addr, uint64(r.Len)); b != nil && match(b, false) {
+			return string(b), true
+		}
+	}
 	if int(n) < p.nreal {
 		// Text of unknown length may run into its neighbours: only its start
 		// is certain, and only plain strings are tried on it.

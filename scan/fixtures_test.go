@@ -81,6 +81,12 @@ var fixtureWants = map[string]fixtureWant{
 		caps:  []scan.Capability{scan.UpdateSelf, scan.NetworkConnect},
 		hosts: []string{"dl.ownupdater-fixture.io"},
 	},
+	// An update check whose notice is a boxed constant (fmt.Println's
+	// argument): the code loads its static header, not the string.
+	"boxednotice": {
+		caps:  []scan.Capability{scan.UpdateCheck, scan.NetworkConnect},
+		hosts: []string{"status.boxednotice-fixture.net"},
+	},
 	// Two-label names handed to net.LookupSRV and net.Dial are hosts; the
 	// two-label file name it prints is not.
 	"bareresolve": {

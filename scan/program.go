@@ -80,6 +80,10 @@ type program struct {
 	// bareText are code references to text in read-only data whose length the
 	// pass did not see (see textAt).
 	bareText []codeAddrRef
+	// boxed are the strings whose static header the code takes the address
+	// of (a constant converted to an interface, fmt.Println("…")), by
+	// function, in function order.
+	boxed []code.StringRef
 	// runs are the tables of string headers, in address order; segs split them
 	// where code refers into them.
 	runs []headerRun
@@ -426,6 +430,7 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		values  [][2]int32
 		bare    []codeAddrRef
 		readers []codeAddrRef // (Func, Addr) of the references near a host header
+		boxed   []code.StringRef
 		leads   []codeAddrRef // references to a zero word before a run (see zeroLeads)
 		anchors []codeAddrRef // references to data near a run (see fillBetweenAnchors)
 	}
@@ -454,6 +459,9 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 				pt.anchors = append(pt.anchors, codeAddrRef{Func: a.Func, PC: a.PC, Addr: t})
 			}
 			near := p.nearHostHeader(a.Addr)
+			if h, ok := p.headerAt(a.Addr); ok {
+				pt.boxed = append(pt.boxed, code.StringRef{Func: a.Func, PC: a.PC, Addr: h.Addr, Len: uint32(h.Len)})
+			}
 			if r < 0 && zeroBudget > 0 && p.leadsToRun(a.Addr, &zeroBudget) {
 				pt.leads = append(pt.leads, a)
 			}
@@ -505,8 +513,40 @@ func (p *program) sortAddrs(addrs []codeAddrRef) [][][2]int32 {
 		for _, a := range pt.readers {
 			p.noteHeaderReaders(a.Func, a.Addr)
 		}
+		p.boxed = append(p.boxed, pt.boxed...)
 	}
+	// The parts are in code order, the references of each function
+	// together: sorted by function already, unless the decoder's order was
+	// not (kept stable).
+	slices.SortStableFunc(p.boxed, func(a, b code.StringRef) int { return cmp.Compare(a.Func, b.Func) })
 	return values
+}
+
+// headerAt returns the static string header that starts at addr, if one does
+// (p.static is sorted by address once the static data is read): in read-only
+// data, or in the relocated read-only data of a PIE.
+func (p *program) headerAt(addr uint64) (code.StringHeader, bool) {
+	if addr%uint64(p.ptrSize) != 0 || len(p.static) == 0 || addr < p.static[0].At || addr > p.static[len(p.static)-1].At {
+		return code.StringHeader{}, false
+	}
+	i, ok := slices.BinarySearchFunc(p.static, addr, func(h code.StringHeader, a uint64) int { return cmp.Compare(h.At, a) })
+	if !ok || p.static[i].Len == 0 || p.static[i].Len > maxBoxedString {
+		return code.StringHeader{}, false
+	}
+	return p.static[i], true
+}
+
+// maxBoxedString bounds the strings of boxed headers that rules read.
+const maxBoxedString = 1 << 16
+
+// boxedOf returns the strings function n passes boxed (see boxed).
+func (p *program) boxedOf(n int32) []code.StringRef {
+	i := sort.Search(len(p.boxed), func(i int) bool { return p.boxed[i].Func >= n })
+	j := i
+	for j < len(p.boxed) && p.boxed[j].Func == n {
+		j++
+	}
+	return p.boxed[i:j]
 }
 
 // minAddrRun is the least number of address references [program.sortAddrs]

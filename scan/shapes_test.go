@@ -113,6 +113,15 @@ var shapeWants = map[string]shapeWant{
 		strings:    []shapeString{{"https://api.certroots-fixture.net/v1/status", scan.NetworkEndpoint, ""}},
 		referenced: []string{"api.certroots-fixture.net"},
 	},
+	// An update check whose version notice is fmt.Println's argument: a
+	// constant the code passes boxed, by its static string header; main.check
+	// both makes the request and prints it.
+	"boxednotice": {
+		caps:    []scan.Capability{scan.UpdateCheck, scan.NetworkConnect},
+		hosts:   []string{"status.boxednotice-fixture.net"},
+		strings: []shapeString{{"A newer version is available:", scan.UpdateCheck, "main.check"}},
+		paths:   []shapePath{{scan.UpdateCheck, []string{"main.main", "main.check"}}},
+	},
 	// Registrable domains of two labels, counted by the code that resolves or
 	// dials them: main.main loads both and calls the resolver and the dialer.
 	"bareresolve": {
