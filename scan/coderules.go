@@ -480,12 +480,7 @@ func (p *program) loads(n int32, g CodeGroup) (string, bool) {
 
 // bareOf returns function n's references to text of unknown length.
 func (p *program) bareOf(n int32) []codeAddrRef {
-	i := sort.Search(len(p.bareText), func(i int) bool { return p.bareText[i].Func >= n })
-	j := i
-	for j < len(p.bareText) && p.bareText[j].Func == n {
-		j++
-	}
-	return p.bareText[i:j]
+	return funcRun(p.bareText, n, func(a codeAddrRef) int32 { return a.Func })
 }
 
 // bareBytes returns the printable text at a reference of unknown length, up to

@@ -426,7 +426,7 @@ func (f *facts) judgeBare(r *Rules) {
 		h := b.host
 		if b.twoLabel {
 			// The literal is the host, exactly: counted by its use alone.
-			if b.prog != nil && b.str != nil && b.prog.callsAny(b.str.fns, r.filter.resolvers) {
+			if b.prog != nil && b.str != nil && b.prog.callsResolver(b.str.fns, r.filter.resolvers) {
 				f.addHost(r, b)
 			}
 			continue

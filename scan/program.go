@@ -60,7 +60,7 @@ type program struct {
 	// typesLo and typesHi: the moduledata's [types, etypes), the type data
 	// (descriptors, type names, struct tags); 0, 0 when not found.
 	typesLo, typesHi uint64
-	// resolverSet: the nodes of the filter's resolvers (see callsAny).
+	// resolverSet: the nodes of the filter's resolvers (see callsResolver).
 	resolverOnce sync.Once
 	resolverSet  map[int32]bool
 	// mainPkgs caches inMainModule's answer by package.
@@ -541,12 +541,18 @@ const maxBoxedString = 1 << 16
 
 // boxedOf returns the strings function n passes boxed (see boxed).
 func (p *program) boxedOf(n int32) []code.StringRef {
-	i := sort.Search(len(p.boxed), func(i int) bool { return p.boxed[i].Func >= n })
+	return funcRun(p.boxed, n, func(r code.StringRef) int32 { return r.Func })
+}
+
+// funcRun returns the references of function n in xs, which are sorted by
+// function.
+func funcRun[T any](xs []T, n int32, fn func(T) int32) []T {
+	i := sort.Search(len(xs), func(i int) bool { return fn(xs[i]) >= n })
 	j := i
-	for j < len(p.boxed) && p.boxed[j].Func == n {
+	for j < len(xs) && fn(xs[j]) == n {
 		j++
 	}
-	return p.boxed[i:j]
+	return xs[i:j]
 }
 
 // minAddrRun is the least number of address references [program.sortAddrs]
@@ -1266,9 +1272,11 @@ func (p *program) nodesNamed(names []string) map[int32]bool {
 	return set
 }
 
-// callsAny reports whether one of the functions fns calls (directly, or
-// through a call the compiler inlined) a function named in names.
-func (p *program) callsAny(fns []int32, names []string) bool {
+// callsResolver reports whether one of the functions fns calls (directly, or
+// through a call the compiler inlined) a function named in resolvers, the
+// endpoint filter's list: the set is built from the first call's list.
+func (p *program) callsResolver(fns []int32, resolvers []string) bool {
+	names := resolvers
 	if len(fns) == 0 || len(names) == 0 {
 		return false
 	}
